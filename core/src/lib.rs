@@ -1,0 +1,22 @@
+//! mailgrant's pure logic. Nothing in this crate touches the browser, the network or a clock
+//! it was not handed: the yew shell (`src/`) performs every effect and feeds results back in.
+//!
+//! Modules:
+//! - [`ids`]: validated identifiers (`TenantId`, `ClientId`, `ObjectId`, `SmtpAddress`, …).
+//! - [`secret`]: types that hold secrets and redact themselves.
+//! - [`config`]: `config.json` → [`config::Config`], errors that name the key.
+//! - [`auth`]: OpenID Connect discovery, PKCE authorize URLs, callback and ID-token checks.
+//! - [`powershell`]: the Exchange Online scripts, with all quoting in one place.
+//! - [`wizard`]: the wizard's steps.
+//! - [`explain`]: every error rendered for people as *what happened* → *what to do*.
+
+pub mod auth;
+pub mod config;
+pub mod explain;
+pub mod ids;
+pub mod powershell;
+pub mod secret;
+pub mod wizard;
+
+/// The version stamped into created objects, scripts and bundles.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

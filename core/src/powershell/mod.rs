@@ -1,0 +1,1 @@
+//! Exchange Online PowerShell generation. All quoting happens in one place.
