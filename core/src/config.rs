@@ -92,7 +92,8 @@ pub struct Vendor {
 impl Vendor {
     /// The display name of the app registration to create.
     pub fn app_display_name(&self) -> String {
-        self.app_display_name.replace(VENDOR_PLACEHOLDER, &self.name)
+        self.app_display_name
+            .replace(VENDOR_PLACEHOLDER, &self.name)
     }
 }
 
@@ -154,7 +155,8 @@ pub const EXAMPLE: &str = r#"{
 
 /// Parses and validates `config.json`.
 pub fn parse(text: &str) -> Result<Config, ConfigError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
     let root = object(&root, "(the whole file)", "a JSON object")?;
     only_known(
         root,
@@ -162,7 +164,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
         &["clientId", "authority", "graphBaseUrl", "vendor"],
     )?;
 
-    let client_id_text = string(root, "", "clientId", GUID_FORM)?.ok_or_else(|| missing("clientId", GUID_FORM))?;
+    let client_id_text =
+        string(root, "", "clientId", GUID_FORM)?.ok_or_else(|| missing("clientId", GUID_FORM))?;
     let client_id = ClientId::parse(client_id_text).map_err(|_| ConfigError::Invalid {
         key: "clientId".into(),
         expected: GUID_FORM.into(),
@@ -178,8 +181,11 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
         Some(s) => url("graphBaseUrl", s)?,
     };
 
-    const VENDOR_FORM: &str = "an object with name, appDisplayName, defaultScopeMode and supportContact";
-    let vendor = root.get("vendor").ok_or_else(|| missing("vendor", VENDOR_FORM))?;
+    const VENDOR_FORM: &str =
+        "an object with name, appDisplayName, defaultScopeMode and supportContact";
+    let vendor = root
+        .get("vendor")
+        .ok_or_else(|| missing("vendor", VENDOR_FORM))?;
     let vendor = object(vendor, "vendor", VENDOR_FORM)?;
     only_known(
         vendor,
@@ -193,14 +199,15 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             "secretLifetimeDays",
         ],
     )?;
-    const NAME_FORM: &str = "a non-empty string of at most 100 characters without control characters";
+    const NAME_FORM: &str =
+        "a non-empty string of at most 100 characters without control characters";
     let name = required_text(vendor, "name", NAME_FORM, 100)?;
     const DISPLAY_FORM: &str =
         "a non-empty string of at most 120 characters, e.g. \"{vendor} mail sender\"";
     let app_display_name = required_text(vendor, "appDisplayName", DISPLAY_FORM, 120)?;
     const MODE_FORM: &str = "\"rbacForApplications\" or \"applicationAccessPolicy\"";
-    let mode_text =
-        string(vendor, "vendor.", "defaultScopeMode", MODE_FORM)?.ok_or_else(|| missing("vendor.defaultScopeMode", MODE_FORM))?;
+    let mode_text = string(vendor, "vendor.", "defaultScopeMode", MODE_FORM)?
+        .ok_or_else(|| missing("vendor.defaultScopeMode", MODE_FORM))?;
     let default_scope_mode = ScopeMode::ALL
         .into_iter()
         .find(|m| m.as_config_str() == mode_text)
@@ -212,7 +219,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
     const CONTACT_FORM: &str = "a non-empty string: an e-mail address, a URL or a phone number";
     let support_contact = required_text(vendor, "supportContact", CONTACT_FORM, 200)?;
 
-    const AGE_FORM: &str = "an age X25519 recipient: \"age1\" followed by 58 lower-case bech32 characters";
+    const AGE_FORM: &str =
+        "an age X25519 recipient: \"age1\" followed by 58 lower-case bech32 characters";
     let age_recipient = match string(vendor, "vendor.", "ageRecipient", AGE_FORM)? {
         None => None,
         Some(r) if is_age_recipient(r) => Some(r.to_owned()),
@@ -263,7 +271,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
 }
 
 const GUID_FORM: &str = "the Application (client) ID of the page's own app registration, a GUID like 00000000-0000-0000-0000-000000000000";
-const URL_FORM: &str = "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment";
+const URL_FORM: &str =
+    "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment";
 
 fn missing(key: &str, expected: &str) -> ConfigError {
     ConfigError::Missing {
@@ -288,7 +297,11 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn object<'a>(v: &'a Value, key: &str, expected: &str) -> Result<&'a Map<String, Value>, ConfigError> {
+fn object<'a>(
+    v: &'a Value,
+    key: &str,
+    expected: &str,
+) -> Result<&'a Map<String, Value>, ConfigError> {
     v.as_object().ok_or_else(|| ConfigError::WrongType {
         key: key.into(),
         expected: expected.into(),
@@ -393,9 +406,7 @@ fn url(key: &str, s: &str) -> Result<String, ConfigError> {
 
 fn is_age_recipient(r: &str) -> bool {
     const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-    r.len() == 62
-        && r.starts_with("age1")
-        && r[4..].chars().all(|c| BECH32.contains(c))
+    r.len() == 62 && r.starts_with("age1") && r[4..].chars().all(|c| BECH32.contains(c))
 }
 
 #[cfg(test)]
@@ -423,7 +434,10 @@ mod tests {
         let c = parse(GOOD).unwrap();
         assert_eq!(c.authority, DEFAULT_AUTHORITY);
         assert_eq!(c.graph_base_url, DEFAULT_GRAPH_BASE_URL);
-        assert_eq!(c.vendor.default_scope_mode, ScopeMode::ApplicationAccessPolicy);
+        assert_eq!(
+            c.vendor.default_scope_mode,
+            ScopeMode::ApplicationAccessPolicy
+        );
         assert_eq!(c.vendor.app_display_name(), "Contoso Mailer mail sender");
         assert_eq!(c.vendor.secret_lifetime_days, DEFAULT_SECRET_LIFETIME_DAYS);
         assert_eq!(c.vendor.age_recipient, None);
@@ -445,19 +459,54 @@ mod tests {
     #[test]
     fn each_key_is_named_when_wrong() {
         let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
-            ("clientId", Box::new(|v| v["clientId"] = "not-a-guid".into())),
-            ("clientId", Box::new(|v| { v.as_object_mut().unwrap().remove("clientId"); })),
-            ("authority", Box::new(|v| v["authority"] = "http://evil.example/v2.0".into())),
+            (
+                "clientId",
+                Box::new(|v| v["clientId"] = "not-a-guid".into()),
+            ),
+            (
+                "clientId",
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("clientId");
+                }),
+            ),
+            (
+                "authority",
+                Box::new(|v| v["authority"] = "http://evil.example/v2.0".into()),
+            ),
             ("authority", Box::new(|v| v["authority"] = true.into())),
-            ("graphBaseUrl", Box::new(|v| v["graphBaseUrl"] = "https://graph.microsoft.com?x=1".into())),
+            (
+                "graphBaseUrl",
+                Box::new(|v| v["graphBaseUrl"] = "https://graph.microsoft.com?x=1".into()),
+            ),
             ("vendor", Box::new(|v| v["vendor"] = "Contoso".into())),
-            ("vendor.defaultScopeMode", Box::new(|v| v["vendor"]["defaultScopeMode"] = "rbac".into())),
-            ("vendor.supportContact", Box::new(|v| v["vendor"]["supportContact"] = " ".into())),
-            ("vendor.appDisplayName", Box::new(|v| v["vendor"]["appDisplayName"] = "a\nb".into())),
-            ("vendor.ageRecipient", Box::new(|v| v["vendor"]["ageRecipient"] = "age1xyz".into())),
-            ("vendor.secretLifetimeDays", Box::new(|v| v["vendor"]["secretLifetimeDays"] = 0.into())),
-            ("vendor.secretLifetimeDays", Box::new(|v| v["vendor"]["secretLifetimeDays"] = "180".into())),
-            ("vendor.secretLifetimeDays", Box::new(|v| v["vendor"]["secretLifetimeDays"] = 731.into())),
+            (
+                "vendor.defaultScopeMode",
+                Box::new(|v| v["vendor"]["defaultScopeMode"] = "rbac".into()),
+            ),
+            (
+                "vendor.supportContact",
+                Box::new(|v| v["vendor"]["supportContact"] = " ".into()),
+            ),
+            (
+                "vendor.appDisplayName",
+                Box::new(|v| v["vendor"]["appDisplayName"] = "a\nb".into()),
+            ),
+            (
+                "vendor.ageRecipient",
+                Box::new(|v| v["vendor"]["ageRecipient"] = "age1xyz".into()),
+            ),
+            (
+                "vendor.secretLifetimeDays",
+                Box::new(|v| v["vendor"]["secretLifetimeDays"] = 0.into()),
+            ),
+            (
+                "vendor.secretLifetimeDays",
+                Box::new(|v| v["vendor"]["secretLifetimeDays"] = "180".into()),
+            ),
+            (
+                "vendor.secretLifetimeDays",
+                Box::new(|v| v["vendor"]["secretLifetimeDays"] = 731.into()),
+            ),
         ];
         for (key, patch) in cases {
             let text = with(patch);
@@ -492,8 +541,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.authority, "http://127.0.0.1:8401/organizations/v2.0");
         assert_eq!(c.graph_base_url, "http://localhost:8402");
-        for bad in ["http://127.0.0.1.evil.example/x", "ftp://x", "https://", "https://a b"] {
-            assert!(parse(&with(|v| v["authority"] = bad.into())).is_err(), "{bad}");
+        for bad in [
+            "http://127.0.0.1.evil.example/x",
+            "ftp://x",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(
+                parse(&with(|v| v["authority"] = bad.into())).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_key_in_the_title() {
-        let e = crate::config::parse(r#"{"clientId": 7}"#).unwrap_err().explain();
+        let e = crate::config::parse(r#"{"clientId": 7}"#)
+            .unwrap_err()
+            .explain();
         assert!(e.title.contains("`clientId`"), "{}", e.title);
         assert!(e.detail.contains("found the number 7"), "{}", e.detail);
         assert_eq!(e.audience, Audience::Vendor);

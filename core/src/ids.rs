@@ -158,7 +158,10 @@ pub struct SmtpAddress(String);
 impl SmtpAddress {
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let err = || IdError::NotAnSmtpAddress(s.to_owned());
-        let t = s.trim();
+        if s.chars().any(char::is_control) {
+            return Err(err());
+        }
+        let t = s.trim_matches(' ');
         let (local, domain) = t.rsplit_once('@').ok_or_else(err)?;
         let local_ok = !local.is_empty()
             && local.len() <= 64

@@ -60,7 +60,12 @@ mod tests {
         for v in values {
             assert!(v.ends_with("([redacted])"), "{v}");
             assert!(!v.contains("secret\""), "{v}");
-            assert!(!v.to_lowercase().contains("-secret") && !v.contains(".secret") && !v.contains("~secret"), "{v}");
+            assert!(
+                !v.to_lowercase().contains("-secret")
+                    && !v.contains(".secret")
+                    && !v.contains("~secret"),
+                "{v}"
+            );
         }
     }
 }

@@ -1,1 +1,288 @@
-//! OpenID Connect sign-in logic (pure): discovery, PKCE authorize URL, callback and ID-token checks.
+//! OpenID Connect sign-in logic, pure: discovery documents, scopes per mode, and the PKCE
+//! authorize URL. Randomness is handed in by the shell (the browser's CSPRNG), so every URL is
+//! reproducible in tests.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use oauth2::basic::BasicClient;
+use oauth2::{AuthUrl, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
+use serde::Deserialize;
+
+use crate::config::{Config, ScopeMode};
+use crate::secret::PkceVerifier;
+
+/// Why sign-in could not start or finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("the OpenID Connect discovery document at {url} could not be read: {reason}")]
+    Discovery { url: String, reason: String },
+    #[error("the redirect URI {0} is not a valid URL")]
+    RedirectUri(String),
+}
+
+/// The parts of `{authority}/.well-known/openid-configuration` mailgrant uses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+}
+
+/// Where the discovery document of an authority lives.
+pub fn discovery_url(authority: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        authority.trim_end_matches('/')
+    )
+}
+
+impl Discovery {
+    pub fn parse(url: &str, body: &str) -> Result<Self, AuthError> {
+        let err = |reason: String| AuthError::Discovery {
+            url: url.to_owned(),
+            reason,
+        };
+        let d: Discovery = serde_json::from_str(body).map_err(|e| err(e.to_string()))?;
+        if let Some(methods) = &d.code_challenge_methods_supported {
+            if !methods.iter().any(|m| m == "S256") {
+                return Err(err("the provider does not support PKCE with S256".into()));
+            }
+        }
+        for (name, value) in [
+            ("authorization_endpoint", &d.authorization_endpoint),
+            ("token_endpoint", &d.token_endpoint),
+        ] {
+            if AuthUrl::new(value.clone()).is_err() {
+                return Err(err(format!("{name} is not a URL: {value}")));
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// The delegated Microsoft Graph permissions each mode needs, with the reason shown to the admin
+/// before the redirect.
+pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
+    let mut s = vec![
+        ("openid", "sign you in"),
+        ("profile", "show your name"),
+        (
+            "offline_access",
+            "keep you signed in while the setup runs (the token stays in this tab's memory)",
+        ),
+        (
+            "User.Read",
+            "read your profile and your organization's name and id",
+        ),
+        (
+            "Application.ReadWrite.All",
+            "create the app registration, its service principal and its client secret",
+        ),
+        (
+            "User.Read.All",
+            "find the mailbox's user object and check it is a member, not a guest",
+        ),
+        (
+            "GroupMember.Read.All",
+            "list mail-enabled security groups and check the mailbox's membership",
+        ),
+    ];
+    if mode == ScopeMode::ApplicationAccessPolicy {
+        s.push((
+            "AppRoleAssignment.ReadWrite.All",
+            "grant the app Microsoft Graph's Mail.Send application permission (admin consent)",
+        ));
+    }
+    s
+}
+
+/// What must survive the redirect to the authority and back (in sessionStorage, briefly).
+#[derive(Debug)]
+pub struct PendingSignIn {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: PkceVerifier,
+}
+
+/// 32 random bytes for each of `state`, `nonce` and the PKCE verifier.
+pub struct SignInRandomness {
+    pub state: [u8; 32],
+    pub nonce: [u8; 32],
+    pub verifier: [u8; 32],
+}
+
+/// Builds the authorize URL (authorization code, PKCE S256, `state`, `nonce`).
+pub fn authorize_url(
+    config: &Config,
+    discovery: &Discovery,
+    redirect_uri: &str,
+    mode: ScopeMode,
+    random: &SignInRandomness,
+) -> Result<(String, PendingSignIn), AuthError> {
+    let auth_url = AuthUrl::new(discovery.authorization_endpoint.clone()).map_err(|_| {
+        AuthError::Discovery {
+            url: discovery_url(&config.authority),
+            reason: "authorization_endpoint is not a URL".into(),
+        }
+    })?;
+    let redirect = RedirectUrl::new(redirect_uri.to_owned())
+        .map_err(|_| AuthError::RedirectUri(redirect_uri.to_owned()))?;
+    let state = URL_SAFE_NO_PAD.encode(random.state);
+    let nonce = URL_SAFE_NO_PAD.encode(random.nonce);
+    let verifier_text = URL_SAFE_NO_PAD.encode(random.verifier);
+    let challenge =
+        PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier_text.clone()));
+    let client = BasicClient::new(oauth2::ClientId::new(config.client_id.to_string()))
+        .set_auth_uri(auth_url)
+        .set_redirect_uri(redirect);
+    let state_for_url = state.clone();
+    let (url, _) = client
+        .authorize_url(move || CsrfToken::new(state_for_url))
+        .add_scopes(
+            scopes(mode)
+                .into_iter()
+                .map(|(s, _)| Scope::new(s.to_owned())),
+        )
+        .add_extra_param("nonce", nonce.clone())
+        .add_extra_param("response_mode", "query")
+        .set_pkce_challenge(challenge)
+        .url();
+    Ok((
+        url.to_string(),
+        PendingSignIn {
+            state,
+            nonce,
+            verifier: PkceVerifier::new(verifier_text),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        crate::config::parse(
+            r#"{"clientId":"11111111-2222-3333-4444-555555555555","vendor":{"name":"V","appDisplayName":"{vendor} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}"#,
+        )
+        .unwrap()
+    }
+
+    fn discovery() -> Discovery {
+        Discovery::parse(
+            "x",
+            r#"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0",
+                "authorization_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+                "token_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+                "code_challenge_methods_supported":["plain","S256"]}"#,
+        )
+        .unwrap()
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        let q = url.split_once('?').unwrap().1;
+        q.split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                let decode = |s: &str| {
+                    let s = s.replace('+', " ");
+                    let mut out = Vec::new();
+                    let b = s.as_bytes();
+                    let mut i = 0;
+                    while i < b.len() {
+                        if b[i] == b'%' {
+                            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                            i += 3;
+                        } else {
+                            out.push(b[i]);
+                            i += 1;
+                        }
+                    }
+                    String::from_utf8(out).unwrap()
+                };
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        let verifier = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        assert_eq!(
+            challenge.as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn authorize_url_carries_pkce_state_nonce_and_mode_scopes() {
+        let random = SignInRandomness {
+            state: [1; 32],
+            nonce: [2; 32],
+            verifier: [3; 32],
+        };
+        let (url, pending) = authorize_url(
+            &config(),
+            &discovery(),
+            "https://vendor.example/setup/",
+            ScopeMode::RbacForApplications,
+            &random,
+        )
+        .unwrap();
+        assert!(url
+            .starts_with("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?"));
+        let q = query(&url);
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("response_type"), Some("code"));
+        assert_eq!(
+            get("client_id"),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
+        assert_eq!(get("redirect_uri"), Some("https://vendor.example/setup/"));
+        assert_eq!(get("code_challenge_method"), Some("S256"));
+        assert_eq!(get("state"), Some(pending.state.as_str()));
+        assert_eq!(get("nonce"), Some(pending.nonce.as_str()));
+        assert!(pending.state.len() >= 43, "state must carry ≥128 bits");
+        let expected = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+            pending.verifier.expose_secret().to_owned(),
+        ));
+        assert_eq!(get("code_challenge"), Some(expected.as_str()));
+        let scope = get("scope").unwrap();
+        assert!(scope.contains("Application.ReadWrite.All"));
+        assert!(
+            !scope.contains("AppRoleAssignment"),
+            "RBAC mode needs no grant scope"
+        );
+        assert!(!url.contains(pending.verifier.expose_secret()));
+    }
+
+    #[test]
+    fn aap_mode_adds_the_grant_scope() {
+        let names: Vec<_> = scopes(ScopeMode::ApplicationAccessPolicy)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert!(names.contains(&"AppRoleAssignment.ReadWrite.All"));
+    }
+
+    #[test]
+    fn discovery_without_s256_is_refused() {
+        let err = Discovery::parse(
+            "u",
+            r#"{"issuer":"i","authorization_endpoint":"https://a/authorize","token_endpoint":"https://a/token","code_challenge_methods_supported":["plain"]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("S256"));
+        assert_eq!(
+            discovery_url("https://login.microsoftonline.com/organizations/v2.0/"),
+            "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration"
+        );
+    }
+}
