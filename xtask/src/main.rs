@@ -1,1 +1,69 @@
-fn main() {}
+//! `cargo xtask <command>`: mailgrant's dev commands. See `cargo xtask help`.
+
+mod setup;
+mod size;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  setup                 install what the build and tests need (idempotent; says what it found)
+  serve [--config FILE] [--port PORT]
+                        build the release page and serve it on 127.0.0.1 (default port 8400).
+                        Without --config: demo mode, against the local Entra ID + Graph emulator.
+                        With --config: serve with that config.json (e.g. against a real tenant).
+  test                  everything CI runs: fmt, clippy (host + wasm32), unit tests, browser tests, E2E
+  size                  release build; raw and gzip sizes of the .wasm, the JS glue and the page
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run().map(|_| ()),
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test::run_all(),
+        Some("size") => size::run(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let mut config = None;
+    let mut port = 8400u16;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--config" => config = Some(it.next().ok_or("--config needs a file")?.clone()),
+            "--port" => {
+                port = it
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port needs a number")?
+            }
+            other => return Err(format!("serve: unknown argument `{other}`\n\n{HELP}")),
+        }
+    }
+    let config = match config {
+        None => None,
+        Some(path) => {
+            Some(std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?)
+        }
+    };
+    let tools = setup::run()?;
+    util::trunk_build(&tools)?;
+    util::serve(port, config)
+}

@@ -1,0 +1,13 @@
+//! One component per file.
+
+mod config_error;
+mod error_banner;
+mod header;
+mod step_list;
+mod welcome;
+
+pub use config_error::ConfigErrorView;
+pub use error_banner::ErrorBanner;
+pub use header::Header;
+pub use step_list::StepList;
+pub use welcome::{Welcome, WelcomeProps};

@@ -1,0 +1,104 @@
+use std::rc::Rc;
+
+use mailgrant_core::auth;
+use mailgrant_core::config::{Config, ScopeMode};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct WelcomeProps {
+    pub config: Rc<Config>,
+    pub on_sign_in: Callback<ScopeMode>,
+    pub busy: bool,
+}
+
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// What will happen, who may do it, what leaves the browser; then the choice of mode and Sign in.
+#[function_component(Welcome)]
+pub fn welcome(props: &WelcomeProps) -> Html {
+    let config = &props.config;
+    let vendor = &config.vendor;
+    let mode = use_state(|| vendor.default_scope_mode);
+    let app_name = vendor.app_display_name();
+    let on_mode = {
+        let mode = mode.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(m) = ScopeMode::ALL
+                .into_iter()
+                .find(|m| m.as_config_str() == input.value())
+            {
+                mode.set(m);
+            }
+        })
+    };
+    let on_click = {
+        let mode = mode.clone();
+        let on_sign_in = props.on_sign_in.clone();
+        Callback::from(move |_| on_sign_in.emit(*mode))
+    };
+    html! {
+        <section id="welcome">
+            <h1>{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
+            <p>
+                { format!("{} needs to send e-mail from a mailbox in your Microsoft 365 tenant. \
+                   This page sets that up for you in a few minutes, restricted to the one mailbox you choose, \
+                   and hands the credentials to {} safely.", vendor.name, vendor.name) }
+            </p>
+
+            <h2>{ "What will be created in your tenant" }</h2>
+            <ul id="will-create">
+                <li>{ "An app registration named " }<strong>{ app_name.clone() }</strong>{ " (single tenant, no redirect URIs), and its service principal (enterprise application)." }</li>
+                <li>{ format!("One client secret for it, valid for {} days.", vendor.secret_lifetime_days) }</li>
+                if *mode == ScopeMode::ApplicationAccessPolicy {
+                    <li>{ "Microsoft Graph's " }<code>{ "Mail.Send" }</code>{ " application permission, with admin consent." }</li>
+                }
+                <li>{ "A PowerShell script for Exchange Online that you run to limit the app to your chosen mailbox, and that checks its own result. Nothing is changed in Exchange until you run it." }</li>
+            </ul>
+            <p>{ "Nothing else in your tenant is changed, and the page never modifies or deletes an object it did not create. If a step fails, the page can finish or undo what it made." }</p>
+
+            <h2>{ "How the app is limited to one mailbox" }</h2>
+            <fieldset id="mode">
+                <legend>{ "Scoping mode" }</legend>
+                { for ScopeMode::ALL.iter().map(|&m| html! {
+                    <label class="mode">
+                        <input type="radio" name="mode" value={m.as_config_str()}
+                            checked={*mode == m} onchange={on_mode.clone()} />
+                        <strong>{ m.title() }</strong>
+                        <span class="roles">
+                            { format!(" — sign in as: {}.", m.sufficient_entra_roles().join(", ")) }
+                        </span>
+                    </label>
+                }) }
+            </fieldset>
+            <p class="muted">
+                { "RBAC for Applications grants no tenant-wide permission in Entra ID at all; Exchange grants Mail.Send over your mailbox only. \
+                   Application Access Policy adds a tenant-wide Mail.Send permission and then narrows it with a policy; Microsoft recommends the former for new setups. \
+                   Either way, running the Exchange script needs the Exchange Administrator role." }
+            </p>
+
+            <h2>{ "Permissions this page will ask for" }</h2>
+            <ul id="scopes">
+                { for auth::scopes(*mode).into_iter().map(|(scope, why)| html! {
+                    <li><code>{ scope }</code>{ format!(": to {why}.") }</li>
+                }) }
+            </ul>
+
+            <h2>{ "Your data" }</h2>
+            <p id="privacy">
+                { format!("This page runs entirely in your browser. Nothing leaves it except calls to Microsoft ({} and {}). \
+                   Your sign-in token and the client secret are kept in this tab's memory only and are gone when you close it.",
+                   host(&config.authority), host(&config.graph_base_url)) }
+            </p>
+
+            <button id="sign-in" class="primary" onclick={on_click} disabled={props.busy}>
+                { if props.busy { "Opening Microsoft sign-in…" } else { "Sign in with Microsoft" } }
+            </button>
+            <p class="muted">{ format!("Questions? Contact {}.", vendor.support_contact) }</p>
+        </section>
+    }
+}

@@ -1,0 +1,195 @@
+//! The E2E harness: the release page (`dist/`) served by the emulator on 127.0.0.1, headless
+//! Chromium driven through chromedriver. A failing test leaves a screenshot and the page's
+//! console log in `target/e2e/`.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mailgrant_emulator::{Options, Site, SiteConfig};
+use thirtyfour::prelude::*;
+use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
+
+/// What a test body gets.
+pub struct Ctx {
+    pub driver: WebDriver,
+    pub site: String,
+    pub login: String,
+    pub graph: String,
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The built release page. `cargo xtask test` builds it before running these tests.
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("MAILGRANT_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no index.html: run `cargo xtask test`, which builds the release page first",
+        dist.display()
+    );
+    dist
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Chromedriver {
+    fn start() -> Self {
+        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run `cargo xtask setup`)"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn new_driver(chromedriver: &Chromedriver) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.set_binary(&binary).unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1280,1000",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.set_browser_log_level(LoggingPrefsLogLevel::All)
+        .unwrap();
+    WebDriver::new(&chromedriver.url, caps)
+        .await
+        .expect("a WebDriver session in headless Chromium")
+}
+
+/// The page's console messages so far (chromedriver's `se/log` endpoint).
+pub async fn console_log(driver: &WebDriver) -> String {
+    let url = format!(
+        "{}session/{}/se/log",
+        driver.server_url(),
+        driver.session_id()
+    );
+    let result = reqwest::Client::new()
+        .post(url)
+        .json(&serde_json::json!({"type": "browser"}))
+        .send()
+        .await;
+    match result {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(e) => format!("(console log unavailable: {e})"),
+    }
+}
+
+async fn save_artifacts(name: &str, driver: &WebDriver) {
+    let dir = workspace().join("target/e2e");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(png) = driver.screenshot_as_png().await {
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+    let url = driver
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let log = console_log(driver).await;
+    let _ = std::fs::write(
+        dir.join(format!("{name}.log")),
+        format!("URL: {url}\n\nconsole:\n{log}\n"),
+    );
+    eprintln!("e2e: saved {0}.png and {0}.log in {1}", name, dir.display());
+}
+
+/// Runs `body` against a fresh emulator serving the release page with `config`.
+pub async fn run<F, Fut>(name: &str, config: SiteConfig, body: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let running = mailgrant_emulator::start(Options {
+        site: Some(Site {
+            dist: dist(),
+            port: 0,
+            config,
+        }),
+        ..Default::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let chromedriver = Chromedriver::start();
+    let driver = new_driver(&chromedriver).await;
+    let ctx = Ctx {
+        driver: driver.clone(),
+        site: running.site_origin.clone().expect("a site origin"),
+        login: running.login_origin.clone(),
+        graph: running.graph_origin.clone(),
+    };
+    let outcome = tokio::spawn(body(ctx)).await;
+    if outcome.is_err() {
+        save_artifacts(name, &driver).await;
+    }
+    let _ = driver.quit().await;
+    drop(chromedriver);
+    running.stop().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+}
+
+/// Waits up to 15 s for an element with this id.
+pub async fn wait_id(driver: &WebDriver, id: &str) -> WebElement {
+    driver
+        .query(By::Id(id))
+        .wait(Duration::from_secs(15), Duration::from_millis(50))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("no element #{id} within 15 s: {e}"))
+}

@@ -1,0 +1,100 @@
+//! Component tests in headless Chromium (wasm-bindgen-test). `cargo xtask test` runs them.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use mailgrant::ui::Welcome;
+use mailgrant_core::config::{self, ScopeMode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use yew::platform::time::sleep;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn root() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn config(mode: &str) -> Rc<config::Config> {
+    Rc::new(
+        config::parse(&format!(
+            r#"{{"clientId":"11111111-2222-3333-4444-555555555555","vendor":{{"name":"Fabrikam Notify","appDisplayName":"{{vendor}} sender","defaultScopeMode":"{mode}","supportContact":"help@fabrikam.example","secretLifetimeDays":90}}}}"#
+        ))
+        .unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn welcome_lists_what_will_be_created_and_the_scopes_of_the_mode() {
+    let div = root();
+    yew::Renderer::<Welcome>::with_root_and_props(
+        div.clone(),
+        mailgrant::ui::WelcomeProps {
+            config: config("rbacForApplications"),
+            on_sign_in: Callback::noop(),
+            busy: false,
+        },
+    )
+    .render();
+    sleep(Duration::from_millis(50)).await;
+    let text = div.text_content().unwrap();
+    assert!(text.contains("Fabrikam Notify sender"), "{text}");
+    assert!(text.contains("valid for 90 days"), "{text}");
+    assert!(
+        !text.contains("AppRoleAssignment.ReadWrite.All"),
+        "RBAC mode asks no grant scope"
+    );
+    assert!(!text.contains("Mail.Send application permission"));
+
+    // Switching to Application Access Policy adds the grant and its scope.
+    let radio: web_sys::HtmlInputElement = div
+        .query_selector("input[value=applicationAccessPolicy]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    radio.click();
+    sleep(Duration::from_millis(50)).await;
+    let text = div.text_content().unwrap();
+    assert!(text.contains("AppRoleAssignment.ReadWrite.All"), "{text}");
+    assert!(text.contains("Mail.Send application permission"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_emits_the_chosen_mode() {
+    let div = root();
+    let chosen = Rc::new(std::cell::Cell::new(None));
+    let sink = chosen.clone();
+    yew::Renderer::<Welcome>::with_root_and_props(
+        div.clone(),
+        mailgrant::ui::WelcomeProps {
+            config: config("applicationAccessPolicy"),
+            on_sign_in: Callback::from(move |m| sink.set(Some(m))),
+            busy: false,
+        },
+    )
+    .render();
+    sleep(Duration::from_millis(50)).await;
+    let button: web_sys::HtmlElement = div
+        .query_selector("#sign-in")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    button.click();
+    assert_eq!(chosen.get(), Some(ScopeMode::ApplicationAccessPolicy));
+}
+
+#[wasm_bindgen_test]
+fn the_csprng_gives_fresh_bytes() {
+    let a = mailgrant::browser::random_bytes::<32>().unwrap();
+    let b = mailgrant::browser::random_bytes::<32>().unwrap();
+    assert_ne!(a, b);
+    assert_ne!(a, [0u8; 32]);
+}

@@ -1,0 +1,209 @@
+//! Installs what the build and the tests need, idempotently, from package registries only
+//! (crates.io, npm, Debian). Nothing is downloaded from a website. Prints what it found and what it
+//! installed, so a second run visibly installs nothing.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{root, run};
+
+/// trunk 0.22 needs a newer rustc than this project's; 0.21.14 is the newest that builds.
+const TRUNK_VERSION: &str = "0.21.14";
+/// wasm-opt from npm's binaryen (package.json); Debian's 108 and crates.io's 116 cannot read
+/// current wasm-bindgen output.
+const WASM_OPT_VERSION: &str = "version_132";
+
+/// Where the installed tools are: the PATH to give child processes.
+pub struct Tools {
+    pub path: OsString,
+    pub chromedriver: PathBuf,
+    pub chromium: PathBuf,
+}
+
+fn output(program: &str, args: &[&str], path: &OsString) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", path)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn which(program: &str, path: &OsString) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The `wasm-bindgen` version in Cargo.lock, which the CLI must equal.
+fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+struct Report {
+    found: Vec<String>,
+    installed: Vec<String>,
+}
+
+impl Report {
+    fn found(&mut self, what: String) {
+        println!("  found     {what}");
+        self.found.push(what);
+    }
+    fn installed(&mut self, what: String) {
+        println!("  installed {what}");
+        self.installed.push(what);
+    }
+}
+
+pub fn run() -> Result<Tools, String> {
+    println!("xtask setup: checking the toolchain");
+    let mut report = Report {
+        found: vec![],
+        installed: vec![],
+    };
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let mut dirs = vec![root().join("node_modules/.bin"), home.join("bin")];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(dirs).map_err(|e| e.to_string())?;
+
+    // 1. The wasm target.
+    let targets = output("rustup", &["target", "list", "--installed"], &path).unwrap_or_default();
+    if targets.lines().any(|t| t == "wasm32-unknown-unknown") {
+        report.found("rust target wasm32-unknown-unknown".into());
+    } else {
+        let mut c = Command::new("rustup");
+        c.args(["target", "add", "wasm32-unknown-unknown"]);
+        run(c)?;
+        report.installed("rust target wasm32-unknown-unknown".into());
+    }
+
+    // 2. trunk, pinned.
+    let want = format!("trunk {TRUNK_VERSION}");
+    if output("trunk", &["--version"], &path).as_deref() == Some(want.as_str()) {
+        report.found(want);
+    } else {
+        let mut c = Command::new("cargo");
+        c.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+            .env("PATH", &path);
+        run(c)?;
+        report.installed(want);
+    }
+
+    // 3. wasm-bindgen-cli equal to Cargo.lock. Not --locked: its lockfile names crates the
+    //    registry mirror may not serve yet.
+    let wb = locked_wasm_bindgen()?;
+    let want = format!("wasm-bindgen {wb}");
+    let have_runner = which("wasm-bindgen-test-runner", &path).is_some();
+    if have_runner
+        && output("wasm-bindgen", &["--version"], &path).as_deref() == Some(want.as_str())
+    {
+        report.found(format!("wasm-bindgen-cli {wb}"));
+    } else {
+        let mut c = Command::new("cargo");
+        c.args(["install", "wasm-bindgen-cli", "--version", &wb])
+            .env("PATH", &path);
+        run(c)?;
+        report.installed(format!("wasm-bindgen-cli {wb}"));
+    }
+
+    // 4. wasm-opt from npm's binaryen.
+    let wasm_opt = root().join("node_modules/.bin/wasm-opt");
+    let version = output(&wasm_opt.to_string_lossy(), &["--version"], &path).unwrap_or_default();
+    if version.contains(WASM_OPT_VERSION) {
+        report.found(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
+    } else {
+        let mut c = Command::new("npm");
+        c.args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root())
+            .env("PATH", &path);
+        run(c)?;
+        report.installed(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
+    }
+
+    // 5. Chromium and its driver, from Debian.
+    let chromium = which("chromium", &path);
+    let chromedriver = which("chromedriver", &path);
+    let (chromium, chromedriver) = match (chromium, chromedriver) {
+        (Some(a), Some(b)) => {
+            report.found("chromium and chromium-driver".into());
+            (a, b)
+        }
+        _ => {
+            if which("apt-get", &path).is_none() {
+                return Err("Chromium and ChromeDriver are missing and there is no apt-get: install `chromium` and `chromedriver` and put them on PATH".into());
+            }
+            let sudo = if output("id", &["-u"], &path).as_deref() == Some("0") {
+                vec![]
+            } else {
+                vec!["sudo"]
+            };
+            for args in [
+                vec!["apt-get", "update", "-q"],
+                vec![
+                    "apt-get",
+                    "install",
+                    "-y",
+                    "-q",
+                    "chromium",
+                    "chromium-driver",
+                ],
+            ] {
+                let all: Vec<&str> = sudo.iter().copied().chain(args).collect();
+                let mut c = Command::new(all[0]);
+                c.args(&all[1..])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .env("PATH", &path);
+                run(c)?;
+            }
+            report.installed("chromium and chromium-driver (Debian)".into());
+            (
+                which("chromium", &path).ok_or("chromium still missing after apt-get")?,
+                which("chromedriver", &path).ok_or("chromedriver still missing after apt-get")?,
+            )
+        }
+    };
+
+    // 6. Crates, so trunk (offline) and the tests can build.
+    let mut c = Command::new("cargo");
+    c.args(["fetch", "--locked", "--quiet"])
+        .current_dir(root())
+        .env("PATH", &path);
+    run(c)?;
+
+    if report.installed.is_empty() {
+        println!(
+            "xtask setup: nothing to install ({} tools found)",
+            report.found.len()
+        );
+    } else {
+        println!(
+            "xtask setup: installed {} ({} already present)",
+            report.installed.join(", "),
+            report.found.len()
+        );
+    }
+    Ok(Tools {
+        path,
+        chromedriver,
+        chromium,
+    })
+}

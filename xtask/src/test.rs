@@ -1,0 +1,74 @@
+//! `cargo xtask test`: everything CI runs, in order, stopping at the first failure.
+
+use crate::util::{cmd, root, run, trunk_build};
+
+pub fn run_all() -> Result<(), String> {
+    let tools = crate::setup::run()?;
+    let cargo = |args: &[&str]| {
+        let mut c = cmd(&tools, "cargo");
+        c.args(args);
+        c
+    };
+
+    // Formatting and lints, host and wasm32.
+    run(cargo(&["fmt", "--all", "--check"]))?;
+    run(cargo(&[
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo(&[
+        "clippy",
+        "--locked",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "mailgrant",
+        "-p",
+        "mailgrant-core",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    // Native unit and integration tests of the core, the emulator and xtask.
+    run(cargo(&[
+        "test",
+        "--locked",
+        "--workspace",
+        "--exclude",
+        "mailgrant",
+    ]))?;
+
+    // wasm-bindgen tests in headless Chromium.
+    let mut wasm = cargo(&[
+        "test",
+        "--locked",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "mailgrant",
+    ]);
+    wasm.env("CHROMEDRIVER", &tools.chromedriver).env(
+        "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+        root().join("webdriver.json"),
+    );
+    run(wasm)?;
+
+    // The release page, driven end to end through chromedriver against the emulator.
+    trunk_build(&tools)?;
+    let mut e2e = cargo(&["test", "--locked", "-p", "mailgrant", "--test", "e2e"]);
+    e2e.env("CHROMEDRIVER", &tools.chromedriver)
+        .env("CHROMIUM", &tools.chromium)
+        .env("MAILGRANT_DIST", root().join("dist"));
+    run(e2e)?;
+
+    crate::size::report()?;
+    println!("\nxtask test: all checks passed");
+    Ok(())
+}

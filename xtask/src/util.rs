@@ -1,0 +1,89 @@
+//! Running commands, finding the workspace, building and serving the page.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::setup::Tools;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
+        .to_path_buf()
+}
+
+/// A command to run at the workspace root with the project's tools first on PATH.
+pub fn cmd(tools: &Tools, program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", &tools.path);
+    c
+}
+
+/// Runs a command, echoing it; an error names the command and its exit status.
+pub fn run(mut c: Command) -> Result<(), String> {
+    let shown = format!(
+        "{} {}",
+        c.get_program().to_string_lossy(),
+        c.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("\n$ {shown}");
+    let status = c
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// `trunk build --release` into `dist/`.
+pub fn trunk_build(tools: &Tools) -> Result<(), String> {
+    let mut c = cmd(tools, "trunk");
+    c.args(["build", "--release"]);
+    run(c)
+}
+
+/// Serves `dist/`: demo mode (emulator + demo config) when `config` is `None`.
+pub fn serve(port: u16, config: Option<String>) -> Result<(), String> {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let demo = config.is_none();
+        let site = mailgrant_emulator::Site {
+            dist: root().join("dist"),
+            port,
+            config: match config {
+                None => mailgrant_emulator::SiteConfig::Demo,
+                Some(text) => mailgrant_emulator::SiteConfig::Raw(text),
+            },
+        };
+        let options = mailgrant_emulator::Options {
+            login_port: if demo { 8401 } else { 0 },
+            graph_port: if demo { 8402 } else { 0 },
+            site: Some(site),
+            ..Default::default()
+        };
+        let running = mailgrant_emulator::start(options)
+            .await
+            .map_err(|e| format!("could not start the server (is port {port} free?): {e}"))?;
+        let url = running.site_origin.clone().unwrap_or_default();
+        println!();
+        if demo {
+            println!("Demo mode: the page talks to the local Entra ID + Graph emulator.");
+            println!("  emulator sign-in (login origin): {}", running.login_origin);
+            println!("  emulator Microsoft Graph:        {}", running.graph_origin);
+            println!("  demo tenant accounts are listed on the emulator's sign-in page.");
+        } else {
+            println!("Serving with your config.json. Register this redirect URI (type: Single-page application)");
+            println!("on the page's app registration: {url}/");
+        }
+        println!("\nOpen {url}/ in your browser. Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+        running.stop().await;
+        Ok(())
+    })
+}
