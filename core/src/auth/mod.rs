@@ -11,6 +11,9 @@ use serde::Deserialize;
 use crate::config::{Config, ScopeMode};
 use crate::secret::PkceVerifier;
 
+pub mod callback;
+pub mod token;
+
 /// Why sign-in could not start or finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -18,6 +21,53 @@ pub enum AuthError {
     Discovery { url: String, reason: String },
     #[error("the redirect URI {0} is not a valid URL")]
     RedirectUri(String),
+    #[error("this tab has no sign-in in progress (the link was opened twice, or in another tab)")]
+    NoPendingSignIn,
+    #[error("the sign-in answer does not belong to this tab's sign-in (state mismatch)")]
+    StateMismatch,
+    #[error("the sign-in answer came from {found}, not from {expected}")]
+    IssuerMismatch { expected: String, found: String },
+    #[error("{error}: {description}")]
+    Provider {
+        /// The OAuth `error` value, e.g. `access_denied`.
+        error: String,
+        /// AADSTS codes, from `error_codes` or the start of `error_description`.
+        codes: Vec<u64>,
+        description: String,
+    },
+    #[error("the token endpoint's answer could not be used: {0}")]
+    TokenResponse(String),
+    #[error("the ID token was refused: {0}")]
+    IdToken(String),
+}
+
+impl AuthError {
+    /// An OAuth error answer; the AADSTS code is read from the description, as Entra starts it.
+    pub fn from_provider(error: &str, description: &str) -> Self {
+        let codes = description
+            .strip_prefix("AADSTS")
+            .map(|rest| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .and_then(|digits| digits.parse().ok())
+            .into_iter()
+            .collect();
+        AuthError::Provider {
+            error: error.to_owned(),
+            codes,
+            description: description.to_owned(),
+        }
+    }
+
+    /// The first AADSTS code, if the provider gave one.
+    pub fn aadsts(&self) -> Option<u64> {
+        match self {
+            AuthError::Provider { codes, .. } => codes.first().copied(),
+            _ => None,
+        }
+    }
 }
 
 /// The parts of `{authority}/.well-known/openid-configuration` mailgrant uses.

@@ -1,0 +1,326 @@
+//! Code redemption: the form body, the answer, and the ID token's claims.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+
+use super::AuthError;
+use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
+
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+pub const CLOCK_SKEW_SECS: u64 = 300;
+
+/// `application/x-www-form-urlencoded` body of the authorization-code redemption.
+pub fn redeem_form(
+    client_id: &str,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &PkceVerifier,
+    scope: &str,
+) -> String {
+    form(&[
+        ("client_id", client_id),
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier.expose_secret()),
+        ("scope", scope),
+    ])
+}
+
+/// `application/x-www-form-urlencoded` body of a refresh.
+pub fn refresh_form(client_id: &str, refresh_token: &RefreshToken, scope: &str) -> String {
+    form(&[
+        ("client_id", client_id),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose_secret()),
+        ("scope", scope),
+    ])
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A successful token answer. Tokens are held in redacting types.
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
+    pub id_token: Option<String>,
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+#[derive(Deserialize)]
+struct RawTokens {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    id_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+    #[serde(default)]
+    error_codes: Option<Vec<u64>>,
+}
+
+/// Classifies the token endpoint's answer.
+pub fn parse_token_response(status: u16, body: &str) -> Result<Tokens, AuthError> {
+    if (200..300).contains(&status) {
+        let raw: RawTokens = serde_json::from_str(body)
+            .map_err(|e| AuthError::TokenResponse(format!("unreadable answer: {e}")))?;
+        return Ok(Tokens {
+            access_token: AccessToken::new(raw.access_token),
+            refresh_token: raw.refresh_token.map(RefreshToken::new),
+            id_token: raw.id_token,
+            expires_in: raw.expires_in.unwrap_or(3600),
+            scope: raw.scope.unwrap_or_default(),
+        });
+    }
+    match serde_json::from_str::<RawError>(body) {
+        Ok(e) => {
+            let mut err =
+                AuthError::from_provider(&e.error, e.error_description.as_deref().unwrap_or(""));
+            if let (AuthError::Provider { codes, .. }, Some(listed)) = (&mut err, e.error_codes) {
+                if codes.is_empty() {
+                    *codes = listed;
+                }
+            }
+            Err(err)
+        }
+        Err(_) => Err(AuthError::TokenResponse(format!(
+            "HTTP {status} without an OAuth error"
+        ))),
+    }
+}
+
+/// The ID token claims mailgrant uses. Entra-only claims are optional, so any OpenID Connect
+/// provider works.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    #[serde(deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    pub exp: u64,
+    #[serde(default)]
+    pub nbf: Option<u64>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub tid: Option<String>,
+    #[serde(default)]
+    pub oid: Option<String>,
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Entra role template ids, when the provider sends them.
+    #[serde(default)]
+    pub wids: Option<Vec<String>>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// Checks an ID token received directly from the token endpoint over TLS (so, per OpenID
+/// Connect Core §3.1.3.7, the signature check may be skipped): `iss` (with Entra's `{tenantid}`
+/// template filled from `tid`), `aud`, `exp`, `nbf` and `nonce`.
+pub fn check_id_token(
+    id_token: &str,
+    discovery_issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    now_secs: u64,
+) -> Result<IdClaims, AuthError> {
+    let bad = |why: &str| AuthError::IdToken(why.to_owned());
+    let mut parts = id_token.split('.');
+    let payload = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(p), Some(_), None) => p,
+        _ => return Err(bad("it is not a JWT")),
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| bad("its payload is not base64url"))?;
+    let claims: IdClaims = serde_json::from_slice(&bytes)
+        .map_err(|e| AuthError::IdToken(format!("its claims are unreadable: {e}")))?;
+    let expected_iss = if discovery_issuer.contains("{tenantid}") {
+        let tid = claims
+            .tid
+            .as_deref()
+            .ok_or_else(|| bad("the issuer is a tenant template but the token has no tid"))?;
+        discovery_issuer.replace("{tenantid}", tid)
+    } else {
+        discovery_issuer.to_owned()
+    };
+    if claims.iss != expected_iss {
+        return Err(AuthError::IdToken(format!(
+            "it was issued by {}, not {expected_iss}",
+            claims.iss
+        )));
+    }
+    if !claims.aud.iter().any(|a| a == client_id) {
+        return Err(bad("it was issued for another application (aud)"));
+    }
+    if claims.exp + CLOCK_SKEW_SECS < now_secs {
+        return Err(bad("it has expired (exp); check this computer's clock"));
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now_secs + CLOCK_SKEW_SECS)
+    {
+        return Err(bad(
+            "it is not valid yet (nbf); check this computer's clock",
+        ));
+    }
+    if claims.nonce.as_deref() != Some(nonce) {
+        return Err(bad("its nonce does not match this sign-in"));
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+    const TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let p = URL_SAFE_NO_PAD.encode(claims.to_string());
+        format!("{h}.{p}.c2ln")
+    }
+
+    fn good() -> serde_json::Value {
+        serde_json::json!({
+            "iss": format!("https://login.microsoftonline.com/{TID}/v2.0"),
+            "aud": CLIENT, "exp": 2_000, "nbf": 1_000, "iat": 1_000, "nonce": "n0nce",
+            "tid": TID, "oid": "aaaaaaaa-0000-0000-0000-000000000001",
+            "preferred_username": "adele@contoso.example", "name": "Adele Vance"
+        })
+    }
+
+    #[test]
+    fn a_good_token_passes_with_the_tenant_template_filled_in() {
+        let c = check_id_token(&jwt(good()), TEMPLATE, CLIENT, "n0nce", 1_500).unwrap();
+        assert_eq!(c.name.as_deref(), Some("Adele Vance"));
+        assert_eq!(c.tid.as_deref(), Some(TID));
+    }
+
+    #[test]
+    fn each_bad_claim_is_rejected() {
+        let cases: [(&str, serde_json::Value, u64); 6] = [
+            ("nonce", serde_json::json!({"nonce": "other"}), 1_500),
+            (
+                "aud",
+                serde_json::json!({"aud": "99999999-2222-3333-4444-555555555555"}),
+                1_500,
+            ),
+            (
+                "iss",
+                serde_json::json!({"iss": "https://evil.example/v2.0"}),
+                1_500,
+            ),
+            (
+                "iss",
+                serde_json::json!({"tid": "00000000-0000-0000-0000-000000000000"}),
+                1_500,
+            ),
+            ("exp", serde_json::json!({}), 2_000 + CLOCK_SKEW_SECS + 1),
+            ("nbf", serde_json::json!({"nbf": 9_000}), 1_500),
+        ];
+        for (what, patch, now) in cases {
+            let mut claims = good();
+            for (k, v) in patch.as_object().unwrap() {
+                claims[k] = v.clone();
+            }
+            let err = check_id_token(&jwt(claims), TEMPLATE, CLIENT, "n0nce", now);
+            assert!(err.is_err(), "{what} accepted");
+        }
+        assert!(check_id_token("a.b", TEMPLATE, CLIENT, "n0nce", 1_500).is_err());
+    }
+
+    #[test]
+    fn a_generic_oidc_provider_needs_no_entra_claims() {
+        let claims = serde_json::json!({
+            "iss": "https://idp.example", "aud": [CLIENT, "other"], "exp": 2_000, "nonce": "n", "sub": "u1"
+        });
+        let c = check_id_token(&jwt(claims), "https://idp.example", CLIENT, "n", 1_500).unwrap();
+        assert_eq!(c.tid, None);
+        assert_eq!(c.wids, None);
+    }
+
+    #[test]
+    fn forms_are_encoded() {
+        let body = redeem_form(
+            CLIENT,
+            "c/o+de",
+            "http://127.0.0.1:8400/",
+            &PkceVerifier::new("v~v".into()),
+            "openid User.Read",
+        );
+        assert_eq!(
+            body,
+            format!("client_id={CLIENT}&grant_type=authorization_code&code=c%2Fo%2Bde&redirect_uri=http%3A%2F%2F127.0.0.1%3A8400%2F&code_verifier=v~v&scope=openid+User.Read")
+        );
+    }
+
+    #[test]
+    fn token_errors_keep_their_codes() {
+        let err = parse_token_response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"AADSTS54005: OAuth2 Authorization code was already redeemed.","error_codes":[54005]}"#,
+        )
+        .unwrap_err();
+        assert!(matches!(err, AuthError::Provider { ref codes, .. } if codes == &vec![54005]));
+        let ok = parse_token_response(
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":3599,"scope":"User.Read","id_token":"x.y.z"}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.access_token.expose_secret(), "at");
+        assert!(ok.refresh_token.is_none());
+        assert!(!format!("{ok:?}").contains("\"at\""));
+    }
+}
