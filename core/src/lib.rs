@@ -13,8 +13,10 @@
 pub mod auth;
 pub mod config;
 pub mod explain;
+pub mod graph;
 pub mod ids;
 pub mod powershell;
+pub mod roles;
 pub mod secret;
 pub mod wizard;
 

@@ -1,0 +1,91 @@
+//! Who is signed in: `/me` and `/organization`.
+
+use serde::Deserialize;
+
+use super::{GraphError, Request};
+
+pub fn me() -> Request {
+    Request::get("/v1.0/me?$select=id,displayName,userPrincipalName")
+}
+
+pub fn organization() -> Request {
+    Request::get("/v1.0/organization?$select=id,displayName,verifiedDomains")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub verified_domains: Vec<VerifiedDomain>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedDomain {
+    pub name: String,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub is_initial: bool,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, GraphError> {
+    if !(200..300).contains(&status) {
+        return Err(GraphError::from_response(status, body));
+    }
+    serde_json::from_str(body).map_err(|e| GraphError {
+        status,
+        code: "UnreadableResponse".into(),
+        message: e.to_string(),
+        request_id: None,
+    })
+}
+
+pub fn parse_me(status: u16, body: &str) -> Result<Me, GraphError> {
+    parse(status, body)
+}
+
+pub fn parse_organization(status: u16, body: &str) -> Result<Organization, GraphError> {
+    #[derive(Deserialize)]
+    struct Collection {
+        value: Vec<Organization>,
+    }
+    let c: Collection = parse(status, body)?;
+    c.value.into_iter().next().ok_or_else(|| GraphError {
+        status,
+        code: "NoOrganization".into(),
+        message: "the organization collection is empty".into(),
+        request_id: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_is_the_first_item() {
+        let o = parse_organization(
+            200,
+            r#"{"@odata.context":"x","value":[{"id":"72f988bf-86f1-41af-91ab-2d7cd011db47","displayName":"Contoso","verifiedDomains":[{"name":"contoso.onmicrosoft.com","isDefault":true,"isInitial":true,"type":"Managed"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.display_name.as_deref(), Some("Contoso"));
+        assert!(o.verified_domains[0].is_initial);
+        assert!(parse_organization(200, r#"{"value":[]}"#).is_err());
+        assert_eq!(parse_me(403, "{}").unwrap_err().status, 403);
+    }
+}

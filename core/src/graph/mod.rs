@@ -1,0 +1,74 @@
+//! Microsoft Graph: request builders and response classification. Only this module knows Graph's
+//! paths and JSON.
+
+pub mod identity;
+
+/// An HTTP request for the shell to send (the token is added by the shell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: &'static str,
+    /// Path and query under the Graph base URL, e.g. `/v1.0/me?$select=id`.
+    pub path: String,
+    pub body: Option<serde_json::Value>,
+}
+
+impl Request {
+    pub fn get(path: impl Into<String>) -> Self {
+        Request {
+            method: "GET",
+            path: path.into(),
+            body: None,
+        }
+    }
+
+    /// The full URL for a Graph base such as `https://graph.microsoft.com`.
+    pub fn url(&self, base: &str) -> String {
+        format!("{}{}", base.trim_end_matches('/'), self.path)
+    }
+}
+
+/// A Graph error answer: `{"error": {"code", "message", "innerError": {...}}}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Microsoft Graph answered HTTP {status} {code}: {message}")]
+pub struct GraphError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl GraphError {
+    /// Reads Graph's error JSON; anything else becomes a generic error with the status.
+    pub fn from_response(status: u16, body: &str) -> Self {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let e = &v["error"];
+        let text = |x: &serde_json::Value| x.as_str().map(str::to_owned);
+        GraphError {
+            status,
+            code: text(&e["code"]).unwrap_or_else(|| "unknown".into()),
+            message: text(&e["message"]).unwrap_or_else(|| "(no message)".into()),
+            request_id: text(&e["innerError"]["request-id"]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_error_json_is_read() {
+        let e = GraphError::from_response(
+            401,
+            r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired.","innerError":{"date":"2026-11-26T10:00:00","request-id":"r-1","client-request-id":"c-1"}}}"#,
+        );
+        assert_eq!(e.code, "InvalidAuthenticationToken");
+        assert_eq!(e.request_id.as_deref(), Some("r-1"));
+        let e = GraphError::from_response(502, "<html>bad gateway</html>");
+        assert_eq!((e.status, e.code.as_str()), (502, "unknown"));
+        assert_eq!(
+            Request::get("/v1.0/me").url("https://graph.microsoft.com/"),
+            "https://graph.microsoft.com/v1.0/me"
+        );
+    }
+}
