@@ -1,0 +1,216 @@
+//! Helpers for the emulator's HTTP tests: start it, walk the sign-in pages like a browser, redeem codes.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use mailgrant_emulator::{start, Options, Running, Site};
+use reqwest::header::LOCATION;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub const APP_ORIGIN: &str = "http://localhost:3000";
+pub const APP_REDIRECT: &str = "http://localhost:3000/";
+pub const FULL_SCOPE: &str = "openid profile offline_access User.Read Application.ReadWrite.All AppRoleAssignment.ReadWrite.All User.Read.All GroupMember.Read.All";
+
+pub async fn emu() -> Running {
+    emu_with(None).await
+}
+
+pub async fn emu_with(site: Option<Site>) -> Running {
+    start(Options {
+        site,
+        extra_redirect_uris: vec![APP_REDIRECT.to_string()],
+        ..Options::default()
+    })
+    .await
+    .expect("emulator starts")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn b64url(b: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+pub fn pkce(seed: &str) -> Pkce {
+    let verifier = b64url(&Sha256::digest(format!("verifier-{seed}").as_bytes()));
+    let challenge = b64url(&Sha256::digest(verifier.as_bytes()));
+    Pkce {
+        verifier,
+        challenge,
+    }
+}
+
+pub fn authorize_url(emu: &Running, params: &[(&str, &str)]) -> String {
+    format!(
+        "{}/organizations/oauth2/v2.0/authorize?{}",
+        emu.login_origin,
+        serde_urlencoded::to_string(params).unwrap()
+    )
+}
+
+pub fn std_params<'a>(p: &'a Pkce, state: &'a str, nonce: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("client_id", mailgrant_emulator::DEMO_SPA_CLIENT_ID),
+        ("response_type", "code"),
+        ("redirect_uri", APP_REDIRECT),
+        ("scope", FULL_SCOPE),
+        ("response_mode", "query"),
+        ("state", state),
+        ("nonce", nonce),
+        ("code_challenge", &p.challenge),
+        ("code_challenge_method", "S256"),
+    ]
+}
+
+/// The value of `attr="..."` inside one tag's text.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(
+        tag[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Submits the form containing the button with `id=button_id`, as a browser would
+/// (hidden inputs + the clicked button's name/value). Returns the response.
+pub async fn click(
+    c: &reqwest::Client,
+    page_url: &str,
+    html: &str,
+    button_id: &str,
+) -> reqwest::Response {
+    let marker = format!("id=\"{button_id}\"");
+    let pos = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no element {button_id} in page:\n{html}"));
+    let form_start = html[..pos].rfind("<form").expect("button inside a form");
+    let form_end = html[pos..].find("</form>").expect("form closes") + pos;
+    let form = &html[form_start..form_end];
+    let form_tag = &form[..form.find('>').unwrap()];
+    let action = attr(form_tag, "action").unwrap();
+    assert_eq!(attr(form_tag, "method").as_deref(), Some("POST"));
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for part in form.split("<input").skip(1) {
+        let tag = &part[..part.find('>').unwrap()];
+        if attr(tag, "type").as_deref() == Some("hidden") {
+            fields.push((attr(tag, "name").unwrap(), attr(tag, "value").unwrap()));
+        }
+    }
+    let btn_start = html[..pos].rfind("<button").unwrap();
+    let btn_tag = &html[btn_start..btn_start + html[btn_start..].find('>').unwrap()];
+    if let (Some(n), Some(v)) = (attr(btn_tag, "name"), attr(btn_tag, "value")) {
+        fields.push((n, v));
+    }
+    let origin = page_url.split('/').take(3).collect::<Vec<_>>().join("/");
+    let url = if action.starts_with('/') {
+        format!("{origin}{action}")
+    } else {
+        action
+    };
+    c.post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&fields).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Query parameters of a redirect `Location`.
+pub fn location_params(resp: &reqwest::Response) -> (String, HashMap<String, String>) {
+    assert_eq!(resp.status().as_u16(), 302, "expected a redirect");
+    let loc = resp.headers()[LOCATION].to_str().unwrap().to_string();
+    let (base, query) = loc.split_once('?').unwrap_or((&loc, ""));
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap();
+    (base.to_string(), params)
+}
+
+/// Authorize → pick `account` → Accept. Returns the redirect's query parameters.
+pub async fn sign_in(
+    emu: &Running,
+    c: &reqwest::Client,
+    params: &[(&str, &str)],
+    account: &str,
+    decision: &str,
+) -> (String, HashMap<String, String>) {
+    let url = authorize_url(emu, params);
+    let page = c.get(&url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    let consent = click(c, &url, &html, &format!("account-{account}")).await;
+    assert_eq!(consent.status().as_u16(), 200);
+    let consent_html = consent.text().await.unwrap();
+    let done = click(c, &url, &consent_html, decision).await;
+    location_params(&done)
+}
+
+pub async fn redeem(
+    emu: &Running,
+    c: &reqwest::Client,
+    form: &[(&str, &str)],
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut req = c
+        .post(format!(
+            "{}/organizations/oauth2/v2.0/token",
+            emu.login_origin
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).unwrap());
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    req.send().await.unwrap()
+}
+
+/// Full sign-in as `account` with the full scope; returns the token response JSON.
+pub async fn tokens_for(emu: &Running, c: &reqwest::Client, account: &str) -> Value {
+    let p = pkce(account);
+    let params = std_params(&p, "st", "nn");
+    let (_, q) = sign_in(emu, c, &params, account, "accept").await;
+    let code = q.get("code").expect("code").clone();
+    let resp = redeem(
+        emu,
+        c,
+        &[
+            ("client_id", mailgrant_emulator::DEMO_SPA_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", APP_REDIRECT),
+            ("code_verifier", &p.verifier),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default openid profile offline_access",
+            ),
+        ],
+        Some(APP_ORIGIN),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 200);
+    resp.json().await.unwrap()
+}
+
+pub fn jwt_part(jwt: &str, i: usize) -> Value {
+    let part = jwt.split('.').nth(i).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
