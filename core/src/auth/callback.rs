@@ -64,11 +64,12 @@ pub enum CallbackOutcome {
 }
 
 /// Checks a return in the only safe order: `state` (against the pending entry, which the caller
-/// deletes whatever the outcome), then an error answer, then RFC 9207 `iss`, then the code.
+/// deletes whatever the outcome), then an error answer, then RFC 9207 `iss` (when the issuer is
+/// already known; otherwise the caller compares it once discovery answers), then the code.
 pub fn check(
     params: &CallbackParams,
     expected_state: Option<&str>,
-    issuer: &str,
+    issuer: Option<&str>,
 ) -> Result<CallbackOutcome, AuthError> {
     let Some(expected) = expected_state else {
         return Err(AuthError::NoPendingSignIn);
@@ -83,7 +84,7 @@ pub fn check(
             params.error_description.as_deref().unwrap_or(""),
         ));
     }
-    if let Some(iss) = &params.iss {
+    if let (Some(iss), Some(issuer)) = (&params.iss, issuer) {
         if iss != issuer {
             return Err(AuthError::IssuerMismatch {
                 expected: issuer.to_owned(),
@@ -121,23 +122,26 @@ mod tests {
     fn state_is_checked_before_code_or_error() {
         let p = CallbackParams::from_query("?code=abc&state=evil").unwrap();
         assert_eq!(
-            check(&p, Some("good"), ISSUER),
+            check(&p, Some("good"), Some(ISSUER)),
             Err(AuthError::StateMismatch)
         );
         let p = CallbackParams::from_query("?error=access_denied&state=evil").unwrap();
         assert_eq!(
-            check(&p, Some("good"), ISSUER),
+            check(&p, Some("good"), Some(ISSUER)),
             Err(AuthError::StateMismatch)
         );
         let p = CallbackParams::from_query("?code=abc").unwrap();
         assert_eq!(
-            check(&p, Some("good"), ISSUER),
+            check(&p, Some("good"), Some(ISSUER)),
             Err(AuthError::StateMismatch)
         );
         let p = CallbackParams::from_query("?code=abc&state=good").unwrap();
-        assert_eq!(check(&p, None, ISSUER), Err(AuthError::NoPendingSignIn));
         assert_eq!(
-            check(&p, Some("good"), ISSUER),
+            check(&p, None, Some(ISSUER)),
+            Err(AuthError::NoPendingSignIn)
+        );
+        assert_eq!(
+            check(&p, Some("good"), Some(ISSUER)),
             Ok(CallbackOutcome::Code("abc".into()))
         );
     }
@@ -148,7 +152,7 @@ mod tests {
             "?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state=s",
         )
         .unwrap();
-        match check(&p, Some("s"), ISSUER) {
+        match check(&p, Some("s"), Some(ISSUER)) {
             Err(AuthError::Provider { error, codes, .. }) => {
                 assert_eq!(error, "access_denied");
                 assert_eq!(codes, vec![65004]);
@@ -162,7 +166,7 @@ mod tests {
         let p =
             CallbackParams::from_query("?code=c&state=s&iss=https%3A%2F%2Fevil.example").unwrap();
         assert!(matches!(
-            check(&p, Some("s"), "https://idp.example"),
+            check(&p, Some("s"), Some("https://idp.example")),
             Err(AuthError::IssuerMismatch { .. })
         ));
     }
@@ -173,6 +177,9 @@ mod tests {
         assert_eq!(percent_decode("%ff"), None);
         assert_eq!(percent_decode("a+b%21").as_deref(), Some("a b!"));
         let p = CallbackParams::from_query("?code=c&state=%zz").unwrap();
-        assert_eq!(check(&p, Some("s"), ISSUER), Err(AuthError::StateMismatch));
+        assert_eq!(
+            check(&p, Some("s"), Some(ISSUER)),
+            Err(AuthError::StateMismatch)
+        );
     }
 }

@@ -152,12 +152,46 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
     s
 }
 
-/// What must survive the redirect to the authority and back (in sessionStorage, briefly).
+/// What must survive the redirect to the authority and back (in sessionStorage, briefly): the
+/// checks of the answer and the non-secret wizard state. Never a token.
 #[derive(Debug)]
 pub struct PendingSignIn {
     pub state: String,
     pub nonce: String,
     pub verifier: PkceVerifier,
+    pub mode: ScopeMode,
+    /// The account to suggest when signing in again (after a token expired).
+    pub login_hint: Option<String>,
+}
+
+impl PendingSignIn {
+    /// The sessionStorage text.
+    pub fn to_storage(&self) -> String {
+        serde_json::json!({
+            "state": self.state,
+            "nonce": self.nonce,
+            "codeVerifier": self.verifier.expose_secret(),
+            "mode": self.mode.as_config_str(),
+            "loginHint": self.login_hint,
+        })
+        .to_string()
+    }
+
+    /// `None` for anything that is not an entry this code wrote.
+    pub fn from_storage(text: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let s = |k: &str| v[k].as_str().map(str::to_owned);
+        let mode = ScopeMode::ALL
+            .into_iter()
+            .find(|m| Some(m.as_config_str()) == v["mode"].as_str())?;
+        Some(PendingSignIn {
+            state: s("state").filter(|x| !x.is_empty())?,
+            nonce: s("nonce")?,
+            verifier: PkceVerifier::new(s("codeVerifier")?),
+            mode,
+            login_hint: s("loginHint"),
+        })
+    }
 }
 
 /// 32 random bytes for each of `state`, `nonce` and the PKCE verifier.
@@ -167,12 +201,19 @@ pub struct SignInRandomness {
     pub verifier: [u8; 32],
 }
 
+impl std::fmt::Debug for SignInRandomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignInRandomness([redacted])")
+    }
+}
+
 /// Builds the authorize URL (authorization code, PKCE S256, `state`, `nonce`).
 pub fn authorize_url(
     config: &Config,
     discovery: &Discovery,
     redirect_uri: &str,
     mode: ScopeMode,
+    login_hint: Option<&str>,
     random: &SignInRandomness,
 ) -> Result<(String, PendingSignIn), AuthError> {
     let auth_url = AuthUrl::new(discovery.authorization_endpoint.clone()).map_err(|_| {
@@ -192,8 +233,11 @@ pub fn authorize_url(
         .set_auth_uri(auth_url)
         .set_redirect_uri(redirect);
     let state_for_url = state.clone();
-    let (url, _) = client
-        .authorize_url(move || CsrfToken::new(state_for_url))
+    let mut request = client.authorize_url(move || CsrfToken::new(state_for_url));
+    if let Some(hint) = login_hint {
+        request = request.add_extra_param("login_hint", hint.to_owned());
+    }
+    let (url, _) = request
         .add_scopes(
             scopes(mode)
                 .into_iter()
@@ -209,6 +253,8 @@ pub fn authorize_url(
             state,
             nonce,
             verifier: PkceVerifier::new(verifier_text),
+            mode,
+            login_hint: login_hint.map(str::to_owned),
         },
     ))
 }
@@ -283,6 +329,7 @@ mod tests {
             &discovery(),
             "https://vendor.example/setup/",
             ScopeMode::RbacForApplications,
+            None,
             &random,
         )
         .unwrap();
@@ -311,6 +358,31 @@ mod tests {
             "RBAC mode needs no grant scope"
         );
         assert!(!url.contains(pending.verifier.expose_secret()));
+    }
+
+    #[test]
+    fn pending_entry_round_trips_and_rejects_junk() {
+        let p = PendingSignIn {
+            state: "s".into(),
+            nonce: "n".into(),
+            verifier: PkceVerifier::new("v".into()),
+            mode: ScopeMode::ApplicationAccessPolicy,
+            login_hint: Some("adele@contoso.example".into()),
+        };
+        let back = PendingSignIn::from_storage(&p.to_storage()).unwrap();
+        assert_eq!(
+            (back.state.as_str(), back.mode),
+            ("s", ScopeMode::ApplicationAccessPolicy)
+        );
+        assert_eq!(back.verifier.expose_secret(), "v");
+        for junk in [
+            "",
+            "{}",
+            "null",
+            r#"{"state":"","nonce":"n","codeVerifier":"v","mode":"rbacForApplications"}"#,
+        ] {
+            assert!(PendingSignIn::from_storage(junk).is_none(), "{junk}");
+        }
     }
 
     #[test]

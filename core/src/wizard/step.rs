@@ -1,4 +1,4 @@
-//! The wizard's steps, in order. The reducer that moves between them lands with sign-in.
+//! The wizard's steps, in order.
 
 /// One step of the wizard, as listed in the page's step list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,484 @@
+//! The wizard as one reducer: `update(state, event) → effects`. The shell executes the effects
+//! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
+//! wizard is a native test that replays events.
+
+mod step;
+
+use std::fmt;
+use std::rc::Rc;
+
+pub use step::Step;
+
+use crate::auth::callback::{self, CallbackOutcome, CallbackParams};
+use crate::auth::token::{self, IdClaims};
+use crate::auth::{self, AuthError, Discovery, PendingSignIn, SignInRandomness};
+use crate::config::{Config, ScopeMode};
+use crate::explain::{Explain, Explanation};
+use crate::graph::identity::{self, Me, Organization};
+use crate::graph::GraphError;
+use crate::roles::{self, RoleCheck};
+use crate::secret::{AccessToken, RefreshToken};
+
+/// What an HTTP answer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Discovery,
+    Token,
+    Me,
+    Organization,
+}
+
+/// Something for the shell to do.
+pub enum Effect {
+    /// Send a request; answer with [`Event::Http`] (or [`Event::HttpFailed`]) with this purpose.
+    Http {
+        purpose: Purpose,
+        method: &'static str,
+        url: String,
+        /// Sent as `Authorization: Bearer …`.
+        bearer: Option<Rc<AccessToken>>,
+        /// A form body (`application/x-www-form-urlencoded`).
+        form: Option<String>,
+    },
+    /// Keep this text under the pending-sign-in key of sessionStorage.
+    SavePending(String),
+    /// Delete the pending-sign-in entry.
+    RemovePending,
+    /// Remove `code`, `state` and the rest of the sign-in answer from the address bar.
+    StripCallbackFromUrl,
+    /// Leave the page for this URL.
+    Navigate(String),
+}
+
+impl fmt::Debug for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Http {
+                purpose,
+                method,
+                url,
+                bearer,
+                form,
+            } => f
+                .debug_struct("Http")
+                .field("purpose", purpose)
+                .field("method", method)
+                .field("url", url)
+                .field("bearer", &bearer.as_ref().map(|_| "[redacted]"))
+                .field("form", &form.as_ref().map(|_| "[redacted]"))
+                .finish(),
+            Effect::SavePending(_) => f.write_str("SavePending([redacted])"),
+            Effect::RemovePending => f.write_str("RemovePending"),
+            Effect::StripCallbackFromUrl => f.write_str("StripCallbackFromUrl"),
+            Effect::Navigate(url) => write!(f, "Navigate({url})"),
+        }
+    }
+}
+
+/// What happened.
+pub enum Event {
+    /// The page loaded with this query string and this pending-sign-in entry (if any).
+    Loaded {
+        query: String,
+        pending: Option<String>,
+    },
+    ModeChosen(ScopeMode),
+    /// The admin clicked "Sign in"; the shell supplies the CSPRNG bytes and this page's URL.
+    SignInClicked {
+        redirect_uri: String,
+        random: SignInRandomness,
+    },
+    Http {
+        purpose: Purpose,
+        status: u16,
+        body: String,
+        now_secs: u64,
+    },
+    HttpFailed {
+        purpose: Purpose,
+        reason: String,
+    },
+    /// Dismiss the error and go back to where the admin can start again.
+    TryAgain,
+    SignOut,
+}
+
+/// The signed-in admin. Lives in memory only.
+#[derive(Debug)]
+pub struct Session {
+    pub access_token: Rc<AccessToken>,
+    pub refresh_token: Option<RefreshToken>,
+    pub claims: IdClaims,
+    pub me: Option<Me>,
+    pub organization: Option<Organization>,
+    pub roles: RoleCheck,
+    /// What could not be found out (e.g. from a provider that is not Entra ID).
+    pub unknowns: Vec<String>,
+}
+
+impl Session {
+    /// The name to show for the admin.
+    pub fn admin_label(&self) -> String {
+        let name = self
+            .me
+            .as_ref()
+            .and_then(|m| m.display_name.clone())
+            .or_else(|| self.claims.name.clone());
+        let upn = self
+            .me
+            .as_ref()
+            .and_then(|m| m.user_principal_name.clone())
+            .or_else(|| self.claims.preferred_username.clone());
+        match (name, upn) {
+            (Some(n), Some(u)) => format!("{n} ({u})"),
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => self.claims.sub.clone().unwrap_or_else(|| "unknown".into()),
+        }
+    }
+
+    /// The tenant's id: `/organization`, else the `tid` claim.
+    pub fn tenant_id(&self) -> Option<String> {
+        self.organization
+            .as_ref()
+            .map(|o| o.id.clone())
+            .or_else(|| self.claims.tid.clone())
+    }
+}
+
+/// The wizard's state.
+#[derive(Debug)]
+pub struct State {
+    pub step: Step,
+    pub mode: ScopeMode,
+    /// A request is under way; the step's main button is disabled.
+    pub busy: bool,
+    pub error: Option<Explanation>,
+    pub session: Option<Session>,
+    discovery: Option<Discovery>,
+    /// During redirect preparation and code redemption only.
+    pending: Option<PendingSignIn>,
+    redirect_uri: Option<String>,
+    /// The CSPRNG bytes of a sign-in click, until discovery answers.
+    random: Option<SignInRandomness>,
+    /// The code and the answer's `iss`, between the return and the redemption.
+    code: Option<(String, Option<String>)>,
+    /// Identity look-ups still outstanding after the token arrived.
+    outstanding: Vec<Purpose>,
+}
+
+impl State {
+    pub fn new(config: &Config) -> Self {
+        State {
+            step: Step::Welcome,
+            mode: config.vendor.default_scope_mode,
+            busy: false,
+            error: None,
+            session: None,
+            discovery: None,
+            pending: None,
+            redirect_uri: None,
+            random: None,
+            code: None,
+            outstanding: vec![],
+        }
+    }
+
+    fn fail(&mut self, explanation: Explanation) -> Vec<Effect> {
+        self.busy = false;
+        self.error = Some(explanation);
+        vec![]
+    }
+
+    fn discover(&self, config: &Config) -> Effect {
+        Effect::Http {
+            purpose: Purpose::Discovery,
+            method: "GET",
+            url: auth::discovery_url(&config.authority),
+            bearer: None,
+            form: None,
+        }
+    }
+
+    fn graph(
+        &self,
+        config: &Config,
+        purpose: Purpose,
+        request: crate::graph::Request,
+    ) -> Option<Effect> {
+        let token = self.session.as_ref()?.access_token.clone();
+        Some(Effect::Http {
+            purpose,
+            method: request.method,
+            url: request.url(&config.graph_base_url),
+            bearer: Some(token),
+            form: None,
+        })
+    }
+
+    /// Applies one event.
+    pub fn update(&mut self, config: &Config, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Loaded { query, pending } => self.loaded(config, &query, pending),
+            Event::ModeChosen(mode) => {
+                if self.session.is_none() {
+                    self.mode = mode;
+                }
+                vec![]
+            }
+            Event::SignInClicked {
+                redirect_uri,
+                random,
+            } => {
+                self.error = None;
+                self.busy = true;
+                self.step = Step::SignIn;
+                self.redirect_uri = Some(redirect_uri);
+                self.pending = None;
+                self.discovery = None;
+                // Fresh randomness per click; the authorize URL is built when discovery answers.
+                self.code = None;
+                self.random = Some(random);
+                vec![self.discover(config)]
+            }
+            Event::Http {
+                purpose,
+                status,
+                body,
+                now_secs,
+            } => self.answered(config, purpose, status, &body, now_secs),
+            Event::HttpFailed { purpose, reason } => {
+                let e = match purpose {
+                    Purpose::Discovery => AuthError::Discovery {
+                        url: auth::discovery_url(&config.authority),
+                        reason,
+                    }
+                    .explain(),
+                    _ => {
+                        AuthError::TokenResponse(format!("the network failed: {reason}")).explain()
+                    }
+                };
+                self.fail(e)
+            }
+            Event::TryAgain => {
+                self.error = None;
+                self.busy = false;
+                if self.session.is_none() {
+                    self.step = Step::Welcome;
+                }
+                vec![]
+            }
+            Event::SignOut => {
+                *self = State::new(config);
+                vec![Effect::RemovePending]
+            }
+        }
+    }
+}
+
+impl State {
+    fn loaded(&mut self, config: &Config, query: &str, pending: Option<String>) -> Vec<Effect> {
+        let Some(params) = CallbackParams::from_query(query) else {
+            // A plain load (or the back button from the sign-in page): nothing is pending any more.
+            return if pending.is_some() {
+                vec![Effect::RemovePending]
+            } else {
+                vec![]
+            };
+        };
+        // Whatever the answer, the entry is used up and the answer leaves the address bar.
+        let mut effects = vec![Effect::RemovePending, Effect::StripCallbackFromUrl];
+        let pending = pending.as_deref().and_then(PendingSignIn::from_storage);
+        if let Some(p) = &pending {
+            self.mode = p.mode;
+        }
+        self.step = Step::SignIn;
+        match callback::check(&params, pending.as_ref().map(|p| p.state.as_str()), None) {
+            Err(e) => {
+                self.fail(e.explain());
+            }
+            Ok(CallbackOutcome::Code(code)) => {
+                self.busy = true;
+                self.pending = pending;
+                self.code = Some((code, params.iss.clone()));
+                effects.push(self.discover(config));
+            }
+        }
+        effects
+    }
+
+    fn answered(
+        &mut self,
+        config: &Config,
+        purpose: Purpose,
+        status: u16,
+        body: &str,
+        now_secs: u64,
+    ) -> Vec<Effect> {
+        match purpose {
+            Purpose::Discovery => {
+                let url = auth::discovery_url(&config.authority);
+                let discovery = match status {
+                    200 => Discovery::parse(&url, body),
+                    _ => Err(AuthError::Discovery {
+                        url: url.clone(),
+                        reason: format!("HTTP {status}"),
+                    }),
+                };
+                match discovery {
+                    Err(e) => self.fail(e.explain()),
+                    Ok(d) => {
+                        self.discovery = Some(d);
+                        self.after_discovery(config)
+                    }
+                }
+            }
+            Purpose::Token => self.token_answered(config, status, body, now_secs),
+            Purpose::Me | Purpose::Organization => {
+                self.identity_answered(purpose, status, body);
+                vec![]
+            }
+        }
+    }
+
+    fn after_discovery(&mut self, config: &Config) -> Vec<Effect> {
+        let Some(discovery) = &self.discovery else {
+            return vec![];
+        };
+        if let Some(random) = self.random.take() {
+            let redirect_uri = self.redirect_uri.clone().unwrap_or_default();
+            let hint = self.pending.as_ref().and_then(|p| p.login_hint.clone());
+            return match auth::authorize_url(
+                config,
+                discovery,
+                &redirect_uri,
+                self.mode,
+                hint.as_deref(),
+                &random,
+            ) {
+                Err(e) => self.fail(e.explain()),
+                Ok((url, pending)) => vec![
+                    Effect::SavePending(pending.to_storage()),
+                    Effect::Navigate(url),
+                ],
+            };
+        }
+        let Some((code, iss)) = self.code.take() else {
+            return vec![];
+        };
+        if let Some(iss) = iss {
+            if iss != discovery.issuer {
+                let e = AuthError::IssuerMismatch {
+                    expected: discovery.issuer.clone(),
+                    found: iss,
+                };
+                return self.fail(e.explain());
+            }
+        }
+        let Some(pending) = &self.pending else {
+            return self.fail(AuthError::NoPendingSignIn.explain());
+        };
+        let scope = auth::scopes(self.mode)
+            .iter()
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let redirect_uri = self.redirect_uri.clone().unwrap_or_default();
+        vec![Effect::Http {
+            purpose: Purpose::Token,
+            method: "POST",
+            url: discovery.token_endpoint.clone(),
+            bearer: None,
+            form: Some(token::redeem_form(
+                &config.client_id.to_string(),
+                &code,
+                &redirect_uri,
+                &pending.verifier,
+                &scope,
+            )),
+        }]
+    }
+
+    fn token_answered(
+        &mut self,
+        config: &Config,
+        status: u16,
+        body: &str,
+        now_secs: u64,
+    ) -> Vec<Effect> {
+        let pending = self.pending.take();
+        let tokens = match token::parse_token_response(status, body) {
+            Ok(t) => t,
+            Err(e) => return self.fail(e.explain()),
+        };
+        let (Some(pending), Some(discovery)) = (pending, &self.discovery) else {
+            return self.fail(AuthError::NoPendingSignIn.explain());
+        };
+        let Some(id_token) = tokens.id_token.as_deref() else {
+            return self
+                .fail(AuthError::IdToken("the answer carried no ID token".into()).explain());
+        };
+        let claims = match token::check_id_token(
+            id_token,
+            &discovery.issuer,
+            &config.client_id.to_string(),
+            &pending.nonce,
+            now_secs,
+        ) {
+            Ok(c) => c,
+            Err(e) => return self.fail(e.explain()),
+        };
+        let mut unknowns = vec![];
+        if claims.tid.is_none() {
+            unknowns.push("the tenant id (the sign-in carried no `tid` claim)".to_owned());
+        }
+        let roles = roles::check(self.mode, claims.wids.as_deref());
+        if roles == RoleCheck::Unknown {
+            unknowns.push(
+                "your admin roles (the sign-in carried no `wids` claim); a missing role will be reported at the first change"
+                    .to_owned(),
+            );
+        }
+        self.session = Some(Session {
+            access_token: Rc::new(tokens.access_token),
+            refresh_token: tokens.refresh_token,
+            claims,
+            me: None,
+            organization: None,
+            roles,
+            unknowns,
+        });
+        self.outstanding = vec![Purpose::Me, Purpose::Organization];
+        [
+            self.graph(config, Purpose::Me, identity::me()),
+            self.graph(config, Purpose::Organization, identity::organization()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn identity_answered(&mut self, purpose: Purpose, status: u16, body: &str) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let failed = |what: &str, e: GraphError| format!("{what} ({e})");
+        match purpose {
+            Purpose::Me => match identity::parse_me(status, body) {
+                Ok(me) => session.me = Some(me),
+                Err(e) => session.unknowns.push(failed("your profile", e)),
+            },
+            _ => match identity::parse_organization(status, body) {
+                Ok(org) => session.organization = Some(org),
+                Err(e) => session.unknowns.push(failed("your organization's name", e)),
+            },
+        }
+        self.outstanding.retain(|p| *p != purpose);
+        if self.outstanding.is_empty() {
+            self.busy = false;
+            self.step = Step::Mailbox;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! Replays of the sign-in: events in, effects out.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use super::*;
+
+const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+const TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+const NOW: u64 = 1_800_000_000;
+
+fn config() -> Config {
+    crate::config::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","authority":"https://login.example/organizations/v2.0","graphBaseUrl":"https://graph.example",
+            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}}}"#
+    ))
+    .unwrap()
+}
+
+const DISCOVERY: &str = r#"{"issuer":"https://login.example/{tenantid}/v2.0",
+    "authorization_endpoint":"https://login.example/organizations/oauth2/v2.0/authorize",
+    "token_endpoint":"https://login.example/organizations/oauth2/v2.0/token",
+    "code_challenge_methods_supported":["S256"]}"#;
+
+fn http(purpose: Purpose, status: u16, body: &str) -> Event {
+    Event::Http {
+        purpose,
+        status,
+        body: body.into(),
+        now_secs: NOW,
+    }
+}
+
+fn id_token(nonce: &str, wids: &[&str]) -> String {
+    let claims = serde_json::json!({
+        "iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 3600,
+        "nbf": NOW - 10, "nonce": nonce, "tid": TID, "oid": "aaaaaaaa-0000-0000-0000-000000000001",
+        "preferred_username": "adele@contoso.example", "name": "Adele Vance", "wids": wids,
+    });
+    format!(
+        "{}.{}.sig",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// Clicks "Sign in" and returns the saved pending entry and the authorize URL.
+fn start(state: &mut State, config: &Config) -> (String, String) {
+    let fx = state.update(
+        config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [7; 32],
+                nonce: [8; 32],
+                verifier: [9; 32],
+            },
+        },
+    );
+    assert!(matches!(
+        &fx[..],
+        [Effect::Http {
+            purpose: Purpose::Discovery,
+            ..
+        }]
+    ));
+    assert!(state.busy);
+    let fx = state.update(config, http(Purpose::Discovery, 200, DISCOVERY));
+    match &fx[..] {
+        [Effect::SavePending(p), Effect::Navigate(url)] => (p.clone(), url.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn query_param(url: &str, name: &str) -> String {
+    let q = url.split_once('?').unwrap().1;
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap()
+        .to_owned()
+}
+
+/// A fresh page load after the redirect, through to the signed-in Mailbox step.
+fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]) -> State {
+    let mut state = State::new(config);
+    let fx = state.update(
+        config,
+        Event::Loaded {
+            query: query.into(),
+            pending: Some(pending.into()),
+        },
+    );
+    assert!(
+        matches!(
+            &fx[..],
+            [
+                Effect::RemovePending,
+                Effect::StripCallbackFromUrl,
+                Effect::Http {
+                    purpose: Purpose::Discovery,
+                    ..
+                }
+            ]
+        ),
+        "{fx:?}"
+    );
+    let fx = state.update(config, http(Purpose::Discovery, 200, DISCOVERY));
+    let form = match &fx[..] {
+        [Effect::Http {
+            purpose: Purpose::Token,
+            method: "POST",
+            url,
+            form: Some(form),
+            bearer: None,
+        }] => {
+            assert_eq!(url, "https://login.example/organizations/oauth2/v2.0/token");
+            form.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    let stored = PendingSignIn::from_storage(pending).unwrap();
+    assert!(form.contains("grant_type=authorization_code"));
+    assert!(form.contains(&format!(
+        "code_verifier={}",
+        stored.verifier.expose_secret()
+    )));
+    assert!(form.contains("code=the-code"));
+    let answer = serde_json::json!({
+        "access_token": "AT-secret", "token_type": "Bearer", "expires_in": 3599,
+        "scope": "User.Read", "id_token": id_token(&stored.nonce, wids)
+    });
+    let fx = state.update(config, http(Purpose::Token, 200, &answer.to_string()));
+    assert_eq!(fx.len(), 2, "{fx:?}");
+    for e in &fx {
+        match e {
+            Effect::Http {
+                bearer: Some(t),
+                url,
+                ..
+            } => {
+                assert_eq!(t.expose_secret(), "AT-secret");
+                assert!(url.starts_with("https://graph.example/v1.0/"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        !format!("{fx:?}").contains("AT-secret"),
+        "effects redact the token"
+    );
+    state.update(
+        config,
+        http(Purpose::Me, 200, r#"{"id":"aaaaaaaa-0000-0000-0000-000000000001","displayName":"Adele Vance","userPrincipalName":"adele@contoso.example"}"#),
+    );
+    assert_eq!(state.step, Step::SignIn, "waits for both look-ups");
+    state.update(
+        config,
+        http(
+            Purpose::Organization,
+            200,
+            &format!(r#"{{"value":[{{"id":"{TID}","displayName":"Contoso"}}]}}"#),
+        ),
+    );
+    state
+}
+
+#[test]
+fn a_full_sign_in_ends_on_the_mailbox_step() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    assert!(url.contains("code_challenge_method=S256"));
+    assert!(
+        url.contains("AppRoleAssignment.ReadWrite.All"),
+        "the configured mode's scopes"
+    );
+    let st = query_param(&url, "state");
+    let state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[GLOBAL_ADMIN],
+    );
+    assert_eq!(state.step, Step::Mailbox);
+    assert!(!state.busy);
+    let session = state.session.as_ref().unwrap();
+    assert_eq!(session.admin_label(), "Adele Vance (adele@contoso.example)");
+    assert_eq!(session.tenant_id().as_deref(), Some(TID));
+    assert_eq!(session.roles, RoleCheck::Sufficient("Global Administrator"));
+    assert!(session.unknowns.is_empty(), "{:?}", session.unknowns);
+    assert!(!format!("{state:?}").contains("AT-secret"));
+}
+
+#[test]
+fn a_tampered_state_never_reaches_the_token_endpoint() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, _) = start(&mut state, &config);
+    let mut fresh = State::new(&config);
+    let fx = fresh.update(
+        &config,
+        Event::Loaded {
+            query: "?code=the-code&state=forged".into(),
+            pending: Some(pending),
+        },
+    );
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::RemovePending, Effect::StripCallbackFromUrl]
+        ),
+        "{fx:?}"
+    );
+    assert!(fresh.error.as_ref().unwrap().title.contains("not used"));
+}
+
+#[test]
+fn a_replayed_callback_is_refused_without_a_request() {
+    let config = config();
+    let mut fresh = State::new(&config);
+    let fx = fresh.update(
+        &config,
+        Event::Loaded {
+            query: "?code=the-code&state=whatever".into(),
+            pending: None,
+        },
+    );
+    assert!(matches!(
+        &fx[..],
+        [Effect::RemovePending, Effect::StripCallbackFromUrl]
+    ));
+    assert!(fresh.session.is_none());
+    assert!(fresh.error.is_some());
+    fresh.update(&config, Event::TryAgain);
+    assert_eq!((fresh.step, fresh.error.is_none()), (Step::Welcome, true));
+}
+
+#[test]
+fn cancel_on_consent_is_explained_and_try_again_starts_over() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            query: format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"),
+            pending: Some(pending),
+        },
+    );
+    assert_eq!(back.mode, ScopeMode::ApplicationAccessPolicy);
+    assert!(back.error.as_ref().unwrap().title.contains("declined"));
+    back.update(&config, Event::TryAgain);
+    assert_eq!(back.step, Step::Welcome);
+    let (_, url) = start(&mut back, &config);
+    assert!(url.starts_with("https://login.example/"));
+}
+
+#[test]
+fn a_bad_nonce_is_refused() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            query: format!("?code=c&state={st}"),
+            pending: Some(pending),
+        },
+    );
+    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let answer =
+        serde_json::json!({"access_token": "AT", "id_token": id_token("other-nonce", &[])});
+    let fx = back.update(&config, http(Purpose::Token, 200, &answer.to_string()));
+    assert!(fx.is_empty());
+    assert!(back.session.is_none());
+    assert!(back.error.as_ref().unwrap().detail.contains("nonce"));
+}
+
+#[test]
+fn without_wids_the_role_check_is_unknown_and_said() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            query: format!("?code=the-code&state={st}"),
+            pending: Some(pending),
+        },
+    );
+    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": URL_SAFE_NO_PAD.encode([8u8; 32]), "tid": TID});
+    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    back.update(
+        &config,
+        http(
+            Purpose::Token,
+            200,
+            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
+        ),
+    );
+    let s = back.session.as_ref().unwrap();
+    assert_eq!(s.roles, RoleCheck::Unknown);
+    assert!(s.unknowns.iter().any(|u| u.contains("wids")));
+}
+
+#[test]
+fn a_plain_load_drops_a_leftover_pending_entry() {
+    let config = config();
+    let mut state = State::new(&config);
+    let fx = state.update(
+        &config,
+        Event::Loaded {
+            query: String::new(),
+            pending: Some("{}".into()),
+        },
+    );
+    assert!(matches!(&fx[..], [Effect::RemovePending]));
+    let fx = state.update(
+        &config,
+        Event::Loaded {
+            query: String::new(),
+            pending: None,
+        },
+    );
+    assert!(fx.is_empty());
+}
