@@ -458,7 +458,8 @@ mod tests {
 
     #[test]
     fn each_key_is_named_when_wrong() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>)> = vec![
+        type Patch = Box<dyn FnOnce(&mut Value)>;
+        let cases: Vec<(&str, Patch)> = vec![
             (
                 "clientId",
                 Box::new(|v| v["clientId"] = "not-a-guid".into()),
