@@ -13,8 +13,8 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::http_util::{
-    add_cors, client_request_id, graph_error, header_str, hv, iso_utc, new_guid, now_unix,
-    percent_decode, preflight,
+    add_cors, client_request_id, graph_error, header_str, hv, iso_utc, new_guid, percent_decode,
+    preflight,
 };
 use crate::tenant::{
     AccessToken, INITIAL_DOMAIN, SEED_CREATED, TENANT_DISPLAY_NAME, USER_DEFAULT_PROPERTIES,
@@ -44,6 +44,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/state", get(state))
+        .route("/_emulator/clock", post(clock))
         .route("/v1.0", any(service_root))
         .route("/v1.0/", any(service_root))
         .route("/v1.0/{*rest}", any(v1))
@@ -120,6 +121,29 @@ async fn service_root(State(app): State<App>) -> Response {
 async fn reset(State(app): State<App>) -> Response {
     app.lock().reset();
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_emulator/clock?advance=SECONDS`: moves the emulator clock forward (codes, access and
+/// refresh tokens expire as if that time had passed). Answers the emulator's current time.
+async fn clock(
+    State(app): State<App>,
+    Extension(ids): Extension<ReqIds>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let advance = match q.get("advance").map(|v| v.parse::<u64>()) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return ids.error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "advance must be a whole number of seconds.",
+            )
+        }
+    };
+    let mut st = app.lock();
+    st.clock_offset = st.clock_offset.saturating_add(advance);
+    Json(json!({"now": iso_utc(st.now()), "offsetSeconds": st.clock_offset})).into_response()
 }
 
 async fn state(State(app): State<App>) -> Response {
@@ -199,7 +223,7 @@ fn authenticate(
             "CompactToken parsing failed with error code: 80049217",
         )));
     };
-    if at.expires <= now_unix() {
+    if at.expires <= st.now() {
         return Err(Box::new(unauthorized(
             "Lifetime validation failed, the token is expired.",
         )));

@@ -478,7 +478,7 @@ async fn authorize(
         return err("login_required", 50058, "A silent sign-in request was sent but no user is signed in. The cookies used to represent the user's session were not sent in the request to Azure AD.");
     }
 
-    let now = now_unix();
+    let now = st.now();
     st.pending.retain(|_, p| p.created + PENDING_LIFETIME > now);
     let flow = random_token(24);
     st.pending.insert(
@@ -669,6 +669,7 @@ async fn consent(State(app): State<App>, Path(tenant): Path<String>, body: Bytes
         return entra_page_error(90094, "The app needs permission to access resources in your organization that only an admin can grant. Request an admin to grant permission to this app before you can use it.");
     }
     let code = format!("1.AXEA{}", random_token(96));
+    let code_expires = st.now() + CODE_LIFETIME;
     st.codes.insert(
         code.clone(),
         AuthCode {
@@ -678,7 +679,7 @@ async fn consent(State(app): State<App>, Path(tenant): Path<String>, body: Bytes
             user_id: user.id.clone(),
             nonce: pending.nonce.clone(),
             scopes: pending.scopes.clone(),
-            expires: now_unix() + CODE_LIFETIME,
+            expires: code_expires,
             redeemed: false,
         },
     );
@@ -780,7 +781,7 @@ fn redeem(
             "Application with identifier '{client_id}' was not found in the directory '{TENANT_DISPLAY_NAME}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
         )));
     };
-    let now = now_unix();
+    let now = st.now();
     let requested: Option<Vec<String>> = get("scope").map(split_scopes);
 
     let (user_id, consented, nonce, refresh_expiry, include_id_token) = match grant_type {
@@ -989,7 +990,8 @@ fn redeem(
             &user,
             nonce.as_deref(),
             &consented_oidc,
-            now,
+            // Visible timestamps use the real clock; the emulator clock only drives expiry.
+            now_unix(),
         );
         out["id_token"] = json!(app.keys.sign(&claims));
     }

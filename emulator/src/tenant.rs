@@ -654,6 +654,8 @@ pub struct State {
     pub access_tokens: HashMap<String, AccessToken>,
     pub refresh_tokens: HashMap<String, RefreshToken>,
     pub access_token_lifetime: u64,
+    /// Seconds added to the real clock for expiry decisions (`POST /_emulator/clock`).
+    pub clock_offset: u64,
     pub log: Vec<crate::LoggedRequest>,
 }
 
@@ -667,15 +669,25 @@ impl State {
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             access_token_lifetime: 3600,
+            clock_offset: 0,
             log: Vec::new(),
         }
     }
 
-    /// Restores the seeded directory. Issued tokens stay valid (seed ids are deterministic).
+    /// The emulator's clock (unix seconds): the real clock plus the test-controlled offset.
+    /// Drives expiry of codes and tokens; visible timestamps use the real clock.
+    pub fn now(&self) -> u64 {
+        crate::http_util::now_unix() + self.clock_offset
+    }
+
+    /// Restores the seeded directory and the real clock, and forgets pending sign-ins and
+    /// unredeemed codes. Issued tokens stay valid (seed ids are deterministic).
     pub fn reset(&mut self) {
         self.directory = seed(self.seed_redirect_uris.clone());
         self.pending.clear();
         self.codes.clear();
+        self.clock_offset = 0;
+        self.access_token_lifetime = 3600;
     }
 }
 
