@@ -26,6 +26,7 @@
 //! - 70003  unsupported grant_type
 //! - 9002326 cross-origin redemption from an origin that is not a registered SPA origin
 //! - 9002327 SPA code/refresh token redeemed without an Origin header (not cross-origin)
+//! - 900561 GET on the token endpoint
 
 use std::collections::HashMap;
 
@@ -65,7 +66,7 @@ pub fn router(app: App) -> Router {
         .route("/{tenant}/Consent/Set", post(consent))
         .route(
             "/{tenant}/oauth2/v2.0/token",
-            post(token).options(token_preflight),
+            post(token).options(token_preflight).get(token_get),
         )
         .route("/{tenant}/oauth2/v2.0/logout", get(logout))
         .fallback(not_found)
@@ -75,8 +76,17 @@ pub fn router(app: App) -> Router {
 async fn not_found() -> Response {
     error_page(
         StatusCode::NOT_FOUND,
-        "AADSTS900561: The endpoint only accepts POST, OPTIONS requests. Received a GET request.",
+        "The page you requested does not exist on this (emulated) sign-in service.",
     )
+}
+
+async fn token_get() -> Response {
+    EntraError::new(
+        "invalid_request",
+        900561,
+        "The endpoint only accepts POST, OPTIONS requests. Received a GET request.",
+    )
+    .into_response()
 }
 
 fn is_multi(tenant: &str) -> bool {
