@@ -1,14 +1,17 @@
-//! The root component: loads `config.json`, then shows the wizard.
+//! The root component: loads `config.json`, then runs the wizard: one reducer in the core
+//! (`mailgrant_core::wizard::State::update`), whose effects this file executes.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use mailgrant_core::config::{Config, ConfigError, ScopeMode};
+use mailgrant_core::auth::SignInRandomness;
+use mailgrant_core::config::{Config, ConfigError};
 use mailgrant_core::explain::Explain;
-use mailgrant_core::wizard::Step;
+use mailgrant_core::wizard::{Effect, Event, State, Step};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::ui::{ConfigErrorView, ErrorBanner, Header, StepList, Welcome};
+use crate::ui::{ConfigErrorView, ErrorBanner, Header, SignedIn, StepList, Welcome};
 
 /// What the page knows about its configuration.
 #[derive(Clone, PartialEq)]
@@ -49,6 +52,68 @@ pub fn app() -> Html {
     }
 }
 
+/// Feeds events to the core's reducer and executes the effects it returns.
+#[derive(Clone)]
+struct Driver {
+    state: Rc<RefCell<State>>,
+    config: Rc<Config>,
+    rerender: Rc<dyn Fn()>,
+}
+
+impl Driver {
+    fn dispatch(&self, event: Event) {
+        let effects = self.state.borrow_mut().update(&self.config, event);
+        (self.rerender)();
+        for effect in effects {
+            self.execute(effect);
+        }
+    }
+
+    fn execute(&self, effect: Effect) {
+        let failed = |reason: String| self.dispatch(Event::BrowserFailed(reason));
+        match effect {
+            Effect::Http {
+                purpose,
+                method,
+                url,
+                bearer,
+                form,
+            } => {
+                let driver = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let token = bearer.as_ref().map(|t| t.expose_secret());
+                    let event = match browser::send(method, &url, token, form).await {
+                        Ok((status, body)) => Event::Http {
+                            purpose,
+                            status,
+                            body,
+                            now_secs: browser::now_secs(),
+                        },
+                        Err(reason) => Event::HttpFailed { purpose, reason },
+                    };
+                    driver.dispatch(event);
+                });
+            }
+            Effect::SavePending(text) => {
+                if let Err(e) = browser::signin::save_pending(&text) {
+                    failed(e);
+                }
+            }
+            Effect::RemovePending => browser::signin::remove_pending(),
+            Effect::StripCallbackFromUrl => {
+                if let Err(e) = browser::signin::strip_callback_from_url() {
+                    failed(e);
+                }
+            }
+            Effect::Navigate(url) => {
+                if let Err(e) = browser::navigate(&url) {
+                    failed(e);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct WizardProps {
     pub config: Rc<Config>,
@@ -57,36 +122,81 @@ pub struct WizardProps {
 /// The wizard once the configuration is known.
 #[function_component(Wizard)]
 pub fn wizard(props: &WizardProps) -> Html {
-    let config = props.config.clone();
-    let step = use_state(|| Step::Welcome);
-    let error = use_state(|| None::<String>);
-    let on_sign_in = {
-        let config = config.clone();
-        let step = step.clone();
-        let error = error.clone();
-        Callback::from(move |mode: ScopeMode| {
-            let config = config.clone();
-            let error = error.clone();
-            step.set(Step::SignIn);
-            error.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = browser::signin::start(&config, mode).await {
-                    error.set(Some(e));
-                }
+    let state = use_mut_ref(|| State::new(&props.config));
+    let force = use_force_update();
+    let driver = Driver {
+        state: state.clone(),
+        config: props.config.clone(),
+        rerender: Rc::new(move || force.force_update()),
+    };
+    {
+        let driver = driver.clone();
+        use_effect_with((), move |_| {
+            driver.dispatch(Event::Loaded {
+                query: browser::signin::current_query(),
+                pending: browser::signin::load_pending(),
             });
+        });
+    }
+    let on_mode = {
+        let driver = driver.clone();
+        Callback::from(move |mode| driver.dispatch(Event::ModeChosen(mode)))
+    };
+    let on_sign_in = {
+        let driver = driver.clone();
+        Callback::from(move |_| {
+            let random = (|| -> Result<SignInRandomness, String> {
+                Ok(SignInRandomness {
+                    state: browser::random_bytes()?,
+                    nonce: browser::random_bytes()?,
+                    verifier: browser::random_bytes()?,
+                })
+            })();
+            match (random, browser::redirect_uri()) {
+                (Ok(random), Ok(redirect_uri)) => driver.dispatch(Event::SignInClicked {
+                    redirect_uri,
+                    random,
+                }),
+                (Err(e), _) | (_, Err(e)) => driver.dispatch(Event::BrowserFailed(e)),
+            }
         })
+    };
+    let on_try_again = {
+        let driver = driver.clone();
+        Callback::from(move |_| driver.dispatch(Event::TryAgain))
+    };
+    let on_sign_out = {
+        let driver = driver.clone();
+        Callback::from(move |_| driver.dispatch(Event::SignOut))
+    };
+
+    let s = state.borrow();
+    let config = &props.config;
+    let body = match &s.session {
+        Some(session) if !s.busy => html! {
+            <SignedIn admin={session.admin_label()}
+                tenant_name={session.organization.as_ref().and_then(|o| o.display_name.clone())}
+                tenant_id={session.tenant_id()}
+                mode={s.mode} roles={session.roles.clone()}
+                unknowns={session.unknowns.clone()} on_sign_out={on_sign_out} />
+        },
+        _ if s.step == Step::Welcome || s.error.is_some() => html! {
+            <Welcome config={config.clone()} mode={s.mode} on_mode={on_mode}
+                on_sign_in={on_sign_in} busy={s.busy} />
+        },
+        _ => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };
     html! {
         <>
             <Header vendor_name={Some(AttrValue::from(config.vendor.name.clone()))} />
             <div class="layout">
-                <StepList current={*step} />
+                <StepList current={s.step} />
                 <main>
-                    if let Some(e) = &*error {
-                        <ErrorBanner title="Sign-in could not start." detail={e.clone()}
-                            fix="Check your network connection and try again. If it keeps failing, the page's configuration (authority) may be wrong: contact the vendor." />
+                    if let Some(e) = &s.error {
+                        <ErrorBanner title={e.title.clone()} detail={e.detail.clone()}
+                            fix={e.fix.clone()} on_try_again={Some(on_try_again)} />
                     }
-                    <Welcome config={config.clone()} on_sign_in={on_sign_in} busy={*step == Step::SignIn && error.is_none()} />
+                    { body }
                 </main>
             </div>
         </>

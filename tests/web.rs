@@ -30,15 +30,32 @@ fn config(mode: &str) -> Rc<config::Config> {
     )
 }
 
+#[derive(Properties, PartialEq)]
+struct HostProps {
+    config: Rc<config::Config>,
+}
+
+/// Holds the mode the way the wizard does, so the radio buttons can be exercised.
+#[function_component(Host)]
+fn host(props: &HostProps) -> Html {
+    let mode = use_state(|| props.config.vendor.default_scope_mode);
+    let on_mode = {
+        let mode = mode.clone();
+        Callback::from(move |m| mode.set(m))
+    };
+    html! {
+        <Welcome config={props.config.clone()} mode={*mode} {on_mode}
+            on_sign_in={Callback::noop()} busy=false />
+    }
+}
+
 #[wasm_bindgen_test]
 async fn welcome_lists_what_will_be_created_and_the_scopes_of_the_mode() {
     let div = root();
-    yew::Renderer::<Welcome>::with_root_and_props(
+    yew::Renderer::<Host>::with_root_and_props(
         div.clone(),
-        mailgrant::ui::WelcomeProps {
+        HostProps {
             config: config("rbacForApplications"),
-            on_sign_in: Callback::noop(),
-            busy: false,
         },
     )
     .render();
@@ -67,28 +84,34 @@ async fn welcome_lists_what_will_be_created_and_the_scopes_of_the_mode() {
 }
 
 #[wasm_bindgen_test]
-async fn sign_in_emits_the_chosen_mode() {
+async fn the_radio_reports_the_mode_and_the_button_signs_in() {
     let div = root();
     let chosen = Rc::new(std::cell::Cell::new(None));
-    let sink = chosen.clone();
+    let clicked = Rc::new(std::cell::Cell::new(false));
+    let (mode_sink, click_sink) = (chosen.clone(), clicked.clone());
     yew::Renderer::<Welcome>::with_root_and_props(
         div.clone(),
         mailgrant::ui::WelcomeProps {
-            config: config("applicationAccessPolicy"),
-            on_sign_in: Callback::from(move |m| sink.set(Some(m))),
+            config: config("rbacForApplications"),
+            mode: ScopeMode::RbacForApplications,
+            on_mode: Callback::from(move |m| mode_sink.set(Some(m))),
+            on_sign_in: Callback::from(move |()| click_sink.set(true)),
             busy: false,
         },
     )
     .render();
     sleep(Duration::from_millis(50)).await;
-    let button: web_sys::HtmlElement = div
-        .query_selector("#sign-in")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    button.click();
+    let element = |selector: &str| -> web_sys::HtmlElement {
+        div.query_selector(selector)
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap()
+    };
+    element("input[value=applicationAccessPolicy]").click();
     assert_eq!(chosen.get(), Some(ScopeMode::ApplicationAccessPolicy));
+    element("#sign-in").click();
+    assert!(clicked.get());
 }
 
 #[wasm_bindgen_test]

@@ -9,14 +9,46 @@ use web_sys::RequestCache;
 
 /// GETs a URL and returns `(status, body)`; a network failure is an `Err` with the reason.
 pub async fn get_text(url: &str) -> Result<(u16, String), String> {
-    let response = Request::get(url)
-        .cache(RequestCache::NoStore)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    send("GET", url, None, None).await
+}
+
+/// Sends a request, returns `(status, body)`. `bearer` goes in the `Authorization` header, `form`
+/// as an `application/x-www-form-urlencoded` body. No credentials (cookies) are sent.
+pub async fn send(
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    form: Option<String>,
+) -> Result<(u16, String), String> {
+    let mut request = match method {
+        "POST" => Request::post(url),
+        _ => Request::get(url),
+    }
+    .cache(RequestCache::NoStore)
+    .credentials(web_sys::RequestCredentials::Omit);
+    if let Some(token) = bearer {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = match form {
+        Some(body) => {
+            request
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .map_err(|e| e.to_string())?
+                .send()
+                .await
+        }
+        None => request.send().await,
+    }
+    .map_err(|e| e.to_string())?;
     let status = response.status();
     let body = response.text().await.map_err(|e| e.to_string())?;
     Ok((status, body))
+}
+
+/// Seconds since the Unix epoch, from the browser's clock.
+pub fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
 }
 
 /// `N` bytes from the browser's CSPRNG (`crypto.getRandomValues`).
@@ -49,7 +81,7 @@ pub fn navigate(url: &str) -> Result<(), String> {
         .map_err(|_| format!("could not open {url}"))
 }
 
-fn session_storage() -> Result<web_sys::Storage, String> {
+pub(crate) fn session_storage() -> Result<web_sys::Storage, String> {
     web_sys::window()
         .ok_or("no window")?
         .session_storage()

@@ -1,37 +1,38 @@
-//! Starts sign-in: discovery, the authorize URL, and the short-lived sessionStorage entry that
-//! carries `state`, `nonce` and the PKCE verifier across the redirect (and nothing else).
-
-use mailgrant_core::auth::{self, Discovery, SignInRandomness};
-use mailgrant_core::config::{Config, ScopeMode};
+//! The short-lived sessionStorage entry that carries `state`, `nonce`, the PKCE verifier and the
+//! chosen mode across the redirect to the authority — and nothing else.
 
 /// The one sessionStorage key of a pending sign-in.
 pub const PENDING_KEY: &str = "mailgrant.pendingSignIn";
 
-/// Fetches discovery, builds the authorize URL, saves the pending entry and redirects.
-pub async fn start(config: &Config, mode: ScopeMode) -> Result<(), String> {
-    let url = auth::discovery_url(&config.authority);
-    let discovery = match super::get_text(&url).await {
-        Ok((200, body)) => Discovery::parse(&url, &body).map_err(|e| e.to_string())?,
-        Ok((status, _)) => return Err(format!("{url} answered HTTP {status}")),
-        Err(reason) => return Err(format!("{url} could not be reached: {reason}")),
-    };
-    let random = SignInRandomness {
-        state: super::random_bytes()?,
-        nonce: super::random_bytes()?,
-        verifier: super::random_bytes()?,
-    };
-    let redirect_uri = super::redirect_uri()?;
-    let (authorize_url, pending) =
-        auth::authorize_url(config, &discovery, &redirect_uri, mode, &random)
-            .map_err(|e| e.to_string())?;
-    let entry = serde_json::json!({
-        "state": pending.state,
-        "nonce": pending.nonce,
-        "codeVerifier": pending.verifier.expose_secret(),
-        "mode": mode.as_config_str(),
-    });
+pub fn load_pending() -> Option<String> {
+    super::session_storage().ok()?.get_item(PENDING_KEY).ok()?
+}
+
+pub fn save_pending(text: &str) -> Result<(), String> {
     super::session_storage()?
-        .set_item(PENDING_KEY, &entry.to_string())
-        .map_err(|_| "sessionStorage is full or blocked".to_owned())?;
-    super::navigate(&authorize_url)
+        .set_item(PENDING_KEY, text)
+        .map_err(|_| "sessionStorage is full or blocked".to_owned())
+}
+
+pub fn remove_pending() {
+    if let Ok(storage) = super::session_storage() {
+        let _ = storage.remove_item(PENDING_KEY);
+    }
+}
+
+/// Removes the sign-in answer (`code`, `state`, …) from the address bar, keeping the path.
+pub fn strip_callback_from_url() -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let path = window.location().pathname().map_err(|_| "no path")?;
+    window
+        .history()
+        .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path)))
+        .map_err(|_| "history.replaceState failed".to_owned())
+}
+
+/// The query string of the current address (`?…` or empty).
+pub fn current_query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }

@@ -8,7 +8,10 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct WelcomeProps {
     pub config: Rc<Config>,
-    pub on_sign_in: Callback<ScopeMode>,
+    /// The chosen scoping mode (the vendor's default until the admin picks another).
+    pub mode: ScopeMode,
+    pub on_mode: Callback<ScopeMode>,
+    pub on_sign_in: Callback<()>,
     pub busy: bool,
 }
 
@@ -22,25 +25,21 @@ fn host(url: &str) -> &str {
 pub fn welcome(props: &WelcomeProps) -> Html {
     let config = &props.config;
     let vendor = &config.vendor;
-    let mode = use_state(|| vendor.default_scope_mode);
+    let mode = &props.mode;
     let app_name = vendor.app_display_name();
     let on_mode = {
-        let mode = mode.clone();
+        let on_mode = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Some(m) = ScopeMode::ALL
                 .into_iter()
                 .find(|m| m.as_config_str() == input.value())
             {
-                mode.set(m);
+                on_mode.emit(m);
             }
         })
     };
-    let on_click = {
-        let mode = mode.clone();
-        let on_sign_in = props.on_sign_in.clone();
-        Callback::from(move |_| on_sign_in.emit(*mode))
-    };
+    let on_click = props.on_sign_in.reform(|_| ());
     html! {
         <section id="welcome">
             <h1>{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>

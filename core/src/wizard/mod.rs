@@ -98,6 +98,8 @@ pub enum Event {
         purpose: Purpose,
         reason: String,
     },
+    /// A browser facility failed (storage blocked, no CSPRNG, navigation refused).
+    BrowserFailed(String),
     /// Dismiss the error and go back to where the admin can start again.
     TryAgain,
     SignOut,
@@ -259,6 +261,13 @@ impl State {
                 };
                 self.fail(e)
             }
+            Event::BrowserFailed(reason) => self.fail(Explanation {
+                title: "Your browser refused a step of the sign-in.".into(),
+                detail: reason,
+                fix: "Allow this site to use storage (private windows and strict settings can block it), or use an up-to-date Edge, Chrome, Firefox or Safari, then try again.".into(),
+                audience: crate::explain::Audience::Admin,
+                example: None,
+            }),
             Event::TryAgain => {
                 self.error = None;
                 self.busy = false;
