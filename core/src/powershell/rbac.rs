@@ -1,0 +1,249 @@
+//! RBAC for Applications (Microsoft's recommendation): an Exchange service principal pointer, a
+//! management scope, and an `Application Mail.Send` role assignment over that scope.
+//!
+//! Targets: one mailbox → scope `ExternalDirectoryObjectId -eq '<mailbox object id>'`; an
+//! existing group, or a new group created here → scope `MemberOfGroup -eq '<group DN>'`, the DN
+//! read at run time with `Get-DistributionGroup` (Exchange requires the DN in that filter).
+
+use super::quote::quote;
+use super::script::{
+    begin, common_values, connect, finish, group_rollback_step, group_step, Script, Var,
+    GRAPH_MAIL_SEND_APP_ROLE_ID, MAIL_SEND_ROLE, PROPAGATION,
+};
+use super::{ScopeTarget, ScriptInput};
+
+fn names(input: &ScriptInput) -> Vec<Var> {
+    vec![
+        Var::new("Role", MAIL_SEND_ROLE, "Exchange application role"),
+        Var::new(
+            "ScopeName",
+            format!("mailgrant-scope-{}", input.client_id),
+            "management scope created by this script",
+        ),
+        Var::new(
+            "AssignmentName",
+            format!("mailgrant-send-{}", input.client_id),
+            "role assignment created by this script",
+        ),
+    ]
+}
+
+/// The `ConvertTo-OPathValue` helper: quotes a value read at run time (the group's DN) for an
+/// OPATH filter with the same rule as [`quote`]: `'` and U+2018–U+201B doubled.
+const OPATH_HELPER: &[&str] = &[
+    "function ConvertTo-OPathValue {",
+    "    # An OPATH string literal: doubles ' and the typographic single quotes U+2018-U+201B.",
+    "    param([Parameter(Mandatory = $true)][string] $Value)",
+    "    return '''' + ($Value -replace '[\\u0027\\u2018-\\u201B]', '$0$0') + ''''",
+    "}",
+];
+
+const TEST_HELPER: &[&str] = &[
+    "function Test-MailSendInScope {",
+    "    # True when Exchange RBAC puts $Mailbox in the scope of the app's Application Mail.Send role.",
+    "    param([Parameter(Mandatory = $true)][string] $Mailbox)",
+    "    $Rows = Test-ServicePrincipalAuthorization -Identity $ServicePrincipalId -Resource $Mailbox",
+    "    $Rows | Format-Table -AutoSize RoleName, InScope, AllowedResourceScope, ScopeType | Out-String | Write-Host",
+    "    return [bool]($Rows | Where-Object { $_.RoleName -eq $Role -and [string]$_.InScope -eq 'True' })",
+    "}",
+];
+
+pub(super) fn setup(input: &ScriptInput) -> String {
+    let mut s = Script::default();
+    begin(
+        &mut s,
+        "Lets one app send mail as one mailbox, with Exchange Online RBAC for Applications.",
+        &[
+            "Creates, for the app below: the Exchange service principal pointer (New-ServicePrincipal),",
+            "a management scope that holds only the allowed mailbox(es) (New-ManagementScope) and the",
+            "role assignment 'Application Mail.Send' over that scope (New-ManagementRoleAssignment),",
+            "then tests the result with Test-ServicePrincipalAuthorization and prints PASS or FAIL.",
+            "",
+            "The app must NOT also hold the Microsoft Graph Mail.Send application permission in",
+            "Microsoft Entra ID: Entra and Exchange grants add up, and that permission alone lets it",
+            "send as every mailbox. See the check printed at the end.",
+        ],
+        &[],
+    );
+    let mut vars = common_values(input);
+    vars.extend(names(input));
+    if input.target == ScopeTarget::OneMailbox {
+        vars.push(Var::new(
+            "ScopeFilter",
+            format!(
+                "ExternalDirectoryObjectId -eq {}",
+                quote(&input.mailbox_object_id.to_string())
+            ),
+            "OPATH filter: only this mailbox",
+        ));
+    }
+    s.values(&vars);
+    s.blank();
+    if input.target != ScopeTarget::OneMailbox {
+        s.lines(OPATH_HELPER);
+        s.blank();
+    }
+    s.lines(TEST_HELPER);
+    s.blank();
+    connect(&mut s, input);
+
+    group_step(&mut s, &input.target, "Step 1");
+    if input.target != ScopeTarget::OneMailbox {
+        s.line("$ScopeFilter = 'MemberOfGroup -eq ' + (ConvertTo-OPathValue -Value $Group.DistinguishedName)");
+        s.blank();
+    }
+
+    s.line("# Step 2: the app's service principal as Exchange knows it.");
+    s.line("$ServicePrincipal = Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }");
+    s.open("if ($ServicePrincipal) {");
+    s.line(
+        "Write-Host ('[skip] Exchange already has a service principal for app ' + $AppId + '.')",
+    );
+    s.reopen("} else {");
+    s.line("New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalId -DisplayName $AppDisplayName | Out-Null");
+    s.line(
+        "Write-Host ('[done] Created the Exchange service principal for ' + $AppDisplayName + '.')",
+    );
+    s.close("}");
+    s.blank();
+
+    s.line("# Step 3: the management scope.");
+    s.line("$Scope = Get-ManagementScope | Where-Object { $_.Name -eq $ScopeName }");
+    s.open("if ($Scope) {");
+    s.line("Write-Host ('[skip] The management scope ' + $ScopeName + ' already exists; its filter: ' + [string]$Scope.RecipientFilter)");
+    s.reopen("} else {");
+    s.line(
+        "New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $ScopeFilter | Out-Null",
+    );
+    s.line(
+        "Write-Host ('[done] Created the management scope ' + $ScopeName + ': ' + $ScopeFilter)",
+    );
+    s.close("}");
+    s.blank();
+
+    s.line("# Step 4: the role assignment, scoped to the management scope.");
+    s.line("$Assignment = Get-ManagementRoleAssignment -Role $Role | Where-Object { $_.Name -eq $AssignmentName }");
+    s.open("if ($Assignment) {");
+    s.line("Write-Host ('[skip] The role assignment ' + $AssignmentName + ' already exists.')");
+    s.reopen("} else {");
+    s.line("New-ManagementRoleAssignment -Name $AssignmentName -App $ServicePrincipalId -Role $Role -CustomResourceScope $ScopeName | Out-Null");
+    s.line(
+        "Write-Host ('[done] Assigned ' + $Role + ' to the app, scoped to ' + $ScopeName + '.')",
+    );
+    s.close("}");
+    s.blank();
+
+    s.line("# Step 5: test. Test-ServicePrincipalAuthorization reads the configuration directly.");
+    s.open("if (Test-MailSendInScope -Mailbox $MailboxAddress) {");
+    s.line(
+        "Write-Host ('[pass] ' + $MailboxAddress + ' is in scope (InScope True), as expected.')",
+    );
+    s.reopen("} else {");
+    s.line("Write-Host ('[FAIL] ' + $MailboxAddress + ' should be in scope (InScope True) but is not.') -ForegroundColor Red");
+    s.line("$Failed = $true");
+    s.close("}");
+    if input.denied_mailbox.is_some() {
+        s.open("if (Test-MailSendInScope -Mailbox $DeniedMailbox) {");
+        s.line("Write-Host ('[FAIL] ' + $DeniedMailbox + ' is in scope (InScope True) but must not be.') -ForegroundColor Red");
+        s.line("$Failed = $true");
+        s.reopen("} else {");
+        s.line("Write-Host ('[pass] ' + $DeniedMailbox + ' is out of scope (InScope False), as expected.')");
+        s.close("}");
+    } else {
+        s.line("Write-Host '[note] No mailbox that must be refused was named, so the restriction itself was not tested.'");
+    }
+    s.blank();
+
+    s.line("# Step 6: the Entra side, which this module cannot read.");
+    s.line("Write-Host ''");
+    s.line("Write-Host 'CHECK IN MICROSOFT ENTRA ID (Exchange PowerShell cannot see it):'");
+    s.line("Write-Host 'The app must NOT hold the Microsoft Graph Mail.Send application permission. Entra and Exchange'");
+    s.line("Write-Host 'grants add up: with it the app can send as EVERY mailbox, whatever the scope above says.'");
+    s.line("Write-Host 'The mailgrant page does not grant it in this mode. To check: Entra admin center > Enterprise'");
+    s.line("Write-Host 'applications > this app > Permissions: Microsoft Graph Mail.Send (type Application) must not be listed.'");
+    s.line(&format!(
+        "Write-Host ('Or with Microsoft Graph: GET /v1.0/servicePrincipals/' + $ServicePrincipalId + '/appRoleAssignments must list no appRoleId {GRAPH_MAIL_SEND_APP_ROLE_ID}.')"
+    ));
+
+    finish(
+        &mut s,
+        "Exchange RBAC for Applications is configured as expected (check the Entra permission above).",
+        "the configuration is not as expected; read the [FAIL] lines above.",
+        PROPAGATION,
+    );
+    s.finish()
+}
+
+pub(super) fn rollback(input: &ScriptInput) -> String {
+    let mut s = Script::default();
+    begin(
+        &mut s,
+        "Undoes the mailgrant RBAC for Applications setup for one app.",
+        &[
+            "Removes, in reverse order and only if present: the role assignment and the management",
+            "scope the setup script created, the app's Exchange service principal pointer, and (if the",
+            "setup created a group) the mailbox's membership in that group. Then checks nothing is left.",
+            "Delete the app registration in Microsoft Entra ID as well (the mailgrant page does that).",
+        ],
+        &[],
+    );
+    let mut vars = common_values(input);
+    vars.extend(names(input));
+    s.values(&vars);
+    s.blank();
+    connect(&mut s, input);
+
+    s.line("# Step 1: the role assignment.");
+    s.line("$Assignment = Get-ManagementRoleAssignment -Role $Role | Where-Object { $_.Name -eq $AssignmentName }");
+    s.open("if ($Assignment) {");
+    s.line("Remove-ManagementRoleAssignment -Identity $AssignmentName -Confirm:$false");
+    s.line("Write-Host ('[done] Removed the role assignment ' + $AssignmentName + '.')");
+    s.reopen("} else {");
+    s.line("Write-Host ('[skip] The role assignment ' + $AssignmentName + ' does not exist.')");
+    s.close("}");
+    s.blank();
+
+    s.line("# Step 2: the management scope.");
+    s.line("$Scope = Get-ManagementScope | Where-Object { $_.Name -eq $ScopeName }");
+    s.open("if ($Scope) {");
+    s.line("Remove-ManagementScope -Identity $ScopeName -Confirm:$false");
+    s.line("Write-Host ('[done] Removed the management scope ' + $ScopeName + '.')");
+    s.reopen("} else {");
+    s.line("Write-Host ('[skip] The management scope ' + $ScopeName + ' does not exist.')");
+    s.close("}");
+    s.blank();
+
+    s.line("# Step 3: the Exchange service principal pointer (any other role assignment of this app goes with it).");
+    s.line("$ServicePrincipal = Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }");
+    s.open("if ($ServicePrincipal) {");
+    s.line("Remove-ServicePrincipal -Identity $ServicePrincipalId -Confirm:$false");
+    s.line("Write-Host ('[done] Removed the Exchange service principal of app ' + $AppId + '.')");
+    s.reopen("} else {");
+    s.line("Write-Host ('[skip] Exchange has no service principal for app ' + $AppId + '.')");
+    s.close("}");
+    s.blank();
+
+    group_rollback_step(&mut s, &input.target, "Step 4");
+
+    s.line("# Check: nothing this app's setup created is left.");
+    s.open("if (Get-ManagementRoleAssignment -Role $Role | Where-Object { $_.Name -eq $AssignmentName }) {");
+    s.line("Write-Host ('[FAIL] The role assignment ' + $AssignmentName + ' is still there.') -ForegroundColor Red");
+    s.line("$Failed = $true");
+    s.close("}");
+    s.open("if (Get-ManagementScope | Where-Object { $_.Name -eq $ScopeName }) {");
+    s.line("Write-Host ('[FAIL] The management scope ' + $ScopeName + ' is still there.') -ForegroundColor Red");
+    s.line("$Failed = $true");
+    s.close("}");
+    s.open("if (Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }) {");
+    s.line("Write-Host ('[FAIL] The Exchange service principal of app ' + $AppId + ' is still there.') -ForegroundColor Red");
+    s.line("$Failed = $true");
+    s.close("}");
+
+    finish(
+        &mut s,
+        "the Exchange RBAC for Applications setup of this app is removed.",
+        "something is left; read the [FAIL] lines above and run this script again.",
+        &[],
+    );
+    s.finish()
+}
