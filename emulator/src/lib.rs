@@ -97,8 +97,8 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
-/// A running emulator. Dropping it without [`Running::stop`] leaves the servers running until the
-/// runtime shuts down.
+/// A running emulator. Dropping it without [`Running::stop`] also shuts the servers down, but
+/// without waiting for them.
 pub struct Running {
     pub login_origin: String,
     pub graph_origin: String,

@@ -436,7 +436,15 @@ async fn authorize(
         }
     }
     let scope_param = q.get("scope").map(String::as_str).unwrap_or("");
-    let scopes = split_scopes(scope_param);
+    // `.default` stands for the app's statically configured Graph permissions.
+    let mut scopes: Vec<String> = Vec::new();
+    for s in split_scopes(scope_param) {
+        if parse_scope(&s) == Scope::Graph(".default".into()) {
+            scopes.extend(application.default_graph_scopes.iter().cloned());
+        } else {
+            scopes.push(s);
+        }
+    }
     if scopes.is_empty() {
         return err(
             "invalid_request",

@@ -197,6 +197,9 @@ pub struct Application {
     pub sign_in_audience: String,
     pub spa_redirect_uris: Vec<String>,
     pub web_redirect_uris: Vec<String>,
+    /// Emulator-internal: the delegated Graph permissions `https://graph.microsoft.com/.default`
+    /// stands for at /authorize (the app's statically configured permissions).
+    pub default_graph_scopes: Vec<String>,
     pub created_date_time: String,
 }
 
@@ -215,6 +218,7 @@ impl Application {
             "passwordCredentials": [],
             "keyCredentials": [],
             "requiredResourceAccess": [],
+            "emulatorDefaultScopes": self.default_graph_scopes,
         })
     }
 }
@@ -576,6 +580,16 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         sign_in_audience: "AzureADMultipleOrgs".into(),
         spa_redirect_uris,
         web_redirect_uris: vec![],
+        // The least-privilege set from graph-facts §C.7.
+        default_graph_scopes: [
+            "User.Read",
+            "Application.ReadWrite.All",
+            "AppRoleAssignment.ReadWrite.All",
+            "User.Read.All",
+            "GroupMember.Read.All",
+        ]
+        .map(String::from)
+        .to_vec(),
         created_date_time: crate::http_util::iso_utc(SEED_CREATED),
     }];
 

@@ -569,3 +569,69 @@ async fn unknown_client_and_grant_type() {
     assert_eq!(e["error_codes"][0], 900144);
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn default_scope_expands_to_configured_permissions() {
+    let emu = emu().await;
+    let c = client();
+    let p = pkce("default");
+    let mut params = std_params(&p, "s", "n");
+    params[3] = (
+        "scope",
+        "openid profile offline_access https://graph.microsoft.com/.default",
+    );
+    let (_, q) = sign_in(&emu, &c, &params, "alex", "accept").await;
+    let resp = redeem(
+        &emu,
+        &c,
+        &[
+            ("client_id", DEMO_SPA_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", APP_REDIRECT),
+            ("code_verifier", &p.verifier),
+            ("scope", "https://graph.microsoft.com/.default openid"),
+        ],
+        Some(APP_ORIGIN),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let tok: Value = resp.json().await.unwrap();
+    let scope = tok["scope"].as_str().unwrap();
+    for s in [
+        "User.Read",
+        "Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All",
+    ] {
+        assert!(
+            scope.contains(&format!("https://graph.microsoft.com/{s}")),
+            "{scope}"
+        );
+    }
+    let claims = jwt_part(tok["id_token"].as_str().unwrap(), 1);
+    assert!(claims["wids"]
+        .as_array()
+        .unwrap()
+        .contains(&"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3".into()));
+
+    // Asking the token endpoint for a scope never consented → AADSTS65001.
+    let (_, q) = sign_in(&emu, &c, &std_params(&p, "s", "n"), "alex", "accept").await;
+    let resp = redeem(
+        &emu,
+        &c,
+        &[
+            ("client_id", DEMO_SPA_CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", APP_REDIRECT),
+            ("code_verifier", &p.verifier),
+            ("scope", "Mail.Send openid"),
+        ],
+        Some(APP_ORIGIN),
+    )
+    .await;
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_grant");
+    assert_eq!(e["error_codes"][0], 65001);
+    emu.stop().await;
+}
