@@ -216,7 +216,7 @@ pub(super) fn rollback(input: &ScriptInput) -> String {
     s.line("# Step 3: the Exchange service principal pointer (any other role assignment of this app goes with it).");
     s.line("$ServicePrincipal = Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }");
     s.open("if ($ServicePrincipal) {");
-    s.line("Remove-ServicePrincipal -Identity $ServicePrincipalId -Confirm:$false");
+    s.line("Remove-ServicePrincipal -Identity $ServicePrincipal.Identity -Confirm:$false");
     s.line("Write-Host ('[done] Removed the Exchange service principal of app ' + $AppId + '.')");
     s.reopen("} else {");
     s.line("Write-Host ('[skip] Exchange has no service principal for app ' + $AppId + '.')");
