@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{root, run};
+use crate::util::{self, root};
 
 /// trunk 0.22 needs a newer rustc than this project's; 0.21.14 is the newest that builds.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -92,7 +92,7 @@ pub fn run() -> Result<Tools, String> {
     } else {
         let mut c = Command::new("rustup");
         c.args(["target", "add", "wasm32-unknown-unknown"]);
-        run(c)?;
+        util::run(c)?;
         report.installed("rust target wasm32-unknown-unknown".into());
     }
 
@@ -104,7 +104,7 @@ pub fn run() -> Result<Tools, String> {
         let mut c = Command::new("cargo");
         c.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
             .env("PATH", &path);
-        run(c)?;
+        util::run(c)?;
         report.installed(want);
     }
 
@@ -121,7 +121,7 @@ pub fn run() -> Result<Tools, String> {
         let mut c = Command::new("cargo");
         c.args(["install", "wasm-bindgen-cli", "--version", &wb])
             .env("PATH", &path);
-        run(c)?;
+        util::run(c)?;
         report.installed(format!("wasm-bindgen-cli {wb}"));
     }
 
@@ -135,7 +135,7 @@ pub fn run() -> Result<Tools, String> {
         c.args(["ci", "--no-audit", "--no-fund"])
             .current_dir(root())
             .env("PATH", &path);
-        run(c)?;
+        util::run(c)?;
         report.installed(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
     }
 
@@ -172,7 +172,7 @@ pub fn run() -> Result<Tools, String> {
                 c.args(&all[1..])
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .env("PATH", &path);
-                run(c)?;
+                util::run(c)?;
             }
             report.installed("chromium and chromium-driver (Debian)".into());
             (
@@ -187,7 +187,7 @@ pub fn run() -> Result<Tools, String> {
     c.args(["fetch", "--locked", "--quiet"])
         .current_dir(root())
         .env("PATH", &path);
-    run(c)?;
+    util::run(c)?;
 
     if report.installed.is_empty() {
         println!(
