@@ -11,12 +11,15 @@
 //! - [`explain`]: every error rendered for people as *what happened* → *what to do*.
 
 pub mod auth;
+pub mod bundle;
 pub mod config;
 pub mod explain;
 pub mod graph;
 pub mod ids;
+pub mod plan;
 pub mod powershell;
 pub mod roles;
+pub mod run;
 pub mod secret;
 pub mod wizard;
 

@@ -1,0 +1,1 @@
+//! The setup plan: validated inputs → Graph operations with explicit dependencies.
