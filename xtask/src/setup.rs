@@ -139,48 +139,49 @@ pub fn run() -> Result<Tools, String> {
         report.installed(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
     }
 
-    // 5. Chromium and its driver, from Debian.
-    let chromium = which("chromium", &path);
-    let chromedriver = which("chromedriver", &path);
-    let (chromium, chromedriver) = match (chromium, chromedriver) {
-        (Some(a), Some(b)) => {
-            report.found("chromium and chromium-driver".into());
-            (a, b)
+    // 5. From Debian: the browser and its driver for the tests, `age` to check encrypted bundles.
+    let wanted = [
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("age", "age"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(bin, _)| which(bin, &path).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        report.found("chromium, chromium-driver, age (Debian)".into());
+    } else {
+        if which("apt-get", &path).is_none() {
+            return Err(format!(
+                "missing {} and there is no apt-get: install them and put them on PATH",
+                missing.join(", ")
+            ));
         }
-        _ => {
-            if which("apt-get", &path).is_none() {
-                return Err("Chromium and ChromeDriver are missing and there is no apt-get: install `chromium` and `chromedriver` and put them on PATH".into());
-            }
-            let sudo = if output("id", &["-u"], &path).as_deref() == Some("0") {
-                vec![]
-            } else {
-                vec!["sudo"]
-            };
-            for args in [
-                vec!["apt-get", "update", "-q"],
-                vec![
-                    "apt-get",
-                    "install",
-                    "-y",
-                    "-q",
-                    "chromium",
-                    "chromium-driver",
-                ],
-            ] {
-                let all: Vec<&str> = sudo.iter().copied().chain(args).collect();
-                let mut c = Command::new(all[0]);
-                c.args(&all[1..])
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .env("PATH", &path);
-                util::run(c)?;
-            }
-            report.installed("chromium and chromium-driver (Debian)".into());
-            (
-                which("chromium", &path).ok_or("chromium still missing after apt-get")?,
-                which("chromedriver", &path).ok_or("chromedriver still missing after apt-get")?,
-            )
+        let sudo: &[&str] = if output("id", &["-u"], &path).as_deref() == Some("0") {
+            &[]
+        } else {
+            &["sudo"]
+        };
+        let update = ["apt-get", "update", "-q"];
+        let install: Vec<&str> = ["apt-get", "install", "-y", "-q"]
+            .into_iter()
+            .chain(missing.iter().copied())
+            .collect();
+        for args in [&update[..], &install[..]] {
+            let all: Vec<&str> = sudo.iter().chain(args).copied().collect();
+            let mut c = Command::new(all[0]);
+            c.args(&all[1..])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .env("PATH", &path);
+            util::run(c)?;
         }
-    };
+        report.installed(format!("{} (Debian)", missing.join(", ")));
+    }
+    let chromium = which("chromium", &path).ok_or("chromium is missing after apt-get")?;
+    let chromedriver =
+        which("chromedriver", &path).ok_or("chromedriver is missing after apt-get")?;
 
     // 6. Crates, so trunk (offline) and the tests can build.
     let mut c = Command::new("cargo");
