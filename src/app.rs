@@ -131,11 +131,13 @@ pub fn wizard(props: &WizardProps) -> Html {
     };
     {
         let driver = driver.clone();
-        use_effect_with((), move |_| {
-            driver.dispatch(Event::Loaded {
+        use_effect_with((), move |_| match browser::redirect_uri() {
+            Ok(redirect_uri) => driver.dispatch(Event::Loaded {
+                redirect_uri,
                 query: browser::signin::current_query(),
                 pending: browser::signin::load_pending(),
-            });
+            }),
+            Err(e) => driver.dispatch(Event::BrowserFailed(e)),
         });
     }
     let on_mode = {

@@ -193,3 +193,88 @@ pub async fn wait_id(driver: &WebDriver, id: &str) -> WebElement {
         .await
         .unwrap_or_else(|e| panic!("no element #{id} within 15 s: {e}"))
 }
+
+/// Everything the page could have left in the browser: local and session storage, cookies and
+/// the names of IndexedDB databases.
+pub async fn browser_storage(driver: &WebDriver) -> serde_json::Value {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        (async () => {
+            const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+            done({
+                localStorage: Object.assign({}, localStorage),
+                sessionStorage: Object.assign({}, sessionStorage),
+                cookies: document.cookie,
+                indexedDB: dbs.map(d => d.name),
+            });
+        })();
+    "#;
+    driver
+        .execute_async(script, Vec::<serde_json::Value>::new())
+        .await
+        .expect("the storage probe runs")
+        .json()
+        .clone()
+}
+
+/// Asserts the page left nothing in any browser storage.
+pub async fn assert_storage_empty(driver: &WebDriver) {
+    let s = browser_storage(driver).await;
+    assert_eq!(
+        s,
+        serde_json::json!({"localStorage": {}, "sessionStorage": {}, "cookies": "", "indexedDB": []}),
+        "browser storage after sign-in"
+    );
+}
+
+/// The emulator's state (`GET /_emulator/state` on the Graph origin).
+pub async fn emulator_state(graph: &str) -> serde_json::Value {
+    reqwest::get(format!("{graph}/_emulator/state"))
+        .await
+        .expect("the emulator answers")
+        .json()
+        .await
+        .expect("state is JSON")
+}
+
+/// The requests the emulator received whose path ends with `suffix` and whose method is `method`.
+pub async fn requests(graph: &str, method: &str, suffix: &str) -> Vec<serde_json::Value> {
+    emulator_state(graph).await["requestLog"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r["method"] == method && r["path"].as_str().is_some_and(|p| p.ends_with(suffix))
+        })
+        .collect()
+}
+
+/// Waits until the current URL satisfies `pred`.
+pub async fn wait_url(driver: &WebDriver, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = driver.current_url().await.unwrap().to_string();
+        if pred(&url) {
+            return url;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waiting for {what}; still on {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// From the Welcome page: Sign in, pick `account` on the emulator's page, then click `button`
+/// (`accept` or `cancel`).
+pub async fn sign_in_as(ctx: &Ctx, account: &str, button: &str) {
+    let d = &ctx.driver;
+    wait_id(d, "sign-in").await.click().await.unwrap();
+    wait_id(d, &format!("account-{account}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_id(d, button).await.click().await.unwrap();
+}

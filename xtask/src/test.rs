@@ -37,7 +37,7 @@ pub fn run_all() -> Result<(), String> {
 
     // The release page, driven end to end through chromedriver against the emulator.
     trunk_build(&tools)?;
-    let mut e2e = cargo("test --locked -p mailgrant --test e2e");
+    let mut e2e = cargo("test --locked -p mailgrant --tests");
     e2e.env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
         .env("MAILGRANT_DIST", root().join("dist"));

@@ -77,8 +77,10 @@ impl fmt::Debug for Effect {
 
 /// What happened.
 pub enum Event {
-    /// The page loaded with this query string and this pending-sign-in entry (if any).
+    /// The page loaded at `redirect_uri` (its address without query) with this query string and
+    /// this pending-sign-in entry (if any).
     Loaded {
+        redirect_uri: String,
         query: String,
         pending: Option<String>,
     },
@@ -220,7 +222,14 @@ impl State {
     /// Applies one event.
     pub fn update(&mut self, config: &Config, event: Event) -> Vec<Effect> {
         match event {
-            Event::Loaded { query, pending } => self.loaded(config, &query, pending),
+            Event::Loaded {
+                redirect_uri,
+                query,
+                pending,
+            } => {
+                self.redirect_uri = Some(redirect_uri);
+                self.loaded(config, &query, pending)
+            }
             Event::ModeChosen(mode) => {
                 if self.session.is_none() {
                     self.mode = mode;

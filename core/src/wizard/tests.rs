@@ -87,6 +87,7 @@ fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]
     let fx = state.update(
         config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: query.into(),
             pending: Some(pending.into()),
         },
@@ -126,6 +127,10 @@ fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]
         stored.verifier.expose_secret()
     )));
     assert!(form.contains("code=the-code"));
+    assert!(
+        form.contains("redirect_uri=https%3A%2F%2Fvendor.example%2Fsetup%2F"),
+        "the redirect URI of the authorize request, known after a page load: {form}"
+    );
     let answer = serde_json::json!({
         "access_token": "AT-secret", "token_type": "Bearer", "expires_in": 3599,
         "scope": "User.Read", "id_token": id_token(&stored.nonce, wids)
@@ -201,6 +206,7 @@ fn a_tampered_state_never_reaches_the_token_endpoint() {
     let fx = fresh.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: "?code=the-code&state=forged".into(),
             pending: Some(pending),
         },
@@ -222,6 +228,7 @@ fn a_replayed_callback_is_refused_without_a_request() {
     let fx = fresh.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: "?code=the-code&state=whatever".into(),
             pending: None,
         },
@@ -246,6 +253,7 @@ fn cancel_on_consent_is_explained_and_try_again_starts_over() {
     back.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"),
             pending: Some(pending),
         },
@@ -268,6 +276,7 @@ fn a_bad_nonce_is_refused() {
     back.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: format!("?code=c&state={st}"),
             pending: Some(pending),
         },
@@ -291,6 +300,7 @@ fn without_wids_the_role_check_is_unknown_and_said() {
     back.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: format!("?code=the-code&state={st}"),
             pending: Some(pending),
         },
@@ -318,6 +328,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
     let fx = state.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: String::new(),
             pending: Some("{}".into()),
         },
@@ -326,6 +337,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
     let fx = state.update(
         &config,
         Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
             query: String::new(),
             pending: None,
         },

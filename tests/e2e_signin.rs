@@ -1,0 +1,147 @@
+//! Sign-in end to end: the release page, headless Chromium, the emulator's Entra ID.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use mailgrant_emulator::{SiteConfig, DEMO_TENANT_ID};
+use thirtyfour::prelude::*;
+
+async fn text(d: &WebDriver, id: &str) -> String {
+    support::wait_id(d, id).await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_ends_on_the_mailbox_step_and_leaves_nothing_behind() {
+    support::run("signin_full", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let admin = text(d, "admin").await;
+        assert!(admin.contains("Adele Vance"), "{admin}");
+        assert!(
+            admin.contains("adele@contosodemo.onmicrosoft.com"),
+            "{admin}"
+        );
+        let tenant = text(d, "tenant").await;
+        assert!(
+            tenant.contains("Contoso Demo") && tenant.contains(DEMO_TENANT_ID),
+            "{tenant}"
+        );
+        let roles = text(d, "role-check").await;
+        assert!(roles.contains("Global Administrator"), "{roles}");
+        let current = d.find(By::Css("#steps [aria-current=step]")).await.unwrap();
+        assert_eq!(current.text().await.unwrap(), "Mailbox");
+        let url = d.current_url().await.unwrap().to_string();
+        assert!(
+            !url.contains("code=") && !url.contains("state="),
+            "answer left in the URL: {url}"
+        );
+        support::assert_storage_empty(d).await;
+        assert_eq!(
+            support::requests(&ctx.graph, "POST", "/oauth2/v2.0/token")
+                .await
+                .len(),
+            1
+        );
+
+        // Sign out returns to Welcome, with nothing stored.
+        support::wait_id(d, "sign-out").await.click().await.unwrap();
+        support::wait_id(d, "welcome").await;
+        support::assert_storage_empty(d).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_on_consent_is_explained_and_try_again_succeeds() {
+    support::run("signin_cancel", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "cancel").await;
+        let error = text(d, "error").await;
+        assert!(error.contains("You declined the permissions"), "{error}");
+        assert!(
+            error.contains("AADSTS65004"),
+            "the provider's words are kept: {error}"
+        );
+        support::wait_id(d, "try-again")
+            .await
+            .click()
+            .await
+            .unwrap();
+        assert!(
+            d.find(By::Id("error")).await.is_err(),
+            "the error is dismissed"
+        );
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        assert!(text(d, "admin").await.contains("Adele Vance"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_state_is_refused_without_calling_the_token_endpoint() {
+    support::run("signin_tampered", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "sign-in").await.click().await.unwrap();
+        support::wait_id(d, "account-adele").await; // a sign-in is pending in this tab
+        d.goto(&format!(
+            "{}/?code=forged-code&state=forged-state",
+            ctx.site
+        ))
+        .await
+        .unwrap();
+        let error = text(d, "error").await;
+        assert!(error.contains("not used"), "{error}");
+        assert!(support::requests(&ctx.graph, "POST", "/oauth2/v2.0/token")
+            .await
+            .is_empty());
+        support::assert_storage_empty(d).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_the_callback_again_neither_signs_in_twice_nor_crashes() {
+    support::run("signin_replay", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        support::wait_id(d, "signed-in").await;
+        // The address the emulator redirected to, as the browser's history still has it.
+        let callback = support::emulator_state(&ctx.graph).await["requestLog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|r| {
+                let q = r["query"].as_str()?;
+                (r["origin"] == "site" && q.contains("code=")).then(|| format!("{}/?{q}", ctx.site))
+            })
+            .expect("the page was loaded with the code");
+        d.goto(&callback).await.unwrap();
+        let error = text(d, "error").await;
+        assert!(error.contains("not used"), "{error}");
+        support::wait_id(d, "sign-in").await; // the page is alive and can start again
+        assert_eq!(
+            support::requests(&ctx.graph, "POST", "/oauth2/v2.0/token")
+                .await
+                .len(),
+            1
+        );
+        // Back to the earlier page (which the browser may restore from its cache): still one sign-in.
+        d.back().await.unwrap();
+        d.query(By::Css("#welcome, #signed-in"))
+            .first()
+            .await
+            .expect("a live page");
+        assert_eq!(
+            support::requests(&ctx.graph, "POST", "/oauth2/v2.0/token")
+                .await
+                .len(),
+            1
+        );
+    })
+    .await;
+}
