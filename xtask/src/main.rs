@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: mailgrant's dev commands. See `cargo xtask help`.
 
+mod csp;
 mod setup;
 mod size;
 mod test;
@@ -11,6 +12,9 @@ const HELP: &str = "\
 cargo xtask <command>
 
   setup                 install what the build and tests need (idempotent; says what it found)
+  build [--connect-src ORIGIN]...
+                        the release page in dist/, with its Content-Security-Policy; add an origin
+                        for an authority or Graph endpoint other than Microsoft's clouds
   serve [--config FILE] [--port PORT]
                         build the release page and serve it on 127.0.0.1 (default port 8400).
                         Without --config: demo mode, against the local Entra ID + Graph emulator.
@@ -24,6 +28,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run().map(|_| ()),
         Some("serve") => serve(&args[1..]),
+        Some("build") => build(&args[1..]),
         Some("test") => test::run_all(),
         Some("size") => size::run(),
         Some("help" | "--help" | "-h") | None => {
@@ -39,6 +44,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn build(args: &[String]) -> Result<(), String> {
+    let mut extra = vec![];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--connect-src" => {
+                let origin = it.next().ok_or("--connect-src needs an origin")?;
+                if !origin.starts_with("https://") || origin.contains([' ', ';', '\'', '"']) {
+                    return Err(format!(
+                        "--connect-src {origin}: expected an https:// origin"
+                    ));
+                }
+                extra.push(origin.clone());
+            }
+            other => return Err(format!("build: unknown argument `{other}`\n\n{HELP}")),
+        }
+    }
+    let tools = setup::run()?;
+    util::build_with(&tools, &extra)
 }
 
 fn serve(args: &[String]) -> Result<(), String> {

@@ -41,11 +41,22 @@ pub fn run(mut c: Command) -> Result<(), String> {
     }
 }
 
-/// `trunk build --release` into `dist/`.
+/// `trunk build --release` into `dist/`, then the Content-Security-Policy (see `csp.rs`).
 pub fn trunk_build(tools: &Tools) -> Result<(), String> {
+    build_with(tools, &[])
+}
+
+/// As [`trunk_build`], allowing connections to `extra_connect` origins too.
+pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String> {
     let mut c = cmd(tools, "trunk");
     c.args(["build", "--release"]);
-    run(c)
+    run(c)?;
+    let index = root().join("dist/index.html");
+    let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let html = crate::csp::finalize(&html, extra_connect)?;
+    std::fs::write(&index, html).map_err(|e| format!("{}: {e}", index.display()))?;
+    println!("dist/index.html: Content-Security-Policy added, Subresource Integrity checked");
+    Ok(())
 }
 
 /// Serves `dist/`: demo mode (emulator + demo config) when `config` is `None`.
