@@ -72,6 +72,75 @@ pub fn iso_utc(secs: u64) -> String {
     format!("{}Z", datetime_parts(secs))
 }
 
+/// Parses an ISO 8601 date-time (`2026-05-01T12:00:00Z`, optional fraction, `Z`/`±HH:MM`/no zone
+/// = UTC) into unix seconds (fractions dropped). `None` for anything else or before 1970.
+pub fn parse_iso(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &frac[n..];
+    }
+    let offset: i64 = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let t = &rest[1..];
+            if t.len() != 5 || t.as_bytes()[2] != b':' {
+                return None;
+            }
+            let oh: i64 = t[0..2].parse().ok()?;
+            let om: i64 = t[3..5].parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Howard Hinnant's days_from_civil.
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
+    u64::try_from(secs).ok()
+}
+
 /// The `date` inside a Graph `innerError`: no zone suffix, as Graph sends it.
 pub fn graph_inner_date(secs: u64) -> String {
     datetime_parts(secs)
@@ -272,6 +341,15 @@ mod tests {
         assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_utc(1_709_251_199), "2024-02-29T23:59:59Z");
         assert_eq!(entra_timestamp(951_782_400), "2000-02-29 00:00:00Z");
+        assert_eq!(parse_iso("2024-02-29T23:59:59Z"), Some(1_709_251_199));
+        assert_eq!(
+            parse_iso("2024-02-29T23:59:59.1234567Z"),
+            Some(1_709_251_199)
+        );
+        assert_eq!(parse_iso("2024-03-01T01:59:59+02:00"), Some(1_709_251_199));
+        assert_eq!(parse_iso("2024-02-29T23:59:59"), Some(1_709_251_199));
+        assert_eq!(parse_iso("2024-13-01T00:00:00Z"), None);
+        assert_eq!(parse_iso("yesterday"), None);
     }
 
     #[test]

@@ -19,17 +19,25 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod conn;
+pub mod faults;
 mod graph;
 mod http_util;
 mod jwt;
 mod login;
+mod model;
 mod site;
 mod tenant;
+
+pub use faults::{Faults, RequestRule, SecretPolicy};
 
 /// The app id (client id) of the page's own SPA registration in the demo tenant.
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";
 /// The tenant id of the demo tenant "Contoso Demo" (contosodemo.onmicrosoft.com).
 pub const DEMO_TENANT_ID: &str = "69809a62-0cac-4ee6-86ed-ef1e836e68eb";
+/// The vendor's age recipient (`age1…`) for the demo config's `vendor.ageRecipient`; omitted
+/// from the config while `None`.
+pub const DEMO_AGE_RECIPIENT: Option<&str> = None;
 
 /// How to start the emulator.
 #[derive(Clone, Debug)]
@@ -43,6 +51,8 @@ pub struct Options {
     pub site: Option<Site>,
     /// More SPA redirect URIs to register for [`DEMO_SPA_CLIENT_ID`].
     pub extra_redirect_uris: Vec<String>,
+    /// Faults active from the start (and restored by `POST /_emulator/reset`).
+    pub faults: Faults,
 }
 
 impl Default for Options {
@@ -53,6 +63,7 @@ impl Default for Options {
             graph_port: 0,
             site: None,
             extra_redirect_uris: Vec::new(),
+            faults: Faults::default(),
         }
     }
 }
@@ -95,6 +106,9 @@ pub struct LoggedRequest {
     pub path: String,
     pub query: Option<String>,
     pub status: u16,
+    /// The response was dropped on purpose (the `loseResponse` fault): the client got a
+    /// network error, not `status`.
+    pub response_lost: bool,
 }
 
 /// A running emulator. Dropping it without [`Running::stop`] also shuts the servers down, but
@@ -121,6 +135,16 @@ impl Running {
     /// Every request received so far, in order.
     pub fn request_log(&self) -> Vec<LoggedRequest> {
         self.shared.lock().log.clone()
+    }
+
+    /// The faults in force now.
+    pub fn faults(&self) -> Faults {
+        self.shared.lock().faults.clone()
+    }
+
+    /// Replaces the faults in force (as `POST /_emulator/faults` does).
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.lock().faults = faults;
     }
 
     /// Stops all listeners (waits up to 2 s for open connections, then drops them).
@@ -157,7 +181,7 @@ impl Shared {
     }
 
     pub fn demo_config(&self) -> String {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "clientId": DEMO_SPA_CLIENT_ID,
             "authority": self.authority(),
             "graphBaseUrl": self.graph_origin,
@@ -169,6 +193,9 @@ impl Shared {
                 "secretLifetimeDays": 180
             }
         });
+        if let Some(r) = DEMO_AGE_RECIPIENT {
+            v["vendor"]["ageRecipient"] = serde_json::json!(r);
+        }
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 
@@ -200,12 +227,14 @@ async fn log_requests(
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let resp = next.run(req).await;
+    let response_lost = resp.extensions().get::<graph::ResponseLost>().is_some();
     app.lock().log.push(LoggedRequest {
         method,
         origin: kind,
         path,
         query,
         status: resp.status().as_u16(),
+        response_lost,
     });
     resp
 }
@@ -222,7 +251,8 @@ fn spawn_server(
     ));
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
+        let service = router.into_make_service_with_connect_info::<conn::ConnInfo>();
+        let _ = axum::serve(conn::KillableListener(listener), service)
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
@@ -261,7 +291,7 @@ pub async fn start(opts: Options) -> std::io::Result<Running> {
         graph_origin: graph_origin.clone(),
         site: opts.site.clone(),
         keys: jwt::Keys::demo(),
-        state: Mutex::new(tenant::State::new(redirect_uris)),
+        state: Mutex::new(tenant::State::new(redirect_uris, opts.faults.clone())),
     });
 
     let mut servers = vec![

@@ -188,67 +188,7 @@ impl Group {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Application {
-    pub id: String,
-    pub app_id: String,
-    pub display_name: String,
-    pub sign_in_audience: String,
-    pub spa_redirect_uris: Vec<String>,
-    pub web_redirect_uris: Vec<String>,
-    /// Emulator-internal: the delegated Graph permissions `https://graph.microsoft.com/.default`
-    /// stands for at /authorize (the app's statically configured permissions).
-    pub default_graph_scopes: Vec<String>,
-    pub created_date_time: String,
-}
-
-impl Application {
-    pub fn graph_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "appId": self.app_id,
-            "displayName": self.display_name,
-            "signInAudience": self.sign_in_audience,
-            "publisherDomain": INITIAL_DOMAIN,
-            "createdDateTime": self.created_date_time,
-            "spa": {"redirectUris": self.spa_redirect_uris},
-            "web": {"redirectUris": self.web_redirect_uris, "implicitGrantSettings": {"enableAccessTokenIssuance": false, "enableIdTokenIssuance": false}},
-            "publicClient": {"redirectUris": []},
-            "passwordCredentials": [],
-            "keyCredentials": [],
-            "requiredResourceAccess": [],
-            "emulatorDefaultScopes": self.default_graph_scopes,
-        })
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServicePrincipal {
-    pub id: String,
-    pub app_id: String,
-    pub display_name: String,
-    pub app_owner_organization_id: Option<String>,
-    pub app_roles: Vec<Value>,
-    pub oauth2_permission_scopes: Vec<Value>,
-}
-
-impl ServicePrincipal {
-    pub fn graph_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "appId": self.app_id,
-            "displayName": self.display_name,
-            "appDisplayName": self.display_name,
-            "appOwnerOrganizationId": self.app_owner_organization_id,
-            "accountEnabled": true,
-            "servicePrincipalType": "Application",
-            "appRoles": self.app_roles,
-            "oauth2PermissionScopes": self.oauth2_permission_scopes,
-        })
-    }
-}
+pub use crate::model::{AppRoleAssignment, Application, ServicePrincipal};
 
 /// The directory: everything `POST /_emulator/reset` restores.
 #[derive(Clone, Debug, Serialize)]
@@ -258,6 +198,7 @@ pub struct Directory {
     pub groups: Vec<Group>,
     pub applications: Vec<Application>,
     pub service_principals: Vec<ServicePrincipal>,
+    pub app_role_assignments: Vec<AppRoleAssignment>,
 }
 
 impl Directory {
@@ -276,6 +217,23 @@ impl Directory {
         self.applications
             .iter()
             .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
+    /// Transitive group membership of a user or group: ids of every group it is in.
+    pub fn transitive_groups_of(&self, object_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut frontier = vec![object_id.to_ascii_lowercase()];
+        while let Some(cur) = frontier.pop() {
+            for g in &self.groups {
+                if g.members.iter().any(|m| m.eq_ignore_ascii_case(&cur))
+                    && !out.iter().any(|o| o.eq_ignore_ascii_case(&g.id))
+                {
+                    out.push(g.id.clone());
+                    frontier.push(g.id.to_ascii_lowercase());
+                }
+            }
+        }
+        out
     }
 
     /// Origins of every registered SPA redirect URI (the CORS allow-list).
@@ -391,11 +349,18 @@ fn graph_sp() -> ServicePrincipal {
                "adminConsentDisplayName": name, "adminConsentDescription": name,
                "userConsentDisplayName": name, "userConsentDescription": name, "isEnabled": true})
     };
+    let mut sp = ServicePrincipal::new(
+        GRAPH_SP_ID,
+        GRAPH_APP_ID,
+        "Microsoft Graph",
+        Some("f8cdef31-a31e-4b4a-93e4-5f571e91255a"),
+    );
+    sp.service_principal_names = vec![
+        GRAPH_APP_ID.into(),
+        "https://graph.microsoft.com".into(),
+        "https://graph.microsoft.com/".into(),
+    ];
     ServicePrincipal {
-        id: GRAPH_SP_ID.into(),
-        app_id: GRAPH_APP_ID.into(),
-        display_name: "Microsoft Graph".into(),
-        app_owner_organization_id: Some("f8cdef31-a31e-4b4a-93e4-5f571e91255a".into()),
         app_roles: vec![
             role("b633e1c5-b582-4048-a93e-9f11b44c7e96", "Mail.Send", "Send mail as any user",
                  "Allows the app to send mail as any user without a signed-in user."),
@@ -409,6 +374,7 @@ fn graph_sp() -> ServicePrincipal {
             scope("e383f46e-2787-4529-855e-0e479a3ffac0", "Mail.Send", false, "Send mail as you"),
             scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access", false, "Maintain access to data you have given it access to"),
         ],
+        ..sp
     }
 }
 
@@ -573,43 +539,42 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         ),
     ];
 
-    let applications = vec![Application {
-        id: DEMO_SPA_APP_OBJECT_ID.into(),
-        app_id: DEMO_SPA_CLIENT_ID.into(),
-        display_name: "Contoso Mailer setup page".into(),
-        sign_in_audience: "AzureADMultipleOrgs".into(),
-        spa_redirect_uris,
-        web_redirect_uris: vec![],
-        // The least-privilege set from graph-facts §C.7.
-        default_graph_scopes: [
-            "User.Read",
-            "Application.ReadWrite.All",
-            "AppRoleAssignment.ReadWrite.All",
-            "User.Read.All",
-            "GroupMember.Read.All",
-        ]
-        .map(String::from)
-        .to_vec(),
-        created_date_time: crate::http_util::iso_utc(SEED_CREATED),
-    }];
+    let mut spa = Application::new(
+        DEMO_SPA_APP_OBJECT_ID.into(),
+        DEMO_SPA_CLIENT_ID.into(),
+        crate::http_util::iso_utc(SEED_CREATED),
+        ADELE,
+    );
+    spa.display_name = "Contoso Mailer setup page".into();
+    spa.sign_in_audience = "AzureADMultipleOrgs".into();
+    spa.spa_redirect_uris = spa_redirect_uris;
+    // The least-privilege set from graph-facts §C.7.
+    spa.default_graph_scopes = [
+        "User.Read",
+        "Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All",
+        "User.Read.All",
+        "GroupMember.Read.All",
+    ]
+    .map(String::from)
+    .to_vec();
+    let applications = vec![spa];
 
-    let service_principals = vec![
-        ServicePrincipal {
-            id: DEMO_SPA_SP_ID.into(),
-            app_id: DEMO_SPA_CLIENT_ID.into(),
-            display_name: "Contoso Mailer setup page".into(),
-            app_owner_organization_id: Some(DEMO_TENANT_ID.into()),
-            app_roles: vec![],
-            oauth2_permission_scopes: vec![],
-        },
-        graph_sp(),
-    ];
+    let mut spa_sp = ServicePrincipal::new(
+        DEMO_SPA_SP_ID,
+        DEMO_SPA_CLIENT_ID,
+        "Contoso Mailer setup page",
+        Some(DEMO_TENANT_ID),
+    );
+    spa_sp.owners = vec![ADELE.into()];
+    let service_principals = vec![spa_sp, graph_sp()];
 
     Directory {
         users,
         groups,
         applications,
         service_principals,
+        app_role_assignments: vec![],
     }
 }
 
@@ -671,10 +636,13 @@ pub struct State {
     /// Seconds added to the real clock for expiry decisions (`POST /_emulator/clock`).
     pub clock_offset: u64,
     pub log: Vec<crate::LoggedRequest>,
+    /// Active faults (`POST /_emulator/faults`); `reset` restores `initial_faults`.
+    pub faults: crate::faults::Faults,
+    pub initial_faults: crate::faults::Faults,
 }
 
 impl State {
-    pub fn new(spa_redirect_uris: Vec<String>) -> Self {
+    pub fn new(spa_redirect_uris: Vec<String>, faults: crate::faults::Faults) -> Self {
         State {
             directory: seed(spa_redirect_uris.clone()),
             seed_redirect_uris: spa_redirect_uris,
@@ -685,6 +653,8 @@ impl State {
             access_token_lifetime: 3600,
             clock_offset: 0,
             log: Vec::new(),
+            faults: faults.clone(),
+            initial_faults: faults,
         }
     }
 
@@ -702,6 +672,7 @@ impl State {
         self.codes.clear();
         self.clock_offset = 0;
         self.access_token_lifetime = 3600;
+        self.faults = self.initial_faults.clone();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Microsoft Graph: request builders and response classification. Only this module knows Graph's
 //! paths and JSON.
 
+pub mod apps;
 pub mod identity;
 
 /// An HTTP request for the shell to send (the token is added by the shell).
@@ -10,6 +11,8 @@ pub struct Request {
     /// Path and query under the Graph base URL, e.g. `/v1.0/me?$select=id`.
     pub path: String,
     pub body: Option<serde_json::Value>,
+    /// Extra headers (e.g. `Prefer`, `client-request-id`). Never `Authorization`: the shell adds it.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Request {
@@ -18,7 +21,48 @@ impl Request {
             method: "GET",
             path: path.into(),
             body: None,
+            headers: vec![],
         }
+    }
+
+    /// A `PATCH` with a JSON body (`Content-Type: application/json` is the shell's job).
+    pub fn patch(path: impl Into<String>, body: serde_json::Value) -> Self {
+        Request {
+            method: "PATCH",
+            body: Some(body),
+            ..Request::get(path)
+        }
+    }
+
+    /// A `POST` with a JSON body.
+    pub fn post(path: impl Into<String>, body: serde_json::Value) -> Self {
+        Request {
+            method: "POST",
+            body: Some(body),
+            ..Request::get(path)
+        }
+    }
+
+    pub fn delete(path: impl Into<String>) -> Self {
+        Request {
+            method: "DELETE",
+            ..Request::get(path)
+        }
+    }
+
+    /// Adds (or replaces) a header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The value of a header set on this request.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The full URL for a Graph base such as `https://graph.microsoft.com`.

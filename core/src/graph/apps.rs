@@ -1,0 +1,602 @@
+//! The setup's Graph calls: the mailbox user, the app registration (upsert by `uniqueName`), its
+//! service principal, client secrets, Microsoft Graph's `Mail.Send` app role and its grant, and
+//! the deletes of an undo. Request builders and answer parsers only; the executor in
+//! [`crate::run`] decides when to send what.
+//!
+//! Sources: graph-facts.md §A.2–A.8, A.11, B.1–B.4. Facts marked UNVERIFIED there are marked here.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{GraphError, Request};
+use crate::ids::{ClientId, Guid, KeyId, ObjectId, SmtpAddress};
+use crate::secret::ClientSecret;
+
+/// Microsoft Graph's application id, the same in every tenant.
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+/// The `Mail.Send` application permission (app role) of Microsoft Graph.
+pub const MAIL_SEND_ROLE_ID: &str = "b633e1c5-b582-4048-a93e-9f11b44c7e96";
+
+pub fn graph_app_id() -> ClientId {
+    ClientId::parse(GRAPH_APP_ID).expect("constant GUID")
+}
+
+pub fn mail_send_role_id() -> Guid {
+    Guid::parse(MAIL_SEND_ROLE_ID).expect("constant GUID")
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An OData string literal's content: `'` doubled, then percent-encoded.
+pub fn odata_literal(s: &str) -> String {
+    encode(&s.replace('\'', "''"))
+}
+
+const APP_SELECT: &str = "$select=id,appId,displayName,uniqueName,tags,notes,passwordCredentials";
+
+// ---- the mailbox user (A.8) ----
+
+pub fn get_user(address: &SmtpAddress) -> Request {
+    Request::get(format!(
+        "/v1.0/users/{}?$select=id,displayName,userPrincipalName,mail,userType",
+        encode(address.as_str())
+    ))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxUser {
+    pub id: ObjectId,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub user_principal_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub user_type: Option<String>,
+}
+
+// ---- the app registration (A.2) ----
+
+pub fn get_app_by_unique_name(unique_name: &str) -> Request {
+    Request::get(format!(
+        "/v1.0/applications(uniqueName='{}')?{APP_SELECT}",
+        odata_literal(unique_name)
+    ))
+}
+
+pub fn get_app(id: ObjectId) -> Request {
+    Request::get(format!("/v1.0/applications/{id}?{APP_SELECT}"))
+}
+
+/// Apps with exactly this display name (someone else's app must never be adopted silently).
+pub fn find_apps_by_display_name(display_name: &str) -> Request {
+    Request::get(format!(
+        "/v1.0/applications?$filter={}&$select=id,appId,displayName,uniqueName,tags",
+        encode(&format!(
+            "displayName eq '{}'",
+            display_name.replace('\'', "''")
+        ))
+    ))
+}
+
+/// `PATCH /applications(uniqueName='…')` + `Prefer: create-if-missing`: 201 + body when created,
+/// 204 without body when it existed. `body` comes from [`app_body`].
+pub fn upsert_app(unique_name: &str, body: Value) -> Request {
+    Request::patch(
+        format!(
+            "/v1.0/applications(uniqueName='{}')",
+            odata_literal(unique_name)
+        ),
+        body,
+    )
+    .with_header("Prefer", "create-if-missing")
+}
+
+/// The app's writable properties: single tenant, no redirect URIs, `Mail.Send` declared only when
+/// `declare_mail_send` (Application Access Policy mode). In RBAC mode the list is sent empty so an
+/// earlier declaration is dropped (A.7, D.4). The A.7 shape is UNVERIFIED against the docs page.
+pub fn app_body(
+    display_name: &str,
+    declare_mail_send: bool,
+    notes: &str,
+    tags: &[String],
+) -> Value {
+    let rra = if declare_mail_send {
+        json!([{
+            "resourceAppId": GRAPH_APP_ID,
+            "resourceAccess": [{"id": MAIL_SEND_ROLE_ID, "type": "Role"}],
+        }])
+    } else {
+        json!([])
+    };
+    json!({
+        "displayName": display_name,
+        "signInAudience": "AzureADMyOrg",
+        "requiredResourceAccess": rra,
+        "notes": notes,
+        "tags": tags,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordInfo {
+    pub key_id: KeyId,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub end_date_time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: ObjectId,
+    pub app_id: ClientId,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub unique_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub password_credentials: Vec<PasswordInfo>,
+}
+
+// ---- service principals (A.3, A.5) ----
+
+pub fn get_sp_by_app_id(app_id: ClientId) -> Request {
+    Request::get(format!(
+        "/v1.0/servicePrincipals(appId='{app_id}')?$select=id,appId"
+    ))
+}
+
+pub fn get_sp(id: ObjectId) -> Request {
+    Request::get(format!("/v1.0/servicePrincipals/{id}?$select=id,appId"))
+}
+
+/// `PATCH /servicePrincipals(appId='…')` + `Prefer: create-if-missing` (A.3).
+pub fn upsert_sp(app_id: ClientId, display_name: &str, tags: &[String]) -> Request {
+    Request::patch(
+        format!("/v1.0/servicePrincipals(appId='{app_id}')"),
+        json!({"displayName": display_name, "tags": tags}),
+    )
+    .with_header("Prefer", "create-if-missing")
+}
+
+pub fn get_graph_sp() -> Request {
+    Request::get(format!(
+        "/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')?$select=id,appId,appRoles"
+    ))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: ObjectId,
+    #[serde(default)]
+    pub app_id: Option<ClientId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppRole {
+    pub id: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub allowed_member_types: Vec<String>,
+    #[serde(default = "yes")]
+    pub is_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Microsoft Graph's service principal in this tenant and its `Mail.Send` app role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphSp {
+    pub id: ObjectId,
+    pub mail_send_role: Guid,
+}
+
+/// Why Microsoft Graph's `Mail.Send` role could not be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoleLookupError {
+    #[error(
+        "Microsoft Graph's service principal has no enabled application role with value Mail.Send"
+    )]
+    Missing,
+    #[error("Microsoft Graph's Mail.Send application role has id {found}, not the documented {MAIL_SEND_ROLE_ID}")]
+    Mismatch { found: String },
+}
+
+/// Finds `Mail.Send` by value (application, enabled) and cross-checks it against the known id.
+pub fn mail_send_role(roles: &[AppRole]) -> Result<Guid, RoleLookupError> {
+    let role = roles
+        .iter()
+        .find(|r| {
+            r.value.as_deref() == Some("Mail.Send")
+                && r.is_enabled
+                && r.allowed_member_types.iter().any(|t| t == "Application")
+        })
+        .ok_or(RoleLookupError::Missing)?;
+    match Guid::parse(&role.id) {
+        Ok(g) if g == mail_send_role_id() => Ok(g),
+        _ => Err(RoleLookupError::Mismatch {
+            found: role.id.clone(),
+        }),
+    }
+}
+
+pub fn parse_graph_sp(
+    status: u16,
+    body: &str,
+) -> Result<Result<GraphSp, RoleLookupError>, GraphError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Sp {
+        id: ObjectId,
+        #[serde(default)]
+        app_roles: Vec<AppRole>,
+    }
+    let sp: Sp = parse(status, body)?;
+    Ok(mail_send_role(&sp.app_roles).map(|mail_send_role| GraphSp {
+        id: sp.id,
+        mail_send_role,
+    }))
+}
+
+// ---- secrets (A.4) ----
+
+/// `addPassword`. `end_date_time` is ISO 8601 UTC, see [`crate::run::time::iso8601`].
+pub fn add_password(app: ObjectId, display_name: &str, end_date_time: &str) -> Request {
+    Request::post(
+        format!("/v1.0/applications/{app}/addPassword"),
+        json!({"passwordCredential": {"displayName": display_name, "endDateTime": end_date_time}}),
+    )
+}
+
+/// `removePassword` → 204 (UNVERIFIED in graph-facts A.4: page not read; standard shape).
+pub fn remove_password(app: ObjectId, key_id: KeyId) -> Request {
+    Request::post(
+        format!("/v1.0/applications/{app}/removePassword"),
+        json!({"keyId": key_id}),
+    )
+}
+
+/// The answer to `addPassword`. The secret goes straight into a [`ClientSecret`].
+#[derive(Debug)]
+pub struct NewPassword {
+    pub key_id: KeyId,
+    pub secret: ClientSecret,
+    pub end_date_time: Option<String>,
+}
+
+pub fn parse_new_password(status: u16, body: &str) -> Result<NewPassword, GraphError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Raw {
+        key_id: KeyId,
+        secret_text: String,
+        #[serde(default)]
+        end_date_time: Option<String>,
+    }
+    let raw: Raw = parse(status, body)?;
+    Ok(NewPassword {
+        key_id: raw.key_id,
+        secret: ClientSecret::new(raw.secret_text),
+        end_date_time: raw.end_date_time,
+    })
+}
+
+// ---- the Mail.Send grant (A.6) ----
+
+pub fn grant(resource_sp: ObjectId, principal_sp: ObjectId, role: Guid) -> Request {
+    Request::post(
+        format!("/v1.0/servicePrincipals/{resource_sp}/appRoleAssignedTo"),
+        json!({"principalId": principal_sp, "resourceId": resource_sp, "appRoleId": role.to_string()}),
+    )
+}
+
+/// The grants held by a (client) service principal.
+pub fn list_assignments(principal_sp: ObjectId) -> Request {
+    Request::get(format!(
+        "/v1.0/servicePrincipals/{principal_sp}/appRoleAssignments?$select=id,appRoleId,resourceId,principalId"
+    ))
+}
+
+/// `DELETE …/appRoleAssignedTo/{id}` → 204 (UNVERIFIED in graph-facts A.6; standard shape).
+pub fn revoke(resource_sp: ObjectId, assignment_id: &str) -> Request {
+    Request::delete(format!(
+        "/v1.0/servicePrincipals/{resource_sp}/appRoleAssignedTo/{}",
+        encode(assignment_id)
+    ))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignment {
+    pub id: String,
+    pub app_role_id: String,
+    pub resource_id: ObjectId,
+    #[serde(default)]
+    pub principal_id: Option<ObjectId>,
+}
+
+impl Assignment {
+    pub fn is_mail_send(&self) -> bool {
+        Guid::parse(&self.app_role_id).ok() == Some(mail_send_role_id())
+    }
+}
+
+// ---- deletes (A.11) ----
+
+pub fn delete_sp(id: ObjectId) -> Request {
+    Request::delete(format!("/v1.0/servicePrincipals/{id}"))
+}
+
+pub fn delete_app(id: ObjectId) -> Request {
+    Request::delete(format!("/v1.0/applications/{id}"))
+}
+
+// ---- answers ----
+
+/// A 2xx JSON body as `T`; otherwise Graph's error.
+pub fn parse<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, GraphError> {
+    if !(200..300).contains(&status) {
+        return Err(GraphError::from_response(status, body));
+    }
+    serde_json::from_str(body).map_err(|e| GraphError {
+        status,
+        code: "UnreadableResponse".into(),
+        message: e.to_string(),
+        request_id: None,
+    })
+}
+
+/// A collection's `value`.
+pub fn parse_list<T: for<'de> Deserialize<'de>>(
+    status: u16,
+    body: &str,
+) -> Result<Vec<T>, GraphError> {
+    #[derive(Deserialize)]
+    struct Collection<T> {
+        value: Vec<T>,
+    }
+    parse::<Collection<T>>(status, body).map(|c| c.value)
+}
+
+/// What a non-2xx answer means to the executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429, 503, 504: wait (`Retry-After`) and send again.
+    Throttled,
+    /// `Request_ResourceNotFound` / `NoBackingApplicationObject`: maybe replication lag.
+    NotFoundOrLag,
+    /// "Permission being assigned already exists on the object" (duplicate grant, A.6).
+    AlreadyExists,
+    /// 403 `Authorization_RequestDenied` (or any 403).
+    Denied,
+    /// 401: the access token expired or was refused.
+    Unauthenticated,
+    /// "Credential lifetime exceeds the max value allowed as per assigned policy" (A.4; the
+    /// status and `error.code` are UNVERIFIED, so only the message is matched). `max_days` if the
+    /// message names an ISO 8601 duration such as `P90D` (UNVERIFIED that it ever does).
+    LifetimeOverPolicy {
+        max_days: Option<u32>,
+    },
+    /// "Credential type not allowed as per assigned policy" (A.4; UNVERIFIED code).
+    SecretsForbidden,
+    Other,
+}
+
+/// Classifies an answer that is not a success.
+pub fn classify(status: u16, body: &str) -> Failure {
+    let v: Value = serde_json::from_str(body).unwrap_or_default();
+    let e = &v["error"];
+    let code = e["code"].as_str().unwrap_or_default();
+    let message = e["message"].as_str().unwrap_or_default();
+    let lower = message.to_ascii_lowercase();
+    let detail_codes: Vec<&str> = e["details"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    match status {
+        429 | 503 | 504 => Failure::Throttled,
+        401 => Failure::Unauthenticated,
+        403 => Failure::Denied,
+        _ if lower.contains("credential lifetime exceeds the max value") => {
+            Failure::LifetimeOverPolicy {
+                max_days: iso_days(message),
+            }
+        }
+        _ if lower.contains("credential type not allowed") => Failure::SecretsForbidden,
+        _ if lower.contains("already exists on the object") => Failure::AlreadyExists,
+        _ if code == "Request_ResourceNotFound"
+            || detail_codes.contains(&"NoBackingApplicationObject")
+            || lower.contains("does not reference a valid application object") =>
+        {
+            Failure::NotFoundOrLag
+        }
+        404 => Failure::NotFoundOrLag,
+        _ => Failure::Other,
+    }
+}
+
+/// The first `P<n>D` (or `P<n>Y`, `P<n>M` approximated) duration in a text, in days.
+fn iso_days(text: &str) -> Option<u32> {
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices('P') {
+        let digits: String = text[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if digits.is_empty() {
+            continue;
+        }
+        let n: u32 = digits.parse().ok()?;
+        match bytes.get(i + 1 + digits.len()) {
+            Some(b'D') => return Some(n),
+            Some(b'M') => return Some(n * 30),
+            Some(b'Y') => return Some(n * 365),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_filter_is_escaped_and_encoded() {
+        let r = find_apps_by_display_name("O'Brien & Co #1 100%");
+        assert_eq!(
+            r.path,
+            "/v1.0/applications?$filter=displayName%20eq%20%27O%27%27Brien%20%26%20Co%20%231%20100%25%27&$select=id,appId,displayName,uniqueName,tags"
+        );
+        let u = get_user(&SmtpAddress::parse("a+b#c@contoso.com").unwrap());
+        assert!(
+            u.path.starts_with("/v1.0/users/a%2Bb%23c%40contoso.com?"),
+            "{}",
+            u.path
+        );
+    }
+
+    #[test]
+    fn upsert_has_prefer_and_mode_dependent_permissions() {
+        let aap = app_body("X", true, "n", &["t".into()]);
+        assert_eq!(
+            aap["requiredResourceAccess"][0]["resourceAccess"][0]["id"],
+            MAIL_SEND_ROLE_ID
+        );
+        assert_eq!(aap["signInAudience"], "AzureADMyOrg");
+        assert!(aap.get("web").is_none() && aap.get("spa").is_none());
+        let rbac = app_body("X", false, "n", &[]);
+        assert_eq!(rbac["requiredResourceAccess"], json!([]));
+        let r = upsert_app("mailgrant-x", rbac);
+        assert_eq!(r.method, "PATCH");
+        assert_eq!(r.path, "/v1.0/applications(uniqueName='mailgrant-x')");
+        assert_eq!(r.header("prefer"), Some("create-if-missing"));
+    }
+
+    #[test]
+    fn mail_send_is_found_by_value_and_cross_checked() {
+        let role = |id: &str, value: &str, types: &[&str]| AppRole {
+            id: id.into(),
+            value: Some(value.into()),
+            allowed_member_types: types.iter().map(|t| t.to_string()).collect(),
+            is_enabled: true,
+        };
+        let delegated = role(
+            "e383f46e-2787-4529-855e-0e479a3ffac0",
+            "Mail.Send",
+            &["User"],
+        );
+        let app = role(MAIL_SEND_ROLE_ID, "Mail.Send", &["Application"]);
+        assert_eq!(
+            mail_send_role(&[delegated.clone(), app]),
+            Ok(mail_send_role_id())
+        );
+        assert_eq!(mail_send_role(&[delegated]), Err(RoleLookupError::Missing));
+        let odd = role(
+            "00000000-0000-0000-0000-000000000001",
+            "Mail.Send",
+            &["Application"],
+        );
+        assert!(matches!(
+            mail_send_role(&[odd]),
+            Err(RoleLookupError::Mismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let err =
+            |code: &str, msg: &str| json!({"error": {"code": code, "message": msg}}).to_string();
+        assert_eq!(classify(429, ""), Failure::Throttled);
+        assert_eq!(classify(504, "<html>"), Failure::Throttled);
+        assert_eq!(
+            classify(
+                403,
+                &err(
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation."
+                )
+            ),
+            Failure::Denied
+        );
+        assert_eq!(
+            classify(
+                404,
+                &err("Request_ResourceNotFound", "Resource 'x' does not exist")
+            ),
+            Failure::NotFoundOrLag
+        );
+        let nb = json!({"error": {"code": "Request_BadRequest", "message": "The appId 'x' of the service principal does not reference a valid application object.", "details": [{"code": "NoBackingApplicationObject", "target": "appId"}]}}).to_string();
+        assert_eq!(classify(400, &nb), Failure::NotFoundOrLag);
+        assert_eq!(
+            classify(
+                400,
+                &err(
+                    "Request_BadRequest",
+                    "Permission being assigned already exists on the object"
+                )
+            ),
+            Failure::AlreadyExists
+        );
+        assert_eq!(
+            classify(400, &err("Request_BadRequest", "Credential lifetime exceeds the max value allowed as per assigned policy 1234. Max: P90D")),
+            Failure::LifetimeOverPolicy { max_days: Some(90) }
+        );
+        assert_eq!(
+            classify(
+                400,
+                &err(
+                    "x",
+                    "Credential lifetime exceeds the max value allowed as per assigned policy"
+                )
+            ),
+            Failure::LifetimeOverPolicy { max_days: None }
+        );
+        assert_eq!(
+            classify(
+                400,
+                &err("x", "Credential type not allowed as per assigned policy")
+            ),
+            Failure::SecretsForbidden
+        );
+        assert_eq!(
+            classify(400, &err("Request_BadRequest", "Invalid value")),
+            Failure::Other
+        );
+        assert_eq!(classify(500, ""), Failure::Other);
+    }
+
+    #[test]
+    fn new_password_secret_is_wrapped() {
+        let p = parse_new_password(
+            200,
+            r#"{"keyId":"aaaaaaaa-0000-0000-0000-000000000001","secretText":"s3cr~et","endDateTime":"2027-01-01T00:00:00Z","hint":"s3c"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.secret.expose_secret(), "s3cr~et");
+        assert!(!format!("{p:?}").contains("s3cr~et"));
+    }
+}

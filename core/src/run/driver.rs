@@ -1,0 +1,75 @@
+//! A thin async driver: performs a run's effects over any [`Transport`], concurrently.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::{Effect, Event, Headers, Run, Status};
+use crate::graph::Request;
+
+/// A request that got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkError {
+    /// `navigator.onLine` after the failure.
+    pub online: bool,
+}
+
+/// What the shell provides: HTTP to Graph (adding the bearer token), timers, the clock, the
+/// `online` event and sessionStorage. The browser shell implements it over gloo-net; tests over
+/// a scripted fake.
+pub trait Transport {
+    fn send(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<(u16, Headers, String), NetworkError>>;
+    fn sleep(&self, millis: u64) -> impl Future<Output = ()>;
+    fn wait_online(&self) -> impl Future<Output = ()>;
+    /// Unix milliseconds.
+    fn now_ms(&self) -> u64;
+    fn save_journal(&self, text: &str);
+}
+
+type Pending<'a> = Pin<Box<dyn Future<Output = Event> + 'a>>;
+
+/// Runs effects until the run is idle (done, failed, paused), feeding results back. Journal
+/// saves happen synchronously, before the requests emitted with them are sent.
+pub async fn drive<T: Transport>(run: &mut Run, transport: &T, effects: Vec<Effect>) -> Status {
+    let mut pending: FuturesUnordered<Pending<'_>> = FuturesUnordered::new();
+    let mut queue = effects;
+    loop {
+        for effect in queue.drain(..) {
+            match effect {
+                Effect::SaveJournal(text) => transport.save_journal(&text),
+                Effect::Http {
+                    attempt, request, ..
+                } => pending.push(Box::pin(async move {
+                    match transport.send(request).await {
+                        Ok((status, headers, body)) => Event::Answered {
+                            attempt,
+                            status,
+                            headers,
+                            body,
+                        },
+                        Err(e) => Event::NetworkFailed {
+                            attempt,
+                            online: e.online,
+                        },
+                    }
+                })),
+                Effect::Wait { timer, millis } => pending.push(Box::pin(async move {
+                    transport.sleep(millis).await;
+                    Event::TimerFired { timer }
+                })),
+                Effect::WaitOnline => pending.push(Box::pin(async move {
+                    transport.wait_online().await;
+                    Event::Online
+                })),
+            }
+        }
+        let Some(event) = pending.next().await else {
+            return run.status();
+        };
+        queue = run.update(transport.now_ms(), event);
+    }
+}

@@ -1,0 +1,504 @@
+//! A tiny simulated tenant: an in-memory model of the Graph behaviour the executor relies on
+//! (upserts, replication lag, duplicate grants, policies), with scripted faults and a virtual clock.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+
+use mailgrant_core::config::ScopeMode;
+use mailgrant_core::graph::apps::{GRAPH_APP_ID, MAIL_SEND_ROLE_ID};
+use mailgrant_core::graph::Request;
+use mailgrant_core::ids::{SmtpAddress, TenantId};
+use mailgrant_core::plan::{self, Findings, Inputs, Options, Plan};
+use mailgrant_core::run::{measure, Effect, Headers, Measurement, Reply, Run, Schedule, Status};
+use serde_json::{json, Value};
+
+pub const T0: u64 = 1_795_000_000_000; // 2026-11-18, Unix ms
+pub const MAILBOX: &str = "shared.sender@contoso.com";
+pub const MAILBOX_ID: &str = "11111111-2222-4333-8444-555555555555";
+pub const GRAPH_SP_ID: &str = "99999999-0000-4000-8000-000000000001";
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub unique_name: Option<String>,
+    pub tags: Vec<String>,
+    pub rra: Value,
+    pub passwords: Vec<(String, String)>, // (keyId, displayName)
+    pub visible_at: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sp {
+    pub id: String,
+    pub app_id: String,
+    pub visible_at: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    pub principal: String,
+    pub resource: String,
+    pub role: String,
+    pub visible_at: u64,
+}
+
+/// An injected fault, consumed by the first request it matches.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer this instead (nothing is written).
+    Answer(u16, Vec<(&'static str, String)>, String),
+    /// Perform the request, then lose the answer.
+    LoseResponse,
+    /// No answer, browser offline (nothing is written).
+    Offline,
+}
+
+#[derive(Debug, Default)]
+pub struct Tenant {
+    pub apps: Vec<App>,
+    pub sps: Vec<Sp>,
+    pub grants: Vec<Grant>,
+    pub next: u64,
+    /// New objects become readable (and usable by dependent writes) after this long.
+    pub replication_ms: u64,
+    pub faults: Vec<(&'static str, &'static str, VecDeque<Fault>)>,
+    pub policy_max_days: Option<u32>,
+    pub secrets_forbidden: bool,
+    pub secrets_issued: Vec<String>,
+    pub log: Vec<(String, String, u16)>,
+}
+
+fn err(code: &str, message: &str) -> String {
+    json!({"error": {"code": code, "message": message, "innerError": {"request-id": "req-err"}}})
+        .to_string()
+}
+
+fn not_found() -> (u16, String) {
+    (
+        404,
+        err(
+            "Request_ResourceNotFound",
+            "Resource 'x' does not exist or one of its queried reference-property objects are not present.",
+        ),
+    )
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() + 1 {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
+    let i = s.find(a)? + a.len();
+    let j = s[i..].find(b)? + i;
+    Some(&s[i..j])
+}
+
+impl Tenant {
+    pub fn new() -> Self {
+        Tenant {
+            next: 1,
+            ..Tenant::default()
+        }
+    }
+
+    pub fn with_lag(ms: u64) -> Self {
+        Tenant {
+            replication_ms: ms,
+            ..Tenant::new()
+        }
+    }
+
+    /// Injects faults for requests with this method whose path contains `path_part`.
+    pub fn fault(&mut self, method: &'static str, path_part: &'static str, faults: Vec<Fault>) {
+        self.faults.push((method, path_part, faults.into()));
+    }
+
+    fn id(&mut self, kind: u32) -> String {
+        self.next += 1;
+        format!("{kind:08x}-0000-4000-8000-{:012x}", self.next)
+    }
+
+    pub fn app_json(a: &App) -> Value {
+        json!({
+            "id": a.id, "appId": a.app_id, "displayName": a.display_name,
+            "uniqueName": a.unique_name, "tags": a.tags, "requiredResourceAccess": a.rra,
+            "passwordCredentials": a.passwords.iter().map(|(k, n)| json!({"keyId": k, "displayName": n, "hint": "abc"})).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn respond(&mut self, now: u64, req: &Request) -> Reply {
+        let fault = self
+            .faults
+            .iter_mut()
+            .find(|(m, p, f)| *m == req.method && req.path.contains(p) && !f.is_empty())
+            .and_then(|(_, _, f)| f.pop_front());
+        match fault {
+            Some(Fault::Answer(status, headers, body)) => {
+                self.log.push((req.method.into(), req.path.clone(), status));
+                let mut h = Headers::default();
+                for (k, v) in headers {
+                    if k == "Retry-After" {
+                        h.retry_after = Some(v);
+                    }
+                }
+                Reply::Answer {
+                    status,
+                    headers: h,
+                    body,
+                }
+            }
+            Some(Fault::Offline) => Reply::NetworkFailed { online: false },
+            Some(Fault::LoseResponse) => {
+                let (status, _) = self.handle(now, req);
+                self.log.push((req.method.into(), req.path.clone(), status));
+                Reply::NetworkFailed { online: true }
+            }
+            None => {
+                let (status, body) = self.handle(now, req);
+                self.log.push((req.method.into(), req.path.clone(), status));
+                Reply::Answer {
+                    status,
+                    headers: Headers {
+                        request_id: Some(format!("req-{}", self.log.len())),
+                        ..Headers::default()
+                    },
+                    body,
+                }
+            }
+        }
+    }
+
+    fn app_visible(&self, now: u64, pred: impl Fn(&App) -> bool) -> Option<usize> {
+        self.apps
+            .iter()
+            .position(|a| pred(a) && a.visible_at <= now)
+    }
+
+    fn handle(&mut self, now: u64, req: &Request) -> (u16, String) {
+        let path = req.path.clone();
+        let (p, _query) = path.split_once('?').unwrap_or((&path, ""));
+        let body = req.body.clone().unwrap_or(Value::Null);
+        let vis = now + self.replication_ms;
+        match (req.method, p) {
+            ("GET", p) if p.starts_with("/v1.0/users/") => {
+                let upn = decode(&p["/v1.0/users/".len()..]);
+                if upn == MAILBOX {
+                    (200, json!({"id": MAILBOX_ID, "displayName": "Shared sender", "userPrincipalName": MAILBOX, "mail": MAILBOX, "userType": "Member"}).to_string())
+                } else if upn == "guest@contoso.com" {
+                    (200, json!({"id": "22222222-2222-4333-8444-555555555555", "userType": "Guest"}).to_string())
+                } else {
+                    not_found()
+                }
+            }
+            ("GET", "/v1.0/applications") => {
+                let filter = decode(between(&path, "$filter=", "&").unwrap());
+                let name = between(&filter, "eq '", "'").unwrap_or_default().replace("''", "'");
+                let list: Vec<Value> = self
+                    .apps
+                    .iter()
+                    .filter(|a| a.display_name == name && a.visible_at <= now)
+                    .map(Self::app_json)
+                    .collect();
+                (200, json!({"value": list}).to_string())
+            }
+            (m, p) if p.starts_with("/v1.0/applications(uniqueName='") => {
+                let un = decode(between(p, "uniqueName='", "')").unwrap());
+                match m {
+                    "GET" => match self.app_visible(now, |a| a.unique_name.as_deref() == Some(&un)) {
+                        Some(i) => (200, Self::app_json(&self.apps[i]).to_string()),
+                        None => not_found(),
+                    },
+                    "PATCH" => {
+                        assert_eq!(req.header("Prefer"), Some("create-if-missing"));
+                        if let Some(a) = self.apps.iter_mut().find(|a| a.unique_name.as_deref() == Some(&un)) {
+                            a.display_name = body["displayName"].as_str().unwrap().into();
+                            a.tags = serde_json::from_value(body["tags"].clone()).unwrap();
+                            a.rra = body["requiredResourceAccess"].clone();
+                            (204, String::new())
+                        } else {
+                            let a = App {
+                                id: self.id(0xa1),
+                                app_id: self.id(0xa2),
+                                display_name: body["displayName"].as_str().unwrap().into(),
+                                unique_name: Some(un),
+                                tags: serde_json::from_value(body["tags"].clone()).unwrap(),
+                                rra: body["requiredResourceAccess"].clone(),
+                                passwords: vec![],
+                                visible_at: vis,
+                            };
+                            let j = Self::app_json(&a).to_string();
+                            self.apps.push(a);
+                            (201, j)
+                        }
+                    }
+                    _ => (405, String::new()),
+                }
+            }
+            (m, p) if p.starts_with("/v1.0/applications/") => {
+                let rest = &p["/v1.0/applications/".len()..];
+                let (id, action) = rest.split_once('/').unwrap_or((rest, ""));
+                let Some(i) = self.app_visible(now, |a| a.id == id) else {
+                    return not_found();
+                };
+                match (m, action) {
+                    ("GET", "") => (200, Self::app_json(&self.apps[i]).to_string()),
+                    ("DELETE", "") => {
+                        self.apps.remove(i);
+                        (204, String::new())
+                    }
+                    ("POST", "addPassword") => {
+                        if self.secrets_forbidden {
+                            return (400, err("Request_BadRequest", "Credential type not allowed as per assigned policy 7c6a…"));
+                        }
+                        let end = body["passwordCredential"]["endDateTime"].as_str().unwrap();
+                        let days = days_from(now, end);
+                        if let Some(max) = self.policy_max_days {
+                            if days > max {
+                                return (400, err("Request_BadRequest", "Credential lifetime exceeds the max value allowed as per assigned policy 7c6a…"));
+                            }
+                        }
+                        let key = self.id(0xc1);
+                        let secret = format!("SECRET~CANARY~{}", self.next);
+                        self.secrets_issued.push(secret.clone());
+                        let name = body["passwordCredential"]["displayName"].as_str().unwrap().to_owned();
+                        self.apps[i].passwords.push((key.clone(), name.clone()));
+                        (200, json!({"keyId": key, "secretText": secret, "displayName": name, "endDateTime": end, "hint": "SEC"}).to_string())
+                    }
+                    ("POST", "removePassword") => {
+                        let key = body["keyId"].as_str().unwrap();
+                        self.apps[i].passwords.retain(|(k, _)| k != key);
+                        (204, String::new())
+                    }
+                    _ => (405, String::new()),
+                }
+            }
+            ("GET", p) if p == format!("/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')") => (
+                200,
+                json!({"id": GRAPH_SP_ID, "appId": GRAPH_APP_ID, "appRoles": [
+                    {"id": "e383f46e-2787-4529-855e-0e479a3ffac0", "value": "Mail.Send", "allowedMemberTypes": ["User"], "isEnabled": true},
+                    {"id": MAIL_SEND_ROLE_ID, "value": "Mail.Send", "allowedMemberTypes": ["Application"], "isEnabled": true},
+                    {"id": "810c84a8-4a9e-49e6-bf7d-12d183f40d01", "value": "Mail.Read", "allowedMemberTypes": ["Application"], "isEnabled": true},
+                ]})
+                .to_string(),
+            ),
+            (m, p) if p.starts_with("/v1.0/servicePrincipals(appId='") => {
+                let app_id = between(p, "appId='", "')").unwrap().to_owned();
+                match m {
+                    "GET" => match self.sps.iter().find(|s| s.app_id == app_id && s.visible_at <= now) {
+                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id}).to_string()),
+                        None => not_found(),
+                    },
+                    "PATCH" => {
+                        if self.app_visible(now, |a| a.app_id == app_id).is_none() {
+                            return (400, json!({"error": {"code": "Request_BadRequest", "message": format!("The appId '{app_id}' of the service principal does not reference a valid application object."), "details": [{"code": "NoBackingApplicationObject", "target": "appId"}]}}).to_string());
+                        }
+                        if self.sps.iter().any(|s| s.app_id == app_id) {
+                            (204, String::new())
+                        } else {
+                            let s = Sp { id: self.id(0xb1), app_id, visible_at: vis };
+                            let j = json!({"id": s.id, "appId": s.app_id}).to_string();
+                            self.sps.push(s);
+                            (201, j)
+                        }
+                    }
+                    _ => (405, String::new()),
+                }
+            }
+            (m, p) if p.starts_with("/v1.0/servicePrincipals/") => {
+                let rest = &p["/v1.0/servicePrincipals/".len()..];
+                let parts: Vec<&str> = rest.split('/').collect();
+                match (m, parts.as_slice()) {
+                    ("GET", [id]) => match self.sps.iter().find(|s| s.id == *id && s.visible_at <= now) {
+                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id}).to_string()),
+                        None => not_found(),
+                    },
+                    ("DELETE", [id]) => {
+                        let n = self.sps.len();
+                        self.sps.retain(|s| s.id != *id);
+                        if n == self.sps.len() { not_found() } else { (204, String::new()) }
+                    }
+                    ("GET", [id, "appRoleAssignments"]) => {
+                        if !self.sps.iter().any(|s| s.id == *id && s.visible_at <= now) {
+                            return not_found();
+                        }
+                        let list: Vec<Value> = self.grants.iter().filter(|g| g.principal == *id && g.visible_at <= now).map(|g| json!({"id": g.id, "appRoleId": g.role, "resourceId": g.resource, "principalId": g.principal})).collect();
+                        (200, json!({"value": list}).to_string())
+                    }
+                    ("POST", [res, "appRoleAssignedTo"]) => {
+                        let principal = body["principalId"].as_str().unwrap().to_owned();
+                        assert_eq!(body["resourceId"].as_str(), Some(*res));
+                        if !self.sps.iter().any(|s| s.id == principal && s.visible_at <= now) {
+                            return not_found();
+                        }
+                        let role = body["appRoleId"].as_str().unwrap().to_owned();
+                        if self.grants.iter().any(|g| g.principal == principal && g.role == role && g.resource == *res) {
+                            return (400, err("Request_BadRequest", "Permission being assigned already exists on the object"));
+                        }
+                        self.next += 1;
+                        let g = Grant { id: format!("grant-{}_x", self.next), principal, resource: res.to_string(), role, visible_at: vis };
+                        let j = json!({"id": g.id, "appRoleId": g.role, "resourceId": g.resource, "principalId": g.principal, "principalType": "ServicePrincipal"}).to_string();
+                        self.grants.push(g);
+                        (201, j)
+                    }
+                    ("DELETE", [_res, "appRoleAssignedTo", id]) => {
+                        let id = decode(id);
+                        let n = self.grants.len();
+                        self.grants.retain(|g| g.id != id);
+                        if n == self.grants.len() { not_found() } else { (204, String::new()) }
+                    }
+                    _ => (405, String::new()),
+                }
+            }
+            _ => (405, format!("no route for {} {}", req.method, req.path)),
+        }
+    }
+
+    /// Makes everything visible (replication caught up).
+    pub fn settle(&mut self) {
+        for a in &mut self.apps {
+            a.visible_at = 0;
+        }
+        for s in &mut self.sps {
+            s.visible_at = 0;
+        }
+        for g in &mut self.grants {
+            g.visible_at = 0;
+        }
+    }
+
+    pub fn count(&self, method: &str, part: &str) -> usize {
+        self.log
+            .iter()
+            .filter(|(m, p, _)| m == method && p.contains(part))
+            .count()
+    }
+}
+
+fn days_from(now: u64, iso: &str) -> u32 {
+    // yyyy-mm-ddThh:mm:ssZ → compare via the core's own formatter: step days until it matches.
+    let end_day = &iso[..10];
+    (0..=1000u32)
+        .find(|d| {
+            mailgrant_core::run::time::iso8601(now + u64::from(*d) * 86_400_000)
+                .starts_with(end_day)
+        })
+        .unwrap_or(9999)
+}
+
+pub fn inputs(mode: ScopeMode) -> Inputs {
+    Inputs {
+        tenant: TenantId::parse("72f988bf-86f1-41af-91ab-2d7cd011db47").unwrap(),
+        mailbox: SmtpAddress::parse(MAILBOX).unwrap(),
+        mode,
+        vendor: "Contoso Mailer".into(),
+        app_display_name: "Contoso Mailer mail sender".into(),
+        secret_lifetime_days: 180,
+    }
+}
+
+pub fn seed(n: u8) -> [u8; 16] {
+    [n; 16]
+}
+
+/// Runs the preflight against the tenant.
+pub fn preflight(tenant: &mut Tenant, inputs: &Inputs, now: &mut u64) -> Result<Findings, Status> {
+    let (mut run, fx) = Run::preflight(inputs.clone(), seed(1), *now);
+    let m = measure(&mut run, fx, now, 100, |t, r| tenant.respond(t, r));
+    run.findings().ok_or(m.status)
+}
+
+pub fn plan_for(tenant: &mut Tenant, mode: ScopeMode, options: Options, now: &mut u64) -> Plan {
+    let i = inputs(mode);
+    let f = preflight(tenant, &i, now).expect("preflight");
+    plan::build(&i, &f, options, "0.1.0").expect("plan")
+}
+
+pub fn apply(
+    tenant: &mut Tenant,
+    plan: &Plan,
+    schedule: Schedule,
+    now: &mut u64,
+    run_seed: u8,
+) -> (Run, Measurement) {
+    let (mut run, fx) = Run::apply(
+        plan.clone(),
+        seed(run_seed),
+        seed(run_seed + 100),
+        schedule,
+        *now,
+    );
+    let m = measure(&mut run, fx, now, 200, |t, r| tenant.respond(t, r));
+    (run, m)
+}
+
+pub fn continue_run(
+    tenant: &mut Tenant,
+    run: &mut Run,
+    fx: Vec<Effect>,
+    now: &mut u64,
+) -> Measurement {
+    measure(run, fx, now, 200, |t, r| tenant.respond(t, r))
+}
+
+/// No secret text the tenant issued appears in the journal, the log, or any Debug output.
+pub fn assert_no_secret(tenant: &Tenant, run: &Run, m: &Measurement) {
+    let texts = [
+        run.journal().unwrap_or_default(),
+        m.journal.clone().unwrap_or_default(),
+        run.log_json(),
+        format!("{run:?}"),
+        format!("{:?}", m),
+    ];
+    for s in &tenant.secrets_issued {
+        for t in &texts {
+            assert!(!t.contains(s.as_str()), "secret {s} leaked into {t}");
+        }
+        assert!(!t_contains_any(&texts, "CANARY"));
+    }
+}
+
+fn t_contains_any(texts: &[String], needle: &str) -> bool {
+    texts.iter().any(|t| t.contains(needle))
+}
+
+/// The tenant holds exactly what the run records, and nothing mailgrant made is unaccounted for.
+pub fn assert_converged(tenant: &Tenant, run: &Run, mode: ScopeMode) {
+    let ctx = run.context();
+    assert_eq!(tenant.apps.len(), 1, "apps: {:?}", tenant.apps);
+    let app = &tenant.apps[0];
+    assert_eq!(Some(app.id.clone()), ctx.app.map(|a| a.to_string()));
+    assert_eq!(tenant.sps.len(), 1);
+    assert_eq!(
+        Some(tenant.sps[0].id.clone()),
+        ctx.sp.map(|a| a.to_string())
+    );
+    assert_eq!(app.passwords.len(), 1, "passwords: {:?}", app.passwords);
+    assert_eq!(
+        Some(app.passwords[0].0.clone()),
+        ctx.key_id.map(|k| k.to_string())
+    );
+    match mode {
+        ScopeMode::ApplicationAccessPolicy => {
+            assert_eq!(tenant.grants.len(), 1);
+            assert_eq!(Some(tenant.grants[0].id.clone()), ctx.grant_id);
+            assert_eq!(tenant.grants[0].role, MAIL_SEND_ROLE_ID);
+            assert_eq!(tenant.grants[0].resource, GRAPH_SP_ID);
+        }
+        ScopeMode::RbacForApplications => assert!(tenant.grants.is_empty()),
+    }
+}

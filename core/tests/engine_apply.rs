@@ -1,0 +1,353 @@
+//! The executor on the happy paths: fresh tenants in both modes, rounds vs one-at-a-time,
+//! convergence on a second apply, preflight findings, Review, and secret hygiene.
+
+mod common;
+
+use common::*;
+use mailgrant_core::config::ScopeMode;
+use mailgrant_core::explain::Explain;
+use mailgrant_core::plan::{self, OpKind, Options, PlanError};
+use mailgrant_core::run::{Effect, Event, Outcome, Run, Schedule, Status};
+
+#[test]
+fn fresh_tenant_aap_takes_three_rounds_concurrently_and_five_one_at_a_time() {
+    for (schedule, rounds) in [(Schedule::Concurrent, 3), (Schedule::OneAtATime, 5)] {
+        let mut tenant = Tenant::new();
+        let mut now = T0;
+        let plan = plan_for(
+            &mut tenant,
+            ScopeMode::ApplicationAccessPolicy,
+            Options::default(),
+            &mut now,
+        );
+        assert_eq!(plan.depth(), 3);
+        let (run, m) = apply(&mut tenant, &plan, schedule, &mut now, 1);
+        assert_eq!(m.status, Status::Done, "{schedule:?}");
+        assert_eq!((m.requests, m.rounds), (5, rounds), "{schedule:?}");
+        assert_converged(&tenant, &run, ScopeMode::ApplicationAccessPolicy);
+        assert!(run.secret().is_some());
+        assert_no_secret(&tenant, &run, &m);
+        // The upsert declared Mail.Send; the app is single tenant with no redirect URIs.
+        assert_eq!(
+            tenant.apps[0].rra[0]["resourceAccess"][0]["id"],
+            mailgrant_core::graph::apps::MAIL_SEND_ROLE_ID
+        );
+        assert!(tenant.apps[0].tags.iter().any(|t| t == "mailgrant"));
+    }
+}
+
+#[test]
+fn fresh_tenant_rbac_takes_two_rounds_concurrently_and_three_one_at_a_time() {
+    for (schedule, rounds) in [(Schedule::Concurrent, 2), (Schedule::OneAtATime, 3)] {
+        let mut tenant = Tenant::new();
+        let mut now = T0;
+        let plan = plan_for(
+            &mut tenant,
+            ScopeMode::RbacForApplications,
+            Options::default(),
+            &mut now,
+        );
+        assert_eq!(plan.depth(), 2);
+        let (run, m) = apply(&mut tenant, &plan, schedule, &mut now, 1);
+        assert_eq!(m.status, Status::Done);
+        assert_eq!((m.requests, m.rounds), (3, rounds), "{schedule:?}");
+        assert_converged(&tenant, &run, ScopeMode::RbacForApplications);
+        assert_eq!(tenant.apps[0].rra, serde_json::json!([]));
+    }
+}
+
+#[test]
+fn the_first_round_sends_the_app_upsert_and_the_look_up_together_after_the_journal() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    let plan = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    let (_run, fx) = Run::apply(plan, seed(1), seed(2), Schedule::Concurrent, now);
+    assert!(
+        matches!(fx[0], Effect::SaveJournal(_)),
+        "journal first: {fx:?}"
+    );
+    let methods: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Http {
+                request,
+                client_request_id,
+                ..
+            } => {
+                assert_eq!(
+                    request.header("client-request-id"),
+                    Some(client_request_id.to_string().as_str())
+                );
+                assert!(request.header("authorization").is_none());
+                Some((request.method, request.path.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(methods.len(), 2);
+    assert_eq!(methods[0].0, "PATCH");
+    assert!(methods[1]
+        .1
+        .contains("servicePrincipals(appId='00000003-0000-0000-c000-000000000000')"));
+    let Effect::SaveJournal(j) = &fx[0] else {
+        unreachable!()
+    };
+    assert!(
+        j.contains("\"state\":\"intent\""),
+        "the upsert is journalled as an intent before it is sent: {j}"
+    );
+}
+
+#[test]
+fn applying_the_same_plan_twice_creates_nothing_twice() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    let plan = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    let (first, _) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    let (second, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 2);
+    assert_eq!(m.status, Status::Done);
+    assert_eq!(
+        second.outcome_of(&OpKind::UpsertApp),
+        Some(Outcome::Existing)
+    );
+    assert_eq!(
+        second.outcome_of(&OpKind::UpsertServicePrincipal),
+        Some(Outcome::Existing)
+    );
+    assert_eq!(
+        second.outcome_of(&OpKind::AddPassword),
+        Some(Outcome::Skipped)
+    );
+    assert_eq!(
+        second.outcome_of(&OpKind::GrantMailSend),
+        Some(Outcome::Existing)
+    );
+    assert!(second.secret().is_none());
+    assert_eq!(second.context().grant_id, first.context().grant_id);
+    assert_eq!(tenant.apps.len(), 1);
+    assert_eq!(tenant.sps.len(), 1);
+    assert_eq!(tenant.grants.len(), 1);
+    assert_eq!(tenant.apps[0].passwords.len(), 1);
+
+    // A re-plan sees the earlier app and secret; a new secret only when asked.
+    let again = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    assert!(again.ops.iter().all(|o| o.kind != OpKind::AddPassword));
+    assert!(again.notices.iter().any(|n| n.contains("no new secret")));
+    let asked = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options {
+            new_secret: true,
+            ..Options::default()
+        },
+        &mut now,
+    );
+    let (third, m) = apply(&mut tenant, &asked, Schedule::Concurrent, &mut now, 3);
+    assert_eq!(m.status, Status::Done);
+    assert_eq!(
+        third.outcome_of(&OpKind::AddPassword),
+        Some(Outcome::Created)
+    );
+    assert_eq!(tenant.apps[0].passwords.len(), 2);
+    assert_eq!(tenant.apps.len(), 1);
+}
+
+#[test]
+fn an_app_with_the_same_display_name_not_made_by_mailgrant_stops_the_plan() {
+    let mut tenant = Tenant::new();
+    tenant.apps.push(App {
+        id: "aaaaaaaa-0000-4000-8000-000000000001".into(),
+        app_id: "aaaaaaaa-0000-4000-8000-000000000002".into(),
+        display_name: "Contoso Mailer mail sender".into(),
+        unique_name: None,
+        tags: vec![],
+        rra: serde_json::json!([]),
+        passwords: vec![],
+        visible_at: 0,
+    });
+    let mut now = T0;
+    let i = inputs(ScopeMode::RbacForApplications);
+    let f = preflight(&mut tenant, &i, &mut now).unwrap();
+    let err = plan::build(&i, &f, Options::default(), "0.1.0").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PlanError::SameNameExists {
+                made_by_mailgrant: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.explain().fix.contains("never modifies or adopts"));
+    // Nothing was written.
+    assert!(tenant.log.iter().all(|(m, _, _)| m == "GET"));
+}
+
+#[test]
+fn a_guest_or_missing_mailbox_is_refused() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    let mut i = inputs(ScopeMode::RbacForApplications);
+    i.mailbox = mailgrant_core::ids::SmtpAddress::parse("nobody@contoso.com").unwrap();
+    let status = preflight(&mut tenant, &i, &mut now).unwrap_err();
+    let Status::Failed(e) = status else {
+        panic!("{status:?}")
+    };
+    assert!(e.explain().title.contains("mailbox was not found"), "{e:?}");
+    i.mailbox = mailgrant_core::ids::SmtpAddress::parse("guest@contoso.com").unwrap();
+    let f = preflight(&mut tenant, &i, &mut now).unwrap();
+    assert!(matches!(
+        plan::build(&i, &f, Options::default(), "0.1.0"),
+        Err(PlanError::MailboxIsGuest { .. })
+    ));
+}
+
+#[test]
+fn rbac_mode_flags_an_unscoped_grant_and_removes_it_when_asked() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    // An earlier Application Access Policy setup for the same mailbox.
+    let aap = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    apply(&mut tenant, &aap, Schedule::Concurrent, &mut now, 1);
+    assert_eq!(tenant.grants.len(), 1);
+
+    let left = plan_for(
+        &mut tenant,
+        ScopeMode::RbacForApplications,
+        Options::default(),
+        &mut now,
+    );
+    assert!(left.existing.mail_send_grant.is_some());
+    assert!(
+        left.notices.iter().any(|n| n.contains("EVERY mailbox")),
+        "{:?}",
+        left.notices
+    );
+
+    let fix = plan_for(
+        &mut tenant,
+        ScopeMode::RbacForApplications,
+        Options {
+            remove_unscoped_grant: true,
+            ..Options::default()
+        },
+        &mut now,
+    );
+    assert!(fix
+        .ops
+        .iter()
+        .any(|o| matches!(o.kind, OpKind::RevokeUnscopedGrant { .. })));
+    let (_run, m) = apply(&mut tenant, &fix, Schedule::Concurrent, &mut now, 2);
+    assert_eq!(m.status, Status::Done);
+    assert!(tenant.grants.is_empty());
+    assert_eq!(
+        tenant.apps[0].rra,
+        serde_json::json!([]),
+        "Mail.Send is no longer declared"
+    );
+    assert_eq!(tenant.apps.len(), 1);
+}
+
+#[test]
+fn review_shows_method_path_body_and_why_with_placeholders() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    let plan = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    let review = plan.review();
+    let text: Vec<String> = review
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}\n{}\n# {}",
+                l.method,
+                l.path,
+                l.body.clone().unwrap_or_default(),
+                l.why
+            )
+        })
+        .collect();
+    let all = text.join("\n\n");
+    assert_eq!(review.len(), 5);
+    assert!(
+        all.contains(&format!(
+            "PATCH /v1.0/applications(uniqueName='mailgrant-contoso-mailer-{MAILBOX_ID}')"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains("POST /v1.0/applications/{app object id}/addPassword"),
+        "{all}"
+    );
+    assert!(all.contains("{now + 180 days}"), "{all}");
+    assert!(
+        all.contains(
+            "POST /v1.0/servicePrincipals/{Microsoft Graph service principal id}/appRoleAssignedTo"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("\"principalId\": \"{service principal id}\""),
+        "{all}"
+    );
+    assert!(review.iter().all(|l| !l.why.is_empty()));
+}
+
+#[test]
+fn the_secret_never_reaches_the_journal_the_log_or_debug_output() {
+    let mut tenant = Tenant::new();
+    let mut now = T0;
+    let plan = plan_for(
+        &mut tenant,
+        ScopeMode::ApplicationAccessPolicy,
+        Options::default(),
+        &mut now,
+    );
+    let (mut run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    let secret = tenant.secrets_issued[0].clone();
+    assert_eq!(run.secret().unwrap().expose_secret(), secret);
+    assert_no_secret(&tenant, &run, &m);
+    let ev = Event::Answered {
+        attempt: 1,
+        status: 200,
+        headers: Default::default(),
+        body: format!("{{\"secretText\":\"{secret}\"}}"),
+    };
+    assert!(!format!("{ev:?}").contains(&secret));
+    let fx = run.update(now, Event::SecretHandedOff);
+    let Some(Effect::SaveJournal(j)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert!(j.contains("\"secretHandedOff\":true") && !j.contains(&secret));
+    // The log has what an admin needs to trace each call.
+    let log = run.log();
+    assert_eq!(log.len(), 5);
+    assert!(log
+        .iter()
+        .all(|l| l.status.is_some() && l.request_id.is_some() && l.client_request_id.len() == 36));
+}

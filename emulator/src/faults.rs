@@ -1,0 +1,122 @@
+//! Fault injection for the Graph origin: latency, replication lag, throttling (429), outages (503),
+//! lost responses, a tenant app-management policy for secrets, and users whose directory roles are
+//! ignored. Set through [`crate::Options::faults`], the binary's flags, or `POST /_emulator/faults`
+//! (same JSON as this type). Only `/v1.0` requests are affected.
+
+use serde::{Deserialize, Serialize};
+
+/// The fault configuration (JSON: camelCase; unknown fields are rejected).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Faults {
+    /// Added to every `/v1.0` request before it is handled.
+    pub latency_ms: u64,
+    /// New applications, service principals, password credentials and app role assignments stay
+    /// invisible to reads and references for this long after their creation.
+    pub consistency_delay_ms: u64,
+    /// Answer `429 TooManyRequests` with `Retry-After` (the request is not executed).
+    pub throttle: Vec<RequestRule>,
+    /// Answer `503 serviceNotAvailable` without `Retry-After` (the request is not executed).
+    pub unavailable: Vec<RequestRule>,
+    /// Execute the request, then close the connection without sending the response.
+    pub lose_response: Vec<RequestRule>,
+    /// A tenant-wide app management policy for password credentials (addPassword).
+    pub secret_policy: Option<SecretPolicy>,
+    /// Users (object id or UPN) whose directory roles are ignored by Graph authorization.
+    pub strip_roles: Vec<String>,
+}
+
+/// Which requests a fault applies to, and how many more times.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RequestRule {
+    /// HTTP method (case-insensitive); absent = any.
+    pub method: Option<String>,
+    /// A substring of the percent-decoded request path (e.g. `/addPassword`); absent = any.
+    pub path_contains: Option<String>,
+    /// How many matching requests get the fault; absent = all of them.
+    pub times: Option<u32>,
+    /// `Retry-After` seconds (throttle only; default 1).
+    pub retry_after_secs: Option<u64>,
+}
+
+/// A tenant default app management policy restricting password credentials
+/// (`applicationRestrictions.passwordCredentials`: `passwordLifetime` / `passwordAddition`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SecretPolicy {
+    /// Maximum `endDateTime - startDateTime` in days (`passwordLifetime`).
+    pub max_lifetime_days: Option<u32>,
+    /// Refuse every new password credential (`passwordAddition`).
+    pub forbid_secrets: bool,
+    /// The policy id quoted in the error message (default [`DEFAULT_POLICY_ID`]).
+    pub policy_id: Option<String>,
+}
+
+/// The id of `/policies/defaultAppManagementPolicy` (the tenant default policy).
+pub const DEFAULT_POLICY_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+impl RequestRule {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        if self.times == Some(0) {
+            return false;
+        }
+        if let Some(m) = &self.method {
+            if !m.eq_ignore_ascii_case(method) {
+                return false;
+            }
+        }
+        match &self.path_contains {
+            Some(p) => path.contains(p.as_str()),
+            None => true,
+        }
+    }
+}
+
+/// Finds the first rule matching the request and uses up one of its `times`.
+pub fn take(rules: &mut Vec<RequestRule>, method: &str, path: &str) -> Option<RequestRule> {
+    let i = rules.iter().position(|r| r.matches(method, path))?;
+    let rule = rules[i].clone();
+    if let Some(n) = rules[i].times.as_mut() {
+        *n -= 1;
+        if *n == 0 {
+            rules.remove(i);
+        }
+    }
+    Some(rule)
+}
+
+impl Faults {
+    /// Parses the JSON form (the body of `POST /_emulator/faults`, the `--faults` flag).
+    pub fn from_json(text: &str) -> Result<Faults, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn strips_roles_of(&self, user_id: &str, upn: &str) -> bool {
+        self.strip_roles
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(user_id) || u.eq_ignore_ascii_case(upn))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_take() {
+        let mut f = Faults::from_json(
+            r#"{"throttle":[{"method":"POST","pathContains":"/addPassword","times":1,"retryAfterSecs":2}],"latencyMs":5}"#,
+        )
+        .unwrap();
+        assert_eq!(f.latency_ms, 5);
+        assert!(take(&mut f.throttle, "GET", "/v1.0/applications/x/addPassword").is_none());
+        let r = take(&mut f.throttle, "post", "/v1.0/applications/x/addPassword").unwrap();
+        assert_eq!(r.retry_after_secs, Some(2));
+        assert!(f.throttle.is_empty());
+        assert!(Faults::from_json(r#"{"bogus":1}"#).is_err());
+        let mut always = vec![RequestRule::default()];
+        assert!(take(&mut always, "GET", "/").is_some());
+        assert!(take(&mut always, "GET", "/").is_some());
+    }
+}

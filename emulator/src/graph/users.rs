@@ -1,0 +1,175 @@
+//! `/v1.0/me`, `/v1.0/users`: get by id or UPN, list with `$filter`, `checkMemberGroups`,
+//! `transitiveMemberOf` (graph-facts §A.8, §A.9).
+
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::authz::{READ_GROUPS, READ_USERS};
+use super::error::{
+    bad_request, bad_segment, invalid_value, method_not_allowed, not_found, GResult,
+};
+use super::odata::{entity, list, ListSpec};
+use super::validate::check_params;
+use super::Ctx;
+use crate::tenant::{User, USER_DEFAULT_PROPERTIES};
+
+const FILTERABLE: &[&str] = &[
+    "id",
+    "mail",
+    "userPrincipalName",
+    "displayName",
+    "mailNickname",
+    "userType",
+    "accountEnabled",
+    "givenName",
+    "surname",
+    "proxyAddresses",
+];
+
+pub fn route(ctx: &Ctx, me: bool, rest: &[&str]) -> GResult<Response> {
+    let (id, tail): (String, &[&str]) = if me {
+        (ctx.user_id().to_string(), rest)
+    } else {
+        match rest.split_first() {
+            None => {
+                return match ctx.method {
+                    Method::GET => list_users(ctx),
+                    _ => Err(method_not_allowed()),
+                }
+            }
+            Some((id, tail)) => (id.to_string(), tail),
+        }
+    };
+    match (tail, &ctx.method) {
+        ([], &Method::GET) => get(ctx, &id),
+        (["checkMemberGroups"], &Method::POST) => check_member_groups(ctx, &id),
+        (["transitiveMemberOf"], &Method::GET) => transitive_member_of(ctx, &id, false),
+        (["transitiveMemberOf", "microsoft.graph.group"], &Method::GET) => {
+            transitive_member_of(ctx, &id, true)
+        }
+        ([] | ["checkMemberGroups"] | ["transitiveMemberOf", ..], _) => Err(method_not_allowed()),
+        ([next, ..], _) => Err(bad_segment(next)),
+    }
+}
+
+/// The user, with the read check: yourself always, others with a `User.*.All`-style scope.
+fn find(ctx: &Ctx, id: &str) -> GResult<User> {
+    let u = ctx.app.lock().directory.user(id).cloned();
+    if let Some(u) = &u {
+        if u.id == ctx.user_id() {
+            return Ok(u.clone());
+        }
+    }
+    ctx.require_scope(READ_USERS)?;
+    u.ok_or_else(|| not_found(id))
+}
+
+fn get(ctx: &Ctx, id: &str) -> GResult<Response> {
+    let u = find(ctx, id)?;
+    entity(
+        &ctx.app,
+        &ctx.od,
+        "users",
+        "user",
+        Some(USER_DEFAULT_PROPERTIES),
+        Value::Object(u.graph_json()),
+    )
+}
+
+fn list_users(ctx: &Ctx) -> GResult<Response> {
+    ctx.require_scope(READ_USERS)?;
+    let items: Vec<Map<String, Value>> = ctx
+        .app
+        .lock()
+        .directory
+        .users
+        .iter()
+        .map(User::graph_json)
+        .collect();
+    list(
+        &ctx.app,
+        &ctx.od,
+        &ctx.path,
+        items,
+        &ListSpec {
+            set: "users",
+            type_name: "user",
+            resource: "User",
+            filterable: FILTERABLE,
+            defaults: Some(USER_DEFAULT_PROPERTIES),
+            odata_type: false,
+        },
+    )
+}
+
+/// `POST /users/{id}/checkMemberGroups` `{"groupIds": [...]}` → the ids the user is a member of,
+/// transitively; at most 20 ids (graph-facts §A.9).
+fn check_member_groups(ctx: &Ctx, id: &str) -> GResult<Response> {
+    let params = check_params(&ctx.json()?, "checkMemberGroups", &["groupIds"])?;
+    let ids: Vec<String> = match params.get("groupIds") {
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => return Err(invalid_value("groupIds", "DirectoryObject")),
+    };
+    if ids.len() > 20 {
+        // The limit is documented; the wording is chosen.
+        return Err(bad_request(
+            "Request_BadRequest",
+            "The number of groupIds exceeds the maximum of 20 allowed in a single request.",
+        ));
+    }
+    ctx.require_scope(READ_GROUPS)?;
+    let u = find(ctx, id)?;
+    let member_of = ctx.app.lock().directory.transitive_groups_of(&u.id);
+    let value: Vec<String> = ids
+        .into_iter()
+        .filter(|g| member_of.iter().any(|m| m.eq_ignore_ascii_case(g)))
+        .collect();
+    Ok(Json(json!({
+        "@odata.context": format!("{}/v1.0/$metadata#Collection(Edm.String)", ctx.app.graph_origin),
+        "value": value,
+    }))
+    .into_response())
+}
+
+/// `GET /users/{id}/transitiveMemberOf[/microsoft.graph.group]`. The OData cast is an advanced
+/// query: it needs `ConsistencyLevel: eventual` and `$count=true` (graph-facts §A.9).
+fn transitive_member_of(ctx: &Ctx, id: &str, cast: bool) -> GResult<Response> {
+    ctx.require_scope(READ_GROUPS)?;
+    let u = find(ctx, id)?;
+    if cast && !ctx.od.advanced() {
+        // Wording chosen after the advanced-query errors.
+        return Err(bad_request(
+            "Request_UnsupportedQuery",
+            "The OData cast 'microsoft.graph.group' is not supported because the required parameters might be missing. Try adding $count with a value of true and set the ConsistencyLevel header to eventual.",
+        ));
+    }
+    let items: Vec<Map<String, Value>> = {
+        let st = ctx.app.lock();
+        let ids = st.directory.transitive_groups_of(&u.id);
+        st.directory
+            .groups
+            .iter()
+            .filter(|g| ids.contains(&g.id))
+            .map(|g| g.graph_json())
+            .collect()
+    };
+    list(
+        &ctx.app,
+        &ctx.od,
+        &ctx.path,
+        items,
+        &ListSpec {
+            set: if cast { "groups" } else { "directoryObjects" },
+            type_name: "group",
+            resource: "Group",
+            filterable: super::groups::FILTERABLE,
+            defaults: None,
+            odata_type: !cast,
+        },
+    )
+}
