@@ -65,12 +65,16 @@ impl Driver {
         let effects = self.state.borrow_mut().update(&self.config, event);
         (self.rerender)();
         for effect in effects {
-            self.execute(effect);
+            // Effects are ordered: after a failure the rest must not run (no redirect without
+            // the pending entry, no redemption with the code still in the address bar).
+            if let Err(reason) = self.execute(effect) {
+                self.dispatch(Event::BrowserFailed(reason));
+                break;
+            }
         }
     }
 
-    fn execute(&self, effect: Effect) {
-        let failed = |reason: String| self.dispatch(Event::BrowserFailed(reason));
+    fn execute(&self, effect: Effect) -> Result<(), String> {
         match effect {
             Effect::Http {
                 purpose,
@@ -94,23 +98,12 @@ impl Driver {
                     driver.dispatch(event);
                 });
             }
-            Effect::SavePending(text) => {
-                if let Err(e) = browser::signin::save_pending(&text) {
-                    failed(e);
-                }
-            }
+            Effect::SavePending(text) => browser::signin::save_pending(&text)?,
             Effect::RemovePending => browser::signin::remove_pending(),
-            Effect::StripCallbackFromUrl => {
-                if let Err(e) = browser::signin::strip_callback_from_url() {
-                    failed(e);
-                }
-            }
-            Effect::Navigate(url) => {
-                if let Err(e) = browser::navigate(&url) {
-                    failed(e);
-                }
-            }
+            Effect::StripCallbackFromUrl => browser::signin::strip_callback_from_url()?,
+            Effect::Navigate(url) => browser::navigate(&url)?,
         }
+        Ok(())
     }
 }
 
@@ -131,13 +124,17 @@ pub fn wizard(props: &WizardProps) -> Html {
     };
     {
         let driver = driver.clone();
-        use_effect_with((), move |_| match browser::redirect_uri() {
-            Ok(redirect_uri) => driver.dispatch(Event::Loaded {
-                redirect_uri,
-                query: browser::signin::current_query(),
-                pending: browser::signin::load_pending(),
-            }),
-            Err(e) => driver.dispatch(Event::BrowserFailed(e)),
+        use_effect_with((), move |_| {
+            let restored = driver.clone();
+            browser::on_page_restored(move || restored.dispatch(Event::Restored));
+            match browser::redirect_uri() {
+                Ok(redirect_uri) => driver.dispatch(Event::Loaded {
+                    redirect_uri,
+                    query: browser::signin::current_query(),
+                    pending: browser::signin::load_pending(),
+                }),
+                Err(e) => driver.dispatch(Event::BrowserFailed(e)),
+            };
         });
     }
     let on_mode = {

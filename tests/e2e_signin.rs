@@ -145,3 +145,35 @@ async fn opening_the_callback_again_neither_signs_in_twice_nor_crashes() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn back_from_the_sign_in_page_leaves_a_usable_page_and_no_pending_entry() {
+    support::run("signin_back", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "sign-in").await.click().await.unwrap();
+        support::wait_id(d, "account-adele").await;
+        d.back().await.unwrap();
+        let button = support::wait_id(d, "sign-in").await;
+        // Restored from the back-forward cache (then an explanation is shown) or reloaded:
+        // either way the button works and nothing is left in storage.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !button.is_enabled().await.unwrap() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Sign in button stays disabled"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        support::assert_storage_empty(d).await;
+        button.click().await.unwrap();
+        support::wait_id(d, "account-adele")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "accept").await.click().await.unwrap();
+        support::wait_id(d, "signed-in").await;
+    })
+    .await;
+}

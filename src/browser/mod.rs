@@ -89,3 +89,26 @@ pub(crate) fn session_storage() -> Result<web_sys::Storage, String> {
         .flatten()
         .ok_or_else(|| "this browser blocks sessionStorage for this page".to_owned())
 }
+
+/// Calls `f` whenever the browser shows this page again from its back-forward cache (for
+/// example after Back from the sign-in page). The listener lives as long as the page.
+pub fn on_page_restored(f: impl Fn() + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+        move |e: web_sys::PageTransitionEvent| {
+            if e.persisted() {
+                f();
+            }
+        },
+    );
+    if window
+        .add_event_listener_with_callback("pageshow", listener.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        listener.forget();
+    }
+}

@@ -122,10 +122,8 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
     let mut s = vec![
         ("openid", "sign you in"),
         ("profile", "show your name"),
-        (
-            "offline_access",
-            "keep you signed in while the setup runs (the token stays in this tab's memory)",
-        ),
+        // No offline_access: a run takes minutes, and a refresh token is one more secret to hold
+        // (R7). An expired token is re-acquired by signing in again with a login hint.
         (
             "User.Read",
             "read your profile and your organization's name and id",
@@ -154,7 +152,6 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
 
 /// What must survive the redirect to the authority and back (in sessionStorage, briefly): the
 /// checks of the answer and the non-secret wizard state. Never a token.
-#[derive(Debug)]
 pub struct PendingSignIn {
     pub state: String,
     pub nonce: String,
@@ -162,6 +159,17 @@ pub struct PendingSignIn {
     pub mode: ScopeMode,
     /// The account to suggest when signing in again (after a token expired).
     pub login_hint: Option<String>,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("state", &"[redacted]")
+            .field("nonce", &"[redacted]")
+            .field("verifier", &self.verifier)
+            .field("mode", &self.mode)
+            .finish()
+    }
 }
 
 impl PendingSignIn {

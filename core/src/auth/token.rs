@@ -61,13 +61,24 @@ fn encode(s: &str) -> String {
 }
 
 /// A successful token answer. Tokens are held in redacting types.
-#[derive(Debug)]
 pub struct Tokens {
     pub access_token: AccessToken,
     pub refresh_token: Option<RefreshToken>,
     pub id_token: Option<String>,
     pub expires_in: u64,
     pub scope: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -201,7 +212,7 @@ pub fn check_id_token(
     if !claims.aud.iter().any(|a| a == client_id) {
         return Err(bad("it was issued for another application (aud)"));
     }
-    if claims.exp + CLOCK_SKEW_SECS < now_secs {
+    if claims.exp.saturating_add(CLOCK_SKEW_SECS) < now_secs {
         return Err(bad("it has expired (exp); check this computer's clock"));
     }
     if claims

@@ -70,7 +70,11 @@ impl fmt::Debug for Effect {
             Effect::SavePending(_) => f.write_str("SavePending([redacted])"),
             Effect::RemovePending => f.write_str("RemovePending"),
             Effect::StripCallbackFromUrl => f.write_str("StripCallbackFromUrl"),
-            Effect::Navigate(url) => write!(f, "Navigate({url})"),
+            Effect::Navigate(url) => {
+                // The authorize URL carries state and nonce: show where, not what.
+                let base = url.split('?').next().unwrap_or_default();
+                write!(f, "Navigate({base}?[redacted])")
+            }
         }
     }
 }
@@ -102,6 +106,9 @@ pub enum Event {
     },
     /// A browser facility failed (storage blocked, no CSPRNG, navigation refused).
     BrowserFailed(String),
+    /// The browser showed this page again from its back-forward cache (`pageshow` with
+    /// `persisted`), typically after Back from Microsoft's sign-in page.
+    Restored,
     /// Dismiss the error and go back to where the admin can start again.
     TryAgain,
     SignOut,
@@ -149,6 +156,15 @@ impl Session {
     }
 }
 
+/// An authorization code, between the return and its redemption. Redacted in `Debug`.
+struct AuthCode(String);
+
+impl fmt::Debug for AuthCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthCode([redacted])")
+    }
+}
+
 /// The wizard's state.
 #[derive(Debug)]
 pub struct State {
@@ -165,7 +181,7 @@ pub struct State {
     /// The CSPRNG bytes of a sign-in click, until discovery answers.
     random: Option<SignInRandomness>,
     /// The code and the answer's `iss`, between the return and the redemption.
-    code: Option<(String, Option<String>)>,
+    code: Option<(AuthCode, Option<String>)>,
     /// Identity look-ups still outstanding after the token arrived.
     outstanding: Vec<Purpose>,
 }
@@ -257,6 +273,23 @@ impl State {
                 body,
                 now_secs,
             } => self.answered(config, purpose, status, &body, now_secs),
+            Event::HttpFailed {
+                purpose: purpose @ (Purpose::Me | Purpose::Organization),
+                reason,
+            } => {
+                if let Some(session) = &mut self.session {
+                    let what = if purpose == Purpose::Me {
+                        "your profile"
+                    } else {
+                        "your organization's name"
+                    };
+                    session
+                        .unknowns
+                        .push(format!("{what} (the network failed: {reason})"));
+                }
+                self.identity_done(purpose);
+                vec![]
+            }
             Event::HttpFailed { purpose, reason } => {
                 let e = match purpose {
                     Purpose::Discovery => AuthError::Discovery {
@@ -277,6 +310,23 @@ impl State {
                 audience: crate::explain::Audience::Admin,
                 example: None,
             }),
+            Event::Restored => {
+                if self.session.is_some() || !self.busy {
+                    return vec![];
+                }
+                // Back from the sign-in page: the started sign-in is abandoned.
+                self.busy = false;
+                self.step = Step::Welcome;
+                self.random = None;
+                self.error = Some(Explanation {
+                    title: "Sign-in was not completed.".into(),
+                    detail: "You came back from Microsoft's sign-in page before it finished. If that page showed an error, its code tells why: AADSTS50011 or AADSTS700016 mean this page is not registered correctly (tell the vendor); AADSTS50020 means the account is not from the tenant you are setting up; AADSTS90094 means an administrator must approve the permissions; AADSTS53003 means Conditional Access blocked the sign-in.".into(),
+                    fix: "Sign in again when ready, with an administrator account of the tenant you are setting up.".into(),
+                    audience: crate::explain::Audience::Admin,
+                    example: None,
+                });
+                vec![Effect::RemovePending]
+            }
             Event::TryAgain => {
                 self.error = None;
                 self.busy = false;
@@ -317,7 +367,7 @@ impl State {
             Ok(CallbackOutcome::Code(code)) => {
                 self.busy = true;
                 self.pending = pending;
-                self.code = Some((code, params.iss.clone()));
+                self.code = Some((AuthCode(code), params.iss.clone()));
                 effects.push(self.discover(config));
             }
         }
@@ -408,7 +458,7 @@ impl State {
             bearer: None,
             form: Some(token::redeem_form(
                 &config.client_id.to_string(),
-                &code,
+                &code.0,
                 &redirect_uri,
                 &pending.verifier,
                 &scope,
@@ -490,8 +540,12 @@ impl State {
                 Err(e) => session.unknowns.push(failed("your organization's name", e)),
             },
         }
+        self.identity_done(purpose);
+    }
+
+    fn identity_done(&mut self, purpose: Purpose) {
         self.outstanding.retain(|p| *p != purpose);
-        if self.outstanding.is_empty() {
+        if self.outstanding.is_empty() && self.session.is_some() {
             self.busy = false;
             self.step = Step::Mailbox;
         }

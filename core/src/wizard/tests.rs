@@ -344,3 +344,113 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
     );
     assert!(fx.is_empty());
 }
+
+#[test]
+fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let stored = PendingSignIn::from_storage(&pending).unwrap();
+    let mut back = State::new(&config);
+    let fx = back.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            query: format!("?code=CODE-canary&state={st}"),
+            pending: Some(pending.clone()),
+        },
+    );
+    let fx2 = back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let shown = format!("{back:?} {fx:?} {fx2:?} {stored:?}");
+    for canary in [
+        "CODE-canary",
+        st.as_str(),
+        stored.nonce.as_str(),
+        stored.verifier.expose_secret(),
+    ] {
+        assert!(!shown.contains(canary), "{canary} in {shown}");
+    }
+    let mut fresh = State::new(&config);
+    let fx = fresh.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    let fx2 = fresh.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let shown = format!("{fx:?} {fx2:?}");
+    assert!(
+        shown.contains(
+            "Navigate(https://login.example/organizations/oauth2/v2.0/authorize?[redacted])"
+        ),
+        "{shown}"
+    );
+}
+
+#[test]
+fn back_from_the_sign_in_page_unsticks_the_page() {
+    let config = config();
+    let mut state = State::new(&config);
+    start(&mut state, &config);
+    assert!(state.busy);
+    let fx = state.update(&config, Event::Restored);
+    assert!(matches!(&fx[..], [Effect::RemovePending]));
+    assert!(!state.busy);
+    assert_eq!(state.step, Step::Welcome);
+    assert!(state.error.as_ref().unwrap().detail.contains("AADSTS50011"));
+    // A restored idle page is left alone.
+    let mut idle = State::new(&config);
+    assert!(idle.update(&config, Event::Restored).is_empty());
+    assert!(idle.error.is_none());
+}
+
+#[test]
+fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            query: format!("?code=c&state={st}"),
+            pending: Some(pending.clone()),
+        },
+    );
+    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
+    let answer =
+        serde_json::json!({"access_token": "AT", "id_token": id_token(&nonce, &[GLOBAL_ADMIN])});
+    back.update(&config, http(Purpose::Token, 200, &answer.to_string()));
+    back.update(
+        &config,
+        Event::HttpFailed {
+            purpose: Purpose::Me,
+            reason: "offline".into(),
+        },
+    );
+    back.update(
+        &config,
+        Event::HttpFailed {
+            purpose: Purpose::Organization,
+            reason: "offline".into(),
+        },
+    );
+    assert_eq!(back.step, Step::Mailbox);
+    assert!(back.error.is_none());
+    let s = back.session.as_ref().unwrap();
+    assert_eq!(s.unknowns.len(), 2, "{:?}", s.unknowns);
+    assert_eq!(
+        s.admin_label(),
+        "Adele Vance (adele@contoso.example)",
+        "falls back to the ID token"
+    );
+}
