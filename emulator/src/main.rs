@@ -21,7 +21,8 @@ Options:
   --redirect-uri URI     register another SPA redirect URI (repeatable)
 
 Faults (Graph /v1.0 only; also GET/POST /_emulator/faults; reset restores these):
-  --faults JSON|@FILE    the full fault configuration as JSON (see README), applied first
+  --faults JSON|@FILE    the fault configuration as JSON (see README); give it before the
+                         other fault flags (it replaces what earlier ones set)
   --latency-ms MS        delay every /v1.0 request
   --consistency-delay-ms MS
                          new apps/SPs/secrets/grants stay invisible for MS after creation
