@@ -278,6 +278,24 @@ fn lost_response_on_add_password_removes_the_unseen_secret_and_makes_one_new() {
 }
 
 #[test]
+fn a_lost_secret_hidden_from_the_reconcile_by_replication_is_swept_after_the_new_one() {
+    let (mut tenant, plan, mut now) = setup(RBAC);
+    tenant.password_lag_ms = 4_500; // hidden at the reconcile (3–4 s after the loss), visible at the sweep (2 s later)
+    tenant.fault("POST", "addPassword", vec![Fault::LoseResponse]);
+    let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    assert_eq!(m.status, Status::Done);
+    // Reconcile saw nothing, a new secret was added, the sweep found and removed the old one.
+    assert_eq!(tenant.count("POST", "addPassword"), 2);
+    assert_eq!(tenant.count("POST", "removePassword"), 1);
+    assert_eq!(run.outcome_of(&OpKind::AddPassword), Some(Outcome::Created));
+    assert_converged(&tenant, &run, RBAC);
+    assert_eq!(
+        run.secret().unwrap().expose_secret(),
+        tenant.secrets_issued[1]
+    );
+}
+
+#[test]
 fn lost_response_on_the_grant_is_found_by_reconciliation() {
     let (mut tenant, plan, mut now) = setup(AAP);
     tenant.fault("POST", "appRoleAssignedTo", vec![Fault::LoseResponse]);
