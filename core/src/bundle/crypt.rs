@@ -176,7 +176,7 @@ pub fn encrypt_to_recipient(bundle: &Bundle, recipient: &str) -> Result<Vec<u8>,
         .parse()
         .map_err(|_| BundleError::Recipient(recipient.to_owned()))?;
     let json = render_json(bundle);
-    age::encrypt(&r, json.as_bytes()).map_err(|e| BundleError::Encrypt(e.to_string()))
+    age::encrypt(&r, json.as_bytes()).map_err(encrypt_error)
 }
 
 /// The bundle JSON encrypted with a passphrase (age scrypt recipient, work factor
@@ -208,7 +208,17 @@ pub fn encrypt_with_passphrase_work_factor(
         age::scrypt::Recipient::new(SecretString::from(passphrase.expose_secret().to_owned()));
     r.set_work_factor(log_n);
     let json = render_json(bundle);
-    age::encrypt(&r, json.as_bytes()).map_err(|e| BundleError::Encrypt(e.to_string()))
+    age::encrypt(&r, json.as_bytes()).map_err(encrypt_error)
+}
+
+/// Not through `Display`: age localises its error texts with fluent, and formatting one would
+/// keep fluent and age's embedded translations in the page's wasm. Writing to a `Vec` cannot
+/// fail, so this is not expected to show.
+fn encrypt_error(e: age::EncryptError) -> BundleError {
+    BundleError::Encrypt(match e {
+        age::EncryptError::Io(io) => io.to_string(),
+        other => format!("{other:?}"),
+    })
 }
 
 #[cfg(test)]

@@ -65,6 +65,8 @@ pub fn render_test_powershell(bundle: &Bundle) -> String {
          # Usage:\n\
          #   ./test-mailgrant.ps1 -BundlePath ./{JSON_FILE_NAME} [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n\
          #   $env:{SECRET_ENV_VAR} = '<secret value>'; ./test-mailgrant.ps1\n\
+         # Windows PowerShell blocks downloaded scripts; run it with\n\
+         #   powershell -ExecutionPolicy Bypass -File .\\test-mailgrant.ps1 -BundlePath .\\{JSON_FILE_NAME}\n\
          # Exit code 0: all checks passed.\n"
     ));
     s.push_str(
@@ -96,26 +98,33 @@ $ErrorActionPreference = 'Stop'
     ));
     s.push_str(
         r#"
+$secret = ''
 if ($BundlePath) {
     $bundle = Get-Content -LiteralPath $BundlePath -Raw -Encoding UTF8 | ConvertFrom-Json
-    if ($bundle.format -ne $BundleFormat) {
+    function Get-BundleValue([string] $Name) {
+        $p = $bundle.PSObject.Properties[$Name]
+        if ($p) { [string] $p.Value } else { '' }
+    }
+    if ((Get-BundleValue 'format') -ne $BundleFormat) {
         throw "$BundlePath is not a $BundleFormat bundle. Decrypt the .age file first (age --decrypt -o mailgrant-bundle.json mailgrant-bundle.json.age)."
     }
-    if ($bundle.tenantId -ne $TenantId -or $bundle.clientId -ne $ClientId) {
-        throw "$BundlePath is for another app (client ID $($bundle.clientId)); this script is for $ClientId."
+    if ((Get-BundleValue 'tenantId') -ne $TenantId -or (Get-BundleValue 'clientId') -ne $ClientId) {
+        throw "$BundlePath is for another app (client ID $(Get-BundleValue 'clientId')); this script is for $ClientId."
     }
-    $secret = [string] $bundle.clientSecretValue
+    $secret = Get-BundleValue 'clientSecretValue'
 } elseif ([Environment]::GetEnvironmentVariable($SecretEnvVar)) {
     $secret = [Environment]::GetEnvironmentVariable($SecretEnvVar)
-} else {
+}
+if (-not $secret) {
     throw "Give -BundlePath <the decrypted mailgrant-bundle.json> or set the environment variable $SecretEnvVar to the client secret value."
 }
 if (-not $To) { $To = $Mailbox }
 
 function Get-GraphError($ErrorRecord) {
     $status = 0
-    $response = $ErrorRecord.Exception.Response
-    if ($null -ne $response) { $status = [int] $response.StatusCode }
+    if ($ErrorRecord.Exception.PSObject.Properties['Response'] -and $null -ne $ErrorRecord.Exception.Response) {
+        $status = [int] $ErrorRecord.Exception.Response.StatusCode
+    }
     $code = ''
     $message = $ErrorRecord.Exception.Message
     if ($ErrorRecord.ErrorDetails -and $ErrorRecord.ErrorDetails.Message) {

@@ -256,7 +256,7 @@ fn powershell_script_embeds_values_as_literals() {
     assert!(ps.contains("$TokenScope = 'https://graph.microsoft.com/.default'\n"));
     assert!(ps.contains("/v1.0/users/{1}/sendMail"));
     assert!(ps.contains("'ErrorAccessDenied'"));
-    assert!(ps.contains("$bundle.clientSecretValue"));
+    assert!(ps.contains("$secret = Get-BundleValue 'clientSecretValue'"));
     assert!(ps.contains("GetEnvironmentVariable($SecretEnvVar)"));
     // The repo's PowerShell tokenizer reads the whole script.
     tokenize(&ps).expect("the script tokenizes");
@@ -339,4 +339,16 @@ fn default_hand_off_format() {
         HandOffFormat::AgePassphrase.file_name(),
         "mailgrant-bundle.json.age"
     );
+}
+
+#[test]
+fn scripts_are_ascii_for_windows_powershell() {
+    // Windows PowerShell 5.1 reads a script without a byte-order mark as the ANSI code page.
+    let b = bundle();
+    assert!(!b.fields().app_display_name.as_str().is_ascii());
+    for script in [render_test_powershell(&b), render_test_sh(&b)] {
+        assert!(script.is_ascii(), "{script}");
+    }
+    let r = render_readme(&b);
+    assert!(r.contains("powershell -ExecutionPolicy Bypass -File .\\test-mailgrant.ps1"));
 }

@@ -146,7 +146,10 @@ pub fn render_readme(bundle: &Bundle) -> String {
                 format!(
                     "test: gets a token and sends a test message.\n      \
                      pwsh ./{POWERSHELL_TEST_FILE_NAME} -BundlePath ./{JSON_FILE_NAME} \
-                     [-To <recipient>] [-DeniedMailbox <another mailbox>]"
+                     [-To <recipient>] [-DeniedMailbox <another mailbox>]\n      \
+                     In Windows PowerShell 5.1 a downloaded script is blocked; run it with\n      \
+                     powershell -ExecutionPolicy Bypass -File .\\{POWERSHELL_TEST_FILE_NAME} \
+                     -BundlePath .\\{JSON_FILE_NAME}"
                 ),
             ),
             (
