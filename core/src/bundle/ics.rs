@@ -6,15 +6,29 @@ use super::{Bundle, UtcDateTime};
 /// How long before the secret's expiry the first reminder falls.
 pub const REMINDER_DAYS_BEFORE_EXPIRY: i64 = 30;
 
-/// `rotate-client-secret.ics`. `dtstamp` is when the file is made (the caller's clock); it is
+/// How many days before expiry the first reminder falls: [`REMINDER_DAYS_BEFORE_EXPIRY`], or
+/// half the secret's lifetime (whole days) when it is that short, so the reminder is never
+/// before the bundle was made. 0 (no early reminder) for a lifetime under two days.
+pub fn reminder_lead_days(bundle: &Bundle) -> i64 {
+    let b = bundle.fields();
+    let lifetime_days =
+        (b.client_secret_expires_at.unix_seconds() - b.created_at.unix_seconds()) / 86_400;
+    if lifetime_days > REMINDER_DAYS_BEFORE_EXPIRY {
+        REMINDER_DAYS_BEFORE_EXPIRY
+    } else {
+        lifetime_days / 2
+    }
+}
+
+/// `rotate-client-secret.ics`: an event [`reminder_lead_days`] (normally 30) days before the
+/// secret expires and one at expiry. `dtstamp` is when the file is made (the caller's clock); it is
 /// usually the bundle's `created_at`. No secret value is in it.
 pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
     let b = bundle.fields();
     let expiry = b.client_secret_expires_at;
+    let lead = reminder_lead_days(bundle);
     // The years 0000–9999 minus 30 days still fit unless the expiry is in January of year 0.
-    let reminder = expiry
-        .plus_days(-REMINDER_DAYS_BEFORE_EXPIRY)
-        .unwrap_or(expiry);
+    let reminder = expiry.plus_days(-lead).unwrap_or(expiry);
     let what = format!(
         "the client secret of the app \"{app}\" (client ID {client}, tenant {tenant}), which \
          lets the vendor send mail as {mailbox}",
@@ -47,12 +61,12 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
             "rotate",
             reminder,
             format!(
-                "Rotate the client secret of \"{}\" ({} days left)",
-                b.app_display_name, REMINDER_DAYS_BEFORE_EXPIRY
+                "Rotate the client secret of \"{}\" ({lead} days left)",
+                b.app_display_name
             ),
             format!(
-                "In {REMINDER_DAYS_BEFORE_EXPIRY} days, at {}, {what} expires. After that the \
-                 vendor can no longer send mail.\n\n{steps}",
+                "In {lead} days, at {}, {what} expires. After that the vendor can no longer \
+                 send mail.\n\n{steps}",
                 expiry.to_human()
             ),
         ),
@@ -68,6 +82,9 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
         ),
     ];
     for (kind, start, summary, description) in events {
+        if kind == "rotate" && lead == 0 {
+            continue;
+        }
         lines.extend([
             "BEGIN:VEVENT".into(),
             format!("UID:{}-{kind}@mailgrant", b.client_secret_id),

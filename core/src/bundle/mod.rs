@@ -32,7 +32,7 @@ pub use crypt::{
     estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
     GENERATED_PASSPHRASE_BITS, MIN_PASSPHRASE_BITS, SCRYPT_LOG_N,
 };
-pub use ics::{render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
+pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
 pub use json::{render_json, SCHEMA};
 pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
 pub use text::{render_env, render_readme};

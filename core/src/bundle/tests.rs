@@ -352,3 +352,25 @@ fn scripts_are_ascii_for_windows_powershell() {
     let r = render_readme(&b);
     assert!(r.contains("powershell -ExecutionPolicy Bypass -File .\\test-mailgrant.ps1"));
 }
+
+#[test]
+fn short_lived_secrets_get_the_reminder_at_half_their_lifetime() {
+    let mut i = input(ScopeTarget::OneMailbox);
+    i.client_secret_expires_at = i.created_at.plus_days(10).unwrap();
+    let b = Bundle::new(i).unwrap();
+    assert_eq!(reminder_lead_days(&b), 5);
+    let ics = render_ics(&b, b.fields().created_at).replace("\r\n ", "");
+    assert!(ics.contains("\r\nDTSTART:20261201T144757Z\r\n"), "{ics}");
+    assert!(ics.contains("(5 days left)"));
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+
+    let mut i = input(ScopeTarget::OneMailbox);
+    i.client_secret_expires_at = i.created_at.plus_days(1).unwrap();
+    let b = Bundle::new(i).unwrap();
+    assert_eq!(reminder_lead_days(&b), 0);
+    let ics = render_ics(&b, b.fields().created_at);
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    assert!(ics.contains("\r\nDTSTART:20261127T144757Z\r\n"));
+
+    assert_eq!(reminder_lead_days(&bundle()), REMINDER_DAYS_BEFORE_EXPIRY);
+}

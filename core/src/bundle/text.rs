@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{
     Bundle, AGE_FILE_NAME, BUNDLE_FORMAT, ICS_FILE_NAME, JSON_FILE_NAME, POWERSHELL_TEST_FILE_NAME,
-    REMINDER_DAYS_BEFORE_EXPIRY, SECRET_ENV_VAR, SH_TEST_FILE_NAME,
+    SECRET_ENV_VAR, SH_TEST_FILE_NAME,
 };
 use crate::config::ScopeMode;
 use crate::powershell::ScopeTarget;
@@ -164,10 +164,13 @@ pub fn render_readme(bundle: &Bundle) -> String {
             ),
             (
                 ICS_FILE_NAME,
-                format!(
-                    "calendar reminders: {REMINDER_DAYS_BEFORE_EXPIRY} days before the secret \
-                     expires, and at expiry."
-                ),
+                match super::reminder_lead_days(bundle) {
+                    0 => "a calendar reminder when the secret expires.".to_owned(),
+                    lead => format!(
+                        "calendar reminders: {lead} days before the secret expires, and at \
+                         expiry."
+                    ),
+                },
             ),
         ],
     );
