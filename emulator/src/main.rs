@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mailgrant_emulator::{start, Options, Site, SiteConfig};
+use mailgrant_emulator::{start, Faults, Options, SecretPolicy, Site, SiteConfig};
 
 const USAGE: &str = "\
 Usage: mailgrant-emulator [OPTIONS]
@@ -19,6 +19,16 @@ Options:
   --site-port PORT       port for the page (default 8400; needs --site-dist)
   --site-config FILE     serve FILE verbatim as /config.json (default: the demo config)
   --redirect-uri URI     register another SPA redirect URI (repeatable)
+
+Faults (Graph /v1.0 only; also GET/POST /_emulator/faults; reset restores these):
+  --faults JSON|@FILE    the fault configuration as JSON (see README); give it before the
+                         other fault flags (it replaces what earlier ones set)
+  --latency-ms MS        delay every /v1.0 request
+  --consistency-delay-ms MS
+                         new apps/SPs/secrets/grants stay invisible for MS after creation
+  --secret-max-days DAYS app management policy: maximum password credential lifetime
+  --forbid-secrets       app management policy: no new password credentials
+  --strip-roles USER     ignore the directory roles of USER (id or UPN; repeatable)
   -h, --help             print this help
 ";
 
@@ -50,6 +60,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
                 None => args.next().ok_or_else(|| format!("{name} needs a value")),
             }
         };
+        let num = |v: String, name: &str| -> Result<u64, String> {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name}: '{v}' is not a whole number"))
+        };
         let port = |v: String, name: &str| -> Result<u16, String> {
             v.parse::<u16>()
                 .map_err(|_| format!("{name}: '{v}' is not a port number"))
@@ -67,6 +81,41 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
             "--site-dist" => site_dist = Some(PathBuf::from(value("--site-dist")?)),
             "--site-config" => site_config = Some(PathBuf::from(value("--site-config")?)),
             "--redirect-uri" => opts.extra_redirect_uris.push(value("--redirect-uri")?),
+            "--faults" => {
+                let v = value("--faults")?;
+                let text = match v.strip_prefix('@') {
+                    Some(f) => {
+                        std::fs::read_to_string(f).map_err(|e| format!("--faults {f}: {e}"))?
+                    }
+                    None => v,
+                };
+                let f = Faults::from_json(&text).map_err(|e| format!("--faults: {e}"))?;
+                opts.faults = Faults {
+                    strip_roles: [opts.faults.strip_roles.clone(), f.strip_roles.clone()].concat(),
+                    ..f
+                };
+            }
+            "--latency-ms" => opts.faults.latency_ms = num(value("--latency-ms")?, "--latency-ms")?,
+            "--consistency-delay-ms" => {
+                opts.faults.consistency_delay_ms =
+                    num(value("--consistency-delay-ms")?, "--consistency-delay-ms")?
+            }
+            "--secret-max-days" => {
+                let days = num(value("--secret-max-days")?, "--secret-max-days")?;
+                let days =
+                    u32::try_from(days).map_err(|_| "--secret-max-days: too large".to_string())?;
+                opts.faults
+                    .secret_policy
+                    .get_or_insert_with(SecretPolicy::default)
+                    .max_lifetime_days = Some(days);
+            }
+            "--forbid-secrets" => {
+                opts.faults
+                    .secret_policy
+                    .get_or_insert_with(SecretPolicy::default)
+                    .forbid_secrets = true;
+            }
+            "--strip-roles" => opts.faults.strip_roles.push(value("--strip-roles")?),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -158,5 +207,33 @@ mod tests {
         assert!(p(&["--help"]).unwrap().is_none());
         assert!(p(&["--bogus"]).is_err());
         assert!(p(&["--login-port", "x"]).is_err());
+    }
+
+    #[test]
+    fn parses_fault_flags() {
+        let a = p(&[
+            "--faults",
+            r#"{"throttle":[{"method":"POST","pathContains":"/addPassword","times":1}]}"#,
+            "--latency-ms=250",
+            "--consistency-delay-ms",
+            "2000",
+            "--secret-max-days",
+            "180",
+            "--forbid-secrets",
+            "--strip-roles",
+            "adele@contosodemo.onmicrosoft.com",
+        ])
+        .unwrap()
+        .unwrap();
+        let f = &a.opts.faults;
+        assert_eq!(f.latency_ms, 250);
+        assert_eq!(f.consistency_delay_ms, 2000);
+        assert_eq!(f.throttle.len(), 1);
+        let sp = f.secret_policy.as_ref().unwrap();
+        assert_eq!(sp.max_lifetime_days, Some(180));
+        assert!(sp.forbid_secrets);
+        assert_eq!(f.strip_roles.len(), 1);
+        assert!(p(&["--faults", "{\"nope\":1}"]).is_err());
+        assert!(p(&["--latency-ms", "-1"]).is_err());
     }
 }

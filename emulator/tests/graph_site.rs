@@ -354,6 +354,10 @@ async fn site_serves_page_wasm_and_demo_config() {
     assert_eq!(cfg["vendor"]["name"], "Contoso Mailer");
     assert_eq!(cfg["vendor"]["defaultScopeMode"], "rbacForApplications");
     assert_eq!(cfg["vendor"]["secretLifetimeDays"], 180);
+    assert_eq!(
+        cfg["vendor"].get("ageRecipient").and_then(Value::as_str),
+        mailgrant_emulator::DEMO_AGE_RECIPIENT
+    );
     let text: Value = serde_json::from_str(&emu.demo_config()).unwrap();
     assert_eq!(text, cfg);
 

@@ -1,1 +1,318 @@
-//! The hand-off bundle: mailgrant-bundle/1 JSON, README.txt, .env, .ics reminder, vendor test scripts, age encryption.
+//! The hand-off bundle: what the admin gives the vendor once the app exists.
+//!
+//! A [`Bundle`] holds everything the vendor needs (format `mailgrant-bundle/1`, documented by the
+//! JSON Schema [`SCHEMA`] at `schemas/mailgrant-bundle-1.schema.json`). Render functions turn it
+//! into files:
+//!
+//! | file | function | holds the secret value |
+//! |---|---|---|
+//! | `mailgrant-bundle.json.age` (to the vendor's age key) | [`encrypt_to_recipient`] | encrypted |
+//! | `mailgrant-bundle.json.age` (passphrase) | [`encrypt_with_passphrase`] | encrypted |
+//! | `mailgrant-bundle.json` | [`render_json`] | **plain text** |
+//! | `mailgrant.env` | [`render_env`] | **plain text** |
+//! | `README.txt` | [`render_readme`] | no (names the field that has it) |
+//! | `rotate-client-secret.ics` | [`render_ics`] | no |
+//! | `test-mailgrant.ps1`, `test-mailgrant.sh` | [`render_test_powershell`], [`render_test_sh`] | no: they read it from the bundle file or an environment variable |
+//!
+//! The secret value leaves [`ClientSecret`] only inside [`render_json`] and [`render_env`] (and
+//! the encryption functions, which encrypt [`render_json`]'s output). `Debug` of every type here
+//! redacts it.
+
+mod crypt;
+mod ics;
+mod json;
+mod scripts;
+mod text;
+mod time;
+
+use std::fmt;
+
+pub use crypt::{
+    encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
+    estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
+    GENERATED_PASSPHRASE_BITS, MIN_PASSPHRASE_BITS, SCRYPT_LOG_N,
+};
+pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
+pub use json::{render_json, SCHEMA};
+pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
+pub use text::{render_env, render_readme};
+pub use time::{TimeError, UtcDateTime};
+
+use crate::config::ScopeMode;
+use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
+use crate::powershell::{Cloud, DisplayText, ScopeTarget};
+use crate::secret::ClientSecret;
+
+/// The `format` field of every bundle this version writes.
+pub const BUNDLE_FORMAT: &str = "mailgrant-bundle/1";
+
+/// The age X25519 recipient of mailgrant's **demo** vendor. Its identity (private key) is public,
+/// in `fixtures/demo-vendor-age-identity.txt`: use it for the demo and tests only, never for a
+/// real secret.
+pub const DEMO_AGE_RECIPIENT: &str =
+    "age1cs7wtnl50krd06xk5tyyqza64cdt0x9flzh0w0t627ysn0jrhu5q640exv";
+
+/// File names the page offers for downloads.
+pub const JSON_FILE_NAME: &str = "mailgrant-bundle.json";
+pub const AGE_FILE_NAME: &str = "mailgrant-bundle.json.age";
+pub const ENV_FILE_NAME: &str = "mailgrant.env";
+pub const README_FILE_NAME: &str = "README.txt";
+pub const ICS_FILE_NAME: &str = "rotate-client-secret.ics";
+pub const POWERSHELL_TEST_FILE_NAME: &str = "test-mailgrant.ps1";
+pub const SH_TEST_FILE_NAME: &str = "test-mailgrant.sh";
+
+/// How the bundle is handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOffFormat {
+    /// age, encrypted to the vendor's X25519 recipient (`vendor.ageRecipient`).
+    AgeRecipient,
+    /// age, encrypted with a passphrase (scrypt) the admin gives the vendor another way.
+    AgePassphrase,
+    /// Plain JSON. The page shows it only behind an explicit confirmation.
+    PlainJson,
+    /// Plain `.env`. The page shows it only behind an explicit confirmation.
+    PlainEnv,
+}
+
+impl HandOffFormat {
+    /// The default: to the vendor's age key when configured, else a passphrase.
+    pub fn default_for(vendor_age_recipient: Option<&str>) -> Self {
+        match vendor_age_recipient {
+            Some(_) => HandOffFormat::AgeRecipient,
+            None => HandOffFormat::AgePassphrase,
+        }
+    }
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            HandOffFormat::AgeRecipient | HandOffFormat::AgePassphrase => AGE_FILE_NAME,
+            HandOffFormat::PlainJson => JSON_FILE_NAME,
+            HandOffFormat::PlainEnv => ENV_FILE_NAME,
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            HandOffFormat::AgeRecipient | HandOffFormat::AgePassphrase => {
+                "application/octet-stream"
+            }
+            HandOffFormat::PlainJson => "application/json",
+            HandOffFormat::PlainEnv => "text/plain; charset=utf-8",
+        }
+    }
+
+    /// `true` when the file shows the client secret value to anyone who opens it.
+    pub fn is_plaintext(self) -> bool {
+        matches!(self, HandOffFormat::PlainJson | HandOffFormat::PlainEnv)
+    }
+}
+
+/// Where the vendor gets tokens and sends mail. Both URLs have no trailing slash and consist of
+/// printable ASCII without quotes, backslashes, backticks or spaces, so every rendering can
+/// embed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    token_endpoint: String,
+    graph_base_url: String,
+}
+
+impl Endpoints {
+    /// The tenant's token endpoint and Microsoft Graph for its cloud.
+    pub fn for_cloud(cloud: Cloud, tenant_id: TenantId) -> Self {
+        let (login, graph) = match cloud {
+            Cloud::Global | Cloud::UsGovGcc => (
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com",
+            ),
+            Cloud::UsGovGccHigh => (
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us",
+            ),
+            Cloud::UsGovDod => (
+                "https://login.microsoftonline.us",
+                "https://dod-graph.microsoft.us",
+            ),
+            Cloud::China => (
+                "https://login.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+            ),
+        };
+        Endpoints {
+            token_endpoint: format!("{login}/{tenant_id}/oauth2/v2.0/token"),
+            graph_base_url: graph.to_owned(),
+        }
+    }
+
+    /// Other endpoints (the emulator, a test tenant). Each must be an `https://` or `http://`
+    /// URL of printable ASCII with no quotes, backslashes, backticks, spaces, `?` or `#`.
+    pub fn custom(token_endpoint: &str, graph_base_url: &str) -> Result<Self, BundleError> {
+        Ok(Endpoints {
+            token_endpoint: check_url("token endpoint", token_endpoint)?,
+            graph_base_url: check_url("Graph base URL", graph_base_url)?,
+        })
+    }
+
+    pub fn token_endpoint(&self) -> &str {
+        &self.token_endpoint
+    }
+
+    pub fn graph_base_url(&self) -> &str {
+        &self.graph_base_url
+    }
+
+    /// The client-credentials `scope`: `{graph}/.default`.
+    pub fn token_scope(&self) -> String {
+        format!("{}/.default", self.graph_base_url)
+    }
+}
+
+fn check_url(which: &'static str, url: &str) -> Result<String, BundleError> {
+    let err = |reason: &'static str| BundleError::Endpoint {
+        which,
+        value: url.to_owned(),
+        reason,
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| err("it must start with https:// (or http:// for a local emulator)"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(err("it has no host"));
+    }
+    if !url
+        .chars()
+        .all(|c| c.is_ascii_graphic() && !"'\"`\\?#".contains(c))
+    {
+        return Err(err(
+            "it contains a space, quote, backslash, backtick, `?`, `#` or non-ASCII character",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// How the app is limited to the mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxScope {
+    pub mode: ScopeMode,
+    pub target: ScopeTarget,
+}
+
+/// Everything that goes into a bundle, from the applied plan. All validated except the secret
+/// value, which [`Bundle::new`] checks.
+pub struct BundleInput {
+    pub tenant_id: TenantId,
+    /// The application (client) id, `appId`.
+    pub client_id: ClientId,
+    /// The app registration's object id (`id` of the application object).
+    pub app_object_id: ObjectId,
+    /// The service principal's (Enterprise application's) object id.
+    pub service_principal_object_id: ObjectId,
+    pub app_display_name: DisplayText,
+    /// The client secret's **value** (`secretText`): the password.
+    pub client_secret_value: ClientSecret,
+    /// The client secret's **id** (`keyId`): names the secret, is not the secret.
+    pub client_secret_id: KeyId,
+    pub client_secret_expires_at: UtcDateTime,
+    /// The Entra object id of the mailbox's user.
+    pub mailbox_object_id: ObjectId,
+    /// The mailbox's primary SMTP address.
+    pub mailbox_address: SmtpAddress,
+    pub mailbox_scope: MailboxScope,
+    pub endpoints: Endpoints,
+    /// When the bundle was made (from the caller's clock).
+    pub created_at: UtcDateTime,
+}
+
+impl fmt::Debug for BundleInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundleInput")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("app_object_id", &self.app_object_id)
+            .field(
+                "service_principal_object_id",
+                &self.service_principal_object_id,
+            )
+            .field("app_display_name", &self.app_display_name)
+            .field("client_secret_value", &"[redacted]")
+            .field("client_secret_id", &self.client_secret_id)
+            .field("client_secret_expires_at", &self.client_secret_expires_at)
+            .field("mailbox_object_id", &self.mailbox_object_id)
+            .field("mailbox_address", &self.mailbox_address)
+            .field("mailbox_scope", &self.mailbox_scope)
+            .field("endpoints", &self.endpoints)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A checked bundle. `Debug` redacts the secret value; there is no `Clone`, `Serialize` or
+/// `Display`: the secret is written out only by the render and encrypt functions.
+pub struct Bundle(BundleInput);
+
+impl fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Bundle").field(&self.0).finish()
+    }
+}
+
+/// Why no bundle can be made or encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    #[error(
+        "the client secret value is empty; Graph's addPassword answer should contain secretText"
+    )]
+    EmptySecret,
+    #[error("the client secret value contains a space, quote, backslash or control character, which Entra never generates; check that the secretText of Graph's addPassword answer was used")]
+    UnexpectedSecretCharacters,
+    #[error("the client secret expires ({expires}) before the bundle was made ({created}); check the computer's clock and the secret's end date")]
+    ExpiresBeforeCreation {
+        expires: UtcDateTime,
+        created: UtcDateTime,
+    },
+    #[error("the {which} “{value}” cannot be used: {reason}")]
+    Endpoint {
+        which: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("“{0}” is not an age recipient (expected age1 followed by 58 characters)")]
+    Recipient(String),
+    #[error("the passphrase is too weak (about {bits} bits; at least {min} are needed); use the generated passphrase or a longer one")]
+    WeakPassphrase { bits: u32, min: u32 },
+    #[error("the scrypt work factor 2^{0} is outside 2^10 to 2^22, which the age tools accept")]
+    WorkFactor(u8),
+    #[error("encryption failed: {0}")]
+    Encrypt(String),
+}
+
+impl Bundle {
+    /// Checks the secret value and the dates.
+    pub fn new(input: BundleInput) -> Result<Self, BundleError> {
+        let secret = input.client_secret_value.expose_secret();
+        if secret.is_empty() {
+            return Err(BundleError::EmptySecret);
+        }
+        if secret
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "'\"`\\".contains(c))
+        {
+            return Err(BundleError::UnexpectedSecretCharacters);
+        }
+        if input.client_secret_expires_at <= input.created_at {
+            return Err(BundleError::ExpiresBeforeCreation {
+                expires: input.client_secret_expires_at,
+                created: input.created_at,
+            });
+        }
+        Ok(Bundle(input))
+    }
+
+    /// The checked fields (read only).
+    pub fn fields(&self) -> &BundleInput {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

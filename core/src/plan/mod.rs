@@ -602,3 +602,32 @@ impl Plan {
         depth.into_iter().max().unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_name_is_a_stable_slug() {
+        let id = ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap();
+        assert_eq!(
+            unique_name("  Contoso Mailer, Inc. ", id),
+            "mailgrant-contoso-mailer-inc-11111111-2222-4333-8444-555555555555"
+        );
+        assert_eq!(
+            unique_name("Ünïcode ✉ ''", id),
+            "mailgrant-n-code-11111111-2222-4333-8444-555555555555"
+        );
+        assert_eq!(unique_name("", id), format!("mailgrant-{id}"));
+        let long = unique_name(&"x".repeat(500), id);
+        assert!(long.len() <= 100, "{}", long.len());
+    }
+
+    #[test]
+    fn mask_hides_secret_values_at_any_depth() {
+        let v = serde_json::json!({"a": {"secretText": "s3cret", "keyId": "k"}, "b": [{"password": "p"}]});
+        let m = mask(&v).to_string();
+        assert!(!m.contains("s3cret") && !m.contains("\"p\""), "{m}");
+        assert!(m.contains("\"keyId\":\"k\""));
+    }
+}

@@ -117,3 +117,15 @@ impl Journal {
         Ok(j)
     }
 }
+
+impl crate::explain::Explain for JournalError {
+    fn explain(&self) -> crate::explain::Explanation {
+        crate::explain::Explanation {
+            title: "The interrupted setup could not be continued.".into(),
+            detail: self.to_string(),
+            fix: "Start the setup again: mailgrant finds the app it made earlier by its unique name and reuses it, so nothing is created twice. Check App registrations in the Entra admin center for a secret you never received, and delete it.".into(),
+            audience: crate::explain::Audience::Admin,
+            example: None,
+        }
+    }
+}

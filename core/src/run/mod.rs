@@ -429,6 +429,8 @@ struct OpState {
     lag_polls: u32,
     net_failures: u32,
     lifetime_lowered: bool,
+    /// A write's outcome was unknown (lost answer, reload) at some point.
+    unknown: bool,
     confirm_polls: u32,
 }
 
@@ -442,6 +444,7 @@ impl OpState {
             lag_polls: 0,
             net_failures: 0,
             lifetime_lowered: false,
+            unknown: false,
             confirm_polls: 0,
         }
     }
@@ -640,6 +643,7 @@ impl Run {
                 journal::OpStatus::Pending => Phase::Waiting,
                 journal::OpStatus::Intent => {
                     state.intent = true;
+                    state.unknown = true;
                     Phase::Waiting
                 }
                 journal::OpStatus::Done { outcome } => Phase::Done(*outcome),
@@ -1070,6 +1074,7 @@ impl Run {
         let s = &mut self.states[op];
         s.phase = Phase::Done(outcome);
         s.intent = false;
+        s.unknown = false;
     }
 
     fn fail(&mut self, op: OpId, e: RunError) {
@@ -1216,6 +1221,9 @@ impl Run {
             sent.step
         };
         let s = &mut self.states[op];
+        if then == Step::Reconcile {
+            s.unknown = true;
+        }
         if !online {
             s.phase = Phase::AwaitOnline { then };
             self.wait_online = true;
@@ -1477,7 +1485,15 @@ impl Run {
                             self.ctx.secret_end = p.end_date_time;
                             self.ctx.secret_handed_off = false;
                             self.secret = Some(p.secret);
-                            self.done(op, Outcome::Created)
+                            if self.states[op].unknown {
+                                // An earlier attempt's secret may be hidden by replication
+                                // from the reconcile: look once more, a little later.
+                                self.states[op].intent = false;
+                                let wait = self.policy.lag_first_poll_ms;
+                                self.sleep(op, wait, Step::Confirm);
+                            } else {
+                                self.done(op, Outcome::Created)
+                            }
                         }
                         Err(e) => {
                             // A secret may exist that we cannot read: reconcile removes it.
@@ -1547,13 +1563,40 @@ impl Run {
                         self.ctx.removed_keys.push(key);
                     }
                     self.states[op].intent = false;
-                    if self.ctx.lost_keys.is_empty() {
-                        self.send(op, Step::Main)
-                    } else {
+                    if !self.ctx.lost_keys.is_empty() {
                         self.send(op, Step::RemoveLost)
+                    } else if self.ctx.key_id.is_some() && self.secret.is_some() {
+                        // The sweep after a new secret removed a stale one.
+                        self.done(op, Outcome::Created)
+                    } else {
+                        self.send(op, Step::Main)
                     }
                 } else {
                     self.unexpected(op, status, body)
+                }
+            }
+            (OpKind::AddPassword, Step::Confirm) => {
+                // The sweep: secrets named for this run other than the new one were never seen.
+                match apps::parse::<Application>(status, body) {
+                    Ok(app) => {
+                        let ours = self.secret_name();
+                        let lost: Vec<KeyId> = app
+                            .password_credentials
+                            .iter()
+                            .filter(|p| p.display_name.as_deref() == Some(ours.as_str()))
+                            .map(|p| p.key_id)
+                            .filter(|k| Some(*k) != self.ctx.key_id)
+                            .filter(|k| !self.ctx.removed_keys.contains(k))
+                            .collect();
+                        if lost.is_empty() {
+                            self.done(op, Outcome::Created)
+                        } else {
+                            self.ctx.lost_keys.extend(lost);
+                            self.send(op, Step::RemoveLost)
+                        }
+                    }
+                    Err(e) if ok => self.unreadable(op, e),
+                    Err(_) => self.unexpected(op, status, body),
                 }
             }
             (OpKind::AddPassword, _) => {
@@ -1561,7 +1604,11 @@ impl Run {
                 match apps::parse::<Application>(status, body) {
                     Ok(app) => {
                         let ours = self.secret_name();
-                        let handed = self.ctx.key_id.filter(|_| self.ctx.secret_handed_off);
+                        // The secret this run holds (or handed off) is not lost.
+                        let handed = self
+                            .ctx
+                            .key_id
+                            .filter(|_| self.ctx.secret_handed_off || self.secret.is_some());
                         let lost: Vec<KeyId> = app
                             .password_credentials
                             .iter()
@@ -1571,12 +1618,15 @@ impl Run {
                             .collect();
                         self.states[op].intent = false;
                         self.ctx.lost_keys.extend(lost);
-                        if self.ctx.lost_keys.is_empty() {
-                            self.send(op, Step::Main)
-                        } else {
+                        if !self.ctx.lost_keys.is_empty() {
                             self.send(op, Step::RemoveLost)
+                        } else if handed.is_some() {
+                            self.done(op, Outcome::Created)
+                        } else {
+                            self.send(op, Step::Main)
                         }
                     }
+                    Err(_) if lag => self.lag(op, now_ms, "app registration", Step::Reconcile),
                     Err(e) if ok => self.unreadable(op, e),
                     Err(_) => self.unexpected(op, status, body),
                 }
@@ -1631,7 +1681,7 @@ impl Run {
                         match (found, step) {
                             (Some(a), _) => {
                                 self.ctx.grant_id = Some(a.id);
-                                let outcome = if step == Step::Reconcile
+                                let outcome = if self.states[op].unknown
                                     && self.existing().mail_send_grant.is_none()
                                 {
                                     Outcome::Created

@@ -25,7 +25,7 @@ pub struct App {
     pub unique_name: Option<String>,
     pub tags: Vec<String>,
     pub rra: Value,
-    pub passwords: Vec<(String, String)>, // (keyId, displayName)
+    pub passwords: Vec<(String, String, u64)>, // (keyId, displayName, visible_at)
     pub visible_at: u64,
 }
 
@@ -64,6 +64,8 @@ pub struct Tenant {
     pub next: u64,
     /// New objects become readable (and usable by dependent writes) after this long.
     pub replication_ms: u64,
+    /// New secrets show in the app's passwordCredentials after this long.
+    pub password_lag_ms: u64,
     pub faults: Vec<(&'static str, &'static str, VecDeque<Fault>)>,
     pub policy_max_days: Option<u32>,
     pub secrets_forbidden: bool,
@@ -133,11 +135,11 @@ impl Tenant {
         format!("{kind:08x}-0000-4000-8000-{:012x}", self.next)
     }
 
-    pub fn app_json(a: &App) -> Value {
+    pub fn app_json(a: &App, now: u64) -> Value {
         json!({
             "id": a.id, "appId": a.app_id, "displayName": a.display_name,
             "uniqueName": a.unique_name, "tags": a.tags, "requiredResourceAccess": a.rra,
-            "passwordCredentials": a.passwords.iter().map(|(k, n)| json!({"keyId": k, "displayName": n, "hint": "abc"})).collect::<Vec<_>>(),
+            "passwordCredentials": a.passwords.iter().filter(|p| p.2 <= now).map(|(k, n, _)| json!({"keyId": k, "displayName": n, "hint": "abc"})).collect::<Vec<_>>(),
         })
     }
 
@@ -212,7 +214,7 @@ impl Tenant {
                     .apps
                     .iter()
                     .filter(|a| a.display_name == name && a.visible_at <= now)
-                    .map(Self::app_json)
+                    .map(|a| Self::app_json(a, now))
                     .collect();
                 (200, json!({"value": list}).to_string())
             }
@@ -220,7 +222,7 @@ impl Tenant {
                 let un = decode(between(p, "uniqueName='", "')").unwrap());
                 match m {
                     "GET" => match self.app_visible(now, |a| a.unique_name.as_deref() == Some(&un)) {
-                        Some(i) => (200, Self::app_json(&self.apps[i]).to_string()),
+                        Some(i) => (200, Self::app_json(&self.apps[i], now).to_string()),
                         None => not_found(),
                     },
                     "PATCH" => {
@@ -241,7 +243,7 @@ impl Tenant {
                                 passwords: vec![],
                                 visible_at: vis,
                             };
-                            let j = Self::app_json(&a).to_string();
+                            let j = Self::app_json(&a, u64::MAX).to_string();
                             self.apps.push(a);
                             (201, j)
                         }
@@ -256,7 +258,7 @@ impl Tenant {
                     return not_found();
                 };
                 match (m, action) {
-                    ("GET", "") => (200, Self::app_json(&self.apps[i]).to_string()),
+                    ("GET", "") => (200, Self::app_json(&self.apps[i], now).to_string()),
                     ("DELETE", "") => {
                         self.apps.remove(i);
                         (204, String::new())
@@ -276,12 +278,12 @@ impl Tenant {
                         let secret = format!("SECRET~CANARY~{}", self.next);
                         self.secrets_issued.push(secret.clone());
                         let name = body["passwordCredential"]["displayName"].as_str().unwrap().to_owned();
-                        self.apps[i].passwords.push((key.clone(), name.clone()));
+                        self.apps[i].passwords.push((key.clone(), name.clone(), now + self.password_lag_ms));
                         (200, json!({"keyId": key, "secretText": secret, "displayName": name, "endDateTime": end, "hint": "SEC"}).to_string())
                     }
                     ("POST", "removePassword") => {
                         let key = body["keyId"].as_str().unwrap();
-                        self.apps[i].passwords.retain(|(k, _)| k != key);
+                        self.apps[i].passwords.retain(|(k, _, _)| k != key);
                         (204, String::new())
                     }
                     _ => (405, String::new()),

@@ -214,3 +214,172 @@ pub fn jwt_part(jwt: &str, i: usize) -> Value {
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
+
+/// A Graph client for one signed-in user.
+pub struct Gc {
+    pub c: reqwest::Client,
+    pub base: String,
+    pub auth: String,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Gc {
+    /// Signed in as `account` with the full scope set.
+    pub async fn for_user(emu: &Running, account: &str) -> Gc {
+        let c = client();
+        let tok = tokens_for(emu, &c, account).await;
+        Gc::from_token(emu, c, &tok)
+    }
+
+    /// Signed in as `account`, consenting to and redeeming exactly `scope`.
+    pub async fn with_scope(emu: &Running, account: &str, scope: &str) -> Gc {
+        let c = client();
+        let p = pkce(account);
+        let mut params = std_params(&p, "st", "nn");
+        for kv in params.iter_mut() {
+            if kv.0 == "scope" {
+                kv.1 = scope;
+            }
+        }
+        let (_, q) = sign_in(emu, &c, &params, account, "accept").await;
+        let code = q.get("code").expect("code").clone();
+        let resp = redeem(
+            emu,
+            &c,
+            &[
+                ("client_id", mailgrant_emulator::DEMO_SPA_CLIENT_ID),
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", APP_REDIRECT),
+                ("code_verifier", &p.verifier),
+                ("scope", scope),
+            ],
+            Some(APP_ORIGIN),
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 200);
+        let tok: Value = resp.json().await.unwrap();
+        Gc::from_token(emu, c, &tok)
+    }
+
+    fn from_token(emu: &Running, c: reqwest::Client, tok: &Value) -> Gc {
+        Gc {
+            c,
+            base: emu.graph_origin.clone(),
+            auth: format!("Bearer {}", tok["access_token"].as_str().unwrap()),
+        }
+    }
+
+    pub async fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, reqwest::Error> {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .c
+            .request(m, format!("{}{path}", self.base))
+            .header("authorization", &self.auth);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await?;
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Resp {
+            status,
+            headers,
+            text,
+            json,
+        })
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        self.try_send(method, path, body, headers)
+            .await
+            .expect("a response")
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send("GET", path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Resp {
+        self.send("POST", path, Some(&body.to_string()), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Resp {
+        self.send("PATCH", path, Some(&body.to_string()), &[]).await
+    }
+
+    pub async fn upsert(&self, path: &str, body: &Value) -> Resp {
+        self.send(
+            "PATCH",
+            path,
+            Some(&body.to_string()),
+            &[("prefer", "create-if-missing")],
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send("DELETE", path, None, &[]).await
+    }
+}
+
+/// Asserts a Graph error response: status, `error.code`, and a message substring.
+pub fn assert_graph_error(r: &Resp, status: u16, code: &str, msg: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(r.json["error"]["code"], code, "{}", r.text);
+    let m = r.json["error"]["message"].as_str().unwrap_or_default();
+    assert!(m.contains(msg), "message {m:?} lacks {msg:?}");
+    assert!(r.json["error"]["innerError"]["request-id"].is_string());
+    assert!(r.json["error"]["innerError"]["client-request-id"].is_string());
+    assert!(r.headers.contains_key("request-id"));
+}
+
+pub async fn emu_state(emu: &Running) -> Value {
+    client()
+        .get(format!("{}/_emulator/state", emu.graph_origin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn set_faults(emu: &Running, faults: Value) {
+    let r = client()
+        .post(format!("{}/_emulator/faults", emu.graph_origin))
+        .header("content-type", "application/json")
+        .body(faults.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+pub const MAIL_SEND_ROLE: &str = "b633e1c5-b582-4048-a93e-9f11b44c7e96";

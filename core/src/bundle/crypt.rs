@@ -1,0 +1,265 @@
+//! age encryption of the bundle JSON, and passphrases.
+//!
+//! The output is the standard binary age format (age-encryption.org/v1), which the `age` and
+//! `rage` tools decrypt. All cryptography is the `age` crate's; its file key, ephemeral key and
+//! salt come from the operating system's generator (`crypto.getRandomValues` in the browser).
+//!
+//! ## scrypt work factor
+//!
+//! [`SCRYPT_LOG_N`] is 16 (N = 2^16, 64 MiB), not age's usual ~2^18 (256 MiB, about a second
+//! natively). In the browser scrypt runs as WebAssembly on the page's thread, several times
+//! slower than native, and WebAssembly memory never shrinks: 2^18 would grow the tab to over
+//! 256 MiB for good and freeze it for seconds, and can fail on phones. The passphrase, not the
+//! work factor, carries the strength: the generated passphrase has
+//! [`GENERATED_PASSPHRASE_BITS`] bits and a typed one needs an estimated
+//! [`MIN_PASSPHRASE_BITS`]. The age tools accept work factors up to 2^22 (age) or about 16× their
+//! own calibration (rage), so 2^16 decrypts everywhere in well under a second.
+
+use std::fmt;
+
+use age::secrecy::SecretString;
+
+use super::{render_json, Bundle, BundleError};
+
+/// The scrypt work factor, log2(N), of [`encrypt_with_passphrase`]. See the module docs.
+pub const SCRYPT_LOG_N: u8 = 16;
+/// The smallest strength [`estimate_passphrase_strength`] must give a passphrase for
+/// [`encrypt_with_passphrase`] to use it.
+pub const MIN_PASSPHRASE_BITS: u32 = 60;
+/// The entropy of [`generate_passphrase`]'s output.
+pub const GENERATED_PASSPHRASE_BITS: u32 = 100;
+
+/// Crockford's base32 in lower case: no `i`, `l`, `o`, `u`, so nothing reads as another symbol.
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+const GROUPS: usize = 4;
+const GROUP_LEN: usize = 5;
+
+/// A passphrase. `Debug` redacts it; no `Clone`, `Display` or `Serialize`.
+pub struct Passphrase(String);
+
+impl Passphrase {
+    pub fn new(value: String) -> Self {
+        Passphrase(value)
+    }
+
+    /// The text, to show the admin once (the generated one) or to compare.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase([redacted])")
+    }
+}
+
+/// A passphrase of 20 base32 characters in four groups (`7kq2m-x9d4t-…`), 100 bits, from 16
+/// bytes of CSPRNG output supplied by the caller (`crypto.getRandomValues`); the first 100 bits
+/// are used.
+pub fn generate_passphrase(random: [u8; 16]) -> Passphrase {
+    let bits = u128::from_be_bytes(random);
+    let mut out = String::with_capacity(GROUPS * (GROUP_LEN + 1));
+    for i in 0..GROUPS * GROUP_LEN {
+        if i > 0 && i % GROUP_LEN == 0 {
+            out.push('-');
+        }
+        let index = (bits >> (123 - 5 * i)) & 0x1f;
+        out.push(ALPHABET[index as usize] as char);
+    }
+    Passphrase(out)
+}
+
+/// A verdict for the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// Below [`MIN_PASSPHRASE_BITS`]: refused.
+    TooWeak,
+    /// At least [`MIN_PASSPHRASE_BITS`], below 80.
+    Acceptable,
+    /// 80 bits or more.
+    Strong,
+}
+
+/// An estimate of how hard a passphrase is to guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassphraseStrength {
+    /// Estimated bits of entropy. Exact for [`generate_passphrase`]'s format; for anything else a
+    /// deliberately rough, conservative guess.
+    pub bits: u32,
+    pub strength: Strength,
+}
+
+/// Estimates a passphrase's strength.
+///
+/// - The generated format (four groups of five base32 characters) counts 5 bits a character.
+/// - Three or more words of letters count 11 bits a word (a vocabulary of 2,000 common words):
+///   people pick words, not letters.
+/// - Anything else: the size of the character classes used (lower case, upper case, digits,
+///   symbols, other) to the power of the length, with each character that repeats or continues
+///   a run (`aaa`, `abc`, `321`) counting nothing, and then halved, because people's choices are
+///   far from random.
+pub fn estimate_passphrase_strength(passphrase: &str) -> PassphraseStrength {
+    let bits = if is_generated_format(passphrase) {
+        GENERATED_PASSPHRASE_BITS
+    } else {
+        let words: Vec<&str> = passphrase
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '.')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let char_bits = char_estimate(passphrase);
+        if words.len() >= 3 && words.iter().all(|w| w.chars().all(char::is_alphabetic)) {
+            char_bits.min(11 * words.len() as u32)
+        } else {
+            char_bits
+        }
+    };
+    let strength = if bits >= 80 {
+        Strength::Strong
+    } else if bits >= MIN_PASSPHRASE_BITS {
+        Strength::Acceptable
+    } else {
+        Strength::TooWeak
+    };
+    PassphraseStrength { bits, strength }
+}
+
+fn is_generated_format(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == GROUPS
+        && groups
+            .iter()
+            .all(|g| g.len() == GROUP_LEN && g.bytes().all(|c| ALPHABET.contains(&c)))
+}
+
+fn char_estimate(s: &str) -> u32 {
+    let (mut lower, mut upper, mut digit, mut symbol, mut other) =
+        (false, false, false, false, false);
+    let mut effective = 0u32;
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        match c {
+            'a'..='z' => lower = true,
+            'A'..='Z' => upper = true,
+            '0'..='9' => digit = true,
+            c if c.is_ascii() => symbol = true,
+            _ => other = true,
+        }
+        let step = prev.map(|p| i64::from(u32::from(c)) - i64::from(u32::from(p)));
+        if !matches!(step, Some(-1..=1)) {
+            effective += 1;
+        }
+        prev = Some(c);
+    }
+    let pool: u32 = [
+        (lower, 26),
+        (upper, 26),
+        (digit, 10),
+        (symbol, 33),
+        (other, 100),
+    ]
+    .iter()
+    .filter(|(used, _)| *used)
+    .map(|(_, n)| n)
+    .sum();
+    if pool == 0 {
+        return 0;
+    }
+    let per_char = f64::from(pool).log2();
+    (f64::from(effective) * per_char / 2.0).floor() as u32
+}
+
+/// The bundle JSON encrypted to an age X25519 recipient (`age1…`), binary age format.
+pub fn encrypt_to_recipient(bundle: &Bundle, recipient: &str) -> Result<Vec<u8>, BundleError> {
+    let r: age::x25519::Recipient = recipient
+        .trim()
+        .parse()
+        .map_err(|_| BundleError::Recipient(recipient.to_owned()))?;
+    let json = render_json(bundle);
+    age::encrypt(&r, json.as_bytes()).map_err(encrypt_error)
+}
+
+/// The bundle JSON encrypted with a passphrase (age scrypt recipient, work factor
+/// 2^[`SCRYPT_LOG_N`]). Refuses passphrases estimated below [`MIN_PASSPHRASE_BITS`].
+pub fn encrypt_with_passphrase(
+    bundle: &Bundle,
+    passphrase: &Passphrase,
+) -> Result<Vec<u8>, BundleError> {
+    encrypt_with_passphrase_work_factor(bundle, passphrase, SCRYPT_LOG_N)
+}
+
+/// [`encrypt_with_passphrase`] with another work factor, 2^10 to 2^22.
+pub fn encrypt_with_passphrase_work_factor(
+    bundle: &Bundle,
+    passphrase: &Passphrase,
+    log_n: u8,
+) -> Result<Vec<u8>, BundleError> {
+    if !(10..=22).contains(&log_n) {
+        return Err(BundleError::WorkFactor(log_n));
+    }
+    let estimate = estimate_passphrase_strength(passphrase.expose_secret());
+    if estimate.strength == Strength::TooWeak {
+        return Err(BundleError::WeakPassphrase {
+            bits: estimate.bits,
+            min: MIN_PASSPHRASE_BITS,
+        });
+    }
+    let mut r =
+        age::scrypt::Recipient::new(SecretString::from(passphrase.expose_secret().to_owned()));
+    r.set_work_factor(log_n);
+    let json = render_json(bundle);
+    age::encrypt(&r, json.as_bytes()).map_err(encrypt_error)
+}
+
+/// Not through `Display`: age localises its error texts with fluent, and formatting one would
+/// keep fluent and age's embedded translations in the page's wasm. Writing to a `Vec` cannot
+/// fail, so this is not expected to show.
+fn encrypt_error(e: age::EncryptError) -> BundleError {
+    BundleError::Encrypt(match e {
+        age::EncryptError::Io(io) => io.to_string(),
+        other => format!("{other:?}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passphrases_have_the_format_and_differ_in_every_group() {
+        let p = generate_passphrase([0; 16]);
+        assert_eq!(p.expose_secret(), "00000-00000-00000-00000");
+        let p = generate_passphrase([0xff; 16]);
+        assert_eq!(p.expose_secret(), "zzzzz-zzzzz-zzzzz-zzzzz");
+        let mut r = [0u8; 16];
+        r[12] = 0b0001_0000; // bit 100 from the top: the last character's lowest bit.
+        assert_eq!(
+            generate_passphrase(r).expose_secret(),
+            "00000-00000-00000-00001"
+        );
+        let e = estimate_passphrase_strength(generate_passphrase([0x5a; 16]).expose_secret());
+        assert_eq!(e.bits, GENERATED_PASSPHRASE_BITS);
+        assert_eq!(e.strength, Strength::Strong);
+        assert_eq!(format!("{p:?}"), "Passphrase([redacted])");
+    }
+
+    #[test]
+    fn estimates() {
+        for weak in [
+            "",
+            "password",
+            "Passw0rd!",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abcdefghijklmnopqrstuvwxyz",
+            "correct horse battery staple",
+        ] {
+            let e = estimate_passphrase_strength(weak);
+            assert_eq!(e.strength, Strength::TooWeak, "{weak:?}: {e:?}");
+        }
+        let e = estimate_passphrase_strength("correct horse battery staple orbit lantern");
+        assert_eq!(e.bits, 66);
+        assert_eq!(e.strength, Strength::Acceptable);
+        let e = estimate_passphrase_strength("Vq8#mT2!zR6$kW4@pL9&xN3^yH7*");
+        assert_eq!(e.strength, Strength::Strong, "{e:?}");
+    }
+}
