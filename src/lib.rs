@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod files;
 pub mod ui;
 
 /// Mounts the app on `<body>`.

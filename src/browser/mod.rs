@@ -4,7 +4,7 @@
 pub mod config;
 pub mod signin;
 
-use gloo_net::http::Request;
+use gloo_net::http::{Method, Request, RequestBuilder};
 use web_sys::RequestCache;
 
 /// GETs a URL and returns `(status, body)`; a network failure is an `Err` with the reason.
@@ -44,6 +44,71 @@ pub async fn send(
     let status = response.status();
     let body = response.text().await.map_err(|e| e.to_string())?;
     Ok((status, body))
+}
+
+/// A Graph answer: status, the headers the run reads, and the body.
+pub struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub retry_after: Option<String>,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// Sends a Graph request of a run. `Err` when no answer came (network, CORS).
+pub async fn send_graph(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<Answer, String> {
+    let method = match method {
+        "POST" => Method::POST,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        _ => Method::GET,
+    };
+    let mut request = RequestBuilder::new(url)
+        .method(method)
+        .cache(RequestCache::NoStore)
+        .credentials(web_sys::RequestCredentials::Omit);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    if let Some(token) = bearer {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = match body {
+        Some(json) => {
+            request
+                .header("Content-Type", "application/json")
+                .body(json)
+                .map_err(|e| e.to_string())?
+                .send()
+                .await
+        }
+        None => request.send().await,
+    }
+    .map_err(|e| e.to_string())?;
+    let h = response.headers();
+    Ok(Answer {
+        status: response.status(),
+        request_id: h.get("request-id"),
+        retry_after: h.get("retry-after"),
+        location: h.get("location"),
+        body: response.text().await.map_err(|e| e.to_string())?,
+    })
+}
+
+/// `navigator.onLine`.
+pub fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 /// Seconds since the Unix epoch, from the browser's clock.
@@ -88,6 +153,78 @@ pub(crate) fn session_storage() -> Result<web_sys::Storage, String> {
         .ok()
         .flatten()
         .ok_or_else(|| "this browser blocks sessionStorage for this page".to_owned())
+}
+
+/// Keeps (or deletes, with `None`) a sessionStorage entry.
+pub fn store_session(key: &str, value: Option<&str>) -> Result<(), String> {
+    let storage = session_storage()?;
+    match value {
+        Some(v) => storage
+            .set_item(key, v)
+            .map_err(|_| "sessionStorage is full or blocked".to_owned()),
+        None => storage
+            .remove_item(key)
+            .map_err(|_| "sessionStorage is blocked".to_owned()),
+    }
+}
+
+/// Reads a sessionStorage entry.
+pub fn load_session(key: &str) -> Option<String> {
+    session_storage().ok()?.get_item(key).ok()?
+}
+
+/// Asks the browser to warn before the tab is closed or reloaded (`true`), or stops (`false`).
+pub fn guard_unload(on: bool) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if on {
+        let handler =
+            Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(|e: web_sys::BeforeUnloadEvent| {
+                e.prevent_default();
+                e.set_return_value("The client secret has not been saved yet.");
+            });
+        window.set_onbeforeunload(Some(handler.as_ref().unchecked_ref()));
+        handler.forget();
+    } else {
+        window.set_onbeforeunload(None);
+    }
+}
+
+/// Offers `bytes` as a download named `name`, built as a Blob in memory; the object URL is
+/// revoked at once.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| "the browser could not build the file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "the browser could not offer the file")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "no anchor")?
+        .dyn_into()
+        .map_err(|_| "no anchor")?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Copies text to the clipboard (on a click only).
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
 }
 
 /// Calls `f` whenever the browser shows this page again from its back-forward cache (for

@@ -1,15 +1,25 @@
 //! One component per file.
 
+mod apply_step;
 mod config_error;
 mod error_banner;
+mod hand_off_step;
 mod header;
+mod mailbox_step;
+mod review_step;
+mod scope_step;
 mod signed_in;
 mod step_list;
 mod welcome;
 
+pub use apply_step::ApplyStep;
 pub use config_error::ConfigErrorView;
 pub use error_banner::ErrorBanner;
+pub use hand_off_step::{FileKind, HandOffStep};
 pub use header::Header;
+pub use mailbox_step::MailboxStep;
+pub use review_step::ReviewStep;
+pub use scope_step::{ScopeAnswer, ScopeStep};
 pub use signed_in::SignedIn;
 pub use step_list::StepList;
 pub use welcome::{Welcome, WelcomeProps};

@@ -35,7 +35,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
     };
     html! {
         <section id="signed-in">
-            <h1>{ "Signed in" }</h1>
+            <h1 class="small">{ "Signed in" }</h1>
             <dl>
                 <dt>{ "Administrator" }</dt><dd id="admin">{ props.admin.clone() }</dd>
                 <dt>{ "Organization" }</dt>
@@ -52,7 +52,6 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                     <ul>{ for props.unknowns.iter().map(|u| html! { <li>{ u.clone() }</li> }) }</ul>
                 </div>
             }
-            <p class="muted">{ "Next: choose the mailbox the app may send as. (This step is being built.)" }</p>
             <button id="sign-out" onclick={props.on_sign_out.reform(|_| ())}>{ "Sign out" }</button>
         </section>
     }

@@ -278,3 +278,24 @@ pub async fn sign_in_as(ctx: &Ctx, account: &str, button: &str) {
         .unwrap();
     wait_id(d, button).await.click().await.unwrap();
 }
+
+/// Asserts that no browser storage holds anything but the apply journal, and the journal no
+/// secret (it is checked for the `secretText` key and for every value the emulator issued).
+pub async fn assert_storage_holds_no_secret(driver: &WebDriver) {
+    let s = browser_storage(driver).await;
+    assert_eq!(s["localStorage"], serde_json::json!({}));
+    assert_eq!(s["cookies"], "");
+    assert_eq!(s["indexedDB"], serde_json::json!([]));
+    let session = s["sessionStorage"].as_object().cloned().unwrap_or_default();
+    for (key, value) in &session {
+        assert_eq!(
+            key, "mailgrant.run",
+            "unexpected sessionStorage entry {key}"
+        );
+        let text = value.as_str().unwrap_or_default();
+        assert!(
+            !text.contains("secretText") && !text.contains("Q~"),
+            "{text}"
+        );
+    }
+}

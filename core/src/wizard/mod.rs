@@ -2,11 +2,13 @@
 //! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
 //! wizard is a native test that replays events.
 
+pub mod setup;
 mod step;
 
 use std::fmt;
 use std::rc::Rc;
 
+pub use setup::{MailboxRequest, RunKind, Setup};
 pub use step::Step;
 
 use crate::auth::callback::{self, CallbackOutcome, CallbackParams};
@@ -48,6 +50,32 @@ pub enum Effect {
     StripCallbackFromUrl,
     /// Leave the page for this URL.
     Navigate(String),
+    /// A Graph request of a run; answer with [`Event::Run`] carrying `kind` and `attempt`
+    /// (`Answered` or `NetworkFailed`).
+    Graph {
+        kind: RunKind,
+        attempt: crate::run::AttemptId,
+        method: &'static str,
+        url: String,
+        headers: Vec<(String, String)>,
+        /// JSON text; sent with `Content-Type: application/json`.
+        body: Option<String>,
+        bearer: Option<Rc<AccessToken>>,
+    },
+    /// Answer with [`Event::Run`] `TimerFired { timer }` after `millis`.
+    Timer {
+        kind: RunKind,
+        timer: crate::run::TimerId,
+        millis: u64,
+    },
+    /// Answer with [`Event::Run`] `Online` when the browser is online again.
+    WaitOnline { kind: RunKind },
+    /// Keep the apply run's journal (no secret, no token) under [`setup::JOURNAL_KEY`].
+    SaveJournal(String),
+    /// Delete the journal.
+    RemoveJournal,
+    /// Warn before the tab is closed (a client secret exists that was not saved yet), or stop.
+    GuardUnload(bool),
 }
 
 impl fmt::Debug for Effect {
@@ -70,6 +98,34 @@ impl fmt::Debug for Effect {
             Effect::SavePending(_) => f.write_str("SavePending([redacted])"),
             Effect::RemovePending => f.write_str("RemovePending"),
             Effect::StripCallbackFromUrl => f.write_str("StripCallbackFromUrl"),
+            Effect::Graph {
+                kind,
+                attempt,
+                method,
+                url,
+                body,
+                ..
+            } => f
+                .debug_struct("Graph")
+                .field("kind", kind)
+                .field("attempt", attempt)
+                .field("method", method)
+                .field("url", url)
+                .field(
+                    "body",
+                    &body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+                )
+                .field("bearer", &"[redacted]")
+                .finish(),
+            Effect::Timer {
+                kind,
+                timer,
+                millis,
+            } => write!(f, "Timer({kind:?}, {timer}, {millis} ms)"),
+            Effect::WaitOnline { kind } => write!(f, "WaitOnline({kind:?})"),
+            Effect::SaveJournal(text) => write!(f, "SaveJournal([{} bytes])", text.len()),
+            Effect::RemoveJournal => f.write_str("RemoveJournal"),
+            Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Navigate(url) => {
                 // The authorize URL carries state and nonce: show where, not what.
                 let base = url.split('?').next().unwrap_or_default();
@@ -112,6 +168,35 @@ pub enum Event {
     /// Dismiss the error and go back to where the admin can start again.
     TryAgain,
     SignOut,
+    /// Mailbox step: look this mailbox up.
+    MailboxSubmitted(MailboxRequest),
+    /// Scope step: how the app is limited, and a mailbox that must stay out of reach.
+    ScopeChosen {
+        target: crate::powershell::ScopeTarget,
+        denied: Option<crate::ids::SmtpAddress>,
+        options: crate::plan::Options,
+    },
+    /// Back to an earlier step (from Scope or Review) to change an answer.
+    Back(Step),
+    /// Review step: apply the plan. CSPRNG bytes for the run id and the run's jitter.
+    ApplyClicked {
+        run_id: [u8; 16],
+        seed: [u8; 16],
+        now_ms: u64,
+    },
+    /// An answer, timer or online event for a run.
+    Run {
+        kind: RunKind,
+        event: crate::run::Event,
+        now_ms: u64,
+    },
+    /// Resume, Undo or "secret saved" for the apply run.
+    ApplyCommand {
+        event: crate::run::Event,
+        now_ms: u64,
+    },
+    /// Drop the client secret from memory.
+    ForgetSecret,
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -174,6 +259,8 @@ pub struct State {
     pub busy: bool,
     pub error: Option<Explanation>,
     pub session: Option<Session>,
+    /// The steps after sign-in.
+    pub setup: Setup,
     discovery: Option<Discovery>,
     /// During redirect preparation and code redemption only.
     pending: Option<PendingSignIn>,
@@ -194,6 +281,7 @@ impl State {
             busy: false,
             error: None,
             session: None,
+            setup: Setup::default(),
             discovery: None,
             pending: None,
             redirect_uri: None,
@@ -201,6 +289,11 @@ impl State {
             code: None,
             outstanding: vec![],
         }
+    }
+
+    /// The token endpoint of the authority, once discovery answered.
+    pub fn token_endpoint(&self) -> Option<&str> {
+        self.discovery.as_ref().map(|d| d.token_endpoint.as_str())
     }
 
     fn fail(&mut self, explanation: Explanation) -> Vec<Effect> {
@@ -337,7 +430,43 @@ impl State {
             }
             Event::SignOut => {
                 *self = State::new(config);
-                vec![Effect::RemovePending]
+                vec![
+                    Effect::RemovePending,
+                    Effect::RemoveJournal,
+                    Effect::GuardUnload(false),
+                ]
+            }
+            Event::MailboxSubmitted(req) => self.mailbox_submitted(config, req),
+            Event::ScopeChosen {
+                target,
+                denied,
+                options,
+            } => self.scope_chosen(target, denied, options),
+            Event::Back(step) => {
+                if matches!(step, Step::Mailbox | Step::Scope)
+                    && matches!(self.step, Step::Scope | Step::Review)
+                    && self.setup.apply.is_none()
+                {
+                    self.error = None;
+                    self.step = step;
+                    self.setup.plan = None;
+                }
+                vec![]
+            }
+            Event::ApplyClicked {
+                run_id,
+                seed,
+                now_ms,
+            } => self.apply_clicked(config, run_id, seed, now_ms),
+            Event::Run {
+                kind,
+                event,
+                now_ms,
+            } => self.run_event(config, kind, event, now_ms),
+            Event::ApplyCommand { event, now_ms } => self.apply_command(config, event, now_ms),
+            Event::ForgetSecret => {
+                self.setup.secret = None;
+                vec![Effect::GuardUnload(false)]
             }
         }
     }

@@ -1,0 +1,411 @@
+//! The wizard after sign-in: Mailbox → Scope → Review → Apply → Hand-off. The Graph work is done
+//! by [`crate::run::Run`]s (a preflight of look-ups, then the apply); this module wraps their
+//! effects with the session's token and routes their events back.
+
+use std::rc::Rc;
+
+use crate::bundle::{self, Bundle, BundleInput, Endpoints, MailboxScope, UtcDateTime};
+use crate::config::Config;
+use crate::explain::{Audience, Explain, Explanation};
+use crate::ids::{ObjectId, SmtpAddress, TenantId};
+use crate::plan::{self, Findings, Inputs, Plan};
+use crate::powershell::{self, Cloud, DisplayText, ScopeTarget, ScriptInput};
+use crate::run::{self, Run, Schedule, Status};
+use crate::secret::{AccessToken, ClientSecret};
+
+use super::{Effect, State, Step};
+
+/// Which run an effect or event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Preflight,
+    Apply,
+}
+
+/// The sessionStorage key of the apply journal.
+pub const JOURNAL_KEY: &str = run::journal::STORAGE_KEY;
+
+/// What the admin chose and what the runs found. Lives in memory; the apply run journals itself.
+#[derive(Debug, Default)]
+pub struct Setup {
+    pub inputs: Option<Inputs>,
+    pub preflight: Option<Run>,
+    pub findings: Option<Findings>,
+    pub target: Option<ScopeTarget>,
+    pub denied: Option<SmtpAddress>,
+    pub options: plan::Options,
+    pub plan: Option<Plan>,
+    pub apply: Option<Run>,
+    /// The client secret, from the apply run, until the admin forgets it or leaves.
+    pub secret: Option<ClientSecret>,
+    /// The admin confirmed the credentials were saved.
+    pub handed_off: bool,
+}
+
+/// The mailbox could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("“{0}” is not an e-mail address")]
+    NotAnAddress(String),
+    #[error("the tenant id is unknown (the sign-in did not say which tenant this is)")]
+    NoTenant,
+    #[error("{0}")]
+    Plan(#[from] plan::PlanError),
+    #[error("{0}")]
+    Script(#[from] powershell::ScriptError),
+    #[error("{0}")]
+    Bundle(#[from] bundle::BundleError),
+    #[error("the run did not record {0}")]
+    Missing(&'static str),
+}
+
+impl Explain for SetupError {
+    fn explain(&self) -> Explanation {
+        match self {
+            SetupError::Plan(e) => e.explain(),
+            other => Explanation {
+                title: match other {
+                    SetupError::NotAnAddress(_) => "That is not a mailbox address.".into(),
+                    SetupError::NoTenant => "The tenant could not be determined.".into(),
+                    _ => "The results could not be prepared.".into(),
+                },
+                detail: other.to_string(),
+                fix: match other {
+                    SetupError::NotAnAddress(_) => {
+                        "Type the mailbox's e-mail address, e.g. invoices@contoso.com.".into()
+                    }
+                    SetupError::NoTenant => {
+                        "Sign out and sign in again with a work account of the tenant.".into()
+                    }
+                    _ => {
+                        "Check the inputs on the Scope step and try again; nothing was lost.".into()
+                    }
+                },
+                audience: Audience::Admin,
+                example: None,
+            },
+        }
+    }
+}
+
+/// What the Mailbox step sends.
+pub struct MailboxRequest {
+    pub address: String,
+    pub seed: [u8; 16],
+    pub now_ms: u64,
+}
+
+/// Wraps run effects for the shell: Graph requests get the session's token and full URL.
+pub(super) fn wrap(
+    kind: RunKind,
+    effects: Vec<run::Effect>,
+    config: &Config,
+    token: Option<&Rc<AccessToken>>,
+) -> Vec<Effect> {
+    effects
+        .into_iter()
+        .map(|e| match e {
+            run::Effect::Http {
+                attempt, request, ..
+            } => Effect::Graph {
+                kind,
+                attempt,
+                method: request.method,
+                url: request.url(&config.graph_base_url),
+                headers: request
+                    .headers
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.clone()))
+                    .collect(),
+                body: request.body.as_ref().map(|b| b.to_string()),
+                bearer: token.cloned(),
+            },
+            run::Effect::Wait { timer, millis } => Effect::Timer {
+                kind,
+                timer,
+                millis,
+            },
+            run::Effect::WaitOnline => Effect::WaitOnline { kind },
+            run::Effect::SaveJournal(text) => Effect::SaveJournal(text),
+        })
+        .collect()
+}
+
+impl State {
+    fn token(&self) -> Option<Rc<AccessToken>> {
+        self.session.as_ref().map(|s| s.access_token.clone())
+    }
+
+    /// Mailbox step: look the mailbox up, with the existing app and grants.
+    pub(super) fn mailbox_submitted(
+        &mut self,
+        config: &Config,
+        req: MailboxRequest,
+    ) -> Vec<Effect> {
+        self.error = None;
+        let Ok(mailbox) = SmtpAddress::parse(&req.address) else {
+            return self.fail(SetupError::NotAnAddress(req.address).explain());
+        };
+        let Some(tenant) = self
+            .session
+            .as_ref()
+            .and_then(|s| s.tenant_id())
+            .and_then(|t| TenantId::parse(&t).ok())
+        else {
+            return self.fail(SetupError::NoTenant.explain());
+        };
+        let inputs = Inputs {
+            tenant,
+            mailbox,
+            mode: self.mode,
+            vendor: config.vendor.name.clone(),
+            app_display_name: config.vendor.app_display_name(),
+            secret_lifetime_days: config.vendor.secret_lifetime_days,
+        };
+        let (run, effects) = Run::preflight(inputs.clone(), req.seed, req.now_ms);
+        self.setup = Setup {
+            inputs: Some(inputs),
+            preflight: Some(run),
+            ..Setup::default()
+        };
+        self.busy = true;
+        wrap(RunKind::Preflight, effects, config, self.token().as_ref())
+    }
+
+    /// Scope step: the scope target and an optional mailbox that must stay out of reach.
+    pub(super) fn scope_chosen(
+        &mut self,
+        target: ScopeTarget,
+        denied: Option<SmtpAddress>,
+        options: plan::Options,
+    ) -> Vec<Effect> {
+        self.error = None;
+        let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
+            return vec![];
+        };
+        match plan::build(inputs, findings, options, crate::VERSION) {
+            Err(e) => self.fail(SetupError::from(e).explain()),
+            Ok(plan) => {
+                self.setup.target = Some(target);
+                self.setup.denied = denied;
+                self.setup.options = options;
+                self.setup.plan = Some(plan);
+                self.step = Step::Review;
+                vec![]
+            }
+        }
+    }
+
+    /// Review step: apply the plan.
+    pub(super) fn apply_clicked(
+        &mut self,
+        config: &Config,
+        run_id: [u8; 16],
+        seed: [u8; 16],
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        let Some(plan) = self.setup.plan.clone() else {
+            return vec![];
+        };
+        self.error = None;
+        let (run, effects) = Run::apply(plan, run_id, seed, Schedule::Concurrent, now_ms);
+        self.setup.apply = Some(run);
+        self.step = Step::Apply;
+        self.busy = true;
+        wrap(RunKind::Apply, effects, config, self.token().as_ref())
+    }
+
+    /// An event for one of the runs.
+    pub(super) fn run_event(
+        &mut self,
+        config: &Config,
+        kind: RunKind,
+        event: run::Event,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        let token = self.token();
+        let run = match kind {
+            RunKind::Preflight => self.setup.preflight.as_mut(),
+            RunKind::Apply => self.setup.apply.as_mut(),
+        };
+        let Some(run) = run else {
+            return vec![];
+        };
+        let effects = run.update(now_ms, event);
+        let status = run.status();
+        let mut out = wrap(kind, effects, config, token.as_ref());
+        match (kind, status) {
+            (RunKind::Preflight, Status::Done) => {
+                self.busy = false;
+                self.setup.findings = run.findings();
+                self.step = Step::Scope;
+            }
+            (RunKind::Preflight, Status::Failed(e)) => {
+                self.fail(e.explain());
+            }
+            (RunKind::Apply, Status::Done) => {
+                self.busy = false;
+                if !run.undoing() {
+                    if let Some(secret) = run.take_secret() {
+                        self.setup.secret = Some(secret);
+                        out.push(Effect::GuardUnload(true));
+                    }
+                    self.step = Step::HandOff;
+                }
+            }
+            (_, Status::Failed(e)) => {
+                self.busy = false;
+                self.error = Some(e.explain());
+            }
+            (_, Status::Paused(p)) => {
+                self.busy = false;
+                self.error = Some(p.explain());
+            }
+            (_, Status::Running | Status::Offline) => {}
+        }
+        out
+    }
+
+    /// The apply run's own commands: Resume, Undo, SecretHandedOff.
+    pub(super) fn apply_command(
+        &mut self,
+        config: &Config,
+        event: run::Event,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        if self.setup.apply.is_none() {
+            return vec![];
+        }
+        let handed_off = matches!(event, run::Event::SecretHandedOff);
+        let undo = matches!(event, run::Event::Undo);
+        self.error = None;
+        self.busy = !handed_off;
+        if undo {
+            self.setup.secret = None;
+            self.step = Step::Apply;
+        }
+        let mut fx = self.run_event(config, RunKind::Apply, event, now_ms);
+        if handed_off {
+            self.setup.handed_off = true;
+            fx.push(Effect::GuardUnload(false));
+        }
+        if undo {
+            fx.push(Effect::GuardUnload(false));
+        }
+        fx
+    }
+
+    /// The Exchange Online scripts' input, once the apply run is done.
+    pub fn script_input(&self, config: &Config) -> Result<ScriptInput, SetupError> {
+        let s = &self.setup;
+        let run = s
+            .apply
+            .as_ref()
+            .ok_or(SetupError::Missing("the apply run"))?;
+        let ctx = run.context();
+        let plan = run.plan().ok_or(SetupError::Missing("the plan"))?;
+        let session = self.session.as_ref().ok_or(SetupError::NoTenant)?;
+        let admin = session
+            .me
+            .as_ref()
+            .and_then(|m| m.user_principal_name.clone())
+            .or_else(|| session.claims.preferred_username.clone())
+            .and_then(|u| SmtpAddress::parse(&u).ok())
+            .ok_or(SetupError::Missing(
+                "the administrator's user principal name",
+            ))?;
+        let name = DisplayText::parse(&plan.inputs.app_display_name)
+            .map_err(|_| SetupError::Missing("a usable app display name"))?;
+        Ok(ScriptInput {
+            tenant_id: plan.inputs.tenant,
+            cloud: cloud(config),
+            admin_upn: admin,
+            client_id: ctx
+                .app_id
+                .ok_or(SetupError::Missing("the application id"))?,
+            service_principal_id: ctx.sp.ok_or(SetupError::Missing("the service principal"))?,
+            app_display_name: name,
+            mailbox_object_id: plan.mailbox_id,
+            mailbox: plan.inputs.mailbox.clone(),
+            denied_mailbox: s.denied.clone(),
+            mode: plan.inputs.mode,
+            target: s.target.clone().unwrap_or(ScopeTarget::OneMailbox),
+            description: None,
+        })
+    }
+
+    /// The hand-off bundle, while the secret is still in memory.
+    pub fn bundle(
+        &self,
+        config: &Config,
+        token_endpoint: &str,
+        now_ms: u64,
+    ) -> Result<Bundle, SetupError> {
+        let script = self.script_input(config)?;
+        let run = self
+            .setup
+            .apply
+            .as_ref()
+            .ok_or(SetupError::Missing("the apply run"))?;
+        let ctx = run.context();
+        let secret = self
+            .setup
+            .secret
+            .as_ref()
+            .ok_or(SetupError::Missing("the client secret (it was forgotten)"))?;
+        let expires = ctx
+            .secret_end
+            .as_deref()
+            .and_then(|e| UtcDateTime::parse_rfc3339(e).ok())
+            .ok_or(SetupError::Missing("the secret's expiry"))?;
+        let endpoints = match script.cloud {
+            Cloud::Global if config.graph_base_url != crate::config::DEFAULT_GRAPH_BASE_URL => {
+                Endpoints::custom(
+                    &token_endpoint.replace("/organizations/", &format!("/{}/", script.tenant_id)),
+                    &config.graph_base_url,
+                )?
+            }
+            cloud => Endpoints::for_cloud(cloud, script.tenant_id),
+        };
+        Ok(Bundle::new(BundleInput {
+            tenant_id: script.tenant_id,
+            client_id: script.client_id,
+            app_object_id: ctx.app.ok_or(SetupError::Missing("the app's object id"))?,
+            service_principal_object_id: script.service_principal_id,
+            app_display_name: script.app_display_name.clone(),
+            client_secret_value: ClientSecret::new(secret.expose_secret().to_owned()),
+            client_secret_id: ctx.key_id.ok_or(SetupError::Missing("the secret's id"))?,
+            client_secret_expires_at: expires,
+            mailbox_object_id: script.mailbox_object_id,
+            mailbox_address: script.mailbox.clone(),
+            mailbox_scope: MailboxScope {
+                mode: script.mode,
+                target: script.target.clone(),
+            },
+            endpoints,
+            created_at: UtcDateTime::from_unix_millis(now_ms as i64)
+                .ok_or(SetupError::Missing("the clock"))?,
+        })?)
+    }
+
+    /// The mailbox the preflight found, for display.
+    pub fn mailbox_found(&self) -> Option<(ObjectId, String)> {
+        let f = self.setup.findings.as_ref()?;
+        let name = f
+            .mailbox
+            .display_name
+            .clone()
+            .unwrap_or_else(|| f.mailbox.id.to_string());
+        Some((f.mailbox.id, name))
+    }
+}
+
+/// The cloud of the configured Graph endpoint.
+pub fn cloud(config: &Config) -> Cloud {
+    match config.graph_base_url.as_str() {
+        "https://graph.microsoft.us" => Cloud::UsGovGccHigh,
+        "https://dod-graph.microsoft.us" => Cloud::UsGovDod,
+        "https://microsoftgraph.chinacloudapi.cn" => Cloud::China,
+        _ => Cloud::Global,
+    }
+}

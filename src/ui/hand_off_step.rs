@@ -1,0 +1,129 @@
+use yew::prelude::*;
+
+/// A file the admin can take away.
+#[derive(Clone, PartialEq, Debug)]
+pub enum FileKind {
+    SetupScript,
+    RollbackScript,
+    /// Encrypted to the vendor's age recipient.
+    BundleForVendor,
+    /// Encrypted with this passphrase.
+    BundleWithPassphrase(String),
+    BundleJson,
+    BundleEnv,
+    Readme,
+    Reminder,
+    TestPowerShell,
+    TestShell,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HandOffStepProps {
+    pub summary: Vec<(AttrValue, AttrValue)>,
+    pub setup_script: AttrValue,
+    pub setup_file: AttrValue,
+    pub rollback_file: AttrValue,
+    /// The vendor configured an age recipient.
+    pub has_recipient: bool,
+    /// The secret is still in memory.
+    pub has_secret: bool,
+    /// The secret's text, only while revealed.
+    pub revealed: Option<AttrValue>,
+    pub handed_off: bool,
+    pub on_reveal: Callback<bool>,
+    pub on_copy_secret: Callback<()>,
+    pub on_forget: Callback<()>,
+    pub on_saved: Callback<()>,
+    pub on_download: Callback<FileKind>,
+    pub on_copy_script: Callback<()>,
+    pub on_undo: Callback<()>,
+    pub suggested_passphrase: AttrValue,
+}
+
+/// The results: the credentials for the vendor, and the Exchange script for the admin.
+#[function_component(HandOffStep)]
+pub fn hand_off_step(props: &HandOffStepProps) -> Html {
+    let plain_ok = use_state(|| false);
+    let passphrase = use_node_ref();
+    let dl = |k: FileKind| props.on_download.reform(move |_| k.clone());
+    let with_passphrase = {
+        let passphrase = passphrase.clone();
+        let on_download = props.on_download.clone();
+        Callback::from(move |_| {
+            if let Some(i) = passphrase.cast::<web_sys::HtmlInputElement>() {
+                on_download.emit(FileKind::BundleWithPassphrase(i.value()));
+            }
+        })
+    };
+    let toggle_plain = {
+        let plain_ok = plain_ok.clone();
+        Callback::from(move |_| plain_ok.set(!*plain_ok))
+    };
+    html! {
+        <section id="hand-off-step">
+            <h2>{ "Done: the app is set up in Microsoft Entra ID" }</h2>
+            <dl id="summary">
+                { for props.summary.iter().map(|(k, v)| html! { <><dt>{ k.clone() }</dt><dd>{ v.clone() }</dd></> }) }
+            </dl>
+
+            <h3>{ "1. Send the credentials to the vendor" }</h3>
+            if props.has_secret {
+                <p>
+                    <strong>{ "Client secret value: " }</strong>
+                    <code id="secret-value">{ props.revealed.clone().unwrap_or_else(|| AttrValue::from("••••••••••••••••")) }</code>
+                    <button id="reveal" onclick={props.on_reveal.reform({ let shown = props.revealed.is_some(); move |_| !shown })}>
+                        { if props.revealed.is_some() { "Hide" } else { "Reveal" } }</button>
+                    <button id="copy-secret" onclick={props.on_copy_secret.reform(|_| ())}>{ "Copy" }</button>
+                </p>
+                <p class="muted">{ "Shown once: Microsoft never shows it again. A clipboard may keep what you copy." }</p>
+                <div class="buttons">
+                    if props.has_recipient {
+                        <button id="download-bundle" class="primary" onclick={dl(FileKind::BundleForVendor)}>
+                            { "Download the bundle, encrypted for the vendor (.age)" }</button>
+                    }
+                </div>
+                <p>
+                    <label for="passphrase">{ "Or encrypt with a passphrase (send it by another channel): " }</label>
+                    <input id="passphrase" ref={passphrase} value={props.suggested_passphrase.clone()} />
+                    <button id="download-passphrase" onclick={with_passphrase}>{ "Download (.age)" }</button>
+                </p>
+                <label><input type="checkbox" id="plain-ok" checked={*plain_ok} onchange={toggle_plain} />
+                    { " I understand these files hold the secret in clear text" }</label>
+                if *plain_ok {
+                    <div class="buttons">
+                        <button id="download-json" onclick={dl(FileKind::BundleJson)}>{ "mailgrant-bundle.json" }</button>
+                        <button id="download-env" onclick={dl(FileKind::BundleEnv)}>{ "mailgrant.env" }</button>
+                    </div>
+                }
+                <div class="buttons">
+                    if !props.handed_off {
+                        <button id="saved" onclick={props.on_saved.reform(|_| ())}>{ "I have saved the credentials" }</button>
+                    }
+                    <button id="forget" onclick={props.on_forget.reform(|_| ())}>{ "Forget the secret" }</button>
+                </div>
+            } else {
+                <p id="secret-gone" class="muted">{ "The client secret is no longer in this page's memory." }</p>
+            }
+            <div class="buttons">
+                <button id="download-readme" onclick={dl(FileKind::Readme)}>{ "README.txt" }</button>
+                <button id="download-ics" onclick={dl(FileKind::Reminder)}>{ "Rotation reminder (.ics)" }</button>
+                <button id="download-test-ps1" onclick={dl(FileKind::TestPowerShell)}>{ "Vendor test (PowerShell)" }</button>
+                <button id="download-test-sh" onclick={dl(FileKind::TestShell)}>{ "Vendor test (curl)" }</button>
+            </div>
+
+            <h3>{ "2. Restrict the app in Exchange Online" }</h3>
+            <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
+            <div class="buttons">
+                <button id="copy-script" onclick={props.on_copy_script.reform(|_| ())}>{ "Copy" }</button>
+                <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
+                <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
+            </div>
+            <pre id="setup-script" class="numbered">
+                { for props.setup_script.lines().enumerate().map(|(i, l)| html! {
+                    <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
+                }) }
+            </pre>
+            <p><button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo: delete what this run created in Entra ID" }</button></p>
+        </section>
+    }
+}

@@ -1,0 +1,38 @@
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct MailboxStepProps {
+    pub on_submit: Callback<String>,
+    pub busy: bool,
+}
+
+/// The mailbox the app may send as.
+#[function_component(MailboxStep)]
+pub fn mailbox_step(props: &MailboxStepProps) -> Html {
+    let input = use_node_ref();
+    let onsubmit = {
+        let input = input.clone();
+        let on_submit = props.on_submit.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                on_submit.emit(i.value());
+            }
+        })
+    };
+    html! {
+        <section id="mailbox-step">
+            <h2>{ "Which mailbox may the app send as?" }</h2>
+            <form {onsubmit}>
+                <label for="mailbox">{ "Mailbox address" }</label>
+                <input id="mailbox" type="email" ref={input} required=true
+                    placeholder="invoices@contoso.com" autocomplete="off" />
+                <button id="find-mailbox" class="primary" type="submit" disabled={props.busy}>
+                    { if props.busy { "Looking it up…" } else { "Continue" } }
+                </button>
+            </form>
+            <p class="muted">{ "A user or shared mailbox of your organization. Guests cannot be used." }</p>
+        </section>
+    }
+}

@@ -1,0 +1,150 @@
+//! The setup end to end: sign in, mailbox, scope, review, apply, hand-off, against the
+//! emulator's Graph, in both modes.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use mailgrant_emulator::SiteConfig;
+use serde_json::Value;
+use thirtyfour::prelude::*;
+
+const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
+
+async fn count(graph: &str) -> (usize, usize, usize, usize) {
+    let s = support::emulator_state(graph).await;
+    let ours = |v: &Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|x| {
+                        x["tags"]
+                            .as_array()
+                            .is_some_and(|t| t.iter().any(|t| t == "mailgrant"))
+                    })
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let apps = ours(&s["applications"]);
+    let secrets = apps
+        .iter()
+        .map(|a| a["passwordCredentials"].as_array().map_or(0, Vec::len))
+        .sum();
+    let app_ids: Vec<&Value> = apps.iter().map(|a| &a["appId"]).collect();
+    let sps = s["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|sp| app_ids.contains(&&sp["appId"]))
+        .count();
+    let sp_ids: Vec<Value> = s["servicePrincipals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|sp| app_ids.contains(&&sp["appId"]))
+        .map(|sp| sp["id"].clone())
+        .collect();
+    let grants = s["appRoleAssignments"].as_array().map_or(0, |a| {
+        a.iter()
+            .filter(|g| sp_ids.contains(&g["principalId"]))
+            .count()
+    });
+    (apps.len(), sps, secrets, grants)
+}
+
+async fn set_up(ctx: &support::Ctx, aap: bool) {
+    let d = &ctx.driver;
+    d.goto(&format!("{}/", ctx.site)).await.unwrap();
+    if aap {
+        support::wait_id(d, "welcome").await;
+        d.find(By::Css("input[value=applicationAccessPolicy]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    support::sign_in_as(ctx, "adele", "accept").await;
+    support::wait_id(d, "mailbox")
+        .await
+        .send_keys(MAILBOX)
+        .await
+        .unwrap();
+    support::wait_id(d, "find-mailbox")
+        .await
+        .click()
+        .await
+        .unwrap();
+    support::wait_id(d, "to-review")
+        .await
+        .click()
+        .await
+        .unwrap();
+    support::wait_id(d, "apply").await.click().await.unwrap();
+}
+
+async fn wait_hand_off(d: &WebDriver) {
+    let status = d
+        .query(By::Css("#hand-off-step, #error"))
+        .first()
+        .await
+        .unwrap();
+    let text = status.text().await.unwrap();
+    assert!(text.contains("Done"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rbac_mode_creates_one_app_one_sp_one_secret_and_no_grant_then_undo() {
+    support::run("apply_rbac", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        set_up(&ctx, false).await;
+        wait_hand_off(d).await;
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 0));
+        let script = support::wait_id(d, "setup-script")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(script.contains("New-ManagementRoleAssignment"), "{script}");
+        assert!(script.contains(MAILBOX));
+        support::assert_storage_holds_no_secret(d).await;
+        support::wait_id(d, "undo").await.click().await.unwrap();
+        let status = support::wait_id(d, "run-status").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !status.text().await.unwrap().contains("Undone") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}",
+                status.text().await.unwrap()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(count(&ctx.graph).await, (0, 0, 0, 0));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aap_mode_adds_the_mail_send_grant_and_applying_again_adds_nothing() {
+    support::run("apply_aap", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        set_up(&ctx, true).await;
+        wait_hand_off(d).await;
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+        let script = support::wait_id(d, "setup-script")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(script.contains("New-ApplicationAccessPolicy"), "{script}");
+        // Again, from a fresh sign-in: everything is found and reused.
+        support::wait_id(d, "saved").await.click().await.unwrap();
+        support::wait_id(d, "sign-out").await.click().await.unwrap();
+        set_up(&ctx, true).await;
+        wait_hand_off(d).await;
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+    })
+    .await;
+}
