@@ -35,9 +35,11 @@ pub use faults::{Faults, RequestRule, SecretPolicy};
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";
 /// The tenant id of the demo tenant "Contoso Demo" (contosodemo.onmicrosoft.com).
 pub const DEMO_TENANT_ID: &str = "69809a62-0cac-4ee6-86ed-ef1e836e68eb";
-/// The vendor's age recipient (`age1…`) for the demo config's `vendor.ageRecipient`; omitted
-/// from the config while `None`.
-pub const DEMO_AGE_RECIPIENT: Option<&str> = None;
+/// The demo vendor's age recipient (`age1…`) for the demo config's `vendor.ageRecipient`. Its
+/// identity (private key) is the demo-only fixture `fixtures/demo-vendor-age-identity.txt`.
+/// Written out here, not imported: the emulator shares no code with the app.
+pub const DEMO_AGE_RECIPIENT: Option<&str> =
+    Some("age1cs7wtnl50krd06xk5tyyqza64cdt0x9flzh0w0t627ysn0jrhu5q640exv");
 
 /// How to start the emulator.
 #[derive(Clone, Debug)]

@@ -17,6 +17,8 @@ use thirtyfour::{ChromiumLikeCapabilities, LoggingPrefsLogLevel};
 /// What a test body gets.
 pub struct Ctx {
     pub driver: WebDriver,
+    /// Where the browser saves downloads.
+    pub downloads: PathBuf,
     pub site: String,
     pub login: String,
     pub graph: String,
@@ -83,8 +85,16 @@ impl Drop for Chromedriver {
     }
 }
 
-async fn new_driver(chromedriver: &Chromedriver) -> WebDriver {
+async fn new_driver(chromedriver: &Chromedriver, downloads: &std::path::Path) -> WebDriver {
     let mut caps = DesiredCapabilities::chrome();
+    caps.add_experimental_option(
+        "prefs",
+        serde_json::json!({
+            "download.default_directory": downloads,
+            "download.prompt_for_download": false,
+        }),
+    )
+    .unwrap();
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     caps.set_binary(&binary).unwrap();
     for arg in [
@@ -162,9 +172,13 @@ where
     .await
     .expect("the emulator starts");
     let chromedriver = Chromedriver::start();
-    let driver = new_driver(&chromedriver).await;
+    let downloads = workspace().join("target/e2e/downloads").join(name);
+    let _ = std::fs::remove_dir_all(&downloads);
+    std::fs::create_dir_all(&downloads).expect("a downloads folder");
+    let driver = new_driver(&chromedriver, &downloads).await;
     let ctx = Ctx {
         driver: driver.clone(),
+        downloads,
         site: running.site_origin.clone().expect("a site origin"),
         login: running.login_origin.clone(),
         graph: running.graph_origin.clone(),
@@ -297,5 +311,23 @@ pub async fn assert_storage_holds_no_secret(driver: &WebDriver) {
             !text.contains("secretText") && !text.contains("Q~"),
             "{text}"
         );
+    }
+}
+
+/// Waits up to 20 s for a complete download named `name`.
+pub async fn downloaded(ctx: &Ctx, name: &str) -> Vec<u8> {
+    let path = ctx.downloads.join(name);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let partial = ctx.downloads.join(format!("{name}.crdownload"));
+        if path.is_file() && !partial.exists() {
+            return std::fs::read(&path).expect("the download is readable");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} was not downloaded into {}",
+            ctx.downloads.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

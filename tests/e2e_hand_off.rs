@@ -1,0 +1,125 @@
+//! The hand-off: the bundle leaves the page encrypted to the vendor and decrypts with the real
+//! `age` command; no secret or token stays anywhere in the browser.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::process::Command;
+
+use mailgrant_emulator::{SiteConfig, DEMO_TENANT_ID};
+use serde_json::Value;
+
+const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
+
+fn identity() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-vendor-age-identity.txt")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
+    support::run("hand_off_age", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        support::wait_id(d, "mailbox")
+            .await
+            .send_keys(MAILBOX)
+            .await
+            .unwrap();
+        support::wait_id(d, "find-mailbox")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "to-review")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "apply").await.click().await.unwrap();
+        support::wait_id(d, "reveal").await.click().await.unwrap();
+        let shown = support::wait_id(d, "secret-value")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(shown.len() >= 30 && !shown.contains('•'), "{shown}");
+
+        support::wait_id(d, "download-bundle")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let encrypted = support::downloaded(&ctx, "mailgrant-bundle.json.age").await;
+        assert!(
+            encrypted.starts_with(b"age-encryption.org/v1\n"),
+            "a standard age file"
+        );
+        let file = ctx.downloads.join("mailgrant-bundle.json.age");
+        let out = Command::new("age")
+            .args(["--decrypt", "-i"])
+            .arg(identity())
+            .arg(&file)
+            .output()
+            .expect("Debian's age is installed (cargo xtask setup)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bundle: Value = serde_json::from_slice(&out.stdout).expect("the bundle is JSON");
+
+        let state = support::emulator_state(&ctx.graph).await;
+        let app = state["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["appId"] == bundle["clientId"])
+            .expect("the bundle's app exists in the tenant")
+            .clone();
+        let sp = state["servicePrincipals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["appId"] == bundle["clientId"])
+            .unwrap()
+            .clone();
+        let credential = &app["passwordCredentials"][0];
+        let mailbox = state["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["mail"] == MAILBOX)
+            .unwrap()
+            .clone();
+        assert_eq!(bundle["format"], "mailgrant-bundle/1");
+        assert_eq!(bundle["tenantId"], DEMO_TENANT_ID);
+        assert_eq!(bundle["appObjectId"], app["id"]);
+        assert_eq!(bundle["servicePrincipalObjectId"], sp["id"]);
+        assert_eq!(bundle["clientSecretId"], credential["keyId"]);
+        assert_eq!(bundle["mailboxObjectId"], mailbox["id"]);
+        assert_eq!(bundle["mailboxAddress"], MAILBOX);
+        let secret = bundle["clientSecretValue"].as_str().unwrap();
+        assert_eq!(secret, shown, "the value the page showed");
+        assert!(
+            secret.starts_with(credential["hint"].as_str().unwrap()),
+            "the tenant's hint"
+        );
+        assert_eq!(
+            bundle["clientSecretExpiresAt"].as_str().unwrap()[..16],
+            credential["endDateTime"].as_str().unwrap()[..16]
+        );
+        assert_eq!(bundle["graphBaseUrl"], ctx.graph.as_str());
+
+        // Nothing secret stays in the browser: storage and console are searched for the values.
+        support::wait_id(d, "saved").await.click().await.unwrap();
+        let storage = support::browser_storage(d).await.to_string();
+        let console = support::console_log(d).await;
+        for (what, text) in [("storage", &storage), ("console", &console)] {
+            assert!(!text.contains(secret), "the secret is in the {what}");
+        }
+        support::assert_storage_holds_no_secret(d).await;
+    })
+    .await;
+}
