@@ -94,9 +94,10 @@ pub fn render(
             PS1,
             bundle::render_test_powershell(&b),
         ),
+        // Browsers hold back `.sh` downloads as dangerous; `sh test-mailgrant.sh.txt` runs it.
         FileKind::TestShell => text(
-            "test-mailgrant.sh",
-            "text/x-shellscript",
+            "test-mailgrant.sh.txt",
+            "text/plain; charset=utf-8",
             bundle::render_test_sh(&b),
         ),
         FileKind::SetupScript | FileKind::RollbackScript => return scripts(false),

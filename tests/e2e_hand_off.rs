@@ -112,6 +112,23 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         );
         assert_eq!(bundle["graphBaseUrl"], ctx.graph.as_str());
 
+        // The vendor's test scripts arrive as real downloads (a `.sh` would be held back).
+        support::wait_id(d, "download-test-sh")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let sh = support::downloaded(&ctx, "test-mailgrant.sh.txt").await;
+        assert!(
+            sh.starts_with(b"#!/bin/sh"),
+            "{}",
+            String::from_utf8_lossy(&sh[..40])
+        );
+        assert!(
+            !String::from_utf8_lossy(&sh).contains(secret),
+            "the script reads the secret, never holds it"
+        );
+
         // Nothing secret stays in the browser: storage and console are searched for the values.
         support::wait_id(d, "saved").await.click().await.unwrap();
         let storage = support::browser_storage(d).await.to_string();

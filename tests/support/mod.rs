@@ -92,6 +92,8 @@ async fn new_driver(chromedriver: &Chromedriver, downloads: &std::path::Path) ->
         serde_json::json!({
             "download.default_directory": downloads,
             "download.prompt_for_download": false,
+            // Many files from one page: allow them without the "download multiple files?" prompt.
+            "profile.default_content_setting_values.automatic_downloads": 1,
         }),
     )
     .unwrap();

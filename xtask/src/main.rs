@@ -21,6 +21,8 @@ cargo xtask <command>
                         With --config: serve with that config.json (e.g. against a real tenant).
   test                  everything CI runs: fmt, clippy (host + wasm32), unit tests, browser tests, E2E
   size                  release build; raw and gzip sizes of the .wasm, the JS glue and the page
+  artifacts             run the demo flow headless in both modes and for each scope; write every
+                        file the page offers (scripts, bundles, reminder, tests) to target/artifacts/
 ";
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("build") => build(&args[1..]),
         Some("test") => test::run_all(),
         Some("size") => size::run(),
+        Some("artifacts") => test::artifacts(),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

@@ -47,3 +47,27 @@ pub fn run_all() -> Result<(), String> {
     println!("\nxtask test: all checks passed");
     Ok(())
 }
+
+/// `cargo xtask artifacts`.
+pub fn artifacts() -> Result<(), String> {
+    let tools = crate::setup::run()?;
+    trunk_build(&tools)?;
+    let mut c = cmd(&tools, "cargo");
+    c.args([
+        "test",
+        "--locked",
+        "-p",
+        "mailgrant",
+        "--test",
+        "artifacts",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env("CHROMEDRIVER", &tools.chromedriver)
+    .env("CHROMIUM", &tools.chromium)
+    .env("MAILGRANT_DIST", root().join("dist"));
+    run(c)?;
+    println!("\nartifacts: {}", root().join("target/artifacts").display());
+    Ok(())
+}

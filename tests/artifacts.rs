@@ -1,0 +1,183 @@
+//! `cargo xtask artifacts`: the demo flow in headless Chromium against the emulator, in both
+//! modes and for each scope, saving every file an admin would download, exactly as the page
+//! produces it, under `target/artifacts/<mode>-<scope>/`. Ignored by `cargo test`; xtask runs it.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use mailgrant_emulator::SiteConfig;
+use thirtyfour::prelude::*;
+
+const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
+
+const BUTTONS: [&str; 10] = [
+    "download-bundle",
+    "download-passphrase",
+    "download-json",
+    "download-env",
+    "download-readme",
+    "download-ics",
+    "download-test-ps1",
+    "download-test-sh",
+    "download-script",
+    "download-rollback",
+];
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = A.iter().position(|&a| a == c).expect("base64") as u32;
+        buf = (buf << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    out
+}
+
+async fn one(mode: &'static str, scope: &'static str) {
+    let name = format!("{mode}-{scope}");
+    support::run(
+        &format!("artifacts_{name}"),
+        SiteConfig::Demo,
+        move |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::wait_id(d, "welcome").await;
+            let value = if mode == "aap" {
+                "applicationAccessPolicy"
+            } else {
+                "rbacForApplications"
+            };
+            d.find(By::Css(&format!("input[value={value}]")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            support::wait_id(d, "mailbox")
+                .await
+                .send_keys(MAILBOX)
+                .await
+                .unwrap();
+            support::wait_id(d, "find-mailbox")
+                .await
+                .click()
+                .await
+                .unwrap();
+            support::wait_id(d, &format!("scope-{scope}"))
+                .await
+                .click()
+                .await
+                .unwrap();
+            match scope {
+                "group" => {
+                    support::wait_id(d, "group-address")
+                        .await
+                        .send_keys("mailgrant-senders@contosodemo.onmicrosoft.com")
+                        .await
+                        .unwrap();
+                }
+                "new" => {
+                    support::wait_id(d, "group-name")
+                        .await
+                        .send_keys("Contoso Mailer senders")
+                        .await
+                        .unwrap();
+                    support::wait_id(d, "group-address")
+                        .await
+                        .send_keys("contoso-mailer-senders@contosodemo.onmicrosoft.com")
+                        .await
+                        .unwrap();
+                }
+                _ => {}
+            }
+            support::wait_id(d, "denied")
+                .await
+                .send_keys("megan@contosodemo.onmicrosoft.com")
+                .await
+                .unwrap();
+            support::wait_id(d, "to-review")
+                .await
+                .click()
+                .await
+                .unwrap();
+            support::wait_id(d, "apply").await.click().await.unwrap();
+            support::wait_id(d, "plain-ok").await.click().await.unwrap();
+            let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/artifacts")
+                .join(&name);
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            // Keep each Blob the page offers, under the name it gives it: the bytes exactly as the
+            // page produced them, without the browser's download manager (which holds back some
+            // file types for a person to confirm).
+            d.execute(
+                r#"window.__files = [];
+               const create = URL.createObjectURL;
+               URL.createObjectURL = function (blob) { window.__last = blob; return create(blob); };
+               const click = HTMLAnchorElement.prototype.click;
+               HTMLAnchorElement.prototype.click = function () {
+                   if (this.download) window.__files.push([this.download, window.__last]);
+                   return click.call(this);
+               };"#,
+                Vec::<serde_json::Value>::new(),
+            )
+            .await
+            .unwrap();
+            for button in BUTTONS {
+                support::wait_id(d, button).await.click().await.unwrap();
+            }
+            let files = d
+                .execute_async(
+                    r#"const done = arguments[arguments.length - 1];
+                   Promise.all(window.__files.map(async ([name, blob]) => {
+                       const bytes = new Uint8Array(await blob.arrayBuffer());
+                       let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+                       return [name, btoa(s)];
+                   })).then(done);"#,
+                    Vec::<serde_json::Value>::new(),
+                )
+                .await
+                .unwrap()
+                .json()
+                .clone();
+            let files = files.as_array().unwrap();
+            assert_eq!(files.len(), BUTTONS.len(), "one file per button");
+            for f in files {
+                let (file, data) = (f[0].as_str().unwrap(), f[1].as_str().unwrap());
+                let file = if file == "mailgrant-bundle.json.age" && out.join(file).exists() {
+                    "mailgrant-bundle.passphrase.json.age"
+                } else {
+                    file
+                };
+                std::fs::write(out.join(file), base64_decode(data)).unwrap();
+            }
+            let passphrase = support::wait_id(d, "passphrase")
+                .await
+                .value()
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            std::fs::write(out.join("PASSPHRASE-DEMO-ONLY.txt"), passphrase).unwrap();
+            eprintln!("artifacts: wrote {}", out.display());
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "run by `cargo xtask artifacts`"]
+async fn write_artifacts() {
+    for mode in ["rbac", "aap"] {
+        for scope in ["one", "group", "new"] {
+            one(mode, scope).await;
+        }
+    }
+}
