@@ -54,7 +54,7 @@ async fn one(mode: &'static str, scope: &'static str) {
             } else {
                 "rbacForApplications"
             };
-            d.find(By::Css(&format!("input[value={value}]")))
+            d.find(By::Css(format!("input[value={value}]")))
                 .await
                 .unwrap()
                 .click()
