@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: mailgrant's dev commands. See `cargo xtask help`.
 
+mod bench;
 mod csp;
 mod setup;
 mod size;
@@ -21,6 +22,8 @@ cargo xtask <command>
                         With --config: serve with that config.json (e.g. against a real tenant).
   test                  everything CI runs: fmt, clippy (host + wasm32), unit tests, browser tests, E2E
   size                  release build; raw and gzip sizes of the .wasm, the JS glue and the page
+  bench                 the apply phase against the emulator with 100 ms per request: requests,
+                        sequential rounds and wall time, concurrent and one at a time
   artifacts             run the demo flow headless in both modes and for each scope; write every
                         file the page offers (scripts, bundles, reminder, tests) to target/artifacts/
 ";
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("test") => test::run_all(),
         Some("size") => size::run(),
         Some("artifacts") => test::artifacts(),
+        Some("bench") => bench::run(),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

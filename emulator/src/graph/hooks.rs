@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::ReqIds;
 use crate::faults::Faults;
-use crate::http_util::iso_utc;
+use crate::http_util::{iso_utc, random_token};
 use crate::model::visible;
 use crate::tenant::{INITIAL_DOMAIN, TENANT_DISPLAY_NAME};
 use crate::{App, DEMO_TENANT_ID};
@@ -154,4 +154,48 @@ pub async fn state(State(app): State<App>) -> Response {
         "requestLog": st.log,
     }))
     .into_response()
+}
+
+/// `POST /_emulator/token {"user": "<upn>", "scopes": ["Application.ReadWrite.All", …]}`: an
+/// access token for that user with those delegated scopes, without the sign-in pages — for
+/// native tools such as `cargo xtask bench` that exercise Graph, not sign-in. Test hook only.
+pub async fn mint_token(
+    State(app): State<App>,
+    Extension(ids): Extension<ReqIds>,
+    body: Bytes,
+) -> Response {
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (Some(user), Some(scopes)) = (req["user"].as_str(), req["scopes"].as_array()) else {
+        return ids.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "expected {\"user\": UPN, \"scopes\": [names]}",
+        );
+    };
+    let mut st = app.lock();
+    let Some(user_id) = st.directory.user(user).map(|u| u.id.clone()) else {
+        return ids.error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            "no such user",
+        );
+    };
+    let token = format!(
+        "eyJ0eXAiOiJKV1QiLCJlbXVsYXRvciI6dHJ1ZX0.{}",
+        random_token(48)
+    );
+    let expires = st.now() + st.access_token_lifetime;
+    st.access_tokens.insert(
+        token.clone(),
+        crate::tenant::AccessToken {
+            user_id,
+            client_id: crate::DEMO_SPA_CLIENT_ID.to_owned(),
+            scopes: scopes
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+            expires,
+        },
+    );
+    Json(json!({"access_token": token})).into_response()
 }

@@ -76,6 +76,7 @@ pub fn router(app: App) -> Router {
         .route("/_emulator/reset", post(hooks::reset))
         .route("/_emulator/state", get(hooks::state))
         .route("/_emulator/clock", post(hooks::clock))
+        .route("/_emulator/token", post(hooks::mint_token))
         .route(
             "/_emulator/faults",
             get(hooks::get_faults).post(hooks::set_faults),
