@@ -148,3 +148,37 @@ async fn aap_mode_adds_the_mail_send_grant_and_applying_again_adds_nothing() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_converges_through_replication_lag_throttling_and_a_lost_response() {
+    support::run("apply_faults", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        let faults = serde_json::json!({
+            "consistencyDelayMs": 3000,
+            "throttle": [{"method": "POST", "pathContains": "/addPassword", "times": 1, "retryAfterSecs": 1}],
+            "loseResponse": [{"method": "PATCH", "pathContains": "applications(uniqueName=", "times": 1}],
+        });
+        let r = reqwest::Client::new()
+            .post(format!("{}/_emulator/faults", ctx.graph))
+            .json(&faults)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        set_up(&ctx, true).await;
+        let step = d
+            .query(By::Css("#hand-off-step"))
+            .wait(std::time::Duration::from_secs(60), std::time::Duration::from_millis(200))
+            .first()
+            .await
+            .expect("Apply converges to the hand-off");
+        assert!(step.text().await.unwrap().contains("Done"));
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1), "exactly one of each");
+        // Every fault was met.
+        let state = support::emulator_state(&ctx.graph).await;
+        let log = state["requestLog"].as_array().unwrap();
+        assert!(log.iter().any(|r| r["status"] == 429), "a 429 was answered");
+        assert!(log.iter().any(|r| r["responseLost"] == true), "a response was lost");
+    })
+    .await;
+}

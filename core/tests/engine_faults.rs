@@ -262,6 +262,28 @@ fn f23_lost_response_on_the_app_upsert_is_reconciled_without_a_duplicate() {
 }
 
 #[test]
+fn a_lost_app_upsert_inside_the_replication_window_converges_and_stays_this_runs() {
+    // The browser E2E against the emulator found the follow-up GET after a re-sent upsert's 204
+    // meeting the replication window (tests/e2e_apply.rs); this simulated tenant answers that
+    // path differently, so here the scenario is covered, the exact path in the E2E.
+    let (mut tenant, plan, mut now) = setup(AAP);
+    tenant.replication_ms = 3_000;
+    tenant.fault(
+        "PATCH",
+        "applications(uniqueName",
+        vec![Fault::LoseResponse],
+    );
+    let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    assert_eq!(m.status, Status::Done);
+    assert_eq!(
+        run.outcome_of(&OpKind::UpsertApp),
+        Some(Outcome::Created),
+        "Undo must know the app is this run's"
+    );
+    assert_converged(&tenant, &run, AAP);
+}
+
+#[test]
 fn lost_response_on_add_password_removes_the_unseen_secret_and_makes_one_new() {
     let (mut tenant, plan, mut now) = setup(RBAC);
     tenant.fault("POST", "addPassword", vec![Fault::LoseResponse]);

@@ -1412,7 +1412,21 @@ impl Run {
                 204 => self.send(op, Step::Follow),
                 _ => self.unexpected(op, status, body),
             },
-            (OpKind::UpsertApp, Step::Follow) => self.app_read(op, body, Outcome::Existing, status),
+            // Upserted (204) but not readable yet: the app was created moments ago (e.g. by an
+            // upsert whose answer was lost) and has not replicated to this reader.
+            (OpKind::UpsertApp, Step::Follow) if lag => {
+                self.lag(op, now_ms, "app registration", Step::Follow)
+            }
+            (OpKind::UpsertApp, Step::Follow) => {
+                // 204: it existed before this request — made by this run's earlier upsert whose
+                // answer was lost (then Undo must delete it), or there before the plan.
+                let outcome = if self.existing().app.is_none() && self.states[op].unknown {
+                    Outcome::Created
+                } else {
+                    Outcome::Existing
+                };
+                self.app_read(op, body, outcome, status)
+            }
             (OpKind::UpsertApp, _) => {
                 // Reconcile: did the lost upsert happen?
                 if lag {
