@@ -64,7 +64,8 @@ pub fn render(
             }
         }
         FileKind::BundleWithPassphrase(p) => File {
-            name: HandOffFormat::AgePassphrase.file_name().to_owned(),
+            // Not the vendor file's name: both may be downloaded.
+            name: "mailgrant-bundle.passphrase.json.age".to_owned(),
             mime: HandOffFormat::AgePassphrase.media_type(),
             bytes: bundle::encrypt_with_passphrase(&b, &bundle::Passphrase::new(p.clone()))
                 .map_err(|e| e.to_string())?,

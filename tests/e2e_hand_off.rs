@@ -16,6 +16,31 @@ fn identity() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-vendor-age-identity.txt")
 }
 
+fn age_with_passphrase(file: &std::path::Path, passphrase: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("age --decrypt {}", file.display()))
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs age on a terminal");
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        writeln!(stdin, "{passphrase}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert!(out.status.success(), "age: {text}");
+    let start = text.find('{').expect("JSON in age's output");
+    let end = text.rfind('}').expect("JSON in age's output");
+    text[start..=end].to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
     support::run("hand_off_age", SiteConfig::Demo, |ctx| async move {
@@ -112,6 +137,24 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         );
         assert_eq!(bundle["graphBaseUrl"], ctx.graph.as_str());
 
+        // The passphrase format: age asks for the passphrase on a terminal; `script` gives it one.
+        let passphrase = support::wait_id(d, "passphrase")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .unwrap();
+        support::wait_id(d, "download-passphrase")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::downloaded(&ctx, "mailgrant-bundle.passphrase.json.age").await;
+        let file = ctx.downloads.join("mailgrant-bundle.passphrase.json.age");
+        let decrypted = age_with_passphrase(&file, &passphrase);
+        let again: Value = serde_json::from_str(&decrypted).expect("the bundle is JSON");
+        assert_eq!(again, bundle, "both formats carry the same bundle");
+
         // The vendor's test scripts arrive as real downloads (a `.sh` would be held back).
         support::wait_id(d, "download-test-sh")
             .await
@@ -133,8 +176,22 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         support::wait_id(d, "saved").await.click().await.unwrap();
         let storage = support::browser_storage(d).await.to_string();
         let console = support::console_log(d).await;
+        let state = support::emulator_state(&ctx.graph).await;
+        let tokens: Vec<String> = state["accessTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["value"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(!tokens.is_empty(), "the page's access token is known");
         for (what, text) in [("storage", &storage), ("console", &console)] {
             assert!(!text.contains(secret), "the secret is in the {what}");
+            for token in &tokens {
+                assert!(
+                    !text.contains(token.as_str()),
+                    "an access token is in the {what}"
+                );
+            }
         }
         support::assert_storage_holds_no_secret(d).await;
     })

@@ -147,9 +147,10 @@ pub async fn state(State(app): State<App>) -> Response {
         "servicePrincipals": service_principals,
         "appRoleAssignments": assignments,
         "faults": st.faults,
-        // Issued access tokens, without their values.
-        "accessTokens": st.access_tokens.values().map(|t| json!({
-            "userId": t.user_id, "clientId": t.client_id, "scopes": t.scopes, "expiresDateTime": iso_utc(t.expires),
+        // Issued access tokens, with their values, so tests can search the browser for them.
+        "accessTokens": st.access_tokens.iter().map(|(value, t)| json!({
+            "value": value, "userId": t.user_id, "clientId": t.client_id, "scopes": t.scopes,
+            "expiresDateTime": iso_utc(t.expires),
         })).collect::<Vec<_>>(),
         "requestLog": st.log,
     }))
