@@ -101,7 +101,11 @@ impl Driver {
                             body,
                             now_secs: browser::now_secs(),
                         },
-                        Err(reason) => Event::HttpFailed { purpose, reason },
+                        Err(reason) => Event::HttpFailed {
+                            purpose,
+                            reason,
+                            now_ms: browser::now_ms(),
+                        },
                     };
                     driver.dispatch(event);
                 });
@@ -207,6 +211,8 @@ pub fn wizard(props: &WizardProps) -> Html {
                     redirect_uri,
                     query: browser::signin::current_query(),
                     pending: browser::signin::load_pending(),
+                    journal: browser::load_session(JOURNAL_KEY),
+                    seed: browser::random_bytes().unwrap_or_default(),
                 }),
                 Err(e) => driver.dispatch(Event::BrowserFailed(e)),
             };
@@ -398,7 +404,9 @@ pub fn wizard(props: &WizardProps) -> Html {
                 let can_resume = matches!(status, run::Status::Paused(_));
                 let can_undo = matches!(status, run::Status::Failed(_) | run::Status::Paused(_))
                     && !r.undoing();
+                let sign_in_again = s.needs_sign_in_again();
                 html! { <ApplyStep status={text} log={r.log().to_vec()} {can_resume} {can_undo}
+                    {sign_in_again} on_sign_in={on_sign_in.clone()}
                 on_resume={command(|| run::Event::Resume)} on_undo={command(|| run::Event::Undo)}
                 on_download_log={on_download_log} /> }
             }
@@ -481,7 +489,7 @@ pub fn wizard(props: &WizardProps) -> Html {
         },
         _ if s.step == Step::Welcome || s.error.is_some() => html! {
             <Welcome config={config.clone()} mode={s.mode} on_mode={on_mode}
-                on_sign_in={on_sign_in} busy={s.busy} />
+                on_sign_in={on_sign_in} busy={s.busy} interrupted={s.has_interrupted_setup()} />
         },
         _ => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };

@@ -182,3 +182,124 @@ async fn apply_converges_through_replication_lag_throttling_and_a_lost_response(
     })
     .await;
 }
+
+async fn slow_graph(ctx: &support::Ctx, latency_ms: u64) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", ctx.graph))
+        .json(&serde_json::json!({ "latencyMs": latency_ms }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+/// Waits until the run log shows at least `n` answered calls.
+async fn wait_log_rows(d: &WebDriver, n: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let rows = d
+            .find_all(By::Css("#run-log tbody tr"))
+            .await
+            .unwrap()
+            .len();
+        if rows >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {rows} calls logged"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn app_ids(graph: &str) -> Vec<Value> {
+    support::emulator_state(graph).await["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "mailgrant"))
+        })
+        .map(|a| a["appId"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids() {
+    support::run("apply_reload", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        slow_graph(&ctx, 700).await;
+        set_up(&ctx, true).await;
+        wait_log_rows(d, 2).await; // the app exists; the service principal is under way
+        let before = app_ids(&ctx.graph).await;
+        assert_eq!(before.len(), 1);
+        d.refresh().await.unwrap();
+        support::wait_id(d, "interrupted").await;
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let step = d
+            .query(By::Css("#hand-off-step"))
+            .wait(
+                std::time::Duration::from_secs(60),
+                std::time::Duration::from_millis(200),
+            )
+            .first()
+            .await
+            .expect("the resumed run finishes");
+        assert!(
+            step.text()
+                .await
+                .unwrap()
+                .contains(before[0].as_str().unwrap()),
+            "the same app id"
+        );
+        assert_eq!(app_ids(&ctx.graph).await, before);
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_token_mid_run_is_re_acquired_and_the_run_finishes_without_new_input() {
+    support::run("apply_token_expiry", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        slow_graph(&ctx, 700).await;
+        set_up(&ctx, true).await;
+        wait_log_rows(d, 1).await;
+        // The token's hour passes.
+        reqwest::Client::new()
+            .post(format!("{}/_emulator/clock?advance=7200", ctx.graph))
+            .send()
+            .await
+            .unwrap();
+        support::wait_id(d, "sign-in-again")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "account-adele")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "accept").await.click().await.unwrap();
+        d.query(By::Css("#hand-off-step"))
+            .wait(
+                std::time::Duration::from_secs(60),
+                std::time::Duration::from_millis(200),
+            )
+            .first()
+            .await
+            .expect("the run finishes after the new sign-in");
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+        let state = support::emulator_state(&ctx.graph).await;
+        assert!(state["requestLog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["status"] == 401));
+    })
+    .await;
+}

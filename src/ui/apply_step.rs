@@ -10,6 +10,9 @@ pub struct ApplyStepProps {
     /// Undo is offered.
     pub can_undo: bool,
     pub on_resume: Callback<()>,
+    /// The token expired: offer to sign in again instead of Resume.
+    pub sign_in_again: bool,
+    pub on_sign_in: Callback<()>,
     pub on_undo: Callback<()>,
     pub on_download_log: Callback<()>,
 }
@@ -22,7 +25,11 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
             <h2>{ "Applying" }</h2>
             <p id="run-status">{ props.status.clone() }</p>
             <div class="buttons">
-                if props.can_resume { <button id="resume" class="primary" onclick={props.on_resume.reform(|_| ())}>{ "Resume" }</button> }
+                if props.sign_in_again {
+                    <button id="sign-in-again" class="primary" onclick={props.on_sign_in.reform(|_| ())}>{ "Sign in again and continue" }</button>
+                } else if props.can_resume {
+                    <button id="resume" class="primary" onclick={props.on_resume.reform(|_| ())}>{ "Resume" }</button>
+                }
                 if props.can_undo { <button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo what this run created" }</button> }
                 <button id="download-log" onclick={props.on_download_log.reform(|_| ())}>{ "Download the log (JSON)" }</button>
             </div>

@@ -13,6 +13,9 @@ pub struct WelcomeProps {
     pub on_mode: Callback<ScopeMode>,
     pub on_sign_in: Callback<()>,
     pub busy: bool,
+    /// A setup in this tab was interrupted; it continues after sign-in.
+    #[prop_or_default]
+    pub interrupted: bool,
 }
 
 fn host(url: &str) -> &str {
@@ -42,6 +45,9 @@ pub fn welcome(props: &WelcomeProps) -> Html {
     let on_click = props.on_sign_in.reform(|_| ());
     html! {
         <section id="welcome">
+            if props.interrupted {
+                <p id="interrupted" class="notice">{ "A setup in this tab was interrupted. Sign in again and it continues where it stopped; nothing is made twice." }</p>
+            }
             <h1>{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
             <p>
                 { format!("{} needs to send e-mail from a mailbox in your Microsoft 365 tenant. \

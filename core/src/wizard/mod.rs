@@ -143,6 +143,10 @@ pub enum Event {
         redirect_uri: String,
         query: String,
         pending: Option<String>,
+        /// The apply journal of an interrupted setup in this tab, if any.
+        journal: Option<String>,
+        /// CSPRNG bytes for resuming that setup.
+        seed: [u8; 16],
     },
     ModeChosen(ScopeMode),
     /// The admin clicked "Sign in"; the shell supplies the CSPRNG bytes and this page's URL.
@@ -159,6 +163,7 @@ pub enum Event {
     HttpFailed {
         purpose: Purpose,
         reason: String,
+        now_ms: u64,
     },
     /// A browser facility failed (storage blocked, no CSPRNG, navigation refused).
     BrowserFailed(String),
@@ -271,6 +276,9 @@ pub struct State {
     code: Option<(AuthCode, Option<String>)>,
     /// Identity look-ups still outstanding after the token arrived.
     outstanding: Vec<Purpose>,
+    /// The journal of an interrupted setup (and CSPRNG bytes to resume it), resumed as soon as
+    /// the admin is signed in again.
+    pub(super) interrupted: Option<(String, [u8; 16])>,
 }
 
 impl State {
@@ -288,7 +296,13 @@ impl State {
             random: None,
             code: None,
             outstanding: vec![],
+            interrupted: None,
         }
+    }
+
+    /// An interrupted setup waits for the admin to sign in.
+    pub fn has_interrupted_setup(&self) -> bool {
+        self.interrupted.is_some()
     }
 
     /// The token endpoint of the authority, once discovery answered.
@@ -335,8 +349,14 @@ impl State {
                 redirect_uri,
                 query,
                 pending,
+                journal,
+                seed,
             } => {
                 self.redirect_uri = Some(redirect_uri);
+                if let Some(mode) = journal.as_deref().and_then(setup::interrupted_mode) {
+                    self.mode = mode;
+                }
+                self.interrupted = journal.map(|j| (j, seed));
                 self.loaded(config, &query, pending)
             }
             Event::ModeChosen(mode) => {
@@ -369,6 +389,7 @@ impl State {
             Event::HttpFailed {
                 purpose: purpose @ (Purpose::Me | Purpose::Organization),
                 reason,
+                now_ms,
             } => {
                 if let Some(session) = &mut self.session {
                     let what = if purpose == Purpose::Me {
@@ -380,10 +401,11 @@ impl State {
                         .unknowns
                         .push(format!("{what} (the network failed: {reason})"));
                 }
-                self.identity_done(purpose);
-                vec![]
+                self.identity_done(config, purpose, now_ms)
             }
-            Event::HttpFailed { purpose, reason } => {
+            Event::HttpFailed {
+                purpose, reason, ..
+            } => {
                 let e = match purpose {
                     Purpose::Discovery => AuthError::Discovery {
                         url: auth::discovery_url(&config.authority),
@@ -532,7 +554,7 @@ impl State {
             Purpose::Token => self.token_answered(config, status, body, now_secs),
             Purpose::Me | Purpose::Organization => {
                 self.identity_answered(purpose, status, body);
-                vec![]
+                self.identity_done(config, purpose, now_secs.saturating_mul(1000))
             }
         }
     }
@@ -543,7 +565,12 @@ impl State {
         };
         if let Some(random) = self.random.take() {
             let redirect_uri = self.redirect_uri.clone().unwrap_or_default();
-            let hint = self.pending.as_ref().and_then(|p| p.login_hint.clone());
+            // Signing in again (token expired): suggest the same account.
+            let hint = self.session.as_ref().and_then(|s| {
+                s.me.as_ref()
+                    .and_then(|m| m.user_principal_name.clone())
+                    .or_else(|| s.claims.preferred_username.clone())
+            });
             return match auth::authorize_url(
                 config,
                 discovery,
@@ -669,14 +696,18 @@ impl State {
                 Err(e) => session.unknowns.push(failed("your organization's name", e)),
             },
         }
-        self.identity_done(purpose);
     }
 
-    fn identity_done(&mut self, purpose: Purpose) {
+    fn identity_done(&mut self, config: &Config, purpose: Purpose, now_ms: u64) -> Vec<Effect> {
         self.outstanding.retain(|p| *p != purpose);
-        if self.outstanding.is_empty() && self.session.is_some() {
-            self.busy = false;
-            self.step = Step::Mailbox;
+        if !self.outstanding.is_empty() || self.session.is_none() {
+            return vec![];
+        }
+        self.busy = false;
+        self.step = Step::Mailbox;
+        match self.interrupted.take() {
+            Some((journal, seed)) => self.resume_journal(config, &journal, seed, now_ms),
+            None => vec![],
         }
     }
 }

@@ -95,6 +95,64 @@ pub struct MailboxRequest {
     pub now_ms: u64,
 }
 
+/// The sessionStorage text: the run's journal and the Scope step's answer (which the scripts
+/// need after a resume). Neither holds a secret.
+fn journal_entry(
+    journal: &str,
+    target: Option<&ScopeTarget>,
+    denied: Option<&SmtpAddress>,
+) -> String {
+    let scope = match target {
+        Some(ScopeTarget::ExistingGroup { address }) => {
+            serde_json::json!({"kind": "group", "address": address.as_str()})
+        }
+        Some(ScopeTarget::NewGroup { name, address }) => {
+            serde_json::json!({"kind": "new", "name": name.as_str(), "address": address.as_str()})
+        }
+        _ => serde_json::json!({"kind": "one"}),
+    };
+    serde_json::json!({
+        "run": journal,
+        "scope": scope,
+        "denied": denied.map(SmtpAddress::as_str),
+    })
+    .to_string()
+}
+
+/// The inverse of [`journal_entry`].
+fn parse_journal_entry(text: &str) -> Option<(String, ScopeTarget, Option<SmtpAddress>)> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let run = v["run"].as_str()?.to_owned();
+    let address = || SmtpAddress::parse(v["scope"]["address"].as_str()?).ok();
+    let target = match v["scope"]["kind"].as_str()? {
+        "group" => ScopeTarget::ExistingGroup {
+            address: address()?,
+        },
+        "new" => ScopeTarget::NewGroup {
+            name: DisplayText::parse(v["scope"]["name"].as_str()?).ok()?,
+            address: address()?,
+        },
+        _ => ScopeTarget::OneMailbox,
+    };
+    let denied = match v["denied"].as_str() {
+        Some(d) => Some(SmtpAddress::parse(d).ok()?),
+        None => None,
+    };
+    Some((run, target, denied))
+}
+
+/// The scoping mode of an interrupted setup: the sign-in must ask for that mode's scopes.
+pub(super) fn interrupted_mode(entry: &str) -> Option<crate::config::ScopeMode> {
+    let (journal, _, _) = parse_journal_entry(entry)?;
+    Some(
+        run::journal::Journal::parse(&journal)
+            .ok()?
+            .plan
+            .inputs
+            .mode,
+    )
+}
+
 /// Wraps run effects for the shell: Graph requests get the session's token and full URL.
 pub(super) fn wrap(
     kind: RunKind,
@@ -132,6 +190,15 @@ pub(super) fn wrap(
 }
 
 impl State {
+    /// The apply run paused because the token expired: the page offers to sign in again (the
+    /// journal is saved; after the sign-in the run resumes by itself).
+    pub fn needs_sign_in_again(&self) -> bool {
+        self.setup
+            .apply
+            .as_ref()
+            .is_some_and(|r| r.status() == Status::Paused(run::Pause::SignInAgain))
+    }
+
     fn token(&self) -> Option<Rc<AccessToken>> {
         self.session.as_ref().map(|s| s.access_token.clone())
     }
@@ -196,6 +263,60 @@ impl State {
         }
     }
 
+    /// Journal entries carry the Scope step's answer too.
+    fn with_scope(&self, effects: Vec<Effect>) -> Vec<Effect> {
+        effects
+            .into_iter()
+            .map(|e| match e {
+                Effect::SaveJournal(j) => Effect::SaveJournal(journal_entry(
+                    &j,
+                    self.setup.target.as_ref(),
+                    self.setup.denied.as_ref(),
+                )),
+                other => other,
+            })
+            .collect()
+    }
+
+    /// Continues an interrupted setup from its journal (after a reload or a new sign-in).
+    pub(super) fn resume_journal(
+        &mut self,
+        config: &Config,
+        entry: &str,
+        seed: [u8; 16],
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        let resumed = parse_journal_entry(entry).and_then(|(journal, target, denied)| {
+            Run::resume(&journal, seed, Schedule::Concurrent, now_ms)
+                .ok()
+                .map(|r| (r, target, denied))
+        });
+        let Some(((run, effects), target, denied)) = resumed else {
+            self.error = Some(Explanation {
+                title: "An interrupted setup could not be resumed.".into(),
+                detail: "This tab's record of it is damaged or from another version of the page."
+                    .into(),
+                fix: "Start again below: what was already created is found and reused, nothing is made twice."
+                    .into(),
+                audience: Audience::Admin,
+                example: None,
+            });
+            return vec![Effect::RemoveJournal];
+        };
+        if let Some(plan) = run.plan() {
+            self.mode = plan.inputs.mode;
+            self.setup.inputs = Some(plan.inputs.clone());
+            self.setup.plan = Some(plan.clone());
+        }
+        self.setup.target = Some(target);
+        self.setup.denied = denied;
+        self.setup.apply = Some(run);
+        self.step = Step::Apply;
+        self.busy = true;
+        let fx = wrap(RunKind::Apply, effects, config, self.token().as_ref());
+        self.with_scope(fx)
+    }
+
     /// Review step: apply the plan.
     pub(super) fn apply_clicked(
         &mut self,
@@ -212,7 +333,8 @@ impl State {
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        wrap(RunKind::Apply, effects, config, self.token().as_ref())
+        let fx = wrap(RunKind::Apply, effects, config, self.token().as_ref());
+        self.with_scope(fx)
     }
 
     /// An event for one of the runs.
@@ -233,7 +355,15 @@ impl State {
         };
         let effects = run.update(now_ms, event);
         let status = run.status();
-        let mut out = wrap(kind, effects, config, token.as_ref());
+        let wrapped = wrap(kind, effects, config, token.as_ref());
+        let mut out = self.with_scope(wrapped);
+        let run = match kind {
+            RunKind::Preflight => self.setup.preflight.as_mut(),
+            RunKind::Apply => self.setup.apply.as_mut(),
+        };
+        let Some(run) = run else {
+            return out;
+        };
         match (kind, status) {
             (RunKind::Preflight, Status::Done) => {
                 self.busy = false;
@@ -407,5 +537,41 @@ pub fn cloud(config: &Config) -> Cloud {
         "https://dod-graph.microsoft.us" => Cloud::UsGovDod,
         "https://microsoftgraph.chinacloudapi.cn" => Cloud::China,
         _ => Cloud::Global,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_entry_keeps_the_scope_answer() {
+        let group = SmtpAddress::parse("senders@contoso.example").unwrap();
+        let denied = SmtpAddress::parse("ceo@contoso.example").unwrap();
+        for target in [
+            ScopeTarget::OneMailbox,
+            ScopeTarget::ExistingGroup {
+                address: group.clone(),
+            },
+            ScopeTarget::NewGroup {
+                name: DisplayText::parse("O’Brien's senders").unwrap(),
+                address: group.clone(),
+            },
+        ] {
+            let entry = journal_entry("{\"version\":1}", Some(&target), Some(&denied));
+            let (run, back, d) = parse_journal_entry(&entry).unwrap();
+            assert_eq!(run, "{\"version\":1}");
+            assert_eq!(back, target);
+            assert_eq!(d, Some(denied.clone()));
+        }
+        assert!(parse_journal_entry("not json").is_none());
+        assert!(
+            parse_journal_entry(r#"{"run":"x","scope":{"kind":"group","address":"bad"}}"#)
+                .is_none()
+        );
+        assert_eq!(
+            interrupted_mode(r#"{"run":"{}","scope":{"kind":"one"}}"#),
+            None
+        );
     }
 }

@@ -88,6 +88,8 @@ fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]
         config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: query.into(),
             pending: Some(pending.into()),
         },
@@ -207,6 +209,8 @@ fn a_tampered_state_never_reaches_the_token_endpoint() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: "?code=the-code&state=forged".into(),
             pending: Some(pending),
         },
@@ -229,6 +233,8 @@ fn a_replayed_callback_is_refused_without_a_request() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: "?code=the-code&state=whatever".into(),
             pending: None,
         },
@@ -254,6 +260,8 @@ fn cancel_on_consent_is_explained_and_try_again_starts_over() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"),
             pending: Some(pending),
         },
@@ -277,6 +285,8 @@ fn a_bad_nonce_is_refused() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: format!("?code=c&state={st}"),
             pending: Some(pending),
         },
@@ -301,6 +311,8 @@ fn without_wids_the_role_check_is_unknown_and_said() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: format!("?code=the-code&state={st}"),
             pending: Some(pending),
         },
@@ -329,6 +341,8 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: String::new(),
             pending: Some("{}".into()),
         },
@@ -338,6 +352,8 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: String::new(),
             pending: None,
         },
@@ -357,6 +373,8 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: format!("?code=CODE-canary&state={st}"),
             pending: Some(pending.clone()),
         },
@@ -421,6 +439,8 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
         &config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
             query: format!("?code=c&state={st}"),
             pending: Some(pending.clone()),
         },
@@ -435,6 +455,7 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
         Event::HttpFailed {
             purpose: Purpose::Me,
             reason: "offline".into(),
+            now_ms: NOW * 1000,
         },
     );
     back.update(
@@ -442,6 +463,7 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
         Event::HttpFailed {
             purpose: Purpose::Organization,
             reason: "offline".into(),
+            now_ms: NOW * 1000,
         },
     );
     assert_eq!(back.step, Step::Mailbox);
