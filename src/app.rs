@@ -313,6 +313,22 @@ pub fn wizard(props: &WizardProps) -> Html {
                 browser::now_ms(),
             );
             match file.and_then(|f| browser::download(&f.name, f.mime, &f.bytes)) {
+                // A bundle with the secret left the page: it counts as saved (no unload
+                // warning; a reload no longer replaces the secret).
+                Ok(())
+                    if matches!(
+                        kind,
+                        FileKind::BundleForVendor
+                            | FileKind::BundleWithPassphrase(_)
+                            | FileKind::BundleJson
+                            | FileKind::BundleEnv
+                    ) && !driver.state.borrow().setup.handed_off =>
+                {
+                    driver.dispatch(Event::ApplyCommand {
+                        event: run::Event::SecretHandedOff,
+                        now_ms: browser::now_ms(),
+                    })
+                }
                 Ok(()) => {}
                 Err(e) => driver.dispatch(Event::BrowserFailed(e)),
             }

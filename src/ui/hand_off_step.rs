@@ -1,3 +1,4 @@
+use mailgrant_core::bundle::{estimate_passphrase_strength, Strength};
 use yew::prelude::*;
 
 /// A file the admin can take away.
@@ -45,6 +46,15 @@ pub struct HandOffStepProps {
 pub fn hand_off_step(props: &HandOffStepProps) -> Html {
     let plain_ok = use_state(|| false);
     let passphrase = use_node_ref();
+    let typed = use_state(|| props.suggested_passphrase.to_string());
+    let strength = estimate_passphrase_strength(&typed);
+    let on_typed = {
+        let typed = typed.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            typed.set(input.value());
+        })
+    };
     let dl = |k: FileKind| props.on_download.reform(move |_| k.clone());
     let with_passphrase = {
         let passphrase = passphrase.clone();
@@ -84,8 +94,16 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 </div>
                 <p>
                     <label for="passphrase">{ "Or encrypt with a passphrase (send it by another channel): " }</label>
-                    <input id="passphrase" ref={passphrase} value={props.suggested_passphrase.clone()} />
-                    <button id="download-passphrase" onclick={with_passphrase}>{ "Download (.age)" }</button>
+                    <input id="passphrase" ref={passphrase} value={(*typed).clone()} oninput={on_typed} />
+                    <button id="download-passphrase" onclick={with_passphrase}
+                        disabled={strength.strength == Strength::TooWeak}>{ "Download (.age)" }</button>
+                    <span id="passphrase-strength" class="muted">
+                        { format!(" about {} bits: {}", strength.bits, match strength.strength {
+                            Strength::TooWeak => "too weak, use the suggested one or a longer phrase",
+                            Strength::Acceptable => "acceptable",
+                            Strength::Strong => "strong",
+                        }) }
+                    </span>
                 </p>
                 <label><input type="checkbox" id="plain-ok" checked={*plain_ok} onchange={toggle_plain} />
                     { " I understand these files hold the secret in clear text" }</label>
