@@ -7,9 +7,6 @@
 mod support;
 
 use mailgrant_emulator::SiteConfig;
-use thirtyfour::prelude::*;
-
-const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
 
 const BUTTONS: [&str; 10] = [
     "download-bundle",
@@ -47,68 +44,36 @@ async fn one(mode: &'static str, scope: &'static str) {
         SiteConfig::Demo,
         move |ctx| async move {
             let d = &ctx.driver;
-            d.goto(&format!("{}/", ctx.site)).await.unwrap();
-            support::wait_id(d, "welcome").await;
-            let value = if mode == "aap" {
-                "applicationAccessPolicy"
-            } else {
-                "rbacForApplications"
-            };
-            d.find(By::Css(format!("input[value={value}]")))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            support::sign_in_as(&ctx, "adele", "accept").await;
-            support::wait_id(d, "mailbox")
-                .await
-                .send_keys(MAILBOX)
-                .await
-                .unwrap();
-            support::wait_id(d, "find-mailbox")
-                .await
-                .click()
-                .await
-                .unwrap();
-            support::wait_id(d, &format!("scope-{scope}"))
-                .await
-                .click()
-                .await
-                .unwrap();
-            match scope {
-                "group" => {
-                    support::wait_id(d, "group-address")
-                        .await
-                        .send_keys("mailgrant-senders@contosodemo.onmicrosoft.com")
-                        .await
-                        .unwrap();
+            support::set_up(&ctx, mode == "aap", scope, || async {
+                match scope {
+                    "group" => {
+                        support::wait_id(d, "group-address")
+                            .await
+                            .send_keys("mailgrant-senders@contosodemo.onmicrosoft.com")
+                            .await
+                            .unwrap();
+                    }
+                    "new" => {
+                        support::wait_id(d, "group-name")
+                            .await
+                            .send_keys("Contoso Mailer senders")
+                            .await
+                            .unwrap();
+                        support::wait_id(d, "group-address")
+                            .await
+                            .send_keys("contoso-mailer-senders@contosodemo.onmicrosoft.com")
+                            .await
+                            .unwrap();
+                    }
+                    _ => {}
                 }
-                "new" => {
-                    support::wait_id(d, "group-name")
-                        .await
-                        .send_keys("Contoso Mailer senders")
-                        .await
-                        .unwrap();
-                    support::wait_id(d, "group-address")
-                        .await
-                        .send_keys("contoso-mailer-senders@contosodemo.onmicrosoft.com")
-                        .await
-                        .unwrap();
-                }
-                _ => {}
-            }
-            support::wait_id(d, "denied")
-                .await
-                .send_keys("megan@contosodemo.onmicrosoft.com")
-                .await
-                .unwrap();
-            support::wait_id(d, "to-review")
-                .await
-                .click()
-                .await
-                .unwrap();
-            support::wait_id(d, "apply").await.click().await.unwrap();
+                support::wait_id(d, "denied")
+                    .await
+                    .send_keys("megan@contosodemo.onmicrosoft.com")
+                    .await
+                    .unwrap();
+            })
+            .await;
             support::wait_id(d, "plain-ok").await.click().await.unwrap();
             let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("target/artifacts")

@@ -7,9 +7,8 @@ mod support;
 
 use mailgrant_emulator::SiteConfig;
 use serde_json::Value;
+use support::MAILBOX;
 use thirtyfour::prelude::*;
-
-const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
 
 async fn count(graph: &str) -> (usize, usize, usize, usize) {
     let s = support::emulator_state(graph).await;
@@ -55,34 +54,7 @@ async fn count(graph: &str) -> (usize, usize, usize, usize) {
 }
 
 async fn set_up(ctx: &support::Ctx, aap: bool) {
-    let d = &ctx.driver;
-    d.goto(&format!("{}/", ctx.site)).await.unwrap();
-    if aap {
-        support::wait_id(d, "welcome").await;
-        d.find(By::Css("input[value=applicationAccessPolicy]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    support::sign_in_as(ctx, "adele", "accept").await;
-    support::wait_id(d, "mailbox")
-        .await
-        .send_keys(MAILBOX)
-        .await
-        .unwrap();
-    support::wait_id(d, "find-mailbox")
-        .await
-        .click()
-        .await
-        .unwrap();
-    support::wait_id(d, "to-review")
-        .await
-        .click()
-        .await
-        .unwrap();
-    support::wait_id(d, "apply").await.click().await.unwrap();
+    support::set_up(ctx, aap, "one", || async {}).await;
 }
 
 async fn wait_hand_off(d: &WebDriver) {

@@ -10,7 +10,7 @@ use std::process::Command;
 use mailgrant_emulator::{SiteConfig, DEMO_TENANT_ID};
 use serde_json::Value;
 
-const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
+use support::MAILBOX;
 
 fn identity() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-vendor-age-identity.txt")

@@ -97,6 +97,7 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
             on_mode: Callback::from(move |m| mode_sink.set(Some(m))),
             on_sign_in: Callback::from(move |()| click_sink.set(true)),
             busy: false,
+            interrupted: false,
         },
     )
     .render();

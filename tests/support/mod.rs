@@ -333,3 +333,45 @@ pub async fn downloaded(ctx: &Ctx, name: &str) -> Vec<u8> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The demo mailbox the E2E tests set up.
+pub const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
+
+/// From a fresh page: choose the mode, sign in as Adele (Global Administrator), type the mailbox,
+/// choose the scope (`one`, `group` or `new`, with `fill` typing the group fields and any other
+/// answers), Review, Apply.
+pub async fn set_up<F, Fut>(ctx: &Ctx, aap: bool, scope: &str, fill: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let d = &ctx.driver;
+    d.goto(&format!("{}/", ctx.site)).await.unwrap();
+    wait_id(d, "welcome").await;
+    let mode = if aap {
+        "applicationAccessPolicy"
+    } else {
+        "rbacForApplications"
+    };
+    d.find(By::Css(format!("input[value={mode}]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sign_in_as(ctx, "adele", "accept").await;
+    wait_id(d, "mailbox")
+        .await
+        .send_keys(MAILBOX)
+        .await
+        .unwrap();
+    wait_id(d, "find-mailbox").await.click().await.unwrap();
+    wait_id(d, &format!("scope-{scope}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill().await;
+    wait_id(d, "to-review").await.click().await.unwrap();
+    wait_id(d, "apply").await.click().await.unwrap();
+}

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::apps::parse;
 use super::{GraphError, Request};
 
 pub fn me() -> Request {
@@ -40,18 +41,6 @@ pub struct VerifiedDomain {
     pub is_default: bool,
     #[serde(default)]
     pub is_initial: bool,
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, GraphError> {
-    if !(200..300).contains(&status) {
-        return Err(GraphError::from_response(status, body));
-    }
-    serde_json::from_str(body).map_err(|e| GraphError {
-        status,
-        code: "UnreadableResponse".into(),
-        message: e.to_string(),
-        request_id: None,
-    })
 }
 
 pub fn parse_me(status: u16, body: &str) -> Result<Me, GraphError> {
