@@ -476,3 +476,69 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
         "falls back to the ID token"
     );
 }
+
+#[test]
+fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
+    // No `{tenantid}` template, no `tid`, no `wids`, and no Microsoft Graph behind it.
+    let config = crate::config::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","authority":"https://idp.example/realms/acme","graphBaseUrl":"https://graph.example",
+            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}}}"#
+    ))
+    .unwrap();
+    let discovery = r#"{"issuer":"https://idp.example/realms/acme",
+        "authorization_endpoint":"https://idp.example/realms/acme/auth",
+        "token_endpoint":"https://idp.example/realms/acme/token"}"#;
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [4; 32],
+                nonce: [5; 32],
+                verifier: [6; 32],
+            },
+        },
+    );
+    let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
+    let (pending, url) = match &fx[..] {
+        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
+        other => panic!("{other:?}"),
+    };
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
+            query: format!("?code=c&state={st}"),
+            pending: Some(pending.clone()),
+        },
+    );
+    back.update(&config, http(Purpose::Discovery, 200, discovery));
+    let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
+    let claims = serde_json::json!({"iss": "https://idp.example/realms/acme", "aud": CLIENT, "exp": NOW + 60,
+        "nonce": nonce, "sub": "u-1", "preferred_username": "ada@acme.example", "name": "Ada"});
+    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    back.update(
+        &config,
+        http(
+            Purpose::Token,
+            200,
+            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
+        ),
+    );
+    back.update(&config, http(Purpose::Me, 404, "{}"));
+    back.update(&config, http(Purpose::Organization, 404, "{}"));
+    assert_eq!(back.step, Step::Mailbox, "signed in");
+    let s = back.session.as_ref().unwrap();
+    assert_eq!(s.admin_label(), "Ada (ada@acme.example)");
+    assert_eq!(s.tenant_id(), None);
+    assert_eq!(s.roles, RoleCheck::Unknown);
+    let said = s.unknowns.join(" | ");
+    for what in ["tenant id", "wids", "your profile", "organization"] {
+        assert!(said.contains(what), "{what} not said: {said}");
+    }
+}
