@@ -9,6 +9,27 @@ pub fn me() -> Request {
     Request::get("/v1.0/me?$select=id,displayName,userPrincipalName")
 }
 
+/// The signed-in user's directory roles, when the ID token has no `wids` claim. (Role objects in
+/// `memberOf` carry `roleTemplateId`; UNVERIFIED: whether every tenant lists them under
+/// `User.Read`. A failure only leaves the roles unknown.)
+pub fn my_roles() -> Request {
+    Request::get("/v1.0/me/memberOf?$select=id,displayName,roleTemplateId&$top=999")
+}
+
+/// The role template ids among `memberOf` answer's directory roles.
+pub fn parse_my_roles(status: u16, body: &str) -> Result<Vec<String>, GraphError> {
+    #[derive(Deserialize)]
+    struct Collection {
+        value: Vec<serde_json::Value>,
+    }
+    let c: Collection = parse(status, body)?;
+    Ok(c.value
+        .iter()
+        .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
+        .filter_map(|o| o["roleTemplateId"].as_str().map(str::to_owned))
+        .collect())
+}
+
 pub fn organization() -> Request {
     Request::get("/v1.0/organization?$select=id,displayName,verifiedDomains")
 }

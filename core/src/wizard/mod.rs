@@ -28,6 +28,8 @@ pub enum Purpose {
     Token,
     Me,
     Organization,
+    /// The admin's directory roles from Graph, when the ID token has no `wids`.
+    Roles,
 }
 
 /// Something for the shell to do.
@@ -387,15 +389,15 @@ impl State {
                 now_secs,
             } => self.answered(config, purpose, status, &body, now_secs),
             Event::HttpFailed {
-                purpose: purpose @ (Purpose::Me | Purpose::Organization),
+                purpose: purpose @ (Purpose::Me | Purpose::Organization | Purpose::Roles),
                 reason,
                 now_ms,
             } => {
                 if let Some(session) = &mut self.session {
-                    let what = if purpose == Purpose::Me {
-                        "your profile"
-                    } else {
-                        "your organization's name"
+                    let what = match purpose {
+                        Purpose::Me => "your profile",
+                        Purpose::Roles => "your admin roles from Microsoft Graph",
+                        _ => "your organization's name",
                     };
                     session
                         .unknowns
@@ -552,7 +554,7 @@ impl State {
                 }
             }
             Purpose::Token => self.token_answered(config, status, body, now_secs),
-            Purpose::Me | Purpose::Organization => {
+            Purpose::Me | Purpose::Organization | Purpose::Roles => {
                 self.identity_answered(purpose, status, body);
                 self.identity_done(config, purpose, now_secs.saturating_mul(1000))
             }
@@ -668,17 +670,19 @@ impl State {
             claims,
             me: None,
             organization: None,
-            roles,
+            roles: roles.clone(),
             unknowns,
         });
         self.outstanding = vec![Purpose::Me, Purpose::Organization];
-        [
+        let mut requests = vec![
             self.graph(config, Purpose::Me, identity::me()),
             self.graph(config, Purpose::Organization, identity::organization()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        ];
+        if roles == RoleCheck::Unknown {
+            self.outstanding.push(Purpose::Roles);
+            requests.push(self.graph(config, Purpose::Roles, identity::my_roles()));
+        }
+        requests.into_iter().flatten().collect()
     }
 
     fn identity_answered(&mut self, purpose: Purpose, status: u16, body: &str) {
@@ -690,6 +694,15 @@ impl State {
             Purpose::Me => match identity::parse_me(status, body) {
                 Ok(me) => session.me = Some(me),
                 Err(e) => session.unknowns.push(failed("your profile", e)),
+            },
+            Purpose::Roles => match identity::parse_my_roles(status, body) {
+                Ok(ids) => {
+                    session.roles = roles::check(self.mode, Some(&ids));
+                    session.unknowns.retain(|u| !u.contains("`wids`"));
+                }
+                Err(e) => session
+                    .unknowns
+                    .push(failed("your admin roles from Microsoft Graph", e)),
             },
             _ => match identity::parse_organization(status, body) {
                 Ok(org) => session.organization = Some(org),

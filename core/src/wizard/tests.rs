@@ -532,6 +532,7 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     );
     back.update(&config, http(Purpose::Me, 404, "{}"));
     back.update(&config, http(Purpose::Organization, 404, "{}"));
+    back.update(&config, http(Purpose::Roles, 404, "{}"));
     assert_eq!(back.step, Step::Mailbox, "signed in");
     let s = back.session.as_ref().unwrap();
     assert_eq!(s.admin_label(), "Ada (ada@acme.example)");
@@ -541,4 +542,73 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     for what in ["tenant id", "wids", "your profile", "organization"] {
         assert!(said.contains(what), "{what} not said: {said}");
     }
+}
+
+#[test]
+fn without_wids_the_roles_come_from_graph() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
+            query: format!("?code=c&state={st}"),
+            pending: Some(pending.clone()),
+        },
+    );
+    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+    let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
+    let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": nonce, "tid": TID, "name": "Alex"});
+    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let fx = back.update(
+        &config,
+        http(
+            Purpose::Token,
+            200,
+            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
+        ),
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Http { purpose: Purpose::Roles, url, .. } if url.contains("/v1.0/me/memberOf"))),
+        "{fx:?}"
+    );
+    back.update(
+        &config,
+        http(
+            Purpose::Me,
+            200,
+            r#"{"id":"x","displayName":"Alex Wilber"}"#,
+        ),
+    );
+    back.update(
+        &config,
+        http(
+            Purpose::Organization,
+            200,
+            &format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#),
+        ),
+    );
+    assert_eq!(back.step, Step::SignIn, "waits for the roles");
+    // An Application Administrator (and a group) in memberOf; this config's mode is AAP.
+    back.update(&config, http(Purpose::Roles, 200, r##"{"value":[
+        {"@odata.type":"#microsoft.graph.group","id":"g1","displayName":"Sales"},
+        {"@odata.type":"#microsoft.graph.directoryRole","id":"r1","displayName":"Application Administrator","roleTemplateId":"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}]}"##));
+    assert_eq!(back.step, Step::Mailbox);
+    let s = back.session.as_ref().unwrap();
+    assert_eq!(
+        s.roles,
+        RoleCheck::Insufficient {
+            held: vec!["Application Administrator"]
+        }
+    );
+    assert!(
+        !s.unknowns.iter().any(|u| u.contains("wids")),
+        "{:?}",
+        s.unknowns
+    );
 }
