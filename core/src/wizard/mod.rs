@@ -695,10 +695,15 @@ impl State {
                 Ok(me) => session.me = Some(me),
                 Err(e) => session.unknowns.push(failed("your profile", e)),
             },
+            // Only a confirmation counts: `memberOf` lists direct memberships, and without a
+            // directory-read permission role objects come back without `roleTemplateId`, so an
+            // absence proves nothing. A missing role is then reported at the first change.
             Purpose::Roles => match identity::parse_my_roles(status, body) {
                 Ok(ids) => {
-                    session.roles = roles::check(self.mode, Some(&ids));
-                    session.unknowns.retain(|u| !u.contains("`wids`"));
+                    if let found @ RoleCheck::Sufficient(_) = roles::check(self.mode, Some(&ids)) {
+                        session.roles = found;
+                        session.unknowns.retain(|u| !u.contains("`wids`"));
+                    }
                 }
                 Err(e) => session
                     .unknowns

@@ -594,21 +594,71 @@ fn without_wids_the_roles_come_from_graph() {
         ),
     );
     assert_eq!(back.step, Step::SignIn, "waits for the roles");
-    // An Application Administrator (and a group) in memberOf; this config's mode is AAP.
+    // A Privileged Role Administrator (and a group) in memberOf; this config's mode is AAP.
     back.update(&config, http(Purpose::Roles, 200, r##"{"value":[
         {"@odata.type":"#microsoft.graph.group","id":"g1","displayName":"Sales"},
-        {"@odata.type":"#microsoft.graph.directoryRole","id":"r1","displayName":"Application Administrator","roleTemplateId":"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}]}"##));
+        {"@odata.type":"#microsoft.graph.directoryRole","id":"r1","displayName":"Privileged Role Administrator","roleTemplateId":"e8611ab8-c189-46e8-94e1-60213ab1f814"}]}"##));
     assert_eq!(back.step, Step::Mailbox);
     let s = back.session.as_ref().unwrap();
     assert_eq!(
         s.roles,
-        RoleCheck::Insufficient {
-            held: vec!["Application Administrator"]
-        }
+        RoleCheck::Sufficient("Privileged Role Administrator")
     );
     assert!(
         !s.unknowns.iter().any(|u| u.contains("wids")),
         "{:?}",
         s.unknowns
     );
+}
+
+#[test]
+fn roles_from_graph_never_claim_a_role_is_missing() {
+    // Application Administrator is not enough for AAP, but memberOf proves no absence (direct
+    // memberships only; role objects may come back without roleTemplateId): still unknown.
+    for answer in [
+        r##"{"value":[{"@odata.type":"#microsoft.graph.directoryRole","id":"r1","roleTemplateId":"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}]}"##,
+        r##"{"value":[{"@odata.type":"#microsoft.graph.directoryRole","id":"r1","roleTemplateId":null}]}"##,
+        r##"{"value":[]}"##,
+    ] {
+        let config = config();
+        let mut state = State::new(&config);
+        let (pending, url) = start(&mut state, &config);
+        let st = query_param(&url, "state");
+        let mut back = State::new(&config);
+        back.update(
+            &config,
+            Event::Loaded {
+                redirect_uri: "https://vendor.example/setup/".into(),
+                journal: None,
+                seed: [0; 16],
+                query: format!("?code=c&state={st}"),
+                pending: Some(pending.clone()),
+            },
+        );
+        back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
+        let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
+        let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": nonce, "tid": TID});
+        let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        back.update(
+            &config,
+            http(
+                Purpose::Token,
+                200,
+                &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
+            ),
+        );
+        back.update(&config, http(Purpose::Me, 200, r#"{"id":"x"}"#));
+        back.update(
+            &config,
+            http(
+                Purpose::Organization,
+                200,
+                &format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#),
+            ),
+        );
+        back.update(&config, http(Purpose::Roles, 200, answer));
+        let s = back.session.as_ref().unwrap();
+        assert_eq!(s.roles, RoleCheck::Unknown, "{answer}");
+        assert!(s.unknowns.iter().any(|u| u.contains("wids")), "{answer}");
+    }
 }
