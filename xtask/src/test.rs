@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI runs, in order, stopping at the first failure.
 
-use crate::util::{cmd, root, run, trunk_build};
+use crate::util::{cmd, root, run, run_tests, trunk_build};
 
 pub fn run_all() -> Result<(), String> {
     let tools = crate::setup::run()?;
@@ -25,7 +25,11 @@ pub fn run_all() -> Result<(), String> {
     ))?;
 
     // Native unit and integration tests of the core, the emulator and xtask.
-    run(cargo("test --locked --workspace --exclude mailgrant"))?;
+    let mut tally = (0, 0);
+    run_tests(
+        cargo("test --locked --workspace --exclude mailgrant"),
+        &mut tally,
+    )?;
 
     // wasm-bindgen tests in headless Chromium.
     let mut wasm = cargo("test --locked --target wasm32-unknown-unknown -p mailgrant");
@@ -33,7 +37,7 @@ pub fn run_all() -> Result<(), String> {
         "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
         root().join("webdriver.json"),
     );
-    run(wasm)?;
+    run_tests(wasm, &mut tally)?;
 
     // The release page, driven end to end through chromedriver against the emulator.
     trunk_build(&tools)?;
@@ -41,10 +45,12 @@ pub fn run_all() -> Result<(), String> {
     e2e.env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
         .env("MAILGRANT_DIST", root().join("dist"));
-    run(e2e)?;
+    run_tests(e2e, &mut tally)?;
 
     crate::size::report()?;
     println!("\nxtask test: all checks passed");
+    // The closing line CI reads: every test of every runner above.
+    println!("{} passed, {} failed", tally.0, tally.1);
     Ok(())
 }
 

@@ -41,6 +41,53 @@ pub fn run(mut c: Command) -> Result<(), String> {
     }
 }
 
+/// Runs a test command like [`run`], echoing its output, and adds up its `test result:` lines
+/// into `tally` (passed, failed).
+pub fn run_tests(mut c: Command, tally: &mut (u64, u64)) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    let shown = format!(
+        "{} {}",
+        c.get_program().to_string_lossy(),
+        c.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("\n$ {shown}");
+    let mut child = c
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.trim_start().strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';')
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(word)?
+                                .trim()
+                                .rsplit(' ')
+                                .next()?
+                                .parse::<u64>()
+                                .ok()
+                        })
+                        .unwrap_or(0)
+                };
+                tally.0 += count(" passed");
+                tally.1 += count(" failed");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
 /// `trunk build --release` into `dist/`, then the Content-Security-Policy (see `csp.rs`).
 pub fn trunk_build(tools: &Tools) -> Result<(), String> {
     build_with(tools, &[])
