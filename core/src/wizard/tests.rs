@@ -301,39 +301,6 @@ fn a_bad_nonce_is_refused() {
 }
 
 #[test]
-fn without_wids_the_role_check_is_unknown_and_said() {
-    let config = config();
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let mut back = State::new(&config);
-    back.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=the-code&state={st}"),
-            pending: Some(pending),
-        },
-    );
-    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
-    let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": URL_SAFE_NO_PAD.encode([8u8; 32]), "tid": TID});
-    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    back.update(
-        &config,
-        http(
-            Purpose::Token,
-            200,
-            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
-        ),
-    );
-    let s = back.session.as_ref().unwrap();
-    assert_eq!(s.roles, RoleCheck::Unknown);
-    assert!(s.unknowns.iter().any(|u| u.contains("wids")));
-}
-
-#[test]
 fn a_plain_load_drops_a_leftover_pending_entry() {
     let config = config();
     let mut state = State::new(&config);
@@ -544,15 +511,15 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     }
 }
 
-#[test]
-fn without_wids_the_roles_come_from_graph() {
-    let config = config();
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
+/// From a fresh page load after the redirect, through the token answer with an ID token of
+/// these claims (the sign-in's nonce filled in). Returns the state and the token answer's effects.
+fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec<Effect>) {
+    let mut state = State::new(config);
+    let (pending, url) = start(&mut state, config);
     let st = query_param(&url, "state");
-    let mut back = State::new(&config);
+    let mut back = State::new(config);
     back.update(
-        &config,
+        config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
             journal: None,
@@ -561,38 +528,54 @@ fn without_wids_the_roles_come_from_graph() {
             pending: Some(pending.clone()),
         },
     );
-    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
-    let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
-    let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": nonce, "tid": TID, "name": "Alex"});
+    back.update(config, http(Purpose::Discovery, 200, DISCOVERY));
+    claims["nonce"] = PendingSignIn::from_storage(&pending).unwrap().nonce.into();
     let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    let fx = back.update(
-        &config,
-        http(
-            Purpose::Token,
-            200,
-            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
-        ),
-    );
-    assert!(
-        fx.iter().any(|e| matches!(e, Effect::Http { purpose: Purpose::Roles, url, .. } if url.contains("/v1.0/me/memberOf"))),
-        "{fx:?}"
-    );
-    back.update(
-        &config,
+    let answer = serde_json::json!({"access_token": "AT", "id_token": token});
+    let fx = back.update(config, http(Purpose::Token, 200, &answer.to_string()));
+    (back, fx)
+}
+
+fn claims_without_wids() -> serde_json::Value {
+    serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT,
+        "exp": NOW + 60, "tid": TID, "name": "Alex"})
+}
+
+/// Answers /me and /organization.
+fn identity_answers(state: &mut State, config: &Config) {
+    state.update(
+        config,
         http(
             Purpose::Me,
             200,
             r#"{"id":"x","displayName":"Alex Wilber"}"#,
         ),
     );
-    back.update(
-        &config,
-        http(
-            Purpose::Organization,
-            200,
-            &format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#),
+    let org = format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#);
+    state.update(config, http(Purpose::Organization, 200, &org));
+}
+
+#[test]
+fn without_wids_the_role_check_is_unknown_and_said() {
+    let config = config();
+    let (back, _) = signed_in_with(&config, claims_without_wids());
+    let s = back.session.as_ref().unwrap();
+    assert_eq!(s.roles, RoleCheck::Unknown);
+    assert!(s.unknowns.iter().any(|u| u.contains("wids")));
+}
+
+#[test]
+fn without_wids_the_roles_come_from_graph() {
+    let config = config();
+    let (mut back, fx) = signed_in_with(&config, claims_without_wids());
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Http { purpose: Purpose::Roles, url, .. }
+            if url.contains("/v1.0/me/memberOf"))
         ),
+        "{fx:?}"
     );
+    identity_answers(&mut back, &config);
     assert_eq!(back.step, Step::SignIn, "waits for the roles");
     // A Privileged Role Administrator (and a group) in memberOf; this config's mode is AAP.
     back.update(&config, http(Purpose::Roles, 200, r##"{"value":[
@@ -621,41 +604,8 @@ fn roles_from_graph_never_claim_a_role_is_missing() {
         r##"{"value":[]}"##,
     ] {
         let config = config();
-        let mut state = State::new(&config);
-        let (pending, url) = start(&mut state, &config);
-        let st = query_param(&url, "state");
-        let mut back = State::new(&config);
-        back.update(
-            &config,
-            Event::Loaded {
-                redirect_uri: "https://vendor.example/setup/".into(),
-                journal: None,
-                seed: [0; 16],
-                query: format!("?code=c&state={st}"),
-                pending: Some(pending.clone()),
-            },
-        );
-        back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
-        let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
-        let claims = serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 60, "nonce": nonce, "tid": TID});
-        let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-        back.update(
-            &config,
-            http(
-                Purpose::Token,
-                200,
-                &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
-            ),
-        );
-        back.update(&config, http(Purpose::Me, 200, r#"{"id":"x"}"#));
-        back.update(
-            &config,
-            http(
-                Purpose::Organization,
-                200,
-                &format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#),
-            ),
-        );
+        let (mut back, _) = signed_in_with(&config, claims_without_wids());
+        identity_answers(&mut back, &config);
         back.update(&config, http(Purpose::Roles, 200, answer));
         let s = back.session.as_ref().unwrap();
         assert_eq!(s.roles, RoleCheck::Unknown, "{answer}");
