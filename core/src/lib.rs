@@ -8,6 +8,7 @@
 //! - [`auth`]: OpenID Connect discovery, PKCE authorize URLs, callback and ID-token checks.
 //! - [`powershell`]: the Exchange Online scripts, with all quoting in one place.
 //! - [`wizard`]: the wizard's steps.
+//! - [`time`]: UTC instants and calendar arithmetic (no clock).
 //! - [`explain`]: every error rendered for people as *what happened* → *what to do*.
 
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod powershell;
 pub mod roles;
 pub mod run;
 pub mod secret;
+pub mod time;
 pub mod wizard;
 
 /// The version stamped into created objects, scripts and bundles.

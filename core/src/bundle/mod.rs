@@ -23,10 +23,10 @@ mod ics;
 mod json;
 mod scripts;
 mod text;
-mod time;
 
 use std::fmt;
 
+pub use crate::time::{TimeError, UtcDateTime};
 pub use crypt::{
     encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
     estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
@@ -36,7 +36,6 @@ pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
 pub use json::{render_json, SCHEMA};
 pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
 pub use text::{render_env, render_readme};
-pub use time::{TimeError, UtcDateTime};
 
 use crate::config::ScopeMode;
 use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};

@@ -1,28 +1,7 @@
-//! Calendar arithmetic without a clock: the caller hands in "now" as Unix milliseconds.
+//! Times the executor reads and writes, without a clock: the caller hands in "now" as Unix
+//! milliseconds. The calendar arithmetic is [`crate::time`]'s.
 
-/// Days since 1970-01-01 → (year, month, day). Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 } as i64;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use crate::time::{civil_from_days, days_from_civil};
 
 /// Unix milliseconds → `2026-11-26T14:46:44Z` (ISO 8601 UTC, whole seconds).
 pub fn iso8601(unix_ms: u64) -> String {
@@ -48,9 +27,9 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
     .iter()
-    .position(|m| m.eq_ignore_ascii_case(month))? as u32
+    .position(|m| m.eq_ignore_ascii_case(month))? as i64
         + 1;
-    let day: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
     let year: i64 = year.parse().ok().filter(|y| *y >= 1970)?;
     let hms: Vec<u64> = time
         .split(':')

@@ -1,5 +1,5 @@
-//! [`UtcDateTime`]: a UTC instant with second precision, enough for a bundle's timestamps and an
-//! iCalendar file. The core has no clock: the shell supplies every instant (`Date.now()`, Graph's
+//! [`UtcDateTime`]: a UTC instant with second precision, for bundle timestamps, iCalendar files and
+//! the executor's dates. The core has no clock: the shell supplies every instant (`Date.now()`, Graph's
 //! `endDateTime`).
 
 use std::fmt;
@@ -172,7 +172,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -183,7 +183,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
