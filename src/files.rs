@@ -37,9 +37,20 @@ pub fn render(
             bytes: powershell::download_bytes(&text),
         })
     };
-    if let FileKind::SetupScript | FileKind::RollbackScript = kind {
-        return scripts(matches!(kind, FileKind::RollbackScript));
+    match kind {
+        FileKind::SetupScript => scripts(false),
+        FileKind::RollbackScript => scripts(true),
+        other => bundle_file(state, config, other, now_ms),
     }
+}
+
+/// The files built from the bundle, while the secret is in memory.
+fn bundle_file(
+    state: &State,
+    config: &Config,
+    kind: &FileKind,
+    now_ms: u64,
+) -> Result<File, String> {
     let token_endpoint = state.token_endpoint().unwrap_or_default();
     let b = state
         .bundle(config, token_endpoint, now_ms)
@@ -101,6 +112,8 @@ pub fn render(
             "text/plain; charset=utf-8",
             bundle::render_test_sh(&b),
         ),
-        FileKind::SetupScript | FileKind::RollbackScript => return scripts(false),
+        FileKind::SetupScript | FileKind::RollbackScript => {
+            return Err("the scripts are not built from the bundle".into())
+        }
     })
 }

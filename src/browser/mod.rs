@@ -4,7 +4,7 @@
 pub mod config;
 pub mod signin;
 
-use gloo_net::http::{Method, Request, RequestBuilder};
+use gloo_net::http::{Method, RequestBuilder};
 use web_sys::RequestCache;
 
 /// GETs a URL and returns `(status, body)`; a network failure is an `Err` with the reason.
@@ -13,40 +13,19 @@ pub async fn get_text(url: &str) -> Result<(u16, String), String> {
 }
 
 /// Sends a request, returns `(status, body)`. `bearer` goes in the `Authorization` header, `form`
-/// as an `application/x-www-form-urlencoded` body. No credentials (cookies) are sent.
+/// as an `application/x-www-form-urlencoded` body.
 pub async fn send(
     method: &str,
     url: &str,
     bearer: Option<&str>,
     form: Option<String>,
 ) -> Result<(u16, String), String> {
-    let mut request = match method {
-        "POST" => Request::post(url),
-        _ => Request::get(url),
-    }
-    .cache(RequestCache::NoStore)
-    .credentials(web_sys::RequestCredentials::Omit);
-    if let Some(token) = bearer {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
-    let response = match form {
-        Some(body) => {
-            request
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body)
-                .map_err(|e| e.to_string())?
-                .send()
-                .await
-        }
-        None => request.send().await,
-    }
-    .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let body = response.text().await.map_err(|e| e.to_string())?;
-    Ok((status, body))
+    let body = form.map(|f| ("application/x-www-form-urlencoded", f));
+    let a = fetch(method, url, &[], body, bearer).await?;
+    Ok((a.status, a.body))
 }
 
-/// A Graph answer: status, the headers the run reads, and the body.
+/// An answer: status, the headers a run reads, and the body.
 pub struct Answer {
     pub status: u16,
     pub request_id: Option<String>,
@@ -55,12 +34,24 @@ pub struct Answer {
     pub body: String,
 }
 
-/// Sends a Graph request of a run. `Err` when no answer came (network, CORS).
+/// Sends a Graph request of a run (a JSON body). `Err` when no answer came (network, CORS).
 pub async fn send_graph(
     method: &str,
     url: &str,
     headers: &[(String, String)],
     body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<Answer, String> {
+    let body = body.map(|b| ("application/json", b));
+    fetch(method, url, headers, body, bearer).await
+}
+
+/// The one place requests are made: no cache, no cookies.
+async fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<(&str, String)>,
     bearer: Option<&str>,
 ) -> Result<Answer, String> {
     let method = match method {
@@ -80,10 +71,10 @@ pub async fn send_graph(
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = match body {
-        Some(json) => {
+        Some((content_type, text)) => {
             request
-                .header("Content-Type", "application/json")
-                .body(json)
+                .header("Content-Type", content_type)
+                .body(text)
                 .map_err(|e| e.to_string())?
                 .send()
                 .await
