@@ -20,8 +20,8 @@ pub fn cmd(tools: &Tools, program: &str) -> Command {
     c
 }
 
-/// Runs a command, echoing it; an error names the command and its exit status.
-pub fn run(mut c: Command) -> Result<(), String> {
+/// Prints the command line about to run, and returns it for error messages.
+fn announce(c: &Command) -> String {
     let shown = format!(
         "{} {}",
         c.get_program().to_string_lossy(),
@@ -31,6 +31,12 @@ pub fn run(mut c: Command) -> Result<(), String> {
             .join(" ")
     );
     println!("\n$ {shown}");
+    shown
+}
+
+/// Runs a command, echoing it; an error names the command and its exit status.
+pub fn run(mut c: Command) -> Result<(), String> {
+    let shown = announce(&c);
     let status = c
         .status()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
@@ -45,15 +51,7 @@ pub fn run(mut c: Command) -> Result<(), String> {
 /// into `tally` (passed, failed).
 pub fn run_tests(mut c: Command, tally: &mut (u64, u64)) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
-    let shown = format!(
-        "{} {}",
-        c.get_program().to_string_lossy(),
-        c.get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    println!("\n$ {shown}");
+    let shown = announce(&c);
     let mut child = c
         .stdout(std::process::Stdio::piped())
         .spawn()
