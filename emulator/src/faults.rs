@@ -1,7 +1,9 @@
-//! Fault injection for the Graph origin: latency, replication lag, throttling (429), outages (503),
-//! lost responses, a tenant app-management policy for secrets, and users whose directory roles are
-//! ignored. Set through [`crate::Options::faults`], the binary's flags, or `POST /_emulator/faults`
-//! (same JSON as this type). Only `/v1.0` requests are affected.
+//! Fault injection. For the Graph origin (`/v1.0` requests only): latency, replication lag,
+//! throttling (429), outages (503), lost responses, a tenant app-management policy for secrets, and
+//! users whose directory roles are ignored. For the sign-in origin: short-lived access tokens, and a
+//! consent page that is declined or needs an admin's approval. Set through
+//! [`crate::Options::faults`], the binary's flags, or `POST /_emulator/faults` (same JSON as this
+//! type).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,22 @@ pub struct Faults {
     pub secret_policy: Option<SecretPolicy>,
     /// Users (object id or UPN) whose directory roles are ignored by Graph authorization.
     pub strip_roles: Vec<String>,
+    /// Access tokens issued from now on expire after this many seconds (Entra's default is
+    /// 60–90 minutes; the emulator's 3600 s).
+    pub access_token_lifetime_secs: Option<u64>,
+    /// How the consent step ends, whatever the user clicks.
+    pub consent: Option<ConsentFault>,
+}
+
+/// A forced outcome of the consent step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConsentFault {
+    /// The user declines: the app gets `access_denied` with AADSTS65004, as after Cancel.
+    Declined,
+    /// The tenant requires an administrator's approval (admin consent workflow, or user consent
+    /// disabled): every user gets the AADSTS90094 "Need admin approval" page.
+    AdminApprovalRequired,
 }
 
 /// Which requests a fault applies to, and how many more times.
@@ -115,6 +133,12 @@ mod tests {
         assert_eq!(r.retry_after_secs, Some(2));
         assert!(f.throttle.is_empty());
         assert!(Faults::from_json(r#"{"bogus":1}"#).is_err());
+        let f =
+            Faults::from_json(r#"{"accessTokenLifetimeSecs":5,"consent":"adminApprovalRequired"}"#)
+                .unwrap();
+        assert_eq!(f.access_token_lifetime_secs, Some(5));
+        assert_eq!(f.consent, Some(ConsentFault::AdminApprovalRequired));
+        assert!(Faults::from_json(r#"{"consent":"maybe"}"#).is_err());
         let mut always = vec![RequestRule::default()];
         assert!(take(&mut always, "GET", "/").is_some());
         assert!(take(&mut always, "GET", "/").is_some());

@@ -29,7 +29,7 @@ mod model;
 mod site;
 mod tenant;
 
-pub use faults::{Faults, RequestRule, SecretPolicy};
+pub use faults::{ConsentFault, Faults, RequestRule, SecretPolicy};
 
 /// The app id (client id) of the page's own SPA registration in the demo tenant.
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";

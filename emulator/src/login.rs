@@ -39,6 +39,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::faults::ConsentFault;
 use crate::http_util::{
     add_cors, b64url, entra_timestamp, esc, header_str, hv, new_guid, now_unix, preflight,
     random_token, EntraError,
@@ -598,9 +599,30 @@ async fn pick_account(State(app): State<App>, Path(tenant): Path<String>, body: 
         .application_by_app_id(&pending.client_id)
         .map(|a| a.display_name.clone())
         .unwrap_or_default();
+    let forced = st.faults.consent;
+    if forced == Some(ConsentFault::Declined) {
+        st.pending.remove(flow);
+        drop(st);
+        return declined(&pending);
+    }
     drop(st);
-    consent_page(&tenant, flow, &pending, &user, &app_name)
+    let approval_required = forced == Some(ConsentFault::AdminApprovalRequired);
+    consent_page(&tenant, flow, &pending, &user, &app_name, approval_required)
 }
+
+/// The answer to the app when consent is declined (Cancel, or the `declined` fault).
+fn declined(pending: &PendingSignIn) -> Response {
+    redirect_error(
+        &pending.redirect_uri,
+        &pending.response_mode,
+        pending.state.as_deref(),
+        "access_denied",
+        65004,
+        "User declined to consent to access the app.",
+    )
+}
+
+const ADMIN_APPROVAL_TEXT: &str = "The app needs permission to access resources in your organization that only an admin can grant. Request an admin to grant permission to this app before you can use it.";
 
 fn consent_page(
     tenant: &str,
@@ -608,6 +630,7 @@ fn consent_page(
     pending: &PendingSignIn,
     user: &User,
     app_name: &str,
+    approval_required: bool,
 ) -> Response {
     let parsed: Vec<Scope> = pending.scopes.iter().map(|s| parse_scope(s)).collect();
     let needs_admin = parsed
@@ -623,7 +646,7 @@ fn consent_page(
         esc(tenant),
         esc(flow)
     );
-    if needs_admin && !user.can_admin_consent() {
+    if approval_required || (needs_admin && !user.can_admin_consent()) {
         let body = format!(
             "{who}<h1>Need admin approval</h1><p id=\"error-message\">AADSTS90094: {} needs permission to access resources in your organization that only an admin can grant. Request an admin to grant permission to this app before you can use it.</p>\
 {form_start}<button type=\"submit\" name=\"decision\" value=\"cancel\" id=\"cancel\" class=\"secondary\">Return to the application without granting consent</button></form>",
@@ -661,15 +684,11 @@ async fn consent(State(app): State<App>, Path(tenant): Path<String>, body: Bytes
     }
     let state = pending.state.as_deref();
     let decision = f.get("decision").map(String::as_str).unwrap_or("");
-    if decision != "accept" {
-        return redirect_error(
-            &pending.redirect_uri,
-            &pending.response_mode,
-            state,
-            "access_denied",
-            65004,
-            "User declined to consent to access the app.",
-        );
+    if decision != "accept" || st.faults.consent == Some(ConsentFault::Declined) {
+        return declined(&pending);
+    }
+    if st.faults.consent == Some(ConsentFault::AdminApprovalRequired) {
+        return entra_page_error(90094, ADMIN_APPROVAL_TEXT);
     }
     let Some(user) = pending
         .user_id
@@ -684,7 +703,7 @@ async fn consent(State(app): State<App>, Path(tenant): Path<String>, body: Bytes
         .iter()
         .any(|s| matches!(parse_scope(s), Scope::Graph(g) if is_admin_only(&g)));
     if needs_admin && !user.can_admin_consent() {
-        return entra_page_error(90094, "The app needs permission to access resources in your organization that only an admin can grant. Request an admin to grant permission to this app before you can use it.");
+        return entra_page_error(90094, ADMIN_APPROVAL_TEXT);
     }
     let code = format!("1.AXEA{}", random_token(96));
     let code_expires = st.now() + CODE_LIFETIME;
@@ -958,7 +977,7 @@ fn redeem(
     }
     token_graph.dedup();
 
-    let lifetime = st.access_token_lifetime;
+    let lifetime = st.token_lifetime();
     let access_token = format!(
         "eyJ0eXAiOiJKV1QiLCJlbXVsYXRvciI6dHJ1ZX0.{}",
         random_token(48)

@@ -658,6 +658,13 @@ impl State {
         }
     }
 
+    /// How long an access token issued now lives: the fault switch, else the default.
+    pub fn token_lifetime(&self) -> u64 {
+        self.faults
+            .access_token_lifetime_secs
+            .unwrap_or(self.access_token_lifetime)
+    }
+
     /// The emulator's clock (unix seconds): the real clock plus the test-controlled offset.
     /// Drives expiry of codes and tokens; visible timestamps use the real clock.
     pub fn now(&self) -> u64 {

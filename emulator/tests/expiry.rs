@@ -114,3 +114,37 @@ async fn access_token_and_spa_refresh_token_expire() {
     assert_eq!(e["error_codes"][0], 700084);
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn token_lifetime_fault_issues_short_tokens() {
+    let emu = emu().await;
+    let c = client();
+    set_faults(&emu, serde_json::json!({"accessTokenLifetimeSecs": 5})).await;
+    let tok = tokens_for(&emu, &c, "adele").await;
+    assert_eq!(tok["expires_in"], 5);
+    let me = format!("{}/v1.0/me", emu.graph_origin);
+    let auth = format!("Bearer {}", tok["access_token"].as_str().unwrap());
+    let ok = c
+        .get(&me)
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    advance(&emu, &c, 6).await;
+    let late = c
+        .get(&me)
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status().as_u16(), 401);
+    // Reset restores the default hour.
+    c.post(format!("{}/_emulator/reset", emu.graph_origin))
+        .send()
+        .await
+        .unwrap();
+    let tok = tokens_for(&emu, &c, "adele").await;
+    assert_eq!(tok["expires_in"], 3600);
+    emu.stop().await;
+}

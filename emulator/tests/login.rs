@@ -418,6 +418,48 @@ async fn non_admin_needs_admin_approval() {
 }
 
 #[tokio::test]
+async fn consent_fault_switches() {
+    let emu = emu().await;
+    let c = client();
+    let p = pkce("f");
+    // Declined: the account pick answers the app at once, as Cancel would.
+    set_faults(&emu, serde_json::json!({"consent": "declined"})).await;
+    let url = authorize_url(&emu, &std_params(&p, "s1", "n"));
+    let html = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let back = click(&c, &url, &html, "account-adele").await;
+    let (base, q) = location_params(&back);
+    assert_eq!(base, APP_REDIRECT);
+    assert_eq!(q["error"], "access_denied");
+    assert!(q["error_description"].starts_with("AADSTS65004:"));
+    assert_eq!(q["state"], "s1");
+
+    // Admin approval required: even a Global Administrator gets the AADSTS90094 page, and no code.
+    set_faults(
+        &emu,
+        serde_json::json!({"consent": "adminApprovalRequired"}),
+    )
+    .await;
+    let url = authorize_url(&emu, &std_params(&p, "s2", "n"));
+    let html = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = click(&c, &url, &html, "account-adele")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("AADSTS90094"));
+    assert!(!page.contains("id=\"accept\""));
+    let (_, q) = location_params(&click(&c, &url, &page, "cancel").await);
+    assert_eq!(q["error"], "access_denied");
+    assert_eq!(q["state"], "s2");
+
+    // Switched off: consent works again.
+    set_faults(&emu, serde_json::json!({})).await;
+    let (_, q) = sign_in(&emu, &c, &std_params(&p, "s3", "n"), "adele", "accept").await;
+    assert!(q.contains_key("code"));
+    emu.stop().await;
+}
+
+#[tokio::test]
 async fn disabled_account_is_refused() {
     let emu = emu().await;
     let c = client();

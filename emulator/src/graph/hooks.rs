@@ -185,7 +185,7 @@ pub async fn mint_token(
         "eyJ0eXAiOiJKV1QiLCJlbXVsYXRvciI6dHJ1ZX0.{}",
         random_token(48)
     );
-    let expires = st.now() + st.access_token_lifetime;
+    let expires = st.now() + st.token_lifetime();
     st.access_tokens.insert(
         token.clone(),
         crate::tenant::AccessToken {
