@@ -64,11 +64,49 @@ impl ScopeMode {
     }
 }
 
+/// The sign-in hosts of Microsoft Entra ID's clouds (worldwide, US Government, China).
+pub const MICROSOFT_LOGIN_HOSTS: [&str; 5] = [
+    "login.microsoftonline.com",
+    "login.microsoft.com",
+    "login.microsoftonline.us",
+    "login.partner.microsoftonline.cn",
+    "login.chinacloudapi.cn",
+];
+
+/// Is this authority URL one of Microsoft Entra ID's sign-in hosts?
+pub fn is_microsoft_authority(authority: &str) -> bool {
+    let host = authority
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""))
+        .unwrap_or("");
+    MICROSOFT_LOGIN_HOSTS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+/// The page's own `client_id` at its authority: a GUID (the Application (client) ID) at
+/// Microsoft Entra ID, any RFC 6749 `client_id` (printable ASCII, no spaces) at another OpenID
+/// Connect provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageClientId(String);
+
+impl PageClientId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PageClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The validated `config.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The page's own single-page-application registration.
-    pub client_id: ClientId,
+    pub client_id: PageClientId,
     /// OpenID Connect authority, without a trailing slash; discovery is at
     /// `{authority}/.well-known/openid-configuration`.
     pub authority: String,
@@ -164,17 +202,33 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
         &["clientId", "authority", "graphBaseUrl", "vendor"],
     )?;
 
-    let client_id_text =
-        string(root, "", "clientId", GUID_FORM)?.ok_or_else(|| missing("clientId", GUID_FORM))?;
-    let client_id = ClientId::parse(client_id_text).map_err(|_| ConfigError::Invalid {
-        key: "clientId".into(),
-        expected: GUID_FORM.into(),
-        found: quote(client_id_text),
-    })?;
-
     let authority = match string(root, "", "authority", URL_FORM)? {
         None => DEFAULT_AUTHORITY.to_owned(),
         Some(s) => url("authority", s)?,
+    };
+    let client_id_text =
+        string(root, "", "clientId", GUID_FORM)?.ok_or_else(|| missing("clientId", GUID_FORM))?;
+    let client_id = if is_microsoft_authority(&authority) {
+        ClientId::parse(client_id_text)
+            .map(|id| PageClientId(id.to_string()))
+            .map_err(|_| ConfigError::Invalid {
+                key: "clientId".into(),
+                expected: GUID_FORM.into(),
+                found: quote(client_id_text),
+            })?
+    } else {
+        // RFC 6749 appendix A.1: client_id = *VSCHAR; spaces are refused as a likely paste error.
+        let ok = !client_id_text.is_empty()
+            && client_id_text.len() <= 255
+            && client_id_text.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        if !ok {
+            return Err(ConfigError::Invalid {
+                key: "clientId".into(),
+                expected: OTHER_CLIENT_ID_FORM.into(),
+                found: quote(client_id_text),
+            });
+        }
+        PageClientId(client_id_text.to_owned())
     };
     let graph_base_url = match string(root, "", "graphBaseUrl", URL_FORM)? {
         None => DEFAULT_GRAPH_BASE_URL.to_owned(),
@@ -270,6 +324,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
     })
 }
 
+const OTHER_CLIENT_ID_FORM: &str =
+    "the page's client id at this OpenID Connect provider: 1 to 255 printable ASCII characters, no spaces";
 const GUID_FORM: &str = "the Application (client) ID of the page's own app registration, a GUID like 00000000-0000-0000-0000-000000000000";
 const URL_FORM: &str =
     "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment";
@@ -454,6 +510,42 @@ mod tests {
         let err = parse(&with(|v| v["vendor"]["name"] = Value::from(42))).unwrap_err();
         assert_eq!(err.key(), Some("vendor.name"));
         assert!(err.to_string().contains("found the number 42"), "{err}");
+    }
+
+    #[test]
+    fn client_id_is_a_guid_at_entra_and_any_oauth_client_id_elsewhere() {
+        let with = |authority: &str, id: &str| {
+            parse(&format!(
+                r#"{{"clientId":"{id}","authority":"{authority}","vendor":{{"name":"V","appDisplayName":"x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}}}"#
+            ))
+        };
+        let entra = "https://login.microsoftonline.us/organizations/v2.0";
+        assert_eq!(
+            with(entra, "mailgrant-spa").unwrap_err().key(),
+            Some("clientId")
+        );
+        assert_eq!(
+            with(entra, "11111111-2222-3333-4444-555555555555")
+                .unwrap()
+                .client_id
+                .as_str(),
+            "11111111-2222-3333-4444-555555555555"
+        );
+        let other = "https://idp.example/realms/acme";
+        assert_eq!(
+            with(other, "0oa1b2c3d4").unwrap().client_id.as_str(),
+            "0oa1b2c3d4"
+        );
+        for bad in ["", "two words", "tab\\there"] {
+            let err = with(other, bad).unwrap_err();
+            assert_eq!(err.key(), Some("clientId"), "{bad}");
+        }
+        assert!(is_microsoft_authority(
+            "https://LOGIN.microsoftonline.com/x/v2.0"
+        ));
+        assert!(!is_microsoft_authority(
+            "https://login.microsoftonline.com.evil.example/x"
+        ));
     }
 
     #[test]

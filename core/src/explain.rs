@@ -95,7 +95,9 @@ impl Explain for AuthError {
                 detail,
                 "Nothing was changed. For your safety the page only accepts the answer to a sign-in it started itself in this tab. Start again with “Sign in with Microsoft”.",
             ),
-            AuthError::IssuerMismatch { .. } | AuthError::IdToken(_) => admin(
+            AuthError::IssuerMismatch { .. }
+            | AuthError::IssuerMissing { .. }
+            | AuthError::IdToken(_) => admin(
                 "The sign-in answer failed a security check.",
                 detail,
                 "Nothing was changed. Try again; if it repeats, check this computer's clock and tell the vendor.",

@@ -26,10 +26,12 @@ mod http_util;
 mod jwt;
 mod login;
 mod model;
+mod oidc;
 mod site;
 mod tenant;
 
 pub use faults::{ConsentFault, Faults, RequestRule, SecretPolicy};
+pub use oidc::{GENERIC_CLIENT_ID, GENERIC_SUB};
 
 /// The app id (client id) of the page's own SPA registration in the demo tenant.
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";
@@ -84,6 +86,8 @@ pub struct Site {
 pub enum SiteConfig {
     /// [`Running::demo_config`].
     Demo,
+    /// The demo configuration with the plain OpenID Connect provider ([`oidc`]) as authority.
+    GenericOidc,
     /// Served verbatim.
     Raw(String),
     /// 404.
@@ -201,6 +205,15 @@ impl Shared {
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 
+    /// [`Shared::demo_config`] signing in at the plain OpenID Connect provider instead.
+    pub fn generic_oidc_config(&self) -> String {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&self.demo_config()).unwrap_or_default();
+        v["clientId"] = serde_json::json!(oidc::GENERIC_CLIENT_ID);
+        v["authority"] = serde_json::json!(format!("{}/oidc", self.login_origin));
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+
     /// Is `origin` the origin of a registered SPA redirect URI?
     pub fn is_spa_origin(&self, origin: &str) -> bool {
         self.lock()
@@ -299,7 +312,7 @@ pub async fn start(opts: Options) -> std::io::Result<Running> {
     let mut servers = vec![
         spawn_server(
             login_listener,
-            login::router(shared.clone()),
+            login::router(shared.clone()).merge(oidc::router(shared.clone())),
             &shared,
             OriginKind::Login,
         ),

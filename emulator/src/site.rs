@@ -77,6 +77,7 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
     if path == "/config.json" {
         let body = match &site.config {
             SiteConfig::Demo => app.demo_config(),
+            SiteConfig::GenericOidc => app.generic_oidc_config(),
             SiteConfig::Raw(s) => s.clone(),
             SiteConfig::Missing => return plain(StatusCode::NOT_FOUND, "not found"),
         };

@@ -639,6 +639,8 @@ pub struct State {
     /// Active faults (`POST /_emulator/faults`); `reset` restores `initial_faults`.
     pub faults: crate::faults::Faults,
     pub initial_faults: crate::faults::Faults,
+    /// The plain OpenID Connect provider's flows and codes.
+    pub oidc: crate::oidc::OidcState,
 }
 
 impl State {
@@ -655,6 +657,7 @@ impl State {
             log: Vec::new(),
             faults: faults.clone(),
             initial_faults: faults,
+            oidc: Default::default(),
         }
     }
 
@@ -680,6 +683,7 @@ impl State {
         self.clock_offset = 0;
         self.access_token_lifetime = 3600;
         self.faults = self.initial_faults.clone();
+        self.oidc = Default::default();
     }
 }
 

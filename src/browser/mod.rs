@@ -125,7 +125,7 @@ pub fn redirect_uri() -> Result<String, String> {
     let location = web_sys::window().ok_or("no window")?.location();
     let origin = location.origin().map_err(|_| "no origin")?;
     let path = location.pathname().map_err(|_| "no path")?;
-    Ok(format!("{origin}{path}"))
+    Ok(mailgrant_core::auth::redirect_uri(&origin, &path))
 }
 
 /// Leaves the page for `url`.

@@ -1,6 +1,6 @@
 //! The redirect back from the authority: `state` first, then errors, then `iss`, then `code`.
 
-use super::AuthError;
+use super::{AuthError, Discovery};
 
 /// The sign-in parameters of a return URL's query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -64,12 +64,11 @@ pub enum CallbackOutcome {
 }
 
 /// Checks a return in the only safe order: `state` (against the pending entry, which the caller
-/// deletes whatever the outcome), then an error answer, then RFC 9207 `iss` (when the issuer is
-/// already known; otherwise the caller compares it once discovery answers), then the code.
+/// deletes whatever the outcome), then an error answer, then the code. The answer's RFC 9207
+/// `iss` is checked by [`check_issuer`] once discovery has named the issuer.
 pub fn check(
     params: &CallbackParams,
     expected_state: Option<&str>,
-    issuer: Option<&str>,
 ) -> Result<CallbackOutcome, AuthError> {
     let Some(expected) = expected_state else {
         return Err(AuthError::NoPendingSignIn);
@@ -84,14 +83,6 @@ pub fn check(
             params.error_description.as_deref().unwrap_or(""),
         ));
     }
-    if let (Some(iss), Some(issuer)) = (&params.iss, issuer) {
-        if iss != issuer {
-            return Err(AuthError::IssuerMismatch {
-                expected: issuer.to_owned(),
-                found: iss.clone(),
-            });
-        }
-    }
     match &params.code {
         Some(code) if !code.is_empty() => Ok(CallbackOutcome::Code(code.clone())),
         _ => Err(AuthError::Provider {
@@ -99,6 +90,24 @@ pub fn check(
             codes: vec![],
             description: "the sign-in response carried neither a code nor an error".into(),
         }),
+    }
+}
+
+/// RFC 9207: an answer's `iss` must name the provider this tab asked, and a provider that
+/// promises `iss` (`authorization_response_iss_parameter_supported`) must send it. Without this,
+/// an answer from another provider (a mix-up attack) could be redeemed here.
+pub fn check_issuer(iss: Option<&str>, discovery: &Discovery) -> Result<(), AuthError> {
+    match iss {
+        Some(iss) if !discovery.issuer_matches(iss) => Err(AuthError::IssuerMismatch {
+            expected: discovery.issuer.clone(),
+            found: iss.to_owned(),
+        }),
+        None if discovery.authorization_response_iss_parameter_supported => {
+            Err(AuthError::IssuerMissing {
+                expected: discovery.issuer.clone(),
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -121,27 +130,15 @@ mod tests {
     #[test]
     fn state_is_checked_before_code_or_error() {
         let p = CallbackParams::from_query("?code=abc&state=evil").unwrap();
-        assert_eq!(
-            check(&p, Some("good"), Some(ISSUER)),
-            Err(AuthError::StateMismatch)
-        );
+        assert_eq!(check(&p, Some("good")), Err(AuthError::StateMismatch));
         let p = CallbackParams::from_query("?error=access_denied&state=evil").unwrap();
-        assert_eq!(
-            check(&p, Some("good"), Some(ISSUER)),
-            Err(AuthError::StateMismatch)
-        );
+        assert_eq!(check(&p, Some("good")), Err(AuthError::StateMismatch));
         let p = CallbackParams::from_query("?code=abc").unwrap();
-        assert_eq!(
-            check(&p, Some("good"), Some(ISSUER)),
-            Err(AuthError::StateMismatch)
-        );
+        assert_eq!(check(&p, Some("good")), Err(AuthError::StateMismatch));
         let p = CallbackParams::from_query("?code=abc&state=good").unwrap();
+        assert_eq!(check(&p, None), Err(AuthError::NoPendingSignIn));
         assert_eq!(
-            check(&p, None, Some(ISSUER)),
-            Err(AuthError::NoPendingSignIn)
-        );
-        assert_eq!(
-            check(&p, Some("good"), Some(ISSUER)),
+            check(&p, Some("good")),
             Ok(CallbackOutcome::Code("abc".into()))
         );
     }
@@ -152,7 +149,7 @@ mod tests {
             "?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state=s",
         )
         .unwrap();
-        match check(&p, Some("s"), Some(ISSUER)) {
+        match check(&p, Some("s")) {
             Err(AuthError::Provider { error, codes, .. }) => {
                 assert_eq!(error, "access_denied");
                 assert_eq!(codes, vec![65004]);
@@ -161,14 +158,45 @@ mod tests {
         }
     }
 
+    fn discovery(issuer: &str, promises_iss: bool) -> Discovery {
+        Discovery::parse(
+            "u",
+            &serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": "https://idp.example/auth",
+                "token_endpoint": "https://idp.example/token",
+                "authorization_response_iss_parameter_supported": promises_iss,
+            })
+            .to_string(),
+        )
+        .unwrap()
+    }
+
     #[test]
-    fn a_foreign_issuer_is_refused() {
+    fn a_foreign_or_missing_issuer_is_refused() {
+        let idp = discovery("https://idp.example", true);
         let p =
             CallbackParams::from_query("?code=c&state=s&iss=https%3A%2F%2Fevil.example").unwrap();
+        assert_eq!(check(&p, Some("s")), Ok(CallbackOutcome::Code("c".into())));
         assert!(matches!(
-            check(&p, Some("s"), Some("https://idp.example")),
+            check_issuer(p.iss.as_deref(), &idp),
             Err(AuthError::IssuerMismatch { .. })
         ));
+        assert_eq!(check_issuer(Some("https://idp.example"), &idp), Ok(()));
+        assert!(matches!(
+            check_issuer(None, &idp),
+            Err(AuthError::IssuerMissing { .. })
+        ));
+        // A provider that does not promise `iss` (Entra ID) may leave it out.
+        let entra = discovery(ISSUER, false);
+        assert_eq!(check_issuer(None, &entra), Ok(()));
+        assert_eq!(
+            check_issuer(
+                Some("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"),
+                &entra
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -177,9 +205,6 @@ mod tests {
         assert_eq!(percent_decode("%ff"), None);
         assert_eq!(percent_decode("a+b%21").as_deref(), Some("a b!"));
         let p = CallbackParams::from_query("?code=c&state=%zz").unwrap();
-        assert_eq!(
-            check(&p, Some("s"), Some(ISSUER)),
-            Err(AuthError::StateMismatch)
-        );
+        assert_eq!(check(&p, Some("s")), Err(AuthError::StateMismatch));
     }
 }

@@ -27,6 +27,10 @@ pub enum AuthError {
     StateMismatch,
     #[error("the sign-in answer came from {found}, not from {expected}")]
     IssuerMismatch { expected: String, found: String },
+    #[error(
+        "the sign-in answer did not name its issuer, although {expected} promises to (RFC 9207)"
+    )]
+    IssuerMissing { expected: String },
     #[error("{error}: {description}")]
     Provider {
         /// The OAuth `error` value, e.g. `access_denied`.
@@ -82,6 +86,26 @@ pub struct Discovery {
     pub end_session_endpoint: Option<String>,
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+    /// RFC 9207: every authorization response carries `iss`; one without it is refused.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+    /// Entra ID only (`microsoftonline.com`, `microsoftonline.us`, …).
+    #[serde(default)]
+    pub cloud_instance_name: Option<String>,
+    /// Entra ID only: the Microsoft Graph host of the cloud.
+    #[serde(default)]
+    pub msgraph_host: Option<String>,
+}
+
+/// The redirect URI of the page at `origin` + `path`: the page's folder address, so that
+/// `/setup/` and `/setup/index.html` (the same page) register as one URI; Entra compares
+/// redirect URIs exactly.
+pub fn redirect_uri(origin: &str, path: &str) -> String {
+    let path = path.strip_suffix("index.html").unwrap_or(path);
+    let path = if path.is_empty() { "/" } else { path };
+    format!("{origin}{path}")
 }
 
 /// Where the discovery document of an authority lives.
@@ -113,6 +137,53 @@ impl Discovery {
             }
         }
         Ok(d)
+    }
+}
+
+impl Discovery {
+    /// Is this provider Microsoft Entra ID? Only then does the access token speak to Microsoft
+    /// Graph; any other provider's token is never sent there.
+    pub fn is_entra(&self) -> bool {
+        self.cloud_instance_name.is_some()
+            || self.msgraph_host.is_some()
+            || self.issuer.contains("{tenantid}")
+            || crate::config::is_microsoft_authority(&self.issuer)
+    }
+
+    /// Does the `iss` of an authorization response name this provider? Entra's multi-tenant
+    /// issuer template matches any tenant GUID in place of `{tenantid}`.
+    pub fn issuer_matches(&self, iss: &str) -> bool {
+        match self.issuer.split_once("{tenantid}") {
+            None => iss == self.issuer,
+            Some((before, after)) => iss
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+                .is_some_and(|tid| crate::ids::TenantId::parse(tid).is_ok()),
+        }
+    }
+
+    /// The scopes to ask this provider for: the mode's Graph permissions at Entra ID; elsewhere
+    /// only the OpenID Connect scopes it supports (a strict provider refuses unknown scopes with
+    /// `invalid_scope`).
+    pub fn requested_scopes(&self, mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
+        if self.is_entra() {
+            return scopes(mode);
+        }
+        let supported = |s: &str| {
+            s == "openid"
+                || self
+                    .scopes_supported
+                    .as_ref()
+                    .is_none_or(|list| list.iter().any(|x| x == s))
+        };
+        [
+            ("openid", "sign you in"),
+            ("profile", "show your name"),
+            ("email", "show your e-mail address"),
+        ]
+        .into_iter()
+        .filter(|(s, _)| supported(s))
+        .collect()
     }
 }
 
@@ -247,7 +318,8 @@ pub fn authorize_url(
     }
     let (url, _) = request
         .add_scopes(
-            scopes(mode)
+            discovery
+                .requested_scopes(mode)
                 .into_iter()
                 .map(|(s, _)| Scope::new(s.to_owned())),
         )
@@ -400,6 +472,54 @@ mod tests {
             .map(|(s, _)| s)
             .collect();
         assert!(names.contains(&"AppRoleAssignment.ReadWrite.All"));
+    }
+
+    #[test]
+    fn another_provider_is_asked_only_for_the_openid_scopes_it_supports() {
+        let generic = Discovery::parse(
+            "u",
+            r#"{"issuer":"https://idp.example/realms/acme","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token","scopes_supported":["openid","profile"]}"#,
+        )
+        .unwrap();
+        assert!(!generic.is_entra());
+        let names: Vec<_> = generic
+            .requested_scopes(ScopeMode::ApplicationAccessPolicy)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(names, ["openid", "profile"]);
+        assert!(discovery().is_entra());
+        assert_eq!(
+            discovery().requested_scopes(ScopeMode::RbacForApplications),
+            scopes(ScopeMode::RbacForApplications)
+        );
+    }
+
+    #[test]
+    fn response_issuers_match_exactly_or_through_the_tenant_template() {
+        let d = discovery();
+        assert!(d.issuer_matches(
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"
+        ));
+        assert!(!d.issuer_matches("https://login.microsoftonline.com/evil/v2.0"));
+        assert!(!d.issuer_matches("https://evil.example/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"));
+        let mut fixed = discovery();
+        fixed.issuer = "https://idp.example/realms/acme".into();
+        assert!(fixed.issuer_matches("https://idp.example/realms/acme"));
+        assert!(!fixed.issuer_matches("https://idp.example/realms/acme/"));
+    }
+
+    #[test]
+    fn the_redirect_uri_is_the_page_folder() {
+        let o = "https://vendor.example";
+        assert_eq!(redirect_uri(o, "/setup/"), "https://vendor.example/setup/");
+        assert_eq!(
+            redirect_uri(o, "/setup/index.html"),
+            "https://vendor.example/setup/"
+        );
+        assert_eq!(redirect_uri(o, "/index.html"), "https://vendor.example/");
+        assert_eq!(redirect_uri(o, ""), "https://vendor.example/");
+        assert_eq!(redirect_uri(o, "/setup"), "https://vendor.example/setup");
     }
 
     #[test]

@@ -155,6 +155,9 @@ pub struct IdClaims {
     pub preferred_username: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// OpenID Connect's `email` (other providers send it where Entra sends `preferred_username`).
+    #[serde(default)]
+    pub email: Option<String>,
     /// Entra role template ids, when the provider sends them.
     #[serde(default)]
     pub wids: Option<Vec<String>>,

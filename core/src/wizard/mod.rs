@@ -217,6 +217,9 @@ pub struct Session {
     pub roles: RoleCheck,
     /// What could not be found out (e.g. from a provider that is not Entra ID).
     pub unknowns: Vec<String>,
+    /// The provider is Microsoft Entra ID, so the access token is for Microsoft Graph. Another
+    /// provider's token is never sent to Graph.
+    pub graph: bool,
 }
 
 impl Session {
@@ -231,7 +234,8 @@ impl Session {
             .me
             .as_ref()
             .and_then(|m| m.user_principal_name.clone())
-            .or_else(|| self.claims.preferred_username.clone());
+            .or_else(|| self.claims.preferred_username.clone())
+            .or_else(|| self.claims.email.clone());
         match (name, upn) {
             (Some(n), Some(u)) => format!("{n} ({u})"),
             (Some(x), None) | (None, Some(x)) => x,
@@ -334,7 +338,7 @@ impl State {
         purpose: Purpose,
         request: crate::graph::Request,
     ) -> Option<Effect> {
-        let token = self.session.as_ref()?.access_token.clone();
+        let token = self.token()?;
         Some(Effect::Http {
             purpose,
             method: request.method,
@@ -376,10 +380,13 @@ impl State {
                 self.step = Step::SignIn;
                 self.redirect_uri = Some(redirect_uri);
                 self.pending = None;
-                self.discovery = None;
-                // Fresh randomness per click; the authorize URL is built when discovery answers.
+                // Fresh randomness per click; the authorize URL is built when discovery has
+                // answered, once per page (the document is cached in memory).
                 self.code = None;
                 self.random = Some(random);
+                if self.discovery.is_some() {
+                    return self.after_discovery(config);
+                }
                 vec![self.discover(config)]
             }
             Event::Http {
@@ -393,6 +400,9 @@ impl State {
                 reason,
                 now_ms,
             } => {
+                if !self.outstanding.contains(&purpose) {
+                    return vec![];
+                }
                 if let Some(session) = &mut self.session {
                     let what = match purpose {
                         Purpose::Me => "your profile",
@@ -513,7 +523,7 @@ impl State {
             self.mode = p.mode;
         }
         self.step = Step::SignIn;
-        match callback::check(&params, pending.as_ref().map(|p| p.state.as_str()), None) {
+        match callback::check(&params, pending.as_ref().map(|p| p.state.as_str())) {
             Err(e) => {
                 self.fail(e.explain());
             }
@@ -555,6 +565,9 @@ impl State {
             }
             Purpose::Token => self.token_answered(config, status, body, now_secs),
             Purpose::Me | Purpose::Organization | Purpose::Roles => {
+                if !self.outstanding.contains(&purpose) {
+                    return vec![];
+                }
                 self.identity_answered(purpose, status, body);
                 self.identity_done(config, purpose, now_secs.saturating_mul(1000))
             }
@@ -591,19 +604,14 @@ impl State {
         let Some((code, iss)) = self.code.take() else {
             return vec![];
         };
-        if let Some(iss) = iss {
-            if iss != discovery.issuer {
-                let e = AuthError::IssuerMismatch {
-                    expected: discovery.issuer.clone(),
-                    found: iss,
-                };
-                return self.fail(e.explain());
-            }
+        if let Err(e) = callback::check_issuer(iss.as_deref(), discovery) {
+            return self.fail(e.explain());
         }
         let Some(pending) = &self.pending else {
             return self.fail(AuthError::NoPendingSignIn.explain());
         };
-        let scope = auth::scopes(self.mode)
+        let scope = discovery
+            .requested_scopes(self.mode)
             .iter()
             .map(|(s, _)| *s)
             .collect::<Vec<_>>()
@@ -653,16 +661,28 @@ impl State {
             Ok(c) => c,
             Err(e) => return self.fail(e.explain()),
         };
+        let graph = discovery.is_entra();
         let mut unknowns = vec![];
+        if !graph {
+            unknowns.push(format!(
+                "Microsoft Graph access: {} is not Microsoft Entra ID, so its token is never sent to Microsoft Graph and the setup steps cannot run",
+                discovery.issuer
+            ));
+        }
         if claims.tid.is_none() {
             unknowns.push("the tenant id (the sign-in carried no `tid` claim)".to_owned());
         }
         let roles = roles::check(self.mode, claims.wids.as_deref());
         if roles == RoleCheck::Unknown {
-            unknowns.push(
+            unknowns.push(if graph {
                 "your admin roles (the sign-in carried no `wids` claim); a missing role will be reported at the first change"
-                    .to_owned(),
-            );
+                    .to_owned()
+            } else {
+                "your admin roles (the sign-in carried no `wids` claim)".to_owned()
+            });
+        }
+        if claims.name.is_none() && !graph {
+            unknowns.push("your name (the sign-in carried no `name` claim)".to_owned());
         }
         self.session = Some(Session {
             access_token: Rc::new(tokens.access_token),
@@ -672,7 +692,13 @@ impl State {
             organization: None,
             roles: roles.clone(),
             unknowns,
+            graph,
         });
+        if !graph {
+            // Nothing to ask Microsoft Graph: signed in with what the ID token says.
+            self.outstanding.clear();
+            return self.identity_done(config, Purpose::Me, now_secs.saturating_mul(1000));
+        }
         self.outstanding = vec![Purpose::Me, Purpose::Organization];
         let mut requests = vec![
             self.graph(config, Purpose::Me, identity::me()),
@@ -723,6 +749,9 @@ impl State {
         }
         self.busy = false;
         self.step = Step::Mailbox;
+        if !self.session.as_ref().is_some_and(|s| s.graph) {
+            return vec![];
+        }
         match self.interrupted.take() {
             Some((journal, seed)) => self.resume_journal(config, &journal, seed, now_ms),
             None => vec![],

@@ -49,6 +49,8 @@ pub enum SetupError {
     NotAnAddress(String),
     #[error("the tenant id is unknown (the sign-in did not say which tenant this is)")]
     NoTenant,
+    #[error("this page signed you in with a provider that is not Microsoft Entra ID, so it has no token for Microsoft Graph")]
+    NotEntra,
     #[error("{0}")]
     Plan(#[from] plan::PlanError),
     #[error("{0}")]
@@ -67,6 +69,7 @@ impl Explain for SetupError {
                 title: match other {
                     SetupError::NotAnAddress(_) => "That is not a mailbox address.".into(),
                     SetupError::NoTenant => "The tenant could not be determined.".into(),
+                    SetupError::NotEntra => "The setup needs a Microsoft Entra ID sign-in.".into(),
                     _ => "The results could not be prepared.".into(),
                 },
                 detail: other.to_string(),
@@ -77,6 +80,7 @@ impl Explain for SetupError {
                     SetupError::NoTenant => {
                         "Sign out and sign in again with a work account of the tenant.".into()
                     }
+                    SetupError::NotEntra => "Every setup step runs on Microsoft Graph. Ask the vendor for this page configured with Microsoft Entra ID (its default `authority`); nothing was changed anywhere.".into(),
                     _ => {
                         "Check the inputs on the Scope step and try again; nothing was lost.".into()
                     }
@@ -199,8 +203,12 @@ impl State {
             .is_some_and(|r| r.status() == Status::Paused(run::Pause::SignInAgain))
     }
 
-    fn token(&self) -> Option<Rc<AccessToken>> {
-        self.session.as_ref().map(|s| s.access_token.clone())
+    /// The token for Microsoft Graph: none unless the provider is Entra ID.
+    pub(super) fn token(&self) -> Option<Rc<AccessToken>> {
+        self.session
+            .as_ref()
+            .filter(|s| s.graph)
+            .map(|s| s.access_token.clone())
     }
 
     /// Mailbox step: look the mailbox up, with the existing app and grants.
@@ -210,6 +218,9 @@ impl State {
         req: MailboxRequest,
     ) -> Vec<Effect> {
         self.error = None;
+        if self.token().is_none() {
+            return self.fail(SetupError::NotEntra.explain());
+        }
         let Ok(mailbox) = SmtpAddress::parse(&req.address) else {
             return self.fail(SetupError::NotAnAddress(req.address).explain());
         };

@@ -489,7 +489,7 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     let claims = serde_json::json!({"iss": "https://idp.example/realms/acme", "aud": CLIENT, "exp": NOW + 60,
         "nonce": nonce, "sub": "u-1", "preferred_username": "ada@acme.example", "name": "Ada"});
     let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    back.update(
+    let fx = back.update(
         &config,
         http(
             Purpose::Token,
@@ -497,18 +497,110 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
             &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
         ),
     );
-    back.update(&config, http(Purpose::Me, 404, "{}"));
-    back.update(&config, http(Purpose::Organization, 404, "{}"));
-    back.update(&config, http(Purpose::Roles, 404, "{}"));
+    // Its access token is not Graph's: it goes nowhere.
+    assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(back.step, Step::Mailbox, "signed in");
+    assert!(!back.busy);
     let s = back.session.as_ref().unwrap();
     assert_eq!(s.admin_label(), "Ada (ada@acme.example)");
     assert_eq!(s.tenant_id(), None);
     assert_eq!(s.roles, RoleCheck::Unknown);
     let said = s.unknowns.join(" | ");
-    for what in ["tenant id", "wids", "your profile", "organization"] {
+    for what in ["tenant id", "wids", "not Microsoft Entra ID"] {
         assert!(said.contains(what), "{what} not said: {said}");
     }
+    // The setup cannot start, and says why, without a request.
+    let fx = back.update(
+        &config,
+        Event::MailboxSubmitted(MailboxRequest {
+            address: "invoices@acme.example".into(),
+            seed: [0; 16],
+            now_ms: NOW * 1000,
+        }),
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+    let e = back.error.as_ref().unwrap();
+    assert!(e.title.contains("Microsoft Entra ID"), "{e:?}");
+    // Answers nobody asked for change nothing.
+    let before = back.session.as_ref().unwrap().unknowns.clone();
+    back.update(&config, http(Purpose::Me, 404, "{}"));
+    assert_eq!(back.session.as_ref().unwrap().unknowns, before);
+}
+
+#[test]
+fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
+    let config = crate::config::parse(&format!(
+        r#"{{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
+            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}}}"#
+    ))
+    .unwrap();
+    let discovery = r#"{"issuer":"https://idp.example/realms/acme",
+        "authorization_endpoint":"https://idp.example/realms/acme/auth",
+        "token_endpoint":"https://idp.example/realms/acme/token",
+        "scopes_supported":["openid","email"],
+        "authorization_response_iss_parameter_supported":true}"#;
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [4; 32],
+                nonce: [5; 32],
+                verifier: [6; 32],
+            },
+        },
+    );
+    let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
+    let (pending, url) = match &fx[..] {
+        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(query_param(&url, "scope"), "openid+email");
+    assert_eq!(query_param(&url, "client_id"), "mailgrant-spa");
+    let st = query_param(&url, "state");
+    // The provider promised `iss`: an answer without it, or naming another issuer, is refused.
+    for query in [
+        format!("?code=c&state={st}"),
+        format!("?code=c&state={st}&iss=https%3A%2F%2Fevil.example"),
+    ] {
+        let mut back = State::new(&config);
+        back.update(
+            &config,
+            Event::Loaded {
+                redirect_uri: "https://vendor.example/setup/".into(),
+                journal: None,
+                seed: [0; 16],
+                query,
+                pending: Some(pending.clone()),
+            },
+        );
+        let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
+        assert!(fx.is_empty(), "no token request: {fx:?}");
+        assert!(back.error.is_some());
+    }
+    let mut back = State::new(&config);
+    back.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
+            query: format!("?code=c&state={st}&iss=https%3A%2F%2Fidp.example%2Frealms%2Facme"),
+            pending: Some(pending),
+        },
+    );
+    let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Http {
+                purpose: Purpose::Token,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
 }
 
 /// From a fresh page load after the redirect, through the token answer with an ID token of
@@ -610,5 +702,31 @@ fn roles_from_graph_never_claim_a_role_is_missing() {
         let s = back.session.as_ref().unwrap();
         assert_eq!(s.roles, RoleCheck::Unknown, "{answer}");
         assert!(s.unknowns.iter().any(|u| u.contains("wids")), "{answer}");
+    }
+}
+
+#[test]
+fn discovery_is_fetched_once_per_page() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (_, first) = start(&mut state, &config);
+    // Back from the sign-in page, then Sign in again: no second discovery request.
+    state.update(&config, Event::Restored);
+    let fx = state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    match &fx[..] {
+        [Effect::SavePending(_), Effect::Navigate(url)] => {
+            assert_ne!(query_param(url, "state"), query_param(&first, "state"));
+        }
+        other => panic!("{other:?}"),
     }
 }
