@@ -156,7 +156,7 @@ async fn authorize(State(app): State<App>, Query(q): Query<HashMap<String, Strin
         return error_page("invalid_request: redirect_uri is required");
     };
     let mut st = app.lock();
-    if !st.seed_redirect_uris.iter().any(|u| *u == redirect_uri) {
+    if !st.seed_redirect_uris.contains(&redirect_uri) {
         return error_page("invalid_request: redirect_uri is not registered for this client");
     }
     let state = q.get("state").cloned();
