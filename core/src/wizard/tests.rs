@@ -529,10 +529,10 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
 
 #[test]
 fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
-    let config = crate::config::parse(&format!(
-        r#"{{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
-            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}}}"#
-    ))
+    let config = crate::config::parse(
+        r#"{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
+            "vendor":{"name":"V","appDisplayName":"{vendor} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}"#,
+    )
     .unwrap();
     let discovery = r#"{"issuer":"https://idp.example/realms/acme",
         "authorization_endpoint":"https://idp.example/realms/acme/auth",
