@@ -385,7 +385,8 @@ pub fn wizard(props: &WizardProps) -> Html {
     let s = state.borrow();
     let config = &props.config;
     let step_view = match s.step {
-        Step::Mailbox => html! { <MailboxStep on_submit={on_mailbox} busy={s.busy} /> },
+        Step::Mailbox => html! { <MailboxStep on_submit={on_mailbox} busy={s.busy}
+        sign_in_again={s.needs_sign_in_again()} on_sign_in={on_sign_in.clone()} /> },
         Step::Scope => {
             let (name, address) = match (s.mailbox_found(), &s.setup.inputs) {
                 (Some((_, name)), Some(i)) => (name, i.mailbox.to_string()),

@@ -130,13 +130,7 @@ async fn apply_converges_through_replication_lag_throttling_and_a_lost_response(
             "throttle": [{"method": "POST", "pathContains": "/addPassword", "times": 1, "retryAfterSecs": 1}],
             "loseResponse": [{"method": "PATCH", "pathContains": "applications(uniqueName=", "times": 1}],
         });
-        let r = reqwest::Client::new()
-            .post(format!("{}/_emulator/faults", ctx.graph))
-            .json(&faults)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
+        support::set_faults(&ctx, faults).await;
         set_up(&ctx, true).await;
         let step = d
             .query(By::Css("#hand-off-step"))
@@ -156,13 +150,7 @@ async fn apply_converges_through_replication_lag_throttling_and_a_lost_response(
 }
 
 async fn slow_graph(ctx: &support::Ctx, latency_ms: u64) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", ctx.graph))
-        .json(&serde_json::json!({ "latencyMs": latency_ms }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    support::set_faults(ctx, serde_json::json!({ "latencyMs": latency_ms })).await;
 }
 
 /// Waits until the run log shows at least `n` answered calls.
@@ -233,45 +221,108 @@ async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids
     .await;
 }
 
+/// Waits up to 60 s for `#done_id`, signing in again (as Adele) whenever the page asks to.
+/// Returns how many times it asked.
+async fn through_sign_ins(ctx: &support::Ctx, done_id: &str) -> usize {
+    let d = &ctx.driver;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut asked = 0;
+    loop {
+        if d.find(By::Id(done_id)).await.is_ok() {
+            return asked;
+        }
+        if d.find(By::Id("sign-in-again")).await.is_ok() {
+            support::sign_in_again(ctx).await;
+            asked += 1;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no #{done_id} within 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn an_expired_token_mid_run_is_re_acquired_and_the_run_finishes_without_new_input() {
+async fn with_five_second_tokens_a_run_that_outlasts_its_token_signs_in_again_and_finishes() {
     support::run("apply_token_expiry", SiteConfig::Demo, |ctx| async move {
         let d = &ctx.driver;
-        slow_graph(&ctx, 700).await;
-        set_up(&ctx, true).await;
-        wait_log_rows(d, 1).await;
-        // The token's hour passes.
+        // Every token lives 5 s; addPassword is throttled for 6 s, so the run outlasts its token
+        // and the retry meets a 401 (wherever else a slow machine lets the token expire, the
+        // page asks to sign in again too, and the test follows).
+        support::set_faults(
+            &ctx,
+            serde_json::json!({
+                "accessTokenLifetimeSecs": 5,
+                "throttle": [{"method": "POST", "pathContains": "/addPassword", "times": 1, "retryAfterSecs": 6}],
+            }),
+        )
+        .await;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "welcome").await;
+        d.find(By::Css("input[value=applicationAccessPolicy]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        support::wait_id(d, "mailbox")
+            .await
+            .send_keys(support::MAILBOX)
+            .await
+            .unwrap();
+        support::wait_id(d, "find-mailbox").await.click().await.unwrap();
+        through_sign_ins(&ctx, "scope-one").await;
+        support::wait_id(d, "scope-one").await.click().await.unwrap();
+        support::wait_id(d, "to-review").await.click().await.unwrap();
+        support::wait_id(d, "apply").await.click().await.unwrap();
+        let asked = through_sign_ins(&ctx, "hand-off-step").await;
+        assert!(asked >= 1, "the run outlasted its token");
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+        let state = support::emulator_state(&ctx.graph).await;
+        let log = state["requestLog"].as_array().unwrap();
+        let after_429 = log.iter().skip_while(|r| r["status"] != 429);
+        assert!(
+            after_429.clone().any(|r| r["status"] == 401),
+            "the throttled call's retry met the expired token"
+        );
+        let text = support::wait_id(d, "hand-off-step").await.text().await.unwrap();
+        assert!(text.contains(support::MAILBOX), "the input survived: {text}");
+        support::assert_storage_holds_no_secret(d).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_expired_on_the_mailbox_step_is_re_acquired_and_the_address_is_kept() {
+    support::run("mailbox_token_expiry", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        support::set_faults(&ctx, serde_json::json!({"accessTokenLifetimeSecs": 5})).await;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let input = support::wait_id(d, "mailbox").await;
+        // The admin steps away; the token's five seconds pass.
         reqwest::Client::new()
-            .post(format!("{}/_emulator/clock?advance=7200", ctx.graph))
+            .post(format!("{}/_emulator/clock?advance=6", ctx.graph))
             .send()
             .await
             .unwrap();
-        support::wait_id(d, "sign-in-again")
+        input.send_keys(support::MAILBOX).await.unwrap();
+        support::wait_id(d, "find-mailbox")
             .await
             .click()
             .await
             .unwrap();
-        support::wait_id(d, "account-adele")
+        support::sign_in_again(&ctx).await;
+        // Back from the sign-in, the same address is looked up without being typed again.
+        support::wait_id(d, "scope-one").await;
+        let text = support::wait_id(d, "scope-step")
             .await
-            .click()
+            .text()
             .await
             .unwrap();
-        support::wait_id(d, "accept").await.click().await.unwrap();
-        d.query(By::Css("#hand-off-step"))
-            .wait(
-                std::time::Duration::from_secs(60),
-                std::time::Duration::from_millis(200),
-            )
-            .first()
-            .await
-            .expect("the run finishes after the new sign-in");
-        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
-        let state = support::emulator_state(&ctx.graph).await;
-        assert!(state["requestLog"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["status"] == 401));
+        assert!(text.contains(support::MAILBOX), "{text}");
     })
     .await;
 }

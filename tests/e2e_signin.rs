@@ -177,3 +177,107 @@ async fn back_from_the_sign_in_page_leaves_a_usable_page_and_no_pending_entry() 
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_approval_required_is_explained_and_try_again_succeeds_once_approved() {
+    support::run(
+        "signin_admin_approval",
+        SiteConfig::Demo,
+        |ctx| async move {
+            let d = &ctx.driver;
+            support::set_faults(
+                &ctx,
+                serde_json::json!({"consent": "adminApprovalRequired"}),
+            )
+            .await;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::wait_id(d, "sign-in").await.click().await.unwrap();
+            support::wait_id(d, "account-adele")
+                .await
+                .click()
+                .await
+                .unwrap();
+            // Microsoft's page, not ours, says it; its only way out returns without consent.
+            let page = text(d, "error-message").await;
+            assert!(page.contains("AADSTS90094"), "{page}");
+            support::wait_id(d, "cancel").await.click().await.unwrap();
+            let error = text(d, "error").await;
+            assert!(
+                error.contains("Need admin approval"),
+                "the fix names the case: {error}"
+            );
+            assert!(error.contains("Global Administrator"), "{error}");
+            // An administrator approved meanwhile.
+            support::set_faults(&ctx, serde_json::json!({})).await;
+            support::wait_id(d, "try-again")
+                .await
+                .click()
+                .await
+                .unwrap();
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            assert!(text(d, "admin").await.contains("Adele Vance"));
+            support::assert_storage_empty(d).await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_openid_provider_signs_in_and_the_page_says_what_it_could_not_determine() {
+    support::run(
+        "signin_generic_oidc",
+        SiteConfig::GenericOidc,
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::wait_id(d, "sign-in").await.click().await.unwrap();
+            support::wait_id(d, "oidc-continue")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let admin = text(d, "admin").await;
+            assert_eq!(admin, "Ada Lovelace (ada@idp.example)");
+            let unknowns = text(d, "unknowns").await;
+            for what in ["not Microsoft Entra ID", "tenant id", "admin roles"] {
+                assert!(unknowns.contains(what), "{what}: {unknowns}");
+            }
+            // The provider was asked only for its own scopes, and its token never went to Graph.
+            let state = support::emulator_state(&ctx.graph).await;
+            let log = state["requestLog"].as_array().unwrap();
+            let authorize = log
+                .iter()
+                .find(|r| r["path"] == "/oidc/authorize")
+                .expect("an authorize request");
+            let query = authorize["query"].as_str().unwrap();
+            assert!(query.contains("scope=openid+profile+email"), "{query}");
+            let graph_calls = |log: &[serde_json::Value]| {
+                log.iter()
+                    .filter(|r| {
+                        r["origin"] == "graph" && r["path"].as_str().unwrap().starts_with("/v1.0")
+                    })
+                    .count()
+            };
+            assert_eq!(graph_calls(log), 0, "no Graph request");
+            // The setup cannot start, and the page says why instead of trying.
+            support::wait_id(d, "mailbox")
+                .await
+                .send_keys(support::MAILBOX)
+                .await
+                .unwrap();
+            support::wait_id(d, "find-mailbox")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let error = text(d, "error").await;
+            assert!(error.contains("Microsoft Entra ID"), "{error}");
+            let log = support::emulator_state(&ctx.graph).await["requestLog"].clone();
+            assert_eq!(graph_calls(log.as_array().unwrap()), 0);
+            support::assert_storage_empty(d).await;
+            support::wait_id(d, "sign-out").await.click().await.unwrap();
+            support::wait_id(d, "welcome").await;
+        },
+    )
+    .await;
+}

@@ -118,7 +118,7 @@ fn provider(error: &str, code: Option<u64>, detail: String) -> Explanation {
         (Some(65004), _) | (None, "access_denied") => admin(
             "You declined the permissions.",
             detail,
-            "The page cannot set anything up without them. Try again and choose Accept; the list on the first page says why each one is needed.",
+            "The page cannot set anything up without them. Try again and choose Accept; the list on the first page says why each one is needed. If Microsoft's page said “Need admin approval” (AADSTS90094), your account cannot grant them: sign in with a Global Administrator or Privileged Role Administrator (for RBAC mode also Application Administrator or Cloud Application Administrator), or ask one to approve the request.",
         ),
         (Some(90094 | 90095 | 65001), _) | (None, "consent_required") => admin(
             "These permissions need an administrator's approval.",

@@ -5,6 +5,9 @@ use yew::prelude::*;
 pub struct MailboxStepProps {
     pub on_submit: Callback<String>,
     pub busy: bool,
+    /// The look-up stopped because the sign-in expired.
+    pub sign_in_again: bool,
+    pub on_sign_in: Callback<()>,
 }
 
 /// The mailbox the app may send as.
@@ -32,6 +35,14 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
                     { if props.busy { "Looking it up…" } else { "Continue" } }
                 </button>
             </form>
+            if props.sign_in_again {
+                <p>
+                    <button id="sign-in-again" class="primary" onclick={props.on_sign_in.reform(|_| ())}>
+                        { "Sign in again and continue" }
+                    </button>
+                    <span class="muted">{ " The address is kept and looked up again after you sign in." }</span>
+                </p>
+            }
             <p class="muted">{ "A user or shared mailbox of your organization. Guests cannot be used." }</p>
         </section>
     }

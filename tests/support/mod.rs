@@ -334,6 +334,25 @@ pub async fn downloaded(ctx: &Ctx, name: &str) -> Vec<u8> {
     }
 }
 
+/// Replaces the emulator's faults (`POST /_emulator/faults`).
+pub async fn set_faults(ctx: &Ctx, faults: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", ctx.graph))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "faults refused: {faults}");
+}
+
+/// Clicks "Sign in again and continue", then Adele and Accept on the emulator's pages.
+pub async fn sign_in_again(ctx: &Ctx) {
+    let d = &ctx.driver;
+    wait_id(d, "sign-in-again").await.click().await.unwrap();
+    wait_id(d, "account-adele").await.click().await.unwrap();
+    wait_id(d, "accept").await.click().await.unwrap();
+}
+
 /// The demo mailbox the E2E tests set up.
 pub const MAILBOX: &str = "invoices@contosodemo.onmicrosoft.com";
 

@@ -230,6 +230,9 @@ pub struct PendingSignIn {
     pub mode: ScopeMode,
     /// The account to suggest when signing in again (after a token expired).
     pub login_hint: Option<String>,
+    /// The mailbox address whose look-up the expired token interrupted, looked up again after
+    /// the new sign-in (an interrupted apply run has its own journal).
+    pub mailbox: Option<String>,
 }
 
 impl std::fmt::Debug for PendingSignIn {
@@ -252,6 +255,7 @@ impl PendingSignIn {
             "codeVerifier": self.verifier.expose_secret(),
             "mode": self.mode.as_config_str(),
             "loginHint": self.login_hint,
+            "mailbox": self.mailbox,
         })
         .to_string()
     }
@@ -269,6 +273,7 @@ impl PendingSignIn {
             verifier: PkceVerifier::new(s("codeVerifier")?),
             mode,
             login_hint: s("loginHint"),
+            mailbox: s("mailbox"),
         })
     }
 }
@@ -335,6 +340,7 @@ pub fn authorize_url(
             verifier: PkceVerifier::new(verifier_text),
             mode,
             login_hint: login_hint.map(str::to_owned),
+            mailbox: None,
         },
     ))
 }
@@ -448,6 +454,7 @@ mod tests {
             verifier: PkceVerifier::new("v".into()),
             mode: ScopeMode::ApplicationAccessPolicy,
             login_hint: Some("adele@contoso.example".into()),
+            mailbox: Some("invoices@contoso.example".into()),
         };
         let back = PendingSignIn::from_storage(&p.to_storage()).unwrap();
         assert_eq!(
@@ -455,6 +462,7 @@ mod tests {
             ("s", ScopeMode::ApplicationAccessPolicy)
         );
         assert_eq!(back.verifier.expose_secret(), "v");
+        assert_eq!(back.mailbox.as_deref(), Some("invoices@contoso.example"));
         for junk in [
             "",
             "{}",

@@ -285,6 +285,9 @@ pub struct State {
     /// The journal of an interrupted setup (and CSPRNG bytes to resume it), resumed as soon as
     /// the admin is signed in again.
     pub(super) interrupted: Option<(String, [u8; 16])>,
+    /// A mailbox look-up an expired token interrupted (from the pending entry), redone as soon
+    /// as the admin is signed in again, with CSPRNG bytes from the page load.
+    resume_mailbox: Option<(String, [u8; 16])>,
 }
 
 impl State {
@@ -303,6 +306,7 @@ impl State {
             code: None,
             outstanding: vec![],
             interrupted: None,
+            resume_mailbox: None,
         }
     }
 
@@ -363,7 +367,7 @@ impl State {
                     self.mode = mode;
                 }
                 self.interrupted = journal.map(|j| (j, seed));
-                self.loaded(config, &query, pending)
+                self.loaded(config, &query, pending, seed)
             }
             Event::ModeChosen(mode) => {
                 if self.session.is_none() {
@@ -507,7 +511,13 @@ impl State {
 }
 
 impl State {
-    fn loaded(&mut self, config: &Config, query: &str, pending: Option<String>) -> Vec<Effect> {
+    fn loaded(
+        &mut self,
+        config: &Config,
+        query: &str,
+        pending: Option<String>,
+        seed: [u8; 16],
+    ) -> Vec<Effect> {
         let Some(params) = CallbackParams::from_query(query) else {
             // A plain load (or the back button from the sign-in page): nothing is pending any more.
             return if pending.is_some() {
@@ -521,6 +531,7 @@ impl State {
         let pending = pending.as_deref().and_then(PendingSignIn::from_storage);
         if let Some(p) = &pending {
             self.mode = p.mode;
+            self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed));
         }
         self.step = Step::SignIn;
         match callback::check(&params, pending.as_ref().map(|p| p.state.as_str())) {
@@ -595,10 +606,13 @@ impl State {
                 &random,
             ) {
                 Err(e) => self.fail(e.explain()),
-                Ok((url, pending)) => vec![
-                    Effect::SavePending(pending.to_storage()),
-                    Effect::Navigate(url),
-                ],
+                Ok((url, mut pending)) => {
+                    pending.mailbox = self.interrupted_mailbox();
+                    vec![
+                        Effect::SavePending(pending.to_storage()),
+                        Effect::Navigate(url),
+                    ]
+                }
             };
         }
         let Some((code, iss)) = self.code.take() else {
@@ -752,8 +766,18 @@ impl State {
         if !self.session.as_ref().is_some_and(|s| s.graph) {
             return vec![];
         }
-        match self.interrupted.take() {
-            Some((journal, seed)) => self.resume_journal(config, &journal, seed, now_ms),
+        if let Some((journal, seed)) = self.interrupted.take() {
+            return self.resume_journal(config, &journal, seed, now_ms);
+        }
+        match self.resume_mailbox.take() {
+            Some((address, seed)) => self.mailbox_submitted(
+                config,
+                MailboxRequest {
+                    address,
+                    seed,
+                    now_ms,
+                },
+            ),
             None => vec![],
         }
     }

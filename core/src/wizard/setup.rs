@@ -197,10 +197,19 @@ impl State {
     /// The apply run paused because the token expired: the page offers to sign in again (the
     /// journal is saved; after the sign-in the run resumes by itself).
     pub fn needs_sign_in_again(&self) -> bool {
-        self.setup
-            .apply
-            .as_ref()
-            .is_some_and(|r| r.status() == Status::Paused(run::Pause::SignInAgain))
+        [&self.setup.preflight, &self.setup.apply]
+            .into_iter()
+            .flatten()
+            .any(|r| r.status() == Status::Paused(run::Pause::SignInAgain))
+    }
+
+    /// The mailbox whose look-up waits for a new sign-in, if that is what waits.
+    pub(super) fn interrupted_mailbox(&self) -> Option<String> {
+        let preflight = self.setup.preflight.as_ref()?;
+        (self.setup.apply.is_none()
+            && preflight.status() == Status::Paused(run::Pause::SignInAgain))
+        .then(|| self.setup.inputs.as_ref().map(|i| i.mailbox.to_string()))
+        .flatten()
     }
 
     /// The token for Microsoft Graph: none unless the provider is Entra ID.

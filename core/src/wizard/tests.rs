@@ -730,3 +730,81 @@ fn discovery_is_fetched_once_per_page() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_again() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[GLOBAL_ADMIN],
+    );
+    let fx = state.update(
+        &config,
+        Event::MailboxSubmitted(MailboxRequest {
+            address: "invoices@contoso.example".into(),
+            seed: [1; 16],
+            now_ms: NOW * 1000,
+        }),
+    );
+    assert!(!fx.is_empty());
+    for e in fx {
+        if let Effect::Graph { kind, attempt, .. } = e {
+            state.update(
+                &config,
+                Event::Run {
+                    kind,
+                    event: crate::run::Event::Answered {
+                        attempt,
+                        status: 401,
+                        headers: Default::default(),
+                        body: r#"{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}"#.into(),
+                    },
+                    now_ms: NOW * 1000,
+                },
+            );
+        }
+    }
+    assert!(state.needs_sign_in_again(), "{:?}", state.error);
+    let fx = state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    let (pending, url) = match &fx[..] {
+        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert!(url.contains("login_hint=adele%40contoso.example"), "{url}");
+    assert_eq!(
+        PendingSignIn::from_storage(&pending)
+            .unwrap()
+            .mailbox
+            .as_deref(),
+        Some("invoices@contoso.example")
+    );
+    let st = query_param(&url, "state");
+    let state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[GLOBAL_ADMIN],
+    );
+    // Signed in again, the look-up runs again without the admin typing the address.
+    assert!(state.busy);
+    assert_eq!(
+        state.setup.inputs.as_ref().unwrap().mailbox.to_string(),
+        "invoices@contoso.example"
+    );
+    assert!(state.setup.preflight.is_some());
+}
