@@ -506,7 +506,8 @@ pub fn wizard(props: &WizardProps) -> Html {
         },
         _ if s.step == Step::Welcome || s.error.is_some() => html! {
             <Welcome config={config.clone()} mode={s.mode} on_mode={on_mode}
-                on_sign_in={on_sign_in} busy={s.busy} interrupted={s.has_interrupted_setup()} />
+                on_sign_in={on_sign_in} busy={s.busy} interrupted={s.has_interrupted_setup()}
+                scopes={s.requested_scopes()} entra={s.provider_is_entra()} />
         },
         _ => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };

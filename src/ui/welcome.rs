@@ -1,6 +1,5 @@
 use std::rc::Rc;
 
-use mailgrant_core::auth;
 use mailgrant_core::config::{Config, ScopeMode};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -16,6 +15,10 @@ pub struct WelcomeProps {
     /// A setup in this tab was interrupted; it continues after sign-in.
     #[prop_or_default]
     pub interrupted: bool,
+    /// The scopes Sign in will ask for, and why.
+    pub scopes: Vec<(&'static str, &'static str)>,
+    /// The provider is Microsoft Entra ID (assumed until discovery says otherwise).
+    pub entra: bool,
 }
 
 fn host(url: &str) -> &str {
@@ -88,10 +91,15 @@ pub fn welcome(props: &WelcomeProps) -> Html {
 
             <h2>{ "Permissions this page will ask for" }</h2>
             <ul id="scopes">
-                { for auth::scopes(*mode).into_iter().map(|(scope, why)| html! {
-                    <li><code>{ scope }</code>{ format!(": to {why}.") }</li>
+                { for props.scopes.iter().map(|(scope, why)| html! {
+                    <li><code>{ *scope }</code>{ format!(": to {why}.") }</li>
                 }) }
             </ul>
+            if !props.entra {
+                <p id="not-entra" class="notice">
+                    { format!("{} is not Microsoft Entra ID: you can sign in, but the setup steps need Microsoft Graph and will not run.", host(&config.authority)) }
+                </p>
+            }
 
             <h2>{ "Your data" }</h2>
             <p id="privacy">
@@ -101,7 +109,12 @@ pub fn welcome(props: &WelcomeProps) -> Html {
             </p>
 
             <button id="sign-in" class="primary" onclick={on_click} disabled={props.busy}>
-                { if props.busy { "Opening Microsoft sign-in…" } else { "Sign in with Microsoft" } }
+                { match (props.busy, props.entra) {
+                    (true, true) => "Opening Microsoft sign-in…",
+                    (true, false) => "Opening sign-in…",
+                    (false, true) => "Sign in with Microsoft",
+                    (false, false) => "Sign in",
+                } }
             </button>
             <p class="muted">{ format!("Questions? Contact {}.", vendor.support_contact) }</p>
         </section>

@@ -315,6 +315,25 @@ impl State {
         self.interrupted.is_some()
     }
 
+    /// Discovery without a sign-in waiting for it: the prefetch at page load.
+    fn is_prefetch(&self) -> bool {
+        self.random.is_none() && self.code.is_none()
+    }
+
+    /// The scopes Sign in will ask for, with why: exact once discovery has answered (another
+    /// provider than Entra ID is asked only for OpenID Connect scopes).
+    pub fn requested_scopes(&self) -> Vec<(&'static str, &'static str)> {
+        match &self.discovery {
+            Some(d) => d.requested_scopes(self.mode),
+            None => auth::scopes(self.mode),
+        }
+    }
+
+    /// Is the provider Microsoft Entra ID? Assumed until discovery says otherwise.
+    pub fn provider_is_entra(&self) -> bool {
+        self.discovery.as_ref().is_none_or(Discovery::is_entra)
+    }
+
     /// The token endpoint of the authority, once discovery answered.
     pub fn token_endpoint(&self) -> Option<&str> {
         self.discovery.as_ref().map(|d| d.token_endpoint.as_str())
@@ -420,6 +439,10 @@ impl State {
                 self.identity_done(config, purpose, now_ms)
             }
             Event::HttpFailed {
+                purpose: Purpose::Discovery,
+                ..
+            } if self.is_prefetch() => vec![],
+            Event::HttpFailed {
                 purpose, reason, ..
             } => {
                 let e = match purpose {
@@ -520,11 +543,14 @@ impl State {
     ) -> Vec<Effect> {
         let Some(params) = CallbackParams::from_query(query) else {
             // A plain load (or the back button from the sign-in page): nothing is pending any more.
-            return if pending.is_some() {
-                vec![Effect::RemovePending]
-            } else {
-                vec![]
-            };
+            // Discovery is read now, so the Welcome page can list exactly what this provider
+            // will be asked for, and Sign in needs no extra round trip.
+            let mut fx = vec![];
+            if pending.is_some() {
+                fx.push(Effect::RemovePending);
+            }
+            fx.push(self.discover(config));
+            return fx;
         };
         // Whatever the answer, the entry is used up and the answer leaves the address bar.
         let mut effects = vec![Effect::RemovePending, Effect::StripCallbackFromUrl];
@@ -567,6 +593,8 @@ impl State {
                     }),
                 };
                 match discovery {
+                    // A prefetch at page load failed: said if the admin clicks Sign in.
+                    Err(_) if self.is_prefetch() => vec![],
                     Err(e) => self.fail(e.explain()),
                     Ok(d) => {
                         self.discovery = Some(d);

@@ -314,7 +314,19 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
             pending: Some("{}".into()),
         },
     );
-    assert!(matches!(&fx[..], [Effect::RemovePending]));
+    assert!(
+        matches!(
+            &fx[..],
+            [
+                Effect::RemovePending,
+                Effect::Http {
+                    purpose: Purpose::Discovery,
+                    ..
+                }
+            ]
+        ),
+        "{fx:?}"
+    );
     let fx = state.update(
         &config,
         Event::Loaded {
@@ -325,7 +337,82 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
             pending: None,
         },
     );
-    assert!(fx.is_empty());
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Http {
+                purpose: Purpose::Discovery,
+                ..
+            }]
+        ),
+        "discovery is prefetched: {fx:?}"
+    );
+    // A failed prefetch says nothing yet; Sign in tries again and says it then.
+    let fx = state.update(&config, http(Purpose::Discovery, 503, ""));
+    assert!(fx.is_empty() && state.error.is_none());
+    let fx = state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    assert!(matches!(
+        &fx[..],
+        [Effect::Http {
+            purpose: Purpose::Discovery,
+            ..
+        }]
+    ));
+    state.update(&config, http(Purpose::Discovery, 503, ""));
+    assert!(state.error.is_some());
+    assert!(!state.busy);
+}
+
+#[test]
+fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes() {
+    let config = config();
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
+            query: String::new(),
+            pending: None,
+        },
+    );
+    let generic = r#"{"issuer":"https://idp.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
+    assert!(state.provider_is_entra(), "assumed before discovery");
+    let fx = state.update(&config, http(Purpose::Discovery, 200, generic));
+    assert!(fx.is_empty() && state.error.is_none());
+    assert!(!state.provider_is_entra());
+    let names: Vec<_> = state
+        .requested_scopes()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(names, ["openid", "profile", "email"]);
+    let fx = state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    assert!(
+        matches!(&fx[..], [Effect::SavePending(_), Effect::Navigate(_)]),
+        "{fx:?}"
+    );
 }
 
 #[test]
