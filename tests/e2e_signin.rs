@@ -16,6 +16,11 @@ async fn sign_in_ends_on_the_mailbox_step_and_leaves_nothing_behind() {
     support::run("signin_full", SiteConfig::Demo, |ctx| async move {
         let d = &ctx.driver;
         d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        // Least privilege, said before the redirect: RBAC mode asks for no grant permission.
+        let scopes = text(d, "scopes").await;
+        assert!(scopes.contains("Application.ReadWrite.All"), "{scopes}");
+        assert!(!scopes.contains("AppRoleAssignment"), "{scopes}");
+        assert!(d.find(By::Id("not-entra")).await.is_err());
         support::sign_in_as(&ctx, "adele", "accept").await;
         let admin = text(d, "admin").await;
         assert!(admin.contains("Adele Vance"), "{admin}");
@@ -230,6 +235,15 @@ async fn a_plain_openid_provider_signs_in_and_the_page_says_what_it_could_not_de
         |ctx| async move {
             let d = &ctx.driver;
             d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            // Before the redirect the page knows the provider and lists only what it will ask.
+            let notice = text(d, "not-entra").await;
+            assert!(notice.contains("not Microsoft Entra ID"), "{notice}");
+            let scopes = text(d, "scopes").await;
+            assert!(
+                scopes.contains("openid") && scopes.contains("email"),
+                "{scopes}"
+            );
+            assert!(!scopes.contains("Application.ReadWrite.All"), "{scopes}");
             support::wait_id(d, "sign-in").await.click().await.unwrap();
             support::wait_id(d, "oidc-continue")
                 .await
