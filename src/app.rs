@@ -500,7 +500,9 @@ pub fn wizard(props: &WizardProps) -> Html {
                     tenant_name={session.organization.as_ref().and_then(|o| o.display_name.clone())}
                     tenant_id={session.tenant_id()}
                     mode={s.mode} roles={session.roles.clone()}
-                    unknowns={session.unknowns.clone()} on_sign_out={on_sign_out} />
+                    unknowns={session.unknowns.clone()} on_sign_out={on_sign_out}
+                    can_change_mode={s.can_change_mode()} on_mode={on_mode.clone()}
+                    missing={s.missing_scopes()} on_grant={on_sign_in.clone()} />
                 { step_view }
             </>
         },

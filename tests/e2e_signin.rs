@@ -295,3 +295,71 @@ async fn a_plain_openid_provider_signs_in_and_the_page_says_what_it_could_not_de
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_mailbox() {
+    support::run("signin_incremental", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        // The demo's default mode is RBAC for Applications: no grant permission is asked.
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        support::wait_id(d, "mailbox")
+            .await
+            .send_keys(support::MAILBOX)
+            .await
+            .unwrap();
+        support::wait_id(d, "find-mailbox")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "scope-one").await;
+        assert!(d.find(By::Id("more-consent")).await.is_err());
+        d.find(By::Css(
+            "#mode-switch option[value=applicationAccessPolicy]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        let more = text(d, "more-consent").await;
+        assert!(more.contains("AppRoleAssignment.ReadWrite.All"), "{more}");
+        support::wait_id(d, "grant-more")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "account-adele")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "accept").await.click().await.unwrap();
+        // Back with the permission: the same mailbox is looked up again, in the new mode.
+        let step = text(d, "scope-step").await;
+        assert!(step.contains(support::MAILBOX), "{step}");
+        assert!(d.find(By::Id("more-consent")).await.is_err());
+        let authorizes = support::requests(&ctx.graph, "GET", "/oauth2/v2.0/authorize").await;
+        assert_eq!(authorizes.len(), 2);
+        let scopes =
+            |r: &serde_json::Value| r["query"].as_str().unwrap().contains("AppRoleAssignment");
+        assert!(!scopes(&authorizes[0]) && scopes(&authorizes[1]));
+        support::wait_id(d, "scope-one")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "to-review")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let review = text(d, "review-step").await;
+        assert!(
+            review.contains("Mail.Send"),
+            "the plan is the AAP one: {review}"
+        );
+    })
+    .await;
+}

@@ -12,11 +12,30 @@ pub struct SignedInProps {
     /// What could not be determined, in words.
     pub unknowns: Vec<String>,
     pub on_sign_out: Callback<()>,
+    /// The mode may still change (nothing applied yet).
+    pub can_change_mode: bool,
+    pub on_mode: Callback<ScopeMode>,
+    /// Permissions the chosen mode needs that the sign-in did not grant.
+    pub missing: Vec<(&'static str, &'static str)>,
+    /// Sign in again to grant them.
+    pub on_grant: Callback<()>,
 }
 
 /// Who is signed in, to which tenant, and whether their roles suffice for the chosen mode.
 #[function_component(SignedIn)]
 pub fn signed_in(props: &SignedInProps) -> Html {
+    let on_mode = {
+        let on_mode = props.on_mode.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(m) = ScopeMode::ALL
+                .into_iter()
+                .find(|m| m.as_config_str() == select.value())
+            {
+                on_mode.emit(m);
+            }
+        })
+    };
     let roles = match &props.roles {
         RoleCheck::Sufficient(role) => html! {
             <p id="role-check" class="ok">{ format!("Your role {role} can set up {}.", props.mode.title()) }</p>
@@ -43,9 +62,29 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                     { props.tenant_name.clone().unwrap_or_else(|| "(name unknown)".into()) }
                     if let Some(id) = &props.tenant_id { { format!(" — tenant id {id}") } }
                 </dd>
-                <dt>{ "Mode" }</dt><dd id="mode-chosen">{ props.mode.title() }</dd>
+                <dt>{ "Mode" }</dt>
+                <dd id="mode-chosen">
+                    if props.can_change_mode {
+                        <select id="mode-switch" aria-label="Scoping mode" onchange={on_mode}>
+                            { for ScopeMode::ALL.iter().map(|&m| html! {
+                                <option value={m.as_config_str()} selected={m == props.mode}>{ m.title() }</option>
+                            }) }
+                        </select>
+                    } else {
+                        { props.mode.title() }
+                    }
+                </dd>
             </dl>
             { roles }
+            if !props.missing.is_empty() {
+                <div id="more-consent" class="notice">
+                    <p>{ format!("{} needs a permission your sign-in did not grant:", props.mode.title()) }</p>
+                    <ul>{ for props.missing.iter().map(|(s, why)| html! { <li><code>{ *s }</code>{ format!(": to {why}.") }</li> }) }</ul>
+                    <button id="grant-more" class="primary" onclick={props.on_grant.reform(|_| ())}>
+                        { "Sign in again to grant it" }
+                    </button>
+                </div>
+            }
             if !props.unknowns.is_empty() {
                 <div id="unknowns" class="muted">
                     <p>{ "Could not determine:" }</p>

@@ -220,6 +220,38 @@ pub struct Session {
     /// The provider is Microsoft Entra ID, so the access token is for Microsoft Graph. Another
     /// provider's token is never sent to Graph.
     pub graph: bool,
+    /// The scopes the token carries (Graph's without their resource prefix), as the token
+    /// endpoint said, or as asked when it did not say (RFC 6749 §5.1).
+    pub granted: Vec<String>,
+    /// Role template ids from Graph's `memberOf`, when the ID token had no `wids`.
+    pub member_of_roles: Option<Vec<String>>,
+}
+
+impl Session {
+    /// Re-checks the roles for `mode`: from `wids`, else only a confirmation from `memberOf`.
+    fn roles_for(&self, mode: ScopeMode) -> RoleCheck {
+        match (&self.claims.wids, &self.member_of_roles) {
+            (Some(wids), _) => roles::check(mode, Some(wids)),
+            (None, Some(ids)) => match roles::check(mode, Some(ids)) {
+                found @ RoleCheck::Sufficient(_) => found,
+                _ => RoleCheck::Unknown,
+            },
+            (None, None) => RoleCheck::Unknown,
+        }
+    }
+}
+
+/// The scopes of a token answer's `scope`, Graph's without their resource prefix.
+fn granted_scopes(scope: &str) -> Vec<String> {
+    scope
+        .split_whitespace()
+        .map(|s| {
+            s.strip_prefix("https://graph.microsoft.com/")
+                .or_else(|| s.strip_prefix("00000003-0000-0000-c000-000000000000/"))
+                .unwrap_or(s)
+                .to_owned()
+        })
+        .collect()
 }
 
 impl Session {
@@ -315,6 +347,58 @@ impl State {
         self.interrupted.is_some()
     }
 
+    /// The mode can still change: signed in, nothing applied yet.
+    pub fn can_change_mode(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.graph) && self.setup.apply.is_none() && !self.busy
+    }
+
+    /// Permissions the chosen mode needs that the token lacks: granted by signing in again.
+    pub fn missing_scopes(&self) -> Vec<(&'static str, &'static str)> {
+        let Some(session) = self.session.as_ref().filter(|s| s.graph) else {
+            return vec![];
+        };
+        auth::scopes(self.mode)
+            .into_iter()
+            .filter(|(s, _)| !session.granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
+            .collect()
+    }
+
+    /// A change of mode: before sign-in, just the choice; after it (and before Apply), the
+    /// roles are checked again, a built plan is rebuilt for the new mode, and a permission the
+    /// token lacks is asked for by signing in again (incremental consent), which keeps the
+    /// mailbox.
+    fn mode_chosen(&mut self, mode: ScopeMode) -> Vec<Effect> {
+        if self.session.is_none() {
+            self.mode = mode;
+            return vec![];
+        }
+        if !self.can_change_mode() || mode == self.mode {
+            return vec![];
+        }
+        self.mode = mode;
+        self.error = None;
+        if let Some(session) = &mut self.session {
+            session.roles = session.roles_for(mode);
+        }
+        if let Some(inputs) = &mut self.setup.inputs {
+            inputs.mode = mode;
+        }
+        if self.setup.plan.is_some() {
+            let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
+                return vec![];
+            };
+            match crate::plan::build(inputs, findings, self.setup.options, crate::VERSION) {
+                Ok(plan) => self.setup.plan = Some(plan),
+                Err(e) => {
+                    self.setup.plan = None;
+                    self.step = Step::Scope;
+                    return self.fail(setup::SetupError::from(e).explain());
+                }
+            }
+        }
+        vec![]
+    }
+
     /// Discovery without a sign-in waiting for it: the prefetch at page load.
     fn is_prefetch(&self) -> bool {
         self.random.is_none() && self.code.is_none()
@@ -388,12 +472,7 @@ impl State {
                 self.interrupted = journal.map(|j| (j, seed));
                 self.loaded(config, &query, pending, seed)
             }
-            Event::ModeChosen(mode) => {
-                if self.session.is_none() {
-                    self.mode = mode;
-                }
-                vec![]
-            }
+            Event::ModeChosen(mode) => self.mode_chosen(mode),
             Event::SignInClicked {
                 redirect_uri,
                 random,
@@ -635,7 +714,7 @@ impl State {
             ) {
                 Err(e) => self.fail(e.explain()),
                 Ok((url, mut pending)) => {
-                    pending.mailbox = self.interrupted_mailbox();
+                    pending.mailbox = self.mailbox_to_resume();
                     vec![
                         Effect::SavePending(pending.to_storage()),
                         Effect::Navigate(url),
@@ -726,9 +805,20 @@ impl State {
         if claims.name.is_none() && !graph {
             unknowns.push("your name (the sign-in carried no `name` claim)".to_owned());
         }
+        let granted = if tokens.scope.trim().is_empty() {
+            discovery
+                .requested_scopes(self.mode)
+                .iter()
+                .map(|(s, _)| (*s).to_owned())
+                .collect()
+        } else {
+            granted_scopes(&tokens.scope)
+        };
         self.session = Some(Session {
             access_token: Rc::new(tokens.access_token),
             refresh_token: tokens.refresh_token,
+            granted,
+            member_of_roles: None,
             claims,
             me: None,
             organization: None,
@@ -768,7 +858,8 @@ impl State {
             // absence proves nothing. A missing role is then reported at the first change.
             Purpose::Roles => match identity::parse_my_roles(status, body) {
                 Ok(ids) => {
-                    if let found @ RoleCheck::Sufficient(_) = roles::check(self.mode, Some(&ids)) {
+                    session.member_of_roles = Some(ids);
+                    if let found @ RoleCheck::Sufficient(_) = session.roles_for(self.mode) {
                         session.roles = found;
                         session.unknowns.retain(|u| !u.contains("`wids`"));
                     }

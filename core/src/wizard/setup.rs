@@ -203,13 +203,13 @@ impl State {
             .any(|r| r.status() == Status::Paused(run::Pause::SignInAgain))
     }
 
-    /// The mailbox whose look-up waits for a new sign-in, if that is what waits.
-    pub(super) fn interrupted_mailbox(&self) -> Option<String> {
-        let preflight = self.setup.preflight.as_ref()?;
-        (self.setup.apply.is_none()
-            && preflight.status() == Status::Paused(run::Pause::SignInAgain))
-        .then(|| self.setup.inputs.as_ref().map(|i| i.mailbox.to_string()))
-        .flatten()
+    /// The mailbox to look up again after a new sign-in (an expired token, or a permission
+    /// granted for another mode), unless an apply run, with its own journal, exists.
+    pub(super) fn mailbox_to_resume(&self) -> Option<String> {
+        if self.setup.apply.is_some() {
+            return None;
+        }
+        self.setup.inputs.as_ref().map(|i| i.mailbox.to_string())
     }
 
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
@@ -218,6 +218,21 @@ impl State {
             .as_ref()
             .filter(|s| s.graph)
             .map(|s| s.access_token.clone())
+    }
+
+    fn missing_scopes_error(&self) -> Option<Explanation> {
+        let missing = self.missing_scopes();
+        (!missing.is_empty()).then(|| Explanation {
+            title: format!("{} needs a permission your sign-in did not grant.", self.mode.title()),
+            detail: missing
+                .iter()
+                .map(|(s, why)| format!("{s}: to {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            fix: "Choose “Sign in again to grant it”: the page asks for just this permission too and then continues with the same mailbox.".into(),
+            audience: Audience::Admin,
+            example: None,
+        })
     }
 
     /// Mailbox step: look the mailbox up, with the existing app and grants.
@@ -229,6 +244,9 @@ impl State {
         self.error = None;
         if self.token().is_none() {
             return self.fail(SetupError::NotEntra.explain());
+        }
+        if let Some(missing) = self.missing_scopes_error() {
+            return self.fail(missing);
         }
         let Ok(mailbox) = SmtpAddress::parse(&req.address) else {
             return self.fail(SetupError::NotAnAddress(req.address).explain());
@@ -348,6 +366,9 @@ impl State {
         let Some(plan) = self.setup.plan.clone() else {
             return vec![];
         };
+        if let Some(missing) = self.missing_scopes_error() {
+            return self.fail(missing);
+        }
         self.error = None;
         let (run, effects) = Run::apply(plan, run_id, seed, Schedule::Concurrent, now_ms);
         self.setup.apply = Some(run);

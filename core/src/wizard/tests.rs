@@ -133,9 +133,13 @@ fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]
         form.contains("redirect_uri=https%3A%2F%2Fvendor.example%2Fsetup%2F"),
         "the redirect URI of the authorize request, known after a page load: {form}"
     );
+    let granted: Vec<String> = crate::auth::scopes(stored.mode)
+        .into_iter()
+        .map(|(s, _)| format!("https://graph.microsoft.com/{s}"))
+        .collect();
     let answer = serde_json::json!({
         "access_token": "AT-secret", "token_type": "Bearer", "expires_in": 3599,
-        "scope": "User.Read", "id_token": id_token(&stored.nonce, wids)
+        "scope": granted.join(" "), "id_token": id_token(&stored.nonce, wids)
     });
     let fx = state.update(config, http(Purpose::Token, 200, &answer.to_string()));
     assert_eq!(fx.len(), 2, "{fx:?}");
@@ -894,4 +898,112 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
         "invoices@contoso.example"
     );
     assert!(state.setup.preflight.is_some());
+}
+
+const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
+
+#[test]
+fn a_mode_that_needs_more_permission_asks_for_it_by_signing_in_again() {
+    let config = config();
+    let mut state = State::new(&config);
+    state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
+    let (pending, url) = start(&mut state, &config);
+    assert!(!url.contains("AppRoleAssignment"));
+    let st = query_param(&url, "state");
+    let mut state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[APP_ADMIN],
+    );
+    assert!(state.can_change_mode());
+    assert!(state.missing_scopes().is_empty());
+    assert_eq!(
+        state.session.as_ref().unwrap().roles,
+        RoleCheck::Sufficient("Application Administrator")
+    );
+
+    // Application Access Policy: the role no longer suffices, and a permission is missing.
+    state.update(
+        &config,
+        Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+    );
+    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
+    assert!(matches!(
+        state.session.as_ref().unwrap().roles,
+        RoleCheck::Insufficient { .. }
+    ));
+    let missing: Vec<_> = state.missing_scopes().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(missing, ["AppRoleAssignment.ReadWrite.All"]);
+    let fx = state.update(
+        &config,
+        Event::MailboxSubmitted(MailboxRequest {
+            address: "invoices@contoso.example".into(),
+            seed: [1; 16],
+            now_ms: NOW * 1000,
+        }),
+    );
+    assert!(fx.is_empty(), "nothing runs without the permission: {fx:?}");
+    assert!(state
+        .error
+        .as_ref()
+        .unwrap()
+        .detail
+        .contains("AppRoleAssignment"));
+
+    // Back to RBAC: nothing is missing, the role suffices again.
+    state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
+    assert!(state.missing_scopes().is_empty());
+    assert!(matches!(
+        state.session.as_ref().unwrap().roles,
+        RoleCheck::Sufficient(_)
+    ));
+
+    // Signing in again for AAP asks for the grant permission, with a hint.
+    state.update(
+        &config,
+        Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+    );
+    let fx = state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    let (pending, url) = match &fx[..] {
+        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert!(url.contains("AppRoleAssignment.ReadWrite.All"), "{url}");
+    assert!(url.contains("login_hint="), "{url}");
+    assert_eq!(
+        PendingSignIn::from_storage(&pending).unwrap().mode,
+        ScopeMode::ApplicationAccessPolicy
+    );
+}
+
+#[test]
+fn the_mode_does_not_change_while_a_request_is_under_way() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[GLOBAL_ADMIN],
+    );
+    assert!(state.can_change_mode());
+    state.busy = true;
+    assert!(!state.can_change_mode(), "not while a request is under way");
+    let before = state.mode;
+    let other = ScopeMode::ALL.into_iter().find(|m| *m != before).unwrap();
+    state.update(&config, Event::ModeChosen(other));
+    assert_eq!(state.mode, before);
 }
