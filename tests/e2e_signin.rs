@@ -357,7 +357,7 @@ async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_m
             .unwrap();
         let review = text(d, "review-step").await;
         assert!(
-            review.contains("Mail.Send"),
+            review.contains("Grant Mail.Send"),
             "the plan is the AAP one: {review}"
         );
     })
