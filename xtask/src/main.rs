@@ -16,10 +16,12 @@ cargo xtask <command>
   build [--connect-src ORIGIN]...
                         the release page in dist/, with its Content-Security-Policy; add an origin
                         for an authority or Graph endpoint other than Microsoft's clouds
-  serve [--config FILE] [--port PORT]
+  serve [--config FILE | --generic-oidc] [--port PORT]
                         build the release page and serve it on 127.0.0.1 (default port 8400).
                         Without --config: demo mode, against the local Entra ID + Graph emulator.
                         With --config: serve with that config.json (e.g. against a real tenant).
+                        With --generic-oidc: demo mode signing in at the emulator's plain
+                        OpenID Connect provider (not Entra ID) instead.
   test                  everything CI runs: fmt, clippy (host + wasm32), unit tests, browser tests, E2E
   size                  release build; raw and gzip sizes of the .wasm, the JS glue and the page
   bench                 the apply phase against the emulator with 100 ms per request: requests,
@@ -76,11 +78,13 @@ fn build(args: &[String]) -> Result<(), String> {
 
 fn serve(args: &[String]) -> Result<(), String> {
     let mut config = None;
+    let mut generic = false;
     let mut port = 8400u16;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--config" => config = Some(it.next().ok_or("--config needs a file")?.clone()),
+            "--generic-oidc" => generic = true,
             "--port" => {
                 port = it
                     .next()
@@ -90,13 +94,17 @@ fn serve(args: &[String]) -> Result<(), String> {
             other => return Err(format!("serve: unknown argument `{other}`\n\n{HELP}")),
         }
     }
-    let config = match config {
-        None => None,
-        Some(path) => {
-            Some(std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?)
+    let site = match (config, generic) {
+        (Some(_), true) => {
+            return Err("serve: --config and --generic-oidc exclude each other".into())
         }
+        (None, false) => mailgrant_emulator::SiteConfig::Demo,
+        (None, true) => mailgrant_emulator::SiteConfig::GenericOidc,
+        (Some(path), false) => mailgrant_emulator::SiteConfig::Raw(
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?,
+        ),
     };
     let tools = setup::run()?;
     util::trunk_build(&tools)?;
-    util::serve(port, config)
+    util::serve(port, site)
 }

@@ -104,18 +104,15 @@ pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String>
     Ok(())
 }
 
-/// Serves `dist/`: demo mode (emulator + demo config) when `config` is `None`.
-pub fn serve(port: u16, config: Option<String>) -> Result<(), String> {
+/// Serves `dist/` with this `config.json`: the demo ones run against the emulator.
+pub fn serve(port: u16, config: mailgrant_emulator::SiteConfig) -> Result<(), String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {
-        let demo = config.is_none();
+        let demo = !matches!(config, mailgrant_emulator::SiteConfig::Raw(_));
         let site = mailgrant_emulator::Site {
             dist: root().join("dist"),
             port,
-            config: match config {
-                None => mailgrant_emulator::SiteConfig::Demo,
-                Some(text) => mailgrant_emulator::SiteConfig::Raw(text),
-            },
+            config,
         };
         let options = mailgrant_emulator::Options {
             login_port: if demo { 8401 } else { 0 },
