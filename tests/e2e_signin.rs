@@ -363,3 +363,47 @@ async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_m
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_wids_claim_the_roles_are_asked_of_graph_and_what_stays_unknown_is_said() {
+    support::run("signin_no_wids", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        // The page's registration without the groups claim: Entra then sends no `wids`.
+        let http = reqwest::Client::new();
+        let minted: serde_json::Value = http
+            .post(format!("{}/_emulator/token", ctx.graph))
+            .json(&serde_json::json!({"user": "adele@contosodemo.onmicrosoft.com", "scopes": ["Application.ReadWrite.All"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = http
+            .patch(format!(
+                "{}/v1.0/applications/{}",
+                ctx.graph,
+                mailgrant_emulator::DEMO_SPA_APP_OBJECT_ID
+            ))
+            .bearer_auth(minted["access_token"].as_str().unwrap())
+            .json(&serde_json::json!({"groupMembershipClaims": null}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let roles = text(d, "role-check").await;
+        assert!(roles.contains("could not be determined"), "{roles}");
+        let unknowns = text(d, "unknowns").await;
+        assert!(unknowns.contains("wids") && unknowns.contains("Directory roles"), "{unknowns}");
+        assert_eq!(
+            support::requests(&ctx.graph, "GET", "/v1.0/me/memberOf").await.len(),
+            1,
+            "Graph was asked"
+        );
+        // Still signed in and able to go on.
+        support::wait_id(d, "mailbox").await;
+    })
+    .await;
+}

@@ -32,6 +32,7 @@ mod tenant;
 
 pub use faults::{ConsentFault, Faults, RequestRule, SecretPolicy};
 pub use oidc::{GENERIC_CLIENT_ID, GENERIC_SUB};
+pub use tenant::DEMO_SPA_APP_OBJECT_ID;
 
 /// The app id (client id) of the page's own SPA registration in the demo tenant.
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";

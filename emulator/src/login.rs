@@ -1019,9 +1019,17 @@ fn redeem(
         out["refresh_token"] = json!(rt);
         out["refresh_token_expires_in"] = json!(refresh_expiry.saturating_sub(now));
     }
+    // `wids` is sent only when the app registration asks for it (groupMembershipClaims
+    // `DirectoryRole` or `All`), as Entra does.
+    let wids = st
+        .directory
+        .application_by_app_id(client_id)
+        .and_then(|a| a.extra.get("groupMembershipClaims"))
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.eq_ignore_ascii_case("DirectoryRole") || c.eq_ignore_ascii_case("All"));
     drop(st);
     if include_id_token && consented_oidc.iter().any(|o| o == "openid") {
-        let claims = id_token_claims(
+        let mut claims = id_token_claims(
             app,
             client_id,
             &user,
@@ -1030,6 +1038,9 @@ fn redeem(
             // Visible timestamps use the real clock; the emulator clock only drives expiry.
             now_unix(),
         );
+        if wids {
+            claims["wids"] = json!(user.wids());
+        }
         out["id_token"] = json!(app.keys.sign(&claims));
     }
     Ok(out)
@@ -1061,7 +1072,6 @@ fn id_token_claims(
         "tid": DEMO_TENANT_ID,
         "uti": random_token(16),
         "ver": "2.0",
-        "wids": user.wids(),
     });
     if let Some(n) = nonce {
         c["nonce"] = json!(n);

@@ -38,6 +38,17 @@ impl Role {
         }
     }
 
+    /// The object id of this role's activated `directoryRole` in the demo tenant (tenant
+    /// specific, unlike the template id).
+    pub fn object_id(self) -> &'static str {
+        match self {
+            Role::GlobalAdministrator => "5e1c4b2a-6f0d-4c5e-9a8b-1d2e3f405162",
+            Role::PrivilegedRoleAdministrator => "6f2d5c3b-7a1e-4d6f-8b9c-2e3f40516273",
+            Role::ApplicationAdministrator => "7a3e6d4c-8b2f-4e7a-9c0d-3f4051627384",
+            Role::CloudApplicationAdministrator => "8b4f7e5d-9c3a-4f8b-8d1e-405162738495",
+        }
+    }
+
     pub fn display_name(self) -> &'static str {
         match self {
             Role::GlobalAdministrator => "Global Administrator",
@@ -548,6 +559,11 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
     spa.display_name = "Contoso Mailer setup page".into();
     spa.sign_in_audience = "AzureADMultipleOrgs".into();
     spa.spa_redirect_uris = spa_redirect_uris;
+    // Token configuration → groups claim → Directory roles: ID tokens carry `wids`.
+    spa.extra.insert(
+        "groupMembershipClaims".into(),
+        serde_json::json!("DirectoryRole"),
+    );
     // The least-privilege set from graph-facts §C.7.
     spa.default_graph_scopes = [
         "User.Read",

@@ -411,3 +411,62 @@ async fn site_config_raw_and_missing() {
     emu.stop().await;
     let _ = std::fs::remove_dir_all(dist);
 }
+
+#[tokio::test]
+async fn member_of_shows_directory_roles_only_to_a_role_reading_token() {
+    let emu = emu().await;
+    // With the page's scopes (no directory-read permission): the role is there, unnamed.
+    let g = Gc::with_scope(&emu, "adele", "openid profile User.Read").await;
+    let r = g
+        .get("/v1.0/me/memberOf?$select=id,displayName,roleTemplateId&$top=999")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let roles: Vec<&Value> = r.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
+        .collect();
+    assert!(!roles.is_empty());
+    assert!(
+        roles.iter().all(|o| o.get("roleTemplateId").is_none()),
+        "{roles:?}"
+    );
+    // With Directory.Read.All: named, with the template id.
+    let g = Gc::with_scope(&emu, "adele", "openid User.Read Directory.Read.All").await;
+    let r = g.get("/v1.0/me/memberOf?$select=id,roleTemplateId").await;
+    assert!(r.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["roleTemplateId"] == "62e90394-69f5-4237-9190-012177145e10"));
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn wids_follows_the_registrations_group_membership_claims() {
+    let emu = emu().await;
+    let c = client();
+    let tok = tokens_for(&emu, &c, "adele").await;
+    let claims = jwt_part(tok["id_token"].as_str().unwrap(), 1);
+    assert!(
+        claims["wids"].is_array(),
+        "the demo registration asks for wids"
+    );
+    // Without the groups claim configured, Entra sends no `wids`.
+    let g = Gc::for_user(&emu, "adele").await;
+    let r = g
+        .patch(
+            &format!(
+                "/v1.0/applications/{}",
+                mailgrant_emulator::DEMO_SPA_APP_OBJECT_ID
+            ),
+            &serde_json::json!({"groupMembershipClaims": null}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let tok = tokens_for(&emu, &c, "adele").await;
+    let claims = jwt_part(tok["id_token"].as_str().unwrap(), 1);
+    assert!(claims.get("wids").is_none(), "{claims}");
+    emu.stop().await;
+}

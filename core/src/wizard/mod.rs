@@ -796,7 +796,7 @@ impl State {
         let roles = roles::check(self.mode, claims.wids.as_deref());
         if roles == RoleCheck::Unknown {
             unknowns.push(if graph {
-                "your admin roles (the sign-in carried no `wids` claim); a missing role will be reported at the first change"
+                "your admin roles (the sign-in carried no `wids` claim, and Microsoft Graph names roles only to a directory-reading permission this page does not ask for); a missing role will be reported at the first change. The vendor can make sign-ins carry it: the page's app registration → Token configuration → Add groups claim → Directory roles"
                     .to_owned()
             } else {
                 "your admin roles (the sign-in carried no `wids` claim)".to_owned()

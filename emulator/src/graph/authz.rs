@@ -32,6 +32,13 @@ pub const READ_USERS: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+/// Reading directory roles (their names and template ids).
+pub const READ_ROLES: &[&str] = &[
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
 pub const READ_GROUPS: &[&str] = &[
     "GroupMember.Read.All",
     "Group.Read.All",

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::authz::{READ_GROUPS, READ_USERS};
+use super::authz::{READ_GROUPS, READ_ROLES, READ_USERS};
 use super::error::{
     bad_request, bad_segment, invalid_value, method_not_allowed, not_found, GResult,
 };
@@ -45,11 +45,14 @@ pub fn route(ctx: &Ctx, me: bool, rest: &[&str]) -> GResult<Response> {
     match (tail, &ctx.method) {
         ([], &Method::GET) => get(ctx, &id),
         (["checkMemberGroups"], &Method::POST) => check_member_groups(ctx, &id),
+        (["memberOf"], &Method::GET) => member_of(ctx, &id),
         (["transitiveMemberOf"], &Method::GET) => transitive_member_of(ctx, &id, false),
         (["transitiveMemberOf", "microsoft.graph.group"], &Method::GET) => {
             transitive_member_of(ctx, &id, true)
         }
-        ([] | ["checkMemberGroups"] | ["transitiveMemberOf", ..], _) => Err(method_not_allowed()),
+        ([] | ["checkMemberGroups"] | ["memberOf"] | ["transitiveMemberOf", ..], _) => {
+            Err(method_not_allowed())
+        }
         ([next, ..], _) => Err(bad_segment(next)),
     }
 }
@@ -134,6 +137,68 @@ fn check_member_groups(ctx: &Ctx, id: &str) -> GResult<Response> {
         "value": value,
     }))
     .into_response())
+}
+
+/// `GET /me/memberOf`, `/users/{id}/memberOf`: the user's direct memberships, groups and
+/// directory roles. Allowed with `User.Read` for yourself (others need a user-read scope); an
+/// object type the token may not read comes back with "limited information" (only
+/// `@odata.type` and `id`): directory roles need a role- or directory-read scope, groups a
+/// group-read one. `$select` picks properties; no paging (the demo has few memberships).
+fn member_of(ctx: &Ctx, id: &str) -> GResult<Response> {
+    let u = find(ctx, id)?;
+    let full_groups = ctx.has_scope(READ_GROUPS);
+    let full_roles = ctx.has_scope(READ_ROLES);
+    let mut items: Vec<Map<String, Value>> = vec![];
+    {
+        let st = ctx.app.lock();
+        for g in st
+            .directory
+            .groups
+            .iter()
+            .filter(|g| g.members.contains(&u.id))
+        {
+            let mut m = if full_groups {
+                g.graph_json()
+            } else {
+                Map::new()
+            };
+            m.insert("id".into(), json!(g.id));
+            items.push(with_type("group", m));
+        }
+    }
+    for r in &u.roles {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(r.object_id()));
+        if full_roles {
+            m.insert("displayName".into(), json!(r.display_name()));
+            m.insert("roleTemplateId".into(), json!(r.template_id()));
+            m.insert("deletedDateTime".into(), Value::Null);
+            m.insert("description".into(), Value::Null);
+        }
+        items.push(with_type("directoryRole", m));
+    }
+    if let Some(select) = &ctx.od.select {
+        for m in &mut items {
+            m.retain(|k, _| {
+                k == "@odata.type" || k == "id" || select.iter().any(|s| s.eq_ignore_ascii_case(k))
+            });
+        }
+    }
+    Ok(Json(json!({
+        "@odata.context": format!("{}/v1.0/$metadata#directoryObjects", ctx.app.graph_origin),
+        "value": items,
+    }))
+    .into_response())
+}
+
+fn with_type(type_name: &str, m: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert(
+        "@odata.type".into(),
+        json!(format!("#microsoft.graph.{type_name}")),
+    );
+    out.extend(m);
+    out
 }
 
 /// `GET /users/{id}/transitiveMemberOf[/microsoft.graph.group]`. The OData cast is an advanced
