@@ -45,7 +45,8 @@ fn host(props: &HostProps) -> Html {
     };
     html! {
         <Welcome config={props.config.clone()} mode={*mode} {on_mode}
-            on_sign_in={Callback::noop()} busy=false />
+            on_sign_in={Callback::noop()} busy=false
+            scopes={mailgrant_core::auth::scopes(*mode)} entra=true />
     }
 }
 
@@ -98,6 +99,11 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
             on_sign_in: Callback::from(move |()| click_sink.set(true)),
             busy: false,
             interrupted: false,
+            scopes: vec![
+                ("openid", "sign you in"),
+                ("email", "show your e-mail address"),
+            ],
+            entra: false,
         },
     )
     .render();
@@ -109,6 +115,20 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
             .dyn_into()
             .unwrap()
     };
+    // Another provider than Entra ID: its scopes only, said plainly, and no "with Microsoft".
+    assert_eq!(
+        element("#scopes")
+            .text_content()
+            .unwrap()
+            .matches(':')
+            .count(),
+        2
+    );
+    assert!(element("#not-entra")
+        .text_content()
+        .unwrap()
+        .contains("not Microsoft Entra ID"));
+    assert_eq!(element("#sign-in").text_content().unwrap(), "Sign in");
     element("input[value=applicationAccessPolicy]").click();
     assert_eq!(chosen.get(), Some(ScopeMode::ApplicationAccessPolicy));
     element("#sign-in").click();
