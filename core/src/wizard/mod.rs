@@ -479,7 +479,11 @@ impl State {
             } => {
                 self.error = None;
                 self.busy = true;
-                self.step = Step::SignIn;
+                if self.session.is_none() {
+                    self.step = Step::SignIn;
+                }
+                // Signed in already (sign in again, or grant more): the step stays, so Back from
+                // the sign-in page returns to it.
                 self.redirect_uri = Some(redirect_uri);
                 self.pending = None;
                 // Fresh randomness per click; the authorize URL is built when discovery has
@@ -544,13 +548,17 @@ impl State {
                 example: None,
             }),
             Event::Restored => {
-                if self.session.is_some() || !self.busy {
+                if !self.busy {
                     return vec![];
                 }
                 // Back from the sign-in page: the started sign-in is abandoned.
                 self.busy = false;
-                self.step = Step::Welcome;
                 self.random = None;
+                if self.session.is_some() {
+                    // Still signed in (it was a sign-in again): back where the admin was.
+                    return vec![Effect::RemovePending];
+                }
+                self.step = Step::Welcome;
                 self.error = Some(Explanation {
                     title: "Sign-in was not completed.".into(),
                     detail: "You came back from Microsoft's sign-in page before it finished. If that page showed an error, its code tells why: AADSTS50011 or AADSTS700016 mean this page is not registered correctly (tell the vendor); AADSTS50020 means the account is not from the tenant you are setting up; AADSTS90094 means an administrator must approve the permissions; AADSTS53003 means Conditional Access blocked the sign-in.".into(),

@@ -861,6 +861,24 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
         }
     }
     assert!(state.needs_sign_in_again(), "{:?}", state.error);
+    // Back from Microsoft's page without signing in: the Mailbox step, usable again.
+    state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [9; 32],
+                nonce: [9; 32],
+                verifier: [9; 32],
+            },
+        },
+    );
+    assert_eq!(state.step, Step::Mailbox);
+    let fx = state.update(&config, Event::Restored);
+    assert!(matches!(&fx[..], [Effect::RemovePending]), "{fx:?}");
+    assert!(!state.busy);
+    assert_eq!(state.step, Step::Mailbox);
+    assert!(state.needs_sign_in_again());
     let fx = state.update(
         &config,
         Event::SignInClicked {
