@@ -1,0 +1,408 @@
+//! The sign-in half of the reducer: the page load and the return from the authority, discovery,
+//! code redemption and the ID token, the identity look-ups and role preflight, and a change of
+//! mode after sign-in (incremental consent).
+
+use std::rc::Rc;
+
+use super::{setup, AuthCode, Effect, MailboxRequest, Purpose, Session, State, Step};
+use crate::auth::callback::{self, CallbackOutcome, CallbackParams};
+use crate::auth::token;
+use crate::auth::{self, AuthError, Discovery, PendingSignIn};
+use crate::config::{Config, ScopeMode};
+use crate::explain::Explain;
+use crate::graph::identity;
+use crate::graph::GraphError;
+use crate::roles::{self, RoleCheck};
+
+impl Session {
+    /// Re-checks the roles for `mode`: from `wids`, else only a confirmation from `memberOf`.
+    pub(super) fn roles_for(&self, mode: ScopeMode) -> RoleCheck {
+        match (&self.claims.wids, &self.member_of_roles) {
+            (Some(wids), _) => roles::check(mode, Some(wids)),
+            (None, Some(ids)) => match roles::check(mode, Some(ids)) {
+                found @ RoleCheck::Sufficient(_) => found,
+                _ => RoleCheck::Unknown,
+            },
+            (None, None) => RoleCheck::Unknown,
+        }
+    }
+}
+
+/// The scopes of a token answer's `scope`, Graph's without their resource prefix.
+fn granted_scopes(scope: &str) -> Vec<String> {
+    scope
+        .split_whitespace()
+        .map(|s| {
+            s.strip_prefix("https://graph.microsoft.com/")
+                .or_else(|| s.strip_prefix("00000003-0000-0000-c000-000000000000/"))
+                .unwrap_or(s)
+                .to_owned()
+        })
+        .collect()
+}
+
+impl State {
+    /// The mode can still change: signed in, nothing applied yet.
+    pub fn can_change_mode(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.graph) && self.setup.apply.is_none() && !self.busy
+    }
+
+    /// Permissions the chosen mode needs that the token lacks: granted by signing in again.
+    pub fn missing_scopes(&self) -> Vec<(&'static str, &'static str)> {
+        let Some(session) = self.session.as_ref().filter(|s| s.graph) else {
+            return vec![];
+        };
+        auth::scopes(self.mode)
+            .into_iter()
+            .filter(|(s, _)| !session.granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
+            .collect()
+    }
+
+    /// A change of mode: before sign-in, just the choice; after it (and before Apply), the
+    /// roles are checked again, a built plan is rebuilt for the new mode, and a permission the
+    /// token lacks is asked for by signing in again (incremental consent), which keeps the
+    /// mailbox.
+    pub(super) fn mode_chosen(&mut self, mode: ScopeMode) -> Vec<Effect> {
+        if self.session.is_none() {
+            self.mode = mode;
+            return vec![];
+        }
+        if !self.can_change_mode() || mode == self.mode {
+            return vec![];
+        }
+        self.mode = mode;
+        self.error = None;
+        if let Some(session) = &mut self.session {
+            session.roles = session.roles_for(mode);
+        }
+        if let Some(inputs) = &mut self.setup.inputs {
+            inputs.mode = mode;
+        }
+        if self.setup.plan.is_some() {
+            let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
+                return vec![];
+            };
+            match crate::plan::build(inputs, findings, self.setup.options, crate::VERSION) {
+                Ok(plan) => self.setup.plan = Some(plan),
+                Err(e) => {
+                    self.setup.plan = None;
+                    self.step = Step::Scope;
+                    return self.fail(setup::SetupError::from(e).explain());
+                }
+            }
+        }
+        vec![]
+    }
+
+    /// Discovery without a sign-in waiting for it: the prefetch at page load.
+    pub(super) fn is_prefetch(&self) -> bool {
+        self.random.is_none() && self.code.is_none()
+    }
+
+    /// The scopes Sign in will ask for, with why: exact once discovery has answered (another
+    /// provider than Entra ID is asked only for OpenID Connect scopes).
+    pub fn requested_scopes(&self) -> Vec<(&'static str, &'static str)> {
+        match &self.discovery {
+            Some(d) => d.requested_scopes(self.mode),
+            None => auth::scopes(self.mode),
+        }
+    }
+
+    /// Is the provider Microsoft Entra ID? Assumed until discovery says otherwise.
+    pub fn provider_is_entra(&self) -> bool {
+        self.discovery.as_ref().is_none_or(Discovery::is_entra)
+    }
+
+    pub(super) fn loaded(
+        &mut self,
+        config: &Config,
+        query: &str,
+        pending: Option<String>,
+        seed: [u8; 16],
+    ) -> Vec<Effect> {
+        let Some(params) = CallbackParams::from_query(query) else {
+            // A plain load (or the back button from the sign-in page): nothing is pending any more.
+            // Discovery is read now, so the Welcome page can list exactly what this provider
+            // will be asked for, and Sign in needs no extra round trip.
+            let mut fx = vec![];
+            if pending.is_some() {
+                fx.push(Effect::RemovePending);
+            }
+            fx.push(self.discover(config));
+            return fx;
+        };
+        // Whatever the answer, the entry is used up and the answer leaves the address bar.
+        let mut effects = vec![Effect::RemovePending, Effect::StripCallbackFromUrl];
+        let pending = pending.as_deref().and_then(PendingSignIn::from_storage);
+        if let Some(p) = &pending {
+            self.mode = p.mode;
+            self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed));
+        }
+        self.step = Step::SignIn;
+        match callback::check(&params, pending.as_ref().map(|p| p.state.as_str())) {
+            Err(e) => {
+                self.fail(e.explain());
+            }
+            Ok(CallbackOutcome::Code(code)) => {
+                self.busy = true;
+                self.pending = pending;
+                self.code = Some((AuthCode(code), params.iss.clone()));
+                effects.push(self.discover(config));
+            }
+        }
+        effects
+    }
+
+    pub(super) fn answered(
+        &mut self,
+        config: &Config,
+        purpose: Purpose,
+        status: u16,
+        body: &str,
+        now_secs: u64,
+    ) -> Vec<Effect> {
+        match purpose {
+            Purpose::Discovery => {
+                let url = auth::discovery_url(&config.authority);
+                let discovery = match status {
+                    200 => Discovery::parse(&url, body),
+                    _ => Err(AuthError::Discovery {
+                        url: url.clone(),
+                        reason: format!("HTTP {status}"),
+                    }),
+                };
+                match discovery {
+                    // A prefetch at page load failed: said if the admin clicks Sign in.
+                    Err(_) if self.is_prefetch() => vec![],
+                    Err(e) => self.fail(e.explain()),
+                    Ok(d) => {
+                        self.discovery = Some(d);
+                        self.after_discovery(config)
+                    }
+                }
+            }
+            Purpose::Token => self.token_answered(config, status, body, now_secs),
+            Purpose::Me | Purpose::Organization | Purpose::Roles => {
+                if !self.outstanding.contains(&purpose) {
+                    return vec![];
+                }
+                self.identity_answered(purpose, status, body);
+                self.identity_done(config, purpose, now_secs.saturating_mul(1000))
+            }
+        }
+    }
+
+    pub(super) fn after_discovery(&mut self, config: &Config) -> Vec<Effect> {
+        let Some(discovery) = &self.discovery else {
+            return vec![];
+        };
+        if let Some(random) = self.random.take() {
+            let redirect_uri = self.redirect_uri.clone().unwrap_or_default();
+            // Signing in again (token expired): suggest the same account.
+            let hint = self.session.as_ref().and_then(|s| {
+                s.me.as_ref()
+                    .and_then(|m| m.user_principal_name.clone())
+                    .or_else(|| s.claims.preferred_username.clone())
+            });
+            return match auth::authorize_url(
+                config,
+                discovery,
+                &redirect_uri,
+                self.mode,
+                hint.as_deref(),
+                &random,
+            ) {
+                Err(e) => self.fail(e.explain()),
+                Ok((url, mut pending)) => {
+                    pending.mailbox = self.mailbox_to_resume();
+                    vec![
+                        Effect::SavePending(pending.to_storage()),
+                        Effect::Navigate(url),
+                    ]
+                }
+            };
+        }
+        let Some((code, iss)) = self.code.take() else {
+            return vec![];
+        };
+        if let Err(e) = callback::check_issuer(iss.as_deref(), discovery) {
+            return self.fail(e.explain());
+        }
+        let Some(pending) = &self.pending else {
+            return self.fail(AuthError::NoPendingSignIn.explain());
+        };
+        let scope = discovery
+            .requested_scopes(self.mode)
+            .iter()
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let redirect_uri = self.redirect_uri.clone().unwrap_or_default();
+        vec![Effect::Http {
+            purpose: Purpose::Token,
+            method: "POST",
+            url: discovery.token_endpoint.clone(),
+            bearer: None,
+            form: Some(token::redeem_form(
+                &config.client_id.to_string(),
+                &code.0,
+                &redirect_uri,
+                &pending.verifier,
+                &scope,
+            )),
+        }]
+    }
+
+    pub(super) fn token_answered(
+        &mut self,
+        config: &Config,
+        status: u16,
+        body: &str,
+        now_secs: u64,
+    ) -> Vec<Effect> {
+        let pending = self.pending.take();
+        let tokens = match token::parse_token_response(status, body) {
+            Ok(t) => t,
+            Err(e) => return self.fail(e.explain()),
+        };
+        let (Some(pending), Some(discovery)) = (pending, &self.discovery) else {
+            return self.fail(AuthError::NoPendingSignIn.explain());
+        };
+        let Some(id_token) = tokens.id_token.as_deref() else {
+            return self
+                .fail(AuthError::IdToken("the answer carried no ID token".into()).explain());
+        };
+        let claims = match token::check_id_token(
+            id_token,
+            &discovery.issuer,
+            &config.client_id.to_string(),
+            &pending.nonce,
+            now_secs,
+        ) {
+            Ok(c) => c,
+            Err(e) => return self.fail(e.explain()),
+        };
+        let graph = discovery.is_entra();
+        let mut unknowns = vec![];
+        if !graph {
+            unknowns.push(format!(
+                "Microsoft Graph access: {} is not Microsoft Entra ID, so its token is never sent to Microsoft Graph and the setup steps cannot run",
+                discovery.issuer
+            ));
+        }
+        if claims.tid.is_none() {
+            unknowns.push("the tenant id (the sign-in carried no `tid` claim)".to_owned());
+        }
+        let roles = roles::check(self.mode, claims.wids.as_deref());
+        if roles == RoleCheck::Unknown {
+            unknowns.push(if graph {
+                "your admin roles (the sign-in carried no `wids` claim, and Microsoft Graph names roles only to a directory-reading permission this page does not ask for); a missing role will be reported at the first change. The vendor can make sign-ins carry it: the page's app registration → Token configuration → Add groups claim → Directory roles"
+                    .to_owned()
+            } else {
+                "your admin roles (the sign-in carried no `wids` claim)".to_owned()
+            });
+        }
+        if claims.name.is_none() && !graph {
+            unknowns.push("your name (the sign-in carried no `name` claim)".to_owned());
+        }
+        let granted = if tokens.scope.trim().is_empty() {
+            discovery
+                .requested_scopes(self.mode)
+                .iter()
+                .map(|(s, _)| (*s).to_owned())
+                .collect()
+        } else {
+            granted_scopes(&tokens.scope)
+        };
+        self.session = Some(Session {
+            access_token: Rc::new(tokens.access_token),
+            refresh_token: tokens.refresh_token,
+            granted,
+            member_of_roles: None,
+            claims,
+            me: None,
+            organization: None,
+            roles: roles.clone(),
+            unknowns,
+            graph,
+        });
+        if !graph {
+            // Nothing to ask Microsoft Graph: signed in with what the ID token says.
+            self.outstanding.clear();
+            return self.identity_done(config, Purpose::Me, now_secs.saturating_mul(1000));
+        }
+        self.outstanding = vec![Purpose::Me, Purpose::Organization];
+        let mut requests = vec![
+            self.graph(config, Purpose::Me, identity::me()),
+            self.graph(config, Purpose::Organization, identity::organization()),
+        ];
+        if roles == RoleCheck::Unknown {
+            self.outstanding.push(Purpose::Roles);
+            requests.push(self.graph(config, Purpose::Roles, identity::my_roles()));
+        }
+        requests.into_iter().flatten().collect()
+    }
+
+    pub(super) fn identity_answered(&mut self, purpose: Purpose, status: u16, body: &str) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let failed = |what: &str, e: GraphError| format!("{what} ({e})");
+        match purpose {
+            Purpose::Me => match identity::parse_me(status, body) {
+                Ok(me) => session.me = Some(me),
+                Err(e) => session.unknowns.push(failed("your profile", e)),
+            },
+            // Only a confirmation counts: `memberOf` lists direct memberships, and without a
+            // directory-read permission role objects come back without `roleTemplateId`, so an
+            // absence proves nothing. A missing role is then reported at the first change.
+            Purpose::Roles => match identity::parse_my_roles(status, body) {
+                Ok(ids) => {
+                    session.member_of_roles = Some(ids);
+                    if let found @ RoleCheck::Sufficient(_) = session.roles_for(self.mode) {
+                        session.roles = found;
+                        session.unknowns.retain(|u| !u.contains("`wids`"));
+                    }
+                }
+                Err(e) => session
+                    .unknowns
+                    .push(failed("your admin roles from Microsoft Graph", e)),
+            },
+            _ => match identity::parse_organization(status, body) {
+                Ok(org) => session.organization = Some(org),
+                Err(e) => session.unknowns.push(failed("your organization's name", e)),
+            },
+        }
+    }
+
+    pub(super) fn identity_done(
+        &mut self,
+        config: &Config,
+        purpose: Purpose,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        self.outstanding.retain(|p| *p != purpose);
+        if !self.outstanding.is_empty() || self.session.is_none() {
+            return vec![];
+        }
+        self.busy = false;
+        self.step = Step::Mailbox;
+        if !self.session.as_ref().is_some_and(|s| s.graph) {
+            return vec![];
+        }
+        if let Some((journal, seed)) = self.interrupted.take() {
+            return self.resume_journal(config, &journal, seed, now_ms);
+        }
+        match self.resume_mailbox.take() {
+            Some((address, seed)) => self.mailbox_submitted(
+                config,
+                MailboxRequest {
+                    address,
+                    seed,
+                    now_ms,
+                },
+            ),
+            None => vec![],
+        }
+    }
+}
