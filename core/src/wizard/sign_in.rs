@@ -29,7 +29,7 @@ impl Session {
 }
 
 /// The scopes of a token answer's `scope`, Graph's without their resource prefix.
-fn granted_scopes(scope: &str) -> Vec<String> {
+pub(super) fn granted_scopes(scope: &str) -> Vec<String> {
     scope
         .split_whitespace()
         .map(|s| {
@@ -52,8 +52,11 @@ impl State {
         let Some(session) = self.session.as_ref().filter(|s| s.graph) else {
             return vec![];
         };
+        // Only Graph permissions count: whether a provider echoes `openid`/`profile` in `scope`
+        // varies, and they never gate a step.
         auth::scopes(self.mode)
             .into_iter()
+            .filter(|(s, _)| !matches!(*s, "openid" | "profile" | "email" | "offline_access"))
             .filter(|(s, _)| !session.granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
             .collect()
     }

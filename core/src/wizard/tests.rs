@@ -1025,3 +1025,32 @@ fn the_mode_does_not_change_while_a_request_is_under_way() {
     state.update(&config, Event::ModeChosen(other));
     assert_eq!(state.mode, before);
 }
+
+#[test]
+fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
+    let config = config();
+    let mut state = State::new(&config);
+    state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let mut state = return_and_sign_in(
+        &config,
+        &pending,
+        &format!("?code=the-code&state={st}"),
+        &[GLOBAL_ADMIN],
+    );
+    state.session.as_mut().unwrap().granted = super::sign_in::granted_scopes(
+        "https://graph.microsoft.com/User.Read https://graph.microsoft.com/Application.ReadWrite.All User.Read.All GroupMember.Read.All",
+    );
+    assert!(
+        state.missing_scopes().is_empty(),
+        "{:?}",
+        state.missing_scopes()
+    );
+    state.update(
+        &config,
+        Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+    );
+    let missing: Vec<_> = state.missing_scopes().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(missing, ["AppRoleAssignment.ReadWrite.All"]);
+}
