@@ -328,7 +328,7 @@ const OTHER_CLIENT_ID_FORM: &str =
     "the page's client id at this OpenID Connect provider: 1 to 255 printable ASCII characters, no spaces";
 const GUID_FORM: &str = "the Application (client) ID of the page's own app registration, a GUID like 00000000-0000-0000-0000-000000000000";
 const URL_FORM: &str =
-    "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment";
+    "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment, in ASCII (an international domain name in its xn-- form)";
 
 fn missing(key: &str, expected: &str) -> ConfigError {
     ConfigError::Missing {
@@ -439,6 +439,9 @@ fn url(key: &str, s: &str) -> Result<String, ConfigError> {
         found: quote(s),
     };
     let t = s.trim().trim_end_matches('/');
+    if !t.is_ascii() {
+        return Err(invalid());
+    }
     let (secure, rest) = match (t.strip_prefix("https://"), t.strip_prefix("http://")) {
         (Some(rest), _) => (true, rest),
         (None, Some(rest)) => (false, rest),
@@ -531,6 +534,10 @@ mod tests {
                 .as_str(),
             "11111111-2222-3333-4444-555555555555"
         );
+        let idn = with("https://lögin.example/realms/acme", "x").unwrap_err();
+        assert_eq!(idn.key(), Some("authority"));
+        assert!(idn.to_string().contains("xn--"), "{idn}");
+        assert!(with("https://xn--lgin-5qa.example/realms/acme", "x").is_ok());
         let other = "https://idp.example/realms/acme";
         assert_eq!(
             with(other, "0oa1b2c3d4").unwrap().client_id.as_str(),

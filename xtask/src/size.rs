@@ -58,11 +58,12 @@ pub fn report() -> Result<(), String> {
     for (label, (raw, gz)) in [("wasm", wasm), ("JS glue", js), ("whole page", page)] {
         println!("{label:<40} {raw:>12} {gz:>12}");
     }
-    // The whole app (sign-in, engine, Exchange scripts, age encryption) measured 401.5 kB on
-    // 2026-11-26; the foundation alone was 202.5 kB against its 300 kB target. This budget stops
-    // growth while the size is worked down (age's X25519/ChaCha20/scrypt stack is the largest
-    // newcomer).
-    const BUDGET: usize = 420 * 1000;
+    // The whole app (sign-in, engine, Exchange scripts, age encryption) measured 407.5 kB on
+    // 2026-11-26, 362.1 kB once `url`'s IDNA backend was pinned to the ASCII-only one (its
+    // Unicode tables were 45 kB); the foundation alone was 202.5 kB against its 300 kB target.
+    // This budget stops growth while the size is worked down further (age's
+    // X25519/ChaCha20/scrypt stack and the serde derives of the run journal are the largest).
+    const BUDGET: usize = 375 * 1000;
     println!(
         "\ngzip'd .wasm: {:.1} kB of the {} kB budget",
         wasm.1 as f64 / 1000.0,
