@@ -75,7 +75,8 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                 { for ScopeMode::ALL.iter().map(|&m| html! {
                     <label class="mode">
                         <input type="radio" name="mode" value={m.as_config_str()}
-                            checked={*mode == m} onchange={on_mode.clone()} />
+                            checked={*mode == m} onchange={on_mode.clone()}
+                            disabled={props.interrupted} />
                         <strong>{ m.title() }</strong>
                         <span class="roles">
                             { format!(" — sign in as: {}.", m.sufficient_entra_roles().join(", ")) }

@@ -233,6 +233,8 @@ pub struct PendingSignIn {
     /// The mailbox address whose look-up the expired token interrupted, looked up again after
     /// the new sign-in (an interrupted apply run has its own journal).
     pub mailbox: Option<String>,
+    /// The tenant that mailbox was typed for; it is looked up again only in that tenant.
+    pub tenant: Option<String>,
 }
 
 impl std::fmt::Debug for PendingSignIn {
@@ -256,6 +258,7 @@ impl PendingSignIn {
             "mode": self.mode.as_config_str(),
             "loginHint": self.login_hint,
             "mailbox": self.mailbox,
+            "tenant": self.tenant,
         })
         .to_string()
     }
@@ -274,6 +277,7 @@ impl PendingSignIn {
             mode,
             login_hint: s("loginHint"),
             mailbox: s("mailbox"),
+            tenant: s("tenant"),
         })
     }
 }
@@ -341,6 +345,7 @@ pub fn authorize_url(
             mode,
             login_hint: login_hint.map(str::to_owned),
             mailbox: None,
+            tenant: None,
         },
     ))
 }
@@ -455,6 +460,7 @@ mod tests {
             mode: ScopeMode::ApplicationAccessPolicy,
             login_hint: Some("adele@contoso.example".into()),
             mailbox: Some("invoices@contoso.example".into()),
+            tenant: None,
         };
         let back = PendingSignIn::from_storage(&p.to_storage()).unwrap();
         assert_eq!(

@@ -291,7 +291,7 @@ pub struct State {
     pub(super) interrupted: Option<(String, [u8; 16])>,
     /// A mailbox look-up an expired token interrupted (from the pending entry), redone as soon
     /// as the admin is signed in again, with CSPRNG bytes from the page load.
-    resume_mailbox: Option<(String, [u8; 16])>,
+    resume_mailbox: Option<(String, [u8; 16], Option<String>)>,
 }
 
 impl State {

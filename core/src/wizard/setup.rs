@@ -101,7 +101,7 @@ pub struct MailboxRequest {
 
 /// The sessionStorage text: the run's journal and the Scope step's answer (which the scripts
 /// need after a resume). Neither holds a secret.
-fn journal_entry(
+pub(super) fn journal_entry(
     journal: &str,
     target: Option<&ScopeTarget>,
     denied: Option<&SmtpAddress>,
@@ -341,6 +341,34 @@ impl State {
             });
             return vec![Effect::RemoveJournal];
         };
+        // A sign-in of another tenant never continues this one's setup: its writes (an app, a
+        // secret, a Mail.Send grant) would land in the wrong tenant. The journal stays.
+        let signed_in = self.session.as_ref().and_then(|s| s.tenant_id());
+        if let Some(plan) = run.plan() {
+            let expected = plan.inputs.tenant.to_string();
+            if !signed_in
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(&expected))
+            {
+                // Back to Welcome, signed out in memory only: the journal stays in this tab and
+                // the next sign-in (with the right account) continues the setup.
+                self.interrupted = Some((entry.to_owned(), seed));
+                self.session = None;
+                self.step = Step::Welcome;
+                self.busy = false;
+                self.error = Some(Explanation {
+                    title: "This sign-in is for another tenant than the interrupted setup.".into(),
+                    detail: format!(
+                        "The interrupted setup is in tenant {expected}; you signed in to {}. Nothing was changed.",
+                        signed_in.as_deref().unwrap_or("an unknown tenant")
+                    ),
+                    fix: "Sign in again with an administrator account of the setup's tenant (use another account on Microsoft's page) to continue it.".into(),
+                    audience: Audience::Admin,
+                    example: None,
+                });
+                return vec![];
+            }
+        }
         if let Some(plan) = run.plan() {
             self.mode = plan.inputs.mode;
             self.setup.inputs = Some(plan.inputs.clone());

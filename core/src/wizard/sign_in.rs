@@ -67,7 +67,10 @@ impl State {
     /// mailbox.
     pub(super) fn mode_chosen(&mut self, mode: ScopeMode) -> Vec<Effect> {
         if self.session.is_none() {
-            self.mode = mode;
+            // An interrupted setup continues in its own mode, which its journal fixed.
+            if self.interrupted.is_none() {
+                self.mode = mode;
+            }
             return vec![];
         }
         if !self.can_change_mode() || mode == self.mode {
@@ -137,16 +140,16 @@ impl State {
         // Whatever the answer, the entry is used up and the answer leaves the address bar.
         let mut effects = vec![Effect::RemovePending, Effect::StripCallbackFromUrl];
         let pending = pending.as_deref().and_then(PendingSignIn::from_storage);
-        if let Some(p) = &pending {
-            self.mode = p.mode;
-            self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed));
-        }
         self.step = Step::SignIn;
         match callback::check(&params, pending.as_ref().map(|p| p.state.as_str())) {
             Err(e) => {
                 self.fail(e.explain());
             }
             Ok(CallbackOutcome::Code(code)) => {
+                if let Some(p) = &pending {
+                    self.mode = p.mode;
+                    self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed, p.tenant.clone()));
+                }
                 self.busy = true;
                 self.pending = pending;
                 self.code = Some((AuthCode(code), params.iss.clone()));
@@ -218,6 +221,7 @@ impl State {
                 Err(e) => self.fail(e.explain()),
                 Ok((url, mut pending)) => {
                     pending.mailbox = self.mailbox_to_resume();
+                    pending.tenant = self.session.as_ref().and_then(|s| s.tenant_id());
                     vec![
                         Effect::SavePending(pending.to_storage()),
                         Effect::Navigate(url),
@@ -396,16 +400,26 @@ impl State {
         if let Some((journal, seed)) = self.interrupted.take() {
             return self.resume_journal(config, &journal, seed, now_ms);
         }
+        let tenant = self.session.as_ref().and_then(|s| s.tenant_id());
         match self.resume_mailbox.take() {
-            Some((address, seed)) => self.mailbox_submitted(
-                config,
-                MailboxRequest {
-                    address,
-                    seed,
-                    now_ms,
-                },
-            ),
-            None => vec![],
+            // Looked up again only in the tenant it was typed for.
+            Some((address, seed, typed_in))
+                if typed_in.is_none()
+                    || typed_in
+                        .as_deref()
+                        .zip(tenant.as_deref())
+                        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) =>
+            {
+                self.mailbox_submitted(
+                    config,
+                    MailboxRequest {
+                        address,
+                        seed,
+                        now_ms,
+                    },
+                )
+            }
+            _ => vec![],
         }
     }
 }

@@ -83,12 +83,23 @@ fn query_param(url: &str, name: &str) -> String {
 
 /// A fresh page load after the redirect, through to the signed-in Mailbox step.
 fn return_and_sign_in(config: &Config, pending: &str, query: &str, wids: &[&str]) -> State {
+    return_and_sign_in_with(config, pending, query, wids, None)
+}
+
+/// [`return_and_sign_in`], with an apply journal of an interrupted setup in the tab.
+fn return_and_sign_in_with(
+    config: &Config,
+    pending: &str,
+    query: &str,
+    wids: &[&str],
+    journal: Option<String>,
+) -> State {
     let mut state = State::new(config);
     let fx = state.update(
         config,
         Event::Loaded {
             redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
+            journal,
             seed: [0; 16],
             query: query.into(),
             pending: Some(pending.into()),
@@ -1053,4 +1064,109 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
     );
     let missing: Vec<_> = state.missing_scopes().into_iter().map(|(s, _)| s).collect();
     assert_eq!(missing, ["AppRoleAssignment.ReadWrite.All"]);
+}
+
+/// The journal entry of an apply run just started in `tenant` (nothing answered yet).
+fn journal_in(tenant: &str) -> String {
+    let inputs = crate::plan::Inputs {
+        tenant: crate::ids::TenantId::parse(tenant).unwrap(),
+        mailbox: crate::ids::SmtpAddress::parse("invoices@contoso.example").unwrap(),
+        mode: ScopeMode::ApplicationAccessPolicy,
+        vendor: "V".into(),
+        app_display_name: "V x".into(),
+        secret_lifetime_days: 180,
+    };
+    let findings = crate::plan::Findings {
+        mailbox: serde_json::from_value(serde_json::json!({
+            "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
+            "mail": "invoices@contoso.example"
+        }))
+        .unwrap(),
+        app: None,
+        same_name: vec![],
+        sp: None,
+        grants: vec![],
+    };
+    let plan =
+        crate::plan::build(&inputs, &findings, crate::plan::Options::default(), "test").unwrap();
+    let (_, effects) = crate::run::Run::apply(
+        plan,
+        [1; 16],
+        [2; 16],
+        crate::run::Schedule::Concurrent,
+        NOW * 1000,
+    );
+    let text = effects
+        .into_iter()
+        .find_map(|e| match e {
+            crate::run::Effect::SaveJournal(t) => Some(t),
+            _ => None,
+        })
+        .expect("the run saves its journal before writing");
+    super::setup::journal_entry(
+        &text,
+        Some(&crate::powershell::ScopeTarget::OneMailbox),
+        None,
+    )
+}
+
+#[test]
+fn an_interrupted_setup_resumes_only_in_its_own_tenant() {
+    let config = config();
+    // Signed in to the setup's tenant: the run continues.
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let query = format!("?code=the-code&state={st}");
+    let state = return_and_sign_in_with(
+        &config,
+        &pending,
+        &query,
+        &[GLOBAL_ADMIN],
+        Some(journal_in(TID)),
+    );
+    assert_eq!(state.step, Step::Apply);
+    assert!(state.setup.apply.is_some());
+
+    // Signed in to another tenant: nothing runs, the journal is kept, the admin is told.
+    let other = "0c0c0c0c-1111-2222-3333-444444444444";
+    let mut state = State::new(&config);
+    let (pending, url) = start(&mut state, &config);
+    let st = query_param(&url, "state");
+    let query = format!("?code=the-code&state={st}");
+    let state = return_and_sign_in_with(
+        &config,
+        &pending,
+        &query,
+        &[GLOBAL_ADMIN],
+        Some(journal_in(other)),
+    );
+    assert!(state.setup.apply.is_none(), "no write in the wrong tenant");
+    assert_eq!(state.step, Step::Welcome);
+    assert!(state.session.is_none());
+    assert!(
+        state.has_interrupted_setup(),
+        "the journal stays for the right sign-in"
+    );
+    let e = state.error.as_ref().unwrap();
+    assert!(e.detail.contains(other) && e.detail.contains(TID), "{e:?}");
+}
+
+#[test]
+fn the_mode_of_an_interrupted_setup_cannot_be_changed_before_sign_in() {
+    let config = config();
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: Some(journal_in(TID)),
+            seed: [0; 16],
+            query: String::new(),
+            pending: None,
+        },
+    );
+    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
+    state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
+    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
 }
