@@ -1026,7 +1026,13 @@ fn redeem(
         .application_by_app_id(client_id)
         .and_then(|a| a.extra.get("groupMembershipClaims"))
         .and_then(Value::as_str)
-        .is_some_and(|c| c.eq_ignore_ascii_case("DirectoryRole") || c.eq_ignore_ascii_case("All"));
+        // Manifests may combine values ("SecurityGroup, DirectoryRole"); the `wids` claim
+        // reference names only `DirectoryRole` and `All` as the values that send it.
+        .is_some_and(|c| {
+            c.split(',')
+                .map(str::trim)
+                .any(|v| v.eq_ignore_ascii_case("DirectoryRole") || v.eq_ignore_ascii_case("All"))
+        });
     drop(st);
     if include_id_token && consented_oidc.iter().any(|o| o == "openid") {
         let mut claims = id_token_claims(

@@ -141,6 +141,24 @@ impl Discovery {
 }
 
 impl Discovery {
+    /// OpenID Connect Discovery §4.3: the document's `issuer` must be the authority it was read
+    /// from. Entra's multi-tenant documents (`organizations`, `common`) name a `{tenantid}`
+    /// template instead, and are checked per answer and per ID token.
+    pub fn check_issuer_is(&self, authority: &str) -> Result<(), AuthError> {
+        let same = self.issuer.trim_end_matches('/') == authority.trim_end_matches('/');
+        if same || self.is_entra() {
+            Ok(())
+        } else {
+            Err(AuthError::Discovery {
+                url: discovery_url(authority),
+                reason: format!(
+                    "its issuer is {}, not the configured authority {authority}",
+                    self.issuer
+                ),
+            })
+        }
+    }
+
     /// Is this provider Microsoft Entra ID? Only then does the access token speak to Microsoft
     /// Graph; any other provider's token is never sent there.
     pub fn is_entra(&self) -> bool {
@@ -158,7 +176,7 @@ impl Discovery {
             Some((before, after)) => iss
                 .strip_prefix(before)
                 .and_then(|rest| rest.strip_suffix(after))
-                .is_some_and(|tid| crate::ids::TenantId::parse(tid).is_ok()),
+                .is_some_and(is_canonical_guid),
         }
     }
 
@@ -185,6 +203,16 @@ impl Discovery {
         .filter(|(s, _)| supported(s))
         .collect()
     }
+}
+
+/// Exactly a lower-case 36-character GUID, as Entra writes tenant ids in issuers (no braces,
+/// no spaces, no upper case).
+fn is_canonical_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
 }
 
 /// The delegated Microsoft Graph permissions each mode needs, with the reason shown to the admin
@@ -516,6 +544,13 @@ mod tests {
             "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"
         ));
         assert!(!d.issuer_matches("https://login.microsoftonline.com/evil/v2.0"));
+        for loose in [
+            "{72f988bf-86f1-41af-91ab-2d7cd011db47}",
+            " 72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+        ] {
+            assert!(!d.issuer_matches(&format!("https://login.microsoftonline.com/{loose}/v2.0")));
+        }
         assert!(!d.issuer_matches("https://evil.example/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"));
         let mut fixed = discovery();
         fixed.issuer = "https://idp.example/realms/acme".into();

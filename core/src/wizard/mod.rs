@@ -24,6 +24,8 @@ use crate::secret::{AccessToken, RefreshToken};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Discovery,
+    /// Discovery read at page load, before any click: kept if it answers, silent if it fails.
+    Prefetch,
     Token,
     Me,
     Organization,
@@ -292,6 +294,8 @@ pub struct State {
     /// A mailbox look-up an expired token interrupted (from the pending entry), redone as soon
     /// as the admin is signed in again, with CSPRNG bytes from the page load.
     resume_mailbox: Option<(String, [u8; 16], Option<String>)>,
+    /// The page navigated to the authority (only a bfcache `Restored` can follow).
+    redirecting: bool,
 }
 
 impl State {
@@ -311,6 +315,7 @@ impl State {
             outstanding: vec![],
             interrupted: None,
             resume_mailbox: None,
+            redirecting: false,
         }
     }
 
@@ -326,13 +331,19 @@ impl State {
 
     fn fail(&mut self, explanation: Explanation) -> Vec<Effect> {
         self.busy = false;
+        // A stopped sign-in leaves no click behind for a later discovery answer to act on.
+        self.random = None;
         self.error = Some(explanation);
         vec![]
     }
 
     fn discover(&self, config: &Config) -> Effect {
+        self.discovery_request(config, Purpose::Discovery)
+    }
+
+    fn discovery_request(&self, config: &Config, purpose: Purpose) -> Effect {
         Effect::Http {
-            purpose: Purpose::Discovery,
+            purpose,
             method: "GET",
             url: auth::discovery_url(&config.authority),
             bearer: None,
@@ -423,9 +434,9 @@ impl State {
                 self.identity_done(config, purpose, now_ms)
             }
             Event::HttpFailed {
-                purpose: Purpose::Discovery,
+                purpose: Purpose::Prefetch,
                 ..
-            } if self.is_prefetch() => vec![],
+            } => vec![],
             Event::HttpFailed {
                 purpose, reason, ..
             } => {
@@ -449,7 +460,8 @@ impl State {
                 example: None,
             }),
             Event::Restored => {
-                if !self.busy {
+                // Only a page that left for the sign-in page is affected; a run under way is not.
+                if !std::mem::take(&mut self.redirecting) {
                     return vec![];
                 }
                 // Back from the sign-in page: the started sign-in is abandoned.
@@ -472,6 +484,7 @@ impl State {
             Event::TryAgain => {
                 self.error = None;
                 self.busy = false;
+                self.random = None;
                 if self.session.is_none() {
                     self.step = Step::Welcome;
                 }

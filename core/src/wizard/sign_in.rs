@@ -28,15 +28,22 @@ impl Session {
     }
 }
 
-/// The scopes of a token answer's `scope`, Graph's without their resource prefix.
-pub(super) fn granted_scopes(scope: &str) -> Vec<String> {
+/// The scopes of a token answer's `scope`, Graph's without their resource prefix (the public
+/// cloud's, the configured Graph's, or Graph's app id).
+pub(super) fn granted_scopes(scope: &str, graph_base_url: &str) -> Vec<String> {
+    let configured = format!("{}/", graph_base_url.trim_end_matches('/'));
     scope
         .split_whitespace()
         .map(|s| {
-            s.strip_prefix("https://graph.microsoft.com/")
-                .or_else(|| s.strip_prefix("00000003-0000-0000-c000-000000000000/"))
-                .unwrap_or(s)
-                .to_owned()
+            [
+                "https://graph.microsoft.com/",
+                configured.as_str(),
+                "00000003-0000-0000-c000-000000000000/",
+            ]
+            .iter()
+            .find_map(|p| s.strip_prefix(p))
+            .unwrap_or(s)
+            .to_owned()
         })
         .collect()
 }
@@ -100,11 +107,6 @@ impl State {
         vec![]
     }
 
-    /// Discovery without a sign-in waiting for it: the prefetch at page load.
-    pub(super) fn is_prefetch(&self) -> bool {
-        self.random.is_none() && self.code.is_none()
-    }
-
     /// The scopes Sign in will ask for, with why: exact once discovery has answered (another
     /// provider than Entra ID is asked only for OpenID Connect scopes).
     pub fn requested_scopes(&self) -> Vec<(&'static str, &'static str)> {
@@ -134,7 +136,7 @@ impl State {
             if pending.is_some() {
                 fx.push(Effect::RemovePending);
             }
-            fx.push(self.discover(config));
+            fx.push(self.discovery_request(config, Purpose::Prefetch));
             return fx;
         };
         // Whatever the answer, the entry is used up and the answer leaves the address bar.
@@ -171,21 +173,31 @@ impl State {
             Purpose::Discovery => {
                 let url = auth::discovery_url(&config.authority);
                 let discovery = match status {
-                    200 => Discovery::parse(&url, body),
+                    200 => Discovery::parse(&url, body)
+                        .and_then(|d| d.check_issuer_is(&config.authority).map(|()| d)),
                     _ => Err(AuthError::Discovery {
                         url: url.clone(),
                         reason: format!("HTTP {status}"),
                     }),
                 };
                 match discovery {
-                    // A prefetch at page load failed: said if the admin clicks Sign in.
-                    Err(_) if self.is_prefetch() => vec![],
                     Err(e) => self.fail(e.explain()),
                     Ok(d) => {
                         self.discovery = Some(d);
                         self.after_discovery(config)
                     }
                 }
+            }
+            // Kept when it is good and nothing newer is; a failure is said only if the admin
+            // clicks Sign in (whose own discovery request then fails too).
+            Purpose::Prefetch => {
+                if status == 200 && self.discovery.is_none() {
+                    let url = auth::discovery_url(&config.authority);
+                    self.discovery = Discovery::parse(&url, body)
+                        .ok()
+                        .filter(|d| d.check_issuer_is(&config.authority).is_ok());
+                }
+                vec![]
             }
             Purpose::Token => self.token_answered(config, status, body, now_secs),
             Purpose::Me | Purpose::Organization | Purpose::Roles => {
@@ -222,6 +234,7 @@ impl State {
                 Ok((url, mut pending)) => {
                     pending.mailbox = self.mailbox_to_resume();
                     pending.tenant = self.session.as_ref().and_then(|s| s.tenant_id());
+                    self.redirecting = true;
                     vec![
                         Effect::SavePending(pending.to_storage()),
                         Effect::Navigate(url),
@@ -319,7 +332,7 @@ impl State {
                 .map(|(s, _)| (*s).to_owned())
                 .collect()
         } else {
-            granted_scopes(&tokens.scope)
+            granted_scopes(&tokens.scope, &config.graph_base_url)
         };
         self.session = Some(Session {
             access_token: Rc::new(tokens.access_token),

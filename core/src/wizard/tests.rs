@@ -335,7 +335,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
             [
                 Effect::RemovePending,
                 Effect::Http {
-                    purpose: Purpose::Discovery,
+                    purpose: Purpose::Prefetch,
                     ..
                 }
             ]
@@ -356,14 +356,23 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
         matches!(
             &fx[..],
             [Effect::Http {
-                purpose: Purpose::Discovery,
+                purpose: Purpose::Prefetch,
                 ..
             }]
         ),
         "discovery is prefetched: {fx:?}"
     );
     // A failed prefetch says nothing yet; Sign in tries again and says it then.
-    let fx = state.update(&config, http(Purpose::Discovery, 503, ""));
+    let fx = state.update(&config, http(Purpose::Prefetch, 503, ""));
+    assert!(fx.is_empty() && state.error.is_none());
+    let fx = state.update(
+        &config,
+        Event::HttpFailed {
+            purpose: Purpose::Prefetch,
+            reason: "offline".into(),
+            now_ms: 0,
+        },
+    );
     assert!(fx.is_empty() && state.error.is_none());
     let fx = state.update(
         &config,
@@ -402,9 +411,9 @@ fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes
             pending: None,
         },
     );
-    let generic = r#"{"issuer":"https://idp.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
+    let generic = r#"{"issuer":"https://login.example/organizations/v2.0","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
     assert!(state.provider_is_entra(), "assumed before discovery");
-    let fx = state.update(&config, http(Purpose::Discovery, 200, generic));
+    let fx = state.update(&config, http(Purpose::Prefetch, 200, generic));
     assert!(fx.is_empty() && state.error.is_none());
     assert!(!state.provider_is_entra());
     let names: Vec<_> = state
@@ -1051,7 +1060,8 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
         &[GLOBAL_ADMIN],
     );
     state.session.as_mut().unwrap().granted = super::sign_in::granted_scopes(
-        "https://graph.microsoft.com/User.Read https://graph.microsoft.com/Application.ReadWrite.All User.Read.All GroupMember.Read.All",
+        "https://graph.microsoft.com/User.Read https://graph.example/Application.ReadWrite.All User.Read.All GroupMember.Read.All",
+        &config.graph_base_url,
     );
     assert!(
         state.missing_scopes().is_empty(),
@@ -1169,4 +1179,76 @@ fn the_mode_of_an_interrupted_setup_cannot_be_changed_before_sign_in() {
     assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
     state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
     assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
+}
+
+#[test]
+fn a_late_prefetch_answer_never_signs_in_without_a_click() {
+    let config = config();
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::Loaded {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            journal: None,
+            seed: [0; 16],
+            query: String::new(),
+            pending: None,
+        },
+    );
+    // The click's own discovery fails before the slower prefetch answers.
+    state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    state.update(&config, http(Purpose::Discovery, 503, ""));
+    assert!(state.error.is_some());
+    let fx = state.update(&config, http(Purpose::Prefetch, 200, DISCOVERY));
+    assert!(fx.is_empty(), "no navigation without a new click: {fx:?}");
+    // A bfcache restore of a page that never left changes nothing.
+    state.busy = true;
+    state.update(&config, Event::Restored);
+    assert!(state.busy);
+}
+
+#[test]
+fn another_providers_discovery_must_name_the_configured_authority_as_issuer() {
+    let config = crate::config::parse(
+        r#"{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
+            "vendor":{"name":"V","appDisplayName":"{vendor} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}"#,
+    )
+    .unwrap();
+    let mut state = State::new(&config);
+    state.update(
+        &config,
+        Event::SignInClicked {
+            redirect_uri: "https://vendor.example/setup/".into(),
+            random: SignInRandomness {
+                state: [1; 32],
+                nonce: [2; 32],
+                verifier: [3; 32],
+            },
+        },
+    );
+    let fx = state.update(
+        &config,
+        http(
+            Purpose::Discovery,
+            200,
+            r#"{"issuer":"https://elsewhere.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#,
+        ),
+    );
+    assert!(fx.is_empty(), "no redirect: {fx:?}");
+    assert!(state
+        .error
+        .as_ref()
+        .unwrap()
+        .detail
+        .contains("elsewhere.example"));
 }
