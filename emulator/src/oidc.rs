@@ -270,7 +270,10 @@ async fn token_preflight(State(app): State<App>, headers: HeaderMap) -> Response
 fn token_error(error: &str, text: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
         Json(json!({"error": error, "error_description": text})),
     )
         .into_response()
@@ -345,7 +348,10 @@ fn redeem(app: &App, body: &Bytes) -> Response {
     });
     (
         StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
         Json(out),
     )
         .into_response()
