@@ -45,19 +45,22 @@ fn id_token(nonce: &str, wids: &[&str]) -> String {
     )
 }
 
+/// The "Sign in" click on the page at `https://vendor.example/setup/`, with these CSPRNG bytes for
+/// `state`, `nonce` and the verifier.
+fn click(state: u8, nonce: u8, verifier: u8) -> Event {
+    Event::SignInClicked {
+        redirect_uri: "https://vendor.example/setup/".into(),
+        random: SignInRandomness {
+            state: [state; 32],
+            nonce: [nonce; 32],
+            verifier: [verifier; 32],
+        },
+    }
+}
+
 /// Clicks "Sign in" and returns the saved pending entry and the authorize URL.
 fn start(state: &mut State, config: &Config) -> (String, String) {
-    let fx = state.update(
-        config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [7; 32],
-                nonce: [8; 32],
-                verifier: [9; 32],
-            },
-        },
-    );
+    let fx = state.update(config, click(7, 8, 9));
     assert!(matches!(
         &fx[..],
         [Effect::Http {
@@ -374,17 +377,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
         },
     );
     assert!(fx.is_empty() && state.error.is_none());
-    let fx = state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = state.update(&config, click(1, 2, 3));
     assert!(matches!(
         &fx[..],
         [Effect::Http {
@@ -422,17 +415,7 @@ fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes
         .map(|(s, _)| s)
         .collect();
     assert_eq!(names, ["openid", "profile", "email"]);
-    let fx = state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = state.update(&config, click(1, 2, 3));
     assert!(
         matches!(&fx[..], [Effect::SavePending(_), Effect::Navigate(_)]),
         "{fx:?}"
@@ -468,17 +451,7 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
         assert!(!shown.contains(canary), "{canary} in {shown}");
     }
     let mut fresh = State::new(&config);
-    let fx = fresh.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = fresh.update(&config, click(1, 2, 3));
     let fx2 = fresh.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let shown = format!("{fx:?} {fx2:?}");
     assert!(
@@ -567,17 +540,7 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
         "authorization_endpoint":"https://idp.example/realms/acme/auth",
         "token_endpoint":"https://idp.example/realms/acme/token"}"#;
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [4; 32],
-                nonce: [5; 32],
-                verifier: [6; 32],
-            },
-        },
-    );
+    state.update(&config, click(4, 5, 6));
     let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
     let (pending, url) = match &fx[..] {
         [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
@@ -651,17 +614,7 @@ fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
         "scopes_supported":["openid","email"],
         "authorization_response_iss_parameter_supported":true}"#;
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [4; 32],
-                nonce: [5; 32],
-                verifier: [6; 32],
-            },
-        },
-    );
+    state.update(&config, click(4, 5, 6));
     let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
     let (pending, url) = match &fx[..] {
         [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
@@ -823,17 +776,7 @@ fn discovery_is_fetched_once_per_page() {
     let (_, first) = start(&mut state, &config);
     // Back from the sign-in page, then Sign in again: no second discovery request.
     state.update(&config, Event::Restored);
-    let fx = state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = state.update(&config, click(1, 2, 3));
     match &fx[..] {
         [Effect::SavePending(_), Effect::Navigate(url)] => {
             assert_ne!(query_param(url, "state"), query_param(&first, "state"));
@@ -882,34 +825,14 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
     }
     assert!(state.needs_sign_in_again(), "{:?}", state.error);
     // Back from Microsoft's page without signing in: the Mailbox step, usable again.
-    state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [9; 32],
-                nonce: [9; 32],
-                verifier: [9; 32],
-            },
-        },
-    );
+    state.update(&config, click(9, 9, 9));
     assert_eq!(state.step, Step::Mailbox);
     let fx = state.update(&config, Event::Restored);
     assert!(matches!(&fx[..], [Effect::RemovePending]), "{fx:?}");
     assert!(!state.busy);
     assert_eq!(state.step, Step::Mailbox);
     assert!(state.needs_sign_in_again());
-    let fx = state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = state.update(&config, click(1, 2, 3));
     let (pending, url) = match &fx[..] {
         [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
         other => panic!("{other:?}"),
@@ -1002,17 +925,7 @@ fn a_mode_that_needs_more_permission_asks_for_it_by_signing_in_again() {
         &config,
         Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
     );
-    let fx = state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    let fx = state.update(&config, click(1, 2, 3));
     let (pending, url) = match &fx[..] {
         [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
         other => panic!("{other:?}"),
@@ -1196,17 +1109,7 @@ fn a_late_prefetch_answer_never_signs_in_without_a_click() {
         },
     );
     // The click's own discovery fails before the slower prefetch answers.
-    state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    state.update(&config, click(1, 2, 3));
     state.update(&config, http(Purpose::Discovery, 503, ""));
     assert!(state.error.is_some());
     let fx = state.update(&config, http(Purpose::Prefetch, 200, DISCOVERY));
@@ -1225,17 +1128,7 @@ fn another_providers_discovery_must_name_the_configured_authority_as_issuer() {
     )
     .unwrap();
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::SignInClicked {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            random: SignInRandomness {
-                state: [1; 32],
-                nonce: [2; 32],
-                verifier: [3; 32],
-            },
-        },
-    );
+    state.update(&config, click(1, 2, 3));
     let fx = state.update(
         &config,
         http(
