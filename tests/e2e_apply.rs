@@ -267,12 +267,7 @@ async fn with_five_second_tokens_a_run_that_outlasts_its_token_signs_in_again_an
             .await
             .unwrap();
         support::sign_in_as(&ctx, "adele", "accept").await;
-        support::wait_id(d, "mailbox")
-            .await
-            .send_keys(support::MAILBOX)
-            .await
-            .unwrap();
-        support::wait_id(d, "find-mailbox").await.click().await.unwrap();
+        support::find_mailbox(d).await;
         through_sign_ins(&ctx, "scope-one").await;
         support::wait_id(d, "scope-one").await.click().await.unwrap();
         support::wait_id(d, "to-review").await.click().await.unwrap();

@@ -47,16 +47,7 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         let d = &ctx.driver;
         d.goto(&format!("{}/", ctx.site)).await.unwrap();
         support::sign_in_as(&ctx, "adele", "accept").await;
-        support::wait_id(d, "mailbox")
-            .await
-            .send_keys(MAILBOX)
-            .await
-            .unwrap();
-        support::wait_id(d, "find-mailbox")
-            .await
-            .click()
-            .await
-            .unwrap();
+        support::find_mailbox(d).await;
         support::wait_id(d, "to-review")
             .await
             .click()

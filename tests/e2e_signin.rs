@@ -274,16 +274,7 @@ async fn a_plain_openid_provider_signs_in_and_the_page_says_what_it_could_not_de
             };
             assert_eq!(graph_calls(log), 0, "no Graph request");
             // The setup cannot start, and the page says why instead of trying.
-            support::wait_id(d, "mailbox")
-                .await
-                .send_keys(support::MAILBOX)
-                .await
-                .unwrap();
-            support::wait_id(d, "find-mailbox")
-                .await
-                .click()
-                .await
-                .unwrap();
+            support::find_mailbox(d).await;
             let error = text(d, "error").await;
             assert!(error.contains("Microsoft Entra ID"), "{error}");
             let log = support::emulator_state(&ctx.graph).await["requestLog"].clone();
@@ -303,16 +294,7 @@ async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_m
         d.goto(&format!("{}/", ctx.site)).await.unwrap();
         // The demo's default mode is RBAC for Applications: no grant permission is asked.
         support::sign_in_as(&ctx, "adele", "accept").await;
-        support::wait_id(d, "mailbox")
-            .await
-            .send_keys(support::MAILBOX)
-            .await
-            .unwrap();
-        support::wait_id(d, "find-mailbox")
-            .await
-            .click()
-            .await
-            .unwrap();
+        support::find_mailbox(d).await;
         support::wait_id(d, "scope-one").await;
         assert!(d.find(By::Id("more-consent")).await.is_err());
         d.find(By::Css(
@@ -325,17 +307,7 @@ async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_m
         .unwrap();
         let more = text(d, "more-consent").await;
         assert!(more.contains("AppRoleAssignment.ReadWrite.All"), "{more}");
-        support::wait_id(d, "grant-more")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "account-adele")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "accept").await.click().await.unwrap();
+        support::sign_in_from(&ctx, "grant-more", "adele", "accept").await;
         // Back with the permission: the same mailbox is looked up again, in the new mode.
         let step = text(d, "scope-step").await;
         assert!(step.contains(support::MAILBOX), "{step}");

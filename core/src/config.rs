@@ -64,7 +64,8 @@ impl ScopeMode {
     }
 }
 
-/// The sign-in hosts of Microsoft Entra ID's clouds (worldwide, US Government, China).
+/// The sign-in hosts of Microsoft Entra ID's clouds (worldwide, US Government, China). The
+/// page's Content-Security-Policy allows connections to these (xtask `csp.rs`).
 pub const MICROSOFT_LOGIN_HOSTS: [&str; 5] = [
     "login.microsoftonline.com",
     "login.microsoft.com",

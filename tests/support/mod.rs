@@ -285,14 +285,30 @@ pub async fn wait_url(driver: &WebDriver, what: &str, pred: impl Fn(&str) -> boo
 /// From the Welcome page: Sign in, pick `account` on the emulator's page, then click `button`
 /// (`accept` or `cancel`).
 pub async fn sign_in_as(ctx: &Ctx, account: &str, button: &str) {
+    sign_in_from(ctx, "sign-in", account, button).await;
+}
+
+/// Clicks the page's `start` button (`sign-in`, `sign-in-again`, `grant-more`), then picks
+/// `account` on the emulator's page and clicks `button` (`accept` or `cancel`).
+pub async fn sign_in_from(ctx: &Ctx, start: &str, account: &str, button: &str) {
     let d = &ctx.driver;
-    wait_id(d, "sign-in").await.click().await.unwrap();
+    wait_id(d, start).await.click().await.unwrap();
     wait_id(d, &format!("account-{account}"))
         .await
         .click()
         .await
         .unwrap();
     wait_id(d, button).await.click().await.unwrap();
+}
+
+/// Mailbox step: types [`MAILBOX`] and clicks Continue.
+pub async fn find_mailbox(driver: &WebDriver) {
+    wait_id(driver, "mailbox")
+        .await
+        .send_keys(MAILBOX)
+        .await
+        .unwrap();
+    wait_id(driver, "find-mailbox").await.click().await.unwrap();
 }
 
 /// Asserts that no browser storage holds anything but the apply journal, and the journal no
@@ -347,10 +363,7 @@ pub async fn set_faults(ctx: &Ctx, faults: serde_json::Value) {
 
 /// Clicks "Sign in again and continue", then Adele and Accept on the emulator's pages.
 pub async fn sign_in_again(ctx: &Ctx) {
-    let d = &ctx.driver;
-    wait_id(d, "sign-in-again").await.click().await.unwrap();
-    wait_id(d, "account-adele").await.click().await.unwrap();
-    wait_id(d, "accept").await.click().await.unwrap();
+    sign_in_from(ctx, "sign-in-again", "adele", "accept").await;
 }
 
 /// The demo mailbox the E2E tests set up.
@@ -379,12 +392,7 @@ where
         .await
         .unwrap();
     sign_in_as(ctx, "adele", "accept").await;
-    wait_id(d, "mailbox")
-        .await
-        .send_keys(MAILBOX)
-        .await
-        .unwrap();
-    wait_id(d, "find-mailbox").await.click().await.unwrap();
+    find_mailbox(d).await;
     wait_id(d, &format!("scope-{scope}"))
         .await
         .click()

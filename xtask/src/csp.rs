@@ -5,15 +5,13 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// Where the page may connect: its own origin (config.json) and Microsoft's sign-in and Graph
-/// hosts of the public and national clouds.
-pub const MICROSOFT_HOSTS: [&str; 7] = [
-    "https://login.microsoftonline.com",
+/// Microsoft Graph of the public and national clouds. With the sign-in hosts the page knows
+/// ([`mailgrant_core::config::MICROSOFT_LOGIN_HOSTS`]) and its own origin (config.json), this is
+/// where the page may connect.
+pub const MICROSOFT_GRAPH_ORIGINS: [&str; 4] = [
     "https://graph.microsoft.com",
-    "https://login.microsoftonline.us",
     "https://graph.microsoft.us",
     "https://dod-graph.microsoft.us",
-    "https://login.chinacloudapi.cn",
     "https://microsoftgraph.chinacloudapi.cn",
 ];
 
@@ -38,10 +36,11 @@ fn bootstrap_script(html: &str) -> Result<&str, String> {
 /// The policy for this page.
 pub fn policy(html: &str, extra_connect: &[String]) -> Result<String, String> {
     let hash = STANDARD.encode(Sha256::digest(bootstrap_script(html)?.as_bytes()));
-    let connect: Vec<&str> = MICROSOFT_HOSTS
+    let connect: Vec<String> = mailgrant_core::config::MICROSOFT_LOGIN_HOSTS
         .iter()
-        .copied()
-        .chain(extra_connect.iter().map(String::as_str))
+        .map(|h| format!("https://{h}"))
+        .chain(MICROSOFT_GRAPH_ORIGINS.iter().map(|o| o.to_string()))
+        .chain(extra_connect.iter().cloned())
         .collect();
     Ok(format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'; \

@@ -194,14 +194,10 @@ impl Discovery {
                     .as_ref()
                     .is_none_or(|list| list.iter().any(|x| x == s))
         };
-        [
-            ("openid", "sign you in"),
-            ("profile", "show your name"),
-            ("email", "show your e-mail address"),
-        ]
-        .into_iter()
-        .filter(|(s, _)| supported(s))
-        .collect()
+        OPENID_SCOPES
+            .into_iter()
+            .filter(|(s, _)| supported(s))
+            .collect()
     }
 }
 
@@ -215,12 +211,20 @@ fn is_canonical_guid(s: &str) -> bool {
         })
 }
 
+/// The OpenID Connect scopes, with the reason shown to the admin: Entra ID gets the first two,
+/// another provider those of the three it supports.
+const OPENID_SCOPES: [(&str, &str); 3] = [
+    ("openid", "sign you in"),
+    ("profile", "show your name"),
+    ("email", "show your e-mail address"),
+];
+
 /// The delegated Microsoft Graph permissions each mode needs, with the reason shown to the admin
 /// before the redirect.
 pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
     let mut s = vec![
-        ("openid", "sign you in"),
-        ("profile", "show your name"),
+        OPENID_SCOPES[0],
+        OPENID_SCOPES[1],
         // No offline_access: a run takes minutes, and a refresh token is one more secret to hold
         // (R7). An expired token is re-acquired by signing in again with a login hint.
         (

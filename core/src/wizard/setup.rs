@@ -214,10 +214,7 @@ impl State {
 
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
     pub(super) fn token(&self) -> Option<Rc<AccessToken>> {
-        self.session
-            .as_ref()
-            .filter(|s| s.graph)
-            .map(|s| s.access_token.clone())
+        self.graph_session().map(|s| s.access_token.clone())
     }
 
     fn missing_scopes_error(&self) -> Option<Explanation> {

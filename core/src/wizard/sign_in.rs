@@ -48,15 +48,34 @@ pub(super) fn granted_scopes(scope: &str, graph_base_url: &str) -> Vec<String> {
         .collect()
 }
 
+/// The authority's discovery document from its HTTP answer, checked (S256, URLs, issuer).
+fn discovery_answer(config: &Config, status: u16, body: &str) -> Result<Discovery, AuthError> {
+    let url = auth::discovery_url(&config.authority);
+    if status != 200 {
+        return Err(AuthError::Discovery {
+            url,
+            reason: format!("HTTP {status}"),
+        });
+    }
+    let d = Discovery::parse(&url, body)?;
+    d.check_issuer_is(&config.authority)?;
+    Ok(d)
+}
+
 impl State {
+    /// The session, if its access token is for Microsoft Graph (the provider is Entra ID).
+    pub(super) fn graph_session(&self) -> Option<&Session> {
+        self.session.as_ref().filter(|s| s.graph)
+    }
+
     /// The mode can still change: signed in, nothing applied yet.
     pub fn can_change_mode(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.graph) && self.setup.apply.is_none() && !self.busy
+        self.graph_session().is_some() && self.setup.apply.is_none() && !self.busy
     }
 
     /// Permissions the chosen mode needs that the token lacks: granted by signing in again.
     pub fn missing_scopes(&self) -> Vec<(&'static str, &'static str)> {
-        let Some(session) = self.session.as_ref().filter(|s| s.graph) else {
+        let Some(session) = self.graph_session() else {
             return vec![];
         };
         // Only Graph permissions count: whether a provider echoes `openid`/`profile` in `scope`
@@ -170,32 +189,18 @@ impl State {
         now_secs: u64,
     ) -> Vec<Effect> {
         match purpose {
-            Purpose::Discovery => {
-                let url = auth::discovery_url(&config.authority);
-                let discovery = match status {
-                    200 => Discovery::parse(&url, body)
-                        .and_then(|d| d.check_issuer_is(&config.authority).map(|()| d)),
-                    _ => Err(AuthError::Discovery {
-                        url: url.clone(),
-                        reason: format!("HTTP {status}"),
-                    }),
-                };
-                match discovery {
-                    Err(e) => self.fail(e.explain()),
-                    Ok(d) => {
-                        self.discovery = Some(d);
-                        self.after_discovery(config)
-                    }
+            Purpose::Discovery => match discovery_answer(config, status, body) {
+                Err(e) => self.fail(e.explain()),
+                Ok(d) => {
+                    self.discovery = Some(d);
+                    self.after_discovery(config)
                 }
-            }
+            },
             // Kept when it is good and nothing newer is; a failure is said only if the admin
             // clicks Sign in (whose own discovery request then fails too).
             Purpose::Prefetch => {
-                if status == 200 && self.discovery.is_none() {
-                    let url = auth::discovery_url(&config.authority);
-                    self.discovery = Discovery::parse(&url, body)
-                        .ok()
-                        .filter(|d| d.check_issuer_is(&config.authority).is_ok());
+                if self.discovery.is_none() {
+                    self.discovery = discovery_answer(config, status, body).ok();
                 }
                 vec![]
             }
@@ -407,7 +412,7 @@ impl State {
         }
         self.busy = false;
         self.step = Step::Mailbox;
-        if !self.session.as_ref().is_some_and(|s| s.graph) {
+        if self.graph_session().is_none() {
             return vec![];
         }
         if let Some((journal, seed)) = self.interrupted.take() {

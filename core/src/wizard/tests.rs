@@ -45,6 +45,18 @@ fn id_token(nonce: &str, wids: &[&str]) -> String {
     )
 }
 
+/// The page loaded at `https://vendor.example/setup/` with this query, pending sign-in entry
+/// and apply journal (and zero bytes for resuming).
+fn load(query: &str, pending: Option<String>, journal: Option<String>) -> Event {
+    Event::Loaded {
+        redirect_uri: "https://vendor.example/setup/".into(),
+        query: query.into(),
+        pending,
+        journal,
+        seed: [0; 16],
+    }
+}
+
 /// The "Sign in" click on the page at `https://vendor.example/setup/`, with these CSPRNG bytes for
 /// `state`, `nonce` and the verifier.
 fn click(state: u8, nonce: u8, verifier: u8) -> Event {
@@ -98,16 +110,7 @@ fn return_and_sign_in_with(
     journal: Option<String>,
 ) -> State {
     let mut state = State::new(config);
-    let fx = state.update(
-        config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal,
-            seed: [0; 16],
-            query: query.into(),
-            pending: Some(pending.into()),
-        },
-    );
+    let fx = state.update(config, load(query, Some(pending.into()), journal));
     assert!(
         matches!(
             &fx[..],
@@ -225,13 +228,7 @@ fn a_tampered_state_never_reaches_the_token_endpoint() {
     let mut fresh = State::new(&config);
     let fx = fresh.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: "?code=the-code&state=forged".into(),
-            pending: Some(pending),
-        },
+        load("?code=the-code&state=forged", Some(pending), None),
     );
     assert!(
         matches!(
@@ -247,16 +244,7 @@ fn a_tampered_state_never_reaches_the_token_endpoint() {
 fn a_replayed_callback_is_refused_without_a_request() {
     let config = config();
     let mut fresh = State::new(&config);
-    let fx = fresh.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: "?code=the-code&state=whatever".into(),
-            pending: None,
-        },
-    );
+    let fx = fresh.update(&config, load("?code=the-code&state=whatever", None, None));
     assert!(matches!(
         &fx[..],
         [Effect::RemovePending, Effect::StripCallbackFromUrl]
@@ -276,13 +264,7 @@ fn cancel_on_consent_is_explained_and_try_again_starts_over() {
     let mut back = State::new(&config);
     back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"),
-            pending: Some(pending),
-        },
+        load(&format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"), Some(pending), None),
     );
     assert_eq!(back.mode, ScopeMode::ApplicationAccessPolicy);
     assert!(back.error.as_ref().unwrap().title.contains("declined"));
@@ -301,13 +283,7 @@ fn a_bad_nonce_is_refused() {
     let mut back = State::new(&config);
     back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=c&state={st}"),
-            pending: Some(pending),
-        },
+        load(&format!("?code=c&state={st}"), Some(pending), None),
     );
     back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let answer =
@@ -322,16 +298,7 @@ fn a_bad_nonce_is_refused() {
 fn a_plain_load_drops_a_leftover_pending_entry() {
     let config = config();
     let mut state = State::new(&config);
-    let fx = state.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: String::new(),
-            pending: Some("{}".into()),
-        },
-    );
+    let fx = state.update(&config, load("", Some("{}".into()), None));
     assert!(
         matches!(
             &fx[..],
@@ -345,16 +312,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
         ),
         "{fx:?}"
     );
-    let fx = state.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: String::new(),
-            pending: None,
-        },
-    );
+    let fx = state.update(&config, load("", None, None));
     assert!(
         matches!(
             &fx[..],
@@ -394,16 +352,7 @@ fn a_plain_load_drops_a_leftover_pending_entry() {
 fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes() {
     let config = config();
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: String::new(),
-            pending: None,
-        },
-    );
+    state.update(&config, load("", None, None));
     let generic = r#"{"issuer":"https://login.example/organizations/v2.0","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
     assert!(state.provider_is_entra(), "assumed before discovery");
     let fx = state.update(&config, http(Purpose::Prefetch, 200, generic));
@@ -432,13 +381,11 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
     let mut back = State::new(&config);
     let fx = back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=CODE-canary&state={st}"),
-            pending: Some(pending.clone()),
-        },
+        load(
+            &format!("?code=CODE-canary&state={st}"),
+            Some(pending.clone()),
+            None,
+        ),
     );
     let fx2 = back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let shown = format!("{back:?} {fx:?} {fx2:?} {stored:?}");
@@ -488,13 +435,7 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
     let mut back = State::new(&config);
     back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=c&state={st}"),
-            pending: Some(pending.clone()),
-        },
+        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
     );
     back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
@@ -550,13 +491,7 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     let mut back = State::new(&config);
     back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=c&state={st}"),
-            pending: Some(pending.clone()),
-        },
+        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
     );
     back.update(&config, http(Purpose::Discovery, 200, discovery));
     let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
@@ -629,16 +564,7 @@ fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
         format!("?code=c&state={st}&iss=https%3A%2F%2Fevil.example"),
     ] {
         let mut back = State::new(&config);
-        back.update(
-            &config,
-            Event::Loaded {
-                redirect_uri: "https://vendor.example/setup/".into(),
-                journal: None,
-                seed: [0; 16],
-                query,
-                pending: Some(pending.clone()),
-            },
-        );
+        back.update(&config, load(&query, Some(pending.clone()), None));
         let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
         assert!(fx.is_empty(), "no token request: {fx:?}");
         assert!(back.error.is_some());
@@ -646,13 +572,11 @@ fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
     let mut back = State::new(&config);
     back.update(
         &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=c&state={st}&iss=https%3A%2F%2Fidp.example%2Frealms%2Facme"),
-            pending: Some(pending),
-        },
+        load(
+            &format!("?code=c&state={st}&iss=https%3A%2F%2Fidp.example%2Frealms%2Facme"),
+            Some(pending),
+            None,
+        ),
     );
     let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
     assert!(
@@ -676,13 +600,7 @@ fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec
     let mut back = State::new(config);
     back.update(
         config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: format!("?code=c&state={st}"),
-            pending: Some(pending.clone()),
-        },
+        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
     );
     back.update(config, http(Purpose::Discovery, 200, DISCOVERY));
     claims["nonce"] = PendingSignIn::from_storage(&pending).unwrap().nonce.into();
@@ -1079,16 +997,7 @@ fn an_interrupted_setup_resumes_only_in_its_own_tenant() {
 fn the_mode_of_an_interrupted_setup_cannot_be_changed_before_sign_in() {
     let config = config();
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: Some(journal_in(TID)),
-            seed: [0; 16],
-            query: String::new(),
-            pending: None,
-        },
-    );
+    state.update(&config, load("", None, Some(journal_in(TID))));
     assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
     state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
     assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
@@ -1098,16 +1007,7 @@ fn the_mode_of_an_interrupted_setup_cannot_be_changed_before_sign_in() {
 fn a_late_prefetch_answer_never_signs_in_without_a_click() {
     let config = config();
     let mut state = State::new(&config);
-    state.update(
-        &config,
-        Event::Loaded {
-            redirect_uri: "https://vendor.example/setup/".into(),
-            journal: None,
-            seed: [0; 16],
-            query: String::new(),
-            pending: None,
-        },
-    );
+    state.update(&config, load("", None, None));
     // The click's own discovery fails before the slower prefetch answers.
     state.update(&config, click(1, 2, 3));
     state.update(&config, http(Purpose::Discovery, 503, ""));
