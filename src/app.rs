@@ -306,12 +306,7 @@ pub fn wizard(props: &WizardProps) -> Html {
     let on_download = {
         let driver = driver.clone();
         Callback::from(move |kind: FileKind| {
-            let file = files::render(
-                &driver.state.borrow(),
-                &driver.config,
-                &kind,
-                browser::now_ms(),
-            );
+            let file = files::render(&driver.state.borrow(), &driver.config, &kind);
             match file.and_then(|f| browser::download(&f.name, f.mime, &f.bytes)) {
                 // A bundle with the secret left the page: it counts as saved (no unload
                 // warning; a reload no longer replaces the secret).

@@ -17,12 +17,7 @@ pub struct File {
 const PS1: &str = "text/plain; charset=utf-8";
 
 /// Renders `kind` from the wizard's state.
-pub fn render(
-    state: &State,
-    config: &Config,
-    kind: &FileKind,
-    now_ms: u64,
-) -> Result<File, String> {
+pub fn render(state: &State, config: &Config, kind: &FileKind) -> Result<File, String> {
     let script = state.script_input(config).map_err(|e| e.to_string())?;
     let scripts = |rollback: bool| -> Result<File, String> {
         let text = if rollback {
@@ -40,20 +35,15 @@ pub fn render(
     match kind {
         FileKind::SetupScript => scripts(false),
         FileKind::RollbackScript => scripts(true),
-        other => bundle_file(state, config, other, now_ms),
+        other => bundle_file(state, config, other),
     }
 }
 
 /// The files built from the bundle, while the secret is in memory.
-fn bundle_file(
-    state: &State,
-    config: &Config,
-    kind: &FileKind,
-    now_ms: u64,
-) -> Result<File, String> {
+fn bundle_file(state: &State, config: &Config, kind: &FileKind) -> Result<File, String> {
     let token_endpoint = state.token_endpoint().unwrap_or_default();
     let b = state
-        .bundle(config, token_endpoint, now_ms)
+        .bundle(config, token_endpoint)
         .map_err(|e| e.to_string())?;
     let text = |name: &str, mime: &'static str, s: String| File {
         name: name.to_owned(),

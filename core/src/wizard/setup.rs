@@ -40,6 +40,9 @@ pub struct Setup {
     pub secret: Option<ClientSecret>,
     /// The admin confirmed the credentials were saved.
     pub handed_off: bool,
+    /// When the apply run delivered the secret (unix ms): the bundle's `createdAt`, the same in
+    /// every file made from it.
+    pub secret_at_ms: Option<u64>,
 }
 
 /// The mailbox could not be used.
@@ -444,6 +447,7 @@ impl State {
                 if !run.undoing() {
                     if let Some(secret) = run.take_secret() {
                         self.setup.secret = Some(secret);
+                        self.setup.secret_at_ms = Some(now_ms);
                         out.push(Effect::GuardUnload(true));
                     }
                     self.step = Step::HandOff;
@@ -531,12 +535,7 @@ impl State {
     }
 
     /// The hand-off bundle, while the secret is still in memory.
-    pub fn bundle(
-        &self,
-        config: &Config,
-        token_endpoint: &str,
-        now_ms: u64,
-    ) -> Result<Bundle, SetupError> {
+    pub fn bundle(&self, config: &Config, token_endpoint: &str) -> Result<Bundle, SetupError> {
         let script = self.script_input(config)?;
         let run = self
             .setup
@@ -579,8 +578,11 @@ impl State {
                 target: script.target.clone(),
             },
             endpoints,
-            created_at: UtcDateTime::from_unix_millis(now_ms as i64)
-                .ok_or(SetupError::Missing("the clock"))?,
+            created_at: self
+                .setup
+                .secret_at_ms
+                .and_then(|ms| UtcDateTime::from_unix_millis(ms as i64))
+                .ok_or(SetupError::Missing("the time the secret was made"))?,
         })?)
     }
 
