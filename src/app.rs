@@ -1,5 +1,6 @@
 //! The root component: loads `config.json`, then runs the wizard: one reducer in the core
-//! (`mailgrant_core::wizard::State::update`), whose effects this file executes.
+//! (`mailgrant_core::wizard::State::update`), whose effects this file executes, and one screen
+//! model (`State::view`), which the components draw.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,17 +9,16 @@ use mailgrant_core::auth::SignInRandomness;
 use mailgrant_core::bundle;
 use mailgrant_core::config::{Config, ConfigError};
 use mailgrant_core::explain::Explain;
-use mailgrant_core::powershell;
 use mailgrant_core::run;
 use mailgrant_core::wizard::setup::JOURNAL_KEY;
-use mailgrant_core::wizard::{Effect, Event, MailboxRequest, State, Step};
+use mailgrant_core::wizard::view::{Screen, SignedIn as SignedInView, StepView};
+use mailgrant_core::wizard::{Copyable, Effect, Event, FileKind, MailboxRequest, State, Step};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::files;
 use crate::ui::{
-    ApplyStep, ConfigErrorView, ErrorBanner, FileKind, HandOffStep, Header, MailboxStep,
-    ReviewStep, ScopeAnswer, ScopeStep, SignedIn, StepList, Welcome,
+    ApplyStep, ConfigErrorView, ErrorBanner, HandOffStep, Header, MailboxStep, ReviewStep,
+    ScopeStep, SignedIn, StepList, Welcome,
 };
 
 /// What the page knows about its configuration.
@@ -75,14 +75,24 @@ impl Driver {
         for effect in effects {
             // Effects are ordered: after a failure the rest must not run (no redirect without
             // the pending entry, no redemption with the code still in the address bar).
-            if let Err(reason) = self.execute(effect) {
-                self.dispatch(Event::BrowserFailed(reason));
+            if let Err(failed) = self.execute(effect) {
+                self.dispatch(match failed {
+                    Failed::Browser(reason) => Event::BrowserFailed(reason),
+                    Failed::Download(reason) => Event::DownloadFailed(reason),
+                });
                 break;
             }
         }
     }
 
-    fn execute(&self, effect: Effect) -> Result<(), String> {
+    /// A callback that dispatches `event`.
+    fn on<T>(&self, event: impl Fn(T) -> Event + 'static) -> Callback<T> {
+        let driver = self.clone();
+        Callback::from(move |x| driver.dispatch(event(x)))
+    }
+
+    /// Runs an effect; a browser facility that fails says so.
+    fn execute(&self, effect: Effect) -> Result<(), Failed> {
         match effect {
             Effect::Http {
                 purpose,
@@ -122,26 +132,10 @@ impl Driver {
                 let driver = self.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let token = bearer.as_ref().map(|t| t.expose_secret());
-                    let event = match browser::send_graph(method, &url, &headers, body, token).await
-                    {
-                        Ok(a) => run::Event::Answered {
-                            attempt,
-                            status: a.status,
-                            headers: run::Headers {
-                                request_id: a.request_id,
-                                retry_after: a.retry_after,
-                                location: a.location,
-                            },
-                            body: a.body,
-                        },
-                        Err(_) => run::Event::NetworkFailed {
-                            attempt,
-                            online: browser::online(),
-                        },
-                    };
+                    let reply = browser::send_graph(method, &url, &headers, body, token).await;
                     driver.dispatch(Event::Run {
                         kind,
-                        event,
+                        event: run::Event::Replied { attempt, reply },
                         now_ms: browser::now_ms(),
                     });
                 });
@@ -174,16 +168,42 @@ impl Driver {
                     });
                 });
             }
-            Effect::SaveJournal(text) => browser::store_session(JOURNAL_KEY, Some(&text))?,
-            Effect::RemoveJournal => browser::store_session(JOURNAL_KEY, None)?,
+            Effect::SaveJournal(text) => {
+                browser::store_session(JOURNAL_KEY, Some(&text)).map_err(Failed::Browser)?
+            }
+            Effect::RemoveJournal => {
+                browser::store_session(JOURNAL_KEY, None).map_err(Failed::Browser)?
+            }
             Effect::GuardUnload(on) => browser::guard_unload(on),
-            Effect::SavePending(text) => browser::signin::save_pending(&text)?,
+            Effect::SavePending(text) => {
+                browser::signin::save_pending(&text).map_err(Failed::Browser)?
+            }
             Effect::RemovePending => browser::signin::remove_pending(),
-            Effect::StripCallbackFromUrl => browser::signin::strip_callback_from_url()?,
-            Effect::Navigate(url) => browser::navigate(&url)?,
+            Effect::StripCallbackFromUrl => {
+                browser::signin::strip_callback_from_url().map_err(Failed::Browser)?
+            }
+            Effect::Navigate(url) => browser::navigate(&url).map_err(Failed::Browser)?,
+            Effect::Download { kind, file } => {
+                browser::download(&file.name, file.mime, &file.bytes).map_err(Failed::Download)?;
+                let driver = self.clone();
+                // After this dispatch returns: the core hears the file was saved.
+                wasm_bindgen_futures::spawn_local(async move {
+                    driver.dispatch(Event::Downloaded {
+                        kind,
+                        now_ms: browser::now_ms(),
+                    });
+                });
+            }
+            Effect::Copy(text) => browser::copy_text(&text.0),
         }
         Ok(())
     }
+}
+
+/// A browser facility that failed, for the reducer to explain.
+enum Failed {
+    Browser(String),
+    Download(String),
 }
 
 #[derive(Properties, PartialEq)]
@@ -218,10 +238,6 @@ pub fn wizard(props: &WizardProps) -> Html {
             };
         });
     }
-    let on_mode = {
-        let driver = driver.clone();
-        Callback::from(move |mode| driver.dispatch(Event::ModeChosen(mode)))
-    };
     let on_sign_in = {
         let driver = driver.clone();
         Callback::from(move |_| {
@@ -241,21 +257,6 @@ pub fn wizard(props: &WizardProps) -> Html {
             }
         })
     };
-    let on_try_again = {
-        let driver = driver.clone();
-        Callback::from(move |_| driver.dispatch(Event::TryAgain))
-    };
-    let on_sign_out = {
-        let driver = driver.clone();
-        Callback::from(move |_| driver.dispatch(Event::SignOut))
-    };
-
-    let revealed = use_state(|| false);
-    let passphrase = use_state(|| {
-        browser::random_bytes()
-            .map(|b| bundle::generate_passphrase(b).expose_secret().to_owned())
-            .unwrap_or_default()
-    });
     let on_mailbox = {
         let driver = driver.clone();
         Callback::from(move |address: String| match browser::random_bytes() {
@@ -266,20 +267,6 @@ pub fn wizard(props: &WizardProps) -> Html {
             })),
             Err(e) => driver.dispatch(Event::BrowserFailed(e)),
         })
-    };
-    let on_scope = {
-        let driver = driver.clone();
-        Callback::from(move |a: ScopeAnswer| {
-            driver.dispatch(Event::ScopeChosen {
-                target: a.target,
-                denied: a.denied,
-                options: a.options,
-            })
-        })
-    };
-    let back = |step: Step| {
-        let driver = driver.clone();
-        Callback::from(move |_| driver.dispatch(Event::Back(step)))
     };
     let on_apply = {
         let driver = driver.clone();
@@ -295,180 +282,50 @@ pub fn wizard(props: &WizardProps) -> Html {
         )
     };
     let command = |make: fn() -> run::Event| {
-        let driver = driver.clone();
-        Callback::from(move |_| {
-            driver.dispatch(Event::ApplyCommand {
-                event: make(),
-                now_ms: browser::now_ms(),
-            })
+        driver.on(move |()| Event::ApplyCommand {
+            event: make(),
+            now_ms: browser::now_ms(),
         })
     };
-    let on_download = {
-        let driver = driver.clone();
-        Callback::from(move |kind: FileKind| {
-            let file = files::render(&driver.state.borrow(), &driver.config, &kind);
-            match file.and_then(|f| browser::download(&f.name, f.mime, &f.bytes)) {
-                // A bundle with the secret left the page: it counts as saved (no unload
-                // warning; a reload no longer replaces the secret).
-                Ok(())
-                    if matches!(
-                        kind,
-                        FileKind::BundleForVendor
-                            | FileKind::BundleWithPassphrase(_)
-                            | FileKind::BundleJson
-                            | FileKind::BundleEnv
-                    ) && !driver.state.borrow().setup.handed_off =>
-                {
-                    driver.dispatch(Event::ApplyCommand {
-                        event: run::Event::SecretHandedOff,
-                        now_ms: browser::now_ms(),
-                    })
-                }
-                Ok(()) => {}
-                Err(e) => driver.dispatch(Event::BrowserFailed(e)),
-            }
-        })
-    };
-    let on_download_log = {
-        let driver = driver.clone();
-        Callback::from(move |_| {
-            let log = driver
-                .state
-                .borrow()
-                .setup
-                .apply
-                .as_ref()
-                .map(|r| r.log_json())
-                .unwrap_or_default();
-            if let Err(e) =
-                browser::download("mailgrant-log.json", "application/json", log.as_bytes())
-            {
-                driver.dispatch(Event::BrowserFailed(e));
-            }
-        })
-    };
-    let on_copy_secret = {
-        let driver = driver.clone();
-        Callback::from(move |_| {
-            if let Some(secret) = &driver.state.borrow().setup.secret {
-                browser::copy_text(secret.expose_secret());
-            }
-        })
-    };
-    let on_copy_script = {
-        let driver = driver.clone();
-        Callback::from(move |_| {
-            let state = driver.state.borrow();
-            if let Ok(text) = state
-                .script_input(&driver.config)
-                .map_err(|e| e.to_string())
-                .and_then(|i| powershell::setup_script(&i).map_err(|e| e.to_string()))
-            {
-                browser::copy_text(&text);
-            }
-        })
-    };
+    let revealed = use_state(|| false);
+    let passphrase = use_state(|| {
+        browser::random_bytes()
+            .map(|b| bundle::generate_passphrase(b).expose_secret().to_owned())
+            .unwrap_or_default()
+    });
     let on_reveal = {
         let revealed = revealed.clone();
         Callback::from(move |on| revealed.set(on))
     };
-    let on_forget = {
-        let driver = driver.clone();
-        Callback::from(move |_| driver.dispatch(Event::ForgetSecret))
-    };
 
     let s = state.borrow();
     let config = &props.config;
-    let step_view = match s.step {
-        Step::Mailbox => html! { <MailboxStep on_submit={on_mailbox} busy={s.busy}
-        sign_in_again={s.needs_sign_in_again()} on_sign_in={on_sign_in.clone()} /> },
-        Step::Scope => {
-            let (name, address) = match (s.mailbox_found(), &s.setup.inputs) {
-                (Some((_, name)), Some(i)) => (name, i.mailbox.to_string()),
-                _ => (String::new(), String::new()),
-            };
-            let app_exists = s.setup.findings.as_ref().is_some_and(|f| f.app.is_some());
-            html! { <ScopeStep mailbox_name={name} mailbox_address={address} {app_exists}
-            on_choose={on_scope} on_back={back(Step::Mailbox)} /> }
-        }
-        Step::Review => match &s.setup.plan {
-            Some(plan) => html! { <ReviewStep lines={plan.review()} notices={plan.notices.clone()}
-            on_apply={on_apply} on_back={back(Step::Scope)} /> },
-            None => html! {},
-        },
-        Step::Apply => match &s.setup.apply {
-            Some(r) => {
-                let status = r.status();
-                let text = match (&status, r.undoing()) {
-                    (run::Status::Running, false) => "Working…".to_owned(),
-                    (run::Status::Running, true) => "Undoing…".to_owned(),
-                    (run::Status::Offline, _) => {
-                        "Offline: waiting for the network, then the page checks what was done."
-                            .to_owned()
-                    }
-                    (run::Status::Paused(p), _) => format!("Paused: {}", p.explain().title),
-                    (run::Status::Failed(e), _) => format!("Stopped: {e}"),
-                    (run::Status::Done, true) => {
-                        "Undone: everything this run created was deleted.".to_owned()
-                    }
-                    (run::Status::Done, false) => "Done.".to_owned(),
-                };
-                let can_resume = matches!(status, run::Status::Paused(_));
-                let can_undo = matches!(status, run::Status::Failed(_) | run::Status::Paused(_))
-                    && !r.undoing();
-                let sign_in_again = s.needs_sign_in_again();
-                html! { <ApplyStep status={text} log={r.log().to_vec()} {can_resume} {can_undo}
-                    {sign_in_again} on_sign_in={on_sign_in.clone()}
-                on_resume={command(|| run::Event::Resume)} on_undo={command(|| run::Event::Undo)}
-                on_download_log={on_download_log} /> }
-            }
-            None => html! {},
-        },
-        Step::HandOff => {
-            let script = s.script_input(config);
-            let (setup_script, setup_file, rollback_file) = match &script {
-                Ok(i) => (
-                    powershell::setup_script(i).unwrap_or_else(|e| e.to_string()),
-                    powershell::file_name(i, false),
-                    powershell::file_name(i, true),
-                ),
-                Err(e) => (e.to_string(), String::new(), String::new()),
-            };
-            let ctx = s
-                .setup
-                .apply
-                .as_ref()
-                .map(|r| r.context().clone())
-                .unwrap_or_default();
-            let show = |v: Option<String>| AttrValue::from(v.unwrap_or_else(|| "—".into()));
-            let summary: Vec<(AttrValue, AttrValue)> = vec![
-                (
-                    "Tenant id".into(),
-                    show(s.session.as_ref().and_then(|x| x.tenant_id())),
-                ),
-                (
-                    "Application (client) id".into(),
-                    show(ctx.app_id.map(|x| x.to_string())),
-                ),
-                ("App object id".into(), show(ctx.app.map(|x| x.to_string()))),
-                (
-                    "Service principal object id".into(),
-                    show(ctx.sp.map(|x| x.to_string())),
-                ),
-                (
-                    "Client secret id (not the secret)".into(),
-                    show(ctx.key_id.map(|x| x.to_string())),
-                ),
-                ("Client secret expires".into(), show(ctx.secret_end.clone())),
-                (
-                    "Mailbox".into(),
-                    show(s.setup.inputs.as_ref().map(|i| i.mailbox.to_string())),
-                ),
-                (
-                    "Mailbox object id".into(),
-                    show(s.mailbox_found().map(|(id, _)| id.to_string())),
-                ),
-            ];
+    let view = s.view(config);
+    let step_view = |step: StepView| match step {
+        StepView::None => html! {},
+        StepView::Mailbox {
+            busy,
+            sign_in_again,
+        } => html! { <MailboxStep on_submit={on_mailbox.clone()} {busy} {sign_in_again}
+        on_sign_in={on_sign_in.clone()} /> },
+        StepView::Scope {
+            mailbox_name,
+            mailbox_address,
+            app_exists,
+            unscoped_grant,
+            problem,
+        } => html! { <ScopeStep {mailbox_name} {mailbox_address} {app_exists} {unscoped_grant}
+        problem={problem.map(|p| AttrValue::from(p.message))}
+        on_choose={driver.on(Event::ScopeChosen)}
+        on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> },
+        StepView::Review { lines, notices } => html! { <ReviewStep {lines} {notices}
+        on_apply={on_apply.clone()} on_back={driver.on(|()| Event::Back(Step::Scope))} /> },
+        StepView::Apply(a) => html! { <ApplyStep status={a.status} log={a.log}
+        can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}
+        on_sign_in={on_sign_in.clone()} on_resume={command(|| run::Event::Resume)}
+        on_undo={command(|| run::Event::Undo)}
+        on_download_log={driver.on(|()| Event::Download(FileKind::Log))} /> },
+        StepView::HandOff(h) => {
             let revealed_text = (*revealed)
                 .then(|| {
                     s.setup
@@ -477,46 +334,50 @@ pub fn wizard(props: &WizardProps) -> Html {
                         .map(|x| AttrValue::from(x.expose_secret().to_owned()))
                 })
                 .flatten();
-            html! { <HandOffStep {summary} setup_script={setup_script} setup_file={setup_file}
-            rollback_file={rollback_file} has_recipient={config.vendor.age_recipient.is_some()}
-            has_secret={s.setup.secret.is_some()} revealed={revealed_text}
-            handed_off={s.setup.handed_off} on_reveal={on_reveal} on_copy_secret={on_copy_secret}
-            on_forget={on_forget} on_saved={command(|| run::Event::SecretHandedOff)}
-            on_download={on_download} on_copy_script={on_copy_script}
+            html! { <HandOffStep summary={h.summary} setup_script={h.setup_script}
+            setup_file={h.setup_file} rollback_file={h.rollback_file}
+            has_recipient={h.has_recipient} has_secret={h.has_secret}
+            revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
+            on_reveal={on_reveal.clone()} on_copy_secret={driver.on(|()| Event::Copy(Copyable::Secret))}
+            on_forget={driver.on(|()| Event::ForgetSecret)}
+            on_saved={command(|| run::Event::SecretHandedOff)}
+            on_download={driver.on(Event::Download)}
+            on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
             on_undo={command(|| run::Event::Undo)}
             suggested_passphrase={(*passphrase).clone()} /> }
         }
-        _ => html! {},
     };
-    let body = match &s.session {
-        Some(session) if !(s.step == Step::SignIn && s.busy) => html! {
+    let body = match view.screen {
+        Screen::SignedIn(signed_in) => {
+            let SignedInView { account, step } = *signed_in;
+            html! {
             <>
-                <SignedIn admin={session.admin_label()}
-                    tenant_name={session.organization.as_ref().and_then(|o| o.display_name.clone())}
-                    tenant_id={session.tenant_id()}
-                    mode={s.mode} roles={session.roles.clone()}
-                    unknowns={session.unknowns.clone()} on_sign_out={on_sign_out}
-                    can_change_mode={s.can_change_mode()} on_mode={on_mode.clone()}
-                    missing={s.missing_scopes()} on_grant={on_sign_in.clone()} />
-                { step_view }
+                <SignedIn admin={account.admin} tenant_name={account.tenant_name}
+                    tenant_id={account.tenant_id} mode={account.mode} roles={account.roles}
+                    unknowns={account.unknowns} on_sign_out={driver.on(|()| Event::SignOut)}
+                    can_change_mode={account.can_change_mode}
+                    on_mode={driver.on(Event::ModeChosen)}
+                    missing={account.missing} on_grant={on_sign_in.clone()} />
+                { step_view(step) }
             </>
+            }
+        }
+        Screen::Welcome(w) => html! {
+            <Welcome config={config.clone()} mode={w.mode} on_mode={driver.on(Event::ModeChosen)}
+                on_sign_in={on_sign_in.clone()} busy={w.busy} interrupted={w.interrupted}
+                scopes={w.scopes} entra={w.entra} />
         },
-        _ if s.step == Step::Welcome || s.error.is_some() => html! {
-            <Welcome config={config.clone()} mode={s.mode} on_mode={on_mode}
-                on_sign_in={on_sign_in} busy={s.busy} interrupted={s.has_interrupted_setup()}
-                scopes={s.requested_scopes()} entra={s.provider_is_entra()} />
-        },
-        _ => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
+        Screen::SigningIn => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };
     html! {
         <>
             <Header vendor_name={Some(AttrValue::from(config.vendor.name.clone()))} />
             <div class="layout">
-                <StepList current={s.step} />
+                <StepList current={view.step} />
                 <main>
-                    if let Some(e) = &s.error {
+                    if let Some(e) = &view.error {
                         <ErrorBanner title={e.title.clone()} detail={e.detail.clone()}
-                            fix={e.fix.clone()} on_try_again={Some(on_try_again)} />
+                            fix={e.fix.clone()} on_try_again={Some(driver.on(|()| Event::TryAgain))} />
                     }
                     { body }
                 </main>

@@ -4,7 +4,6 @@
 
 pub mod app;
 pub mod browser;
-pub mod files;
 pub mod ui;
 
 /// Mounts the app on `<body>`.

@@ -150,6 +150,50 @@ guid_newtype!(
     KeyId
 );
 
+/// The id of an app role assignment. Not a GUID: Graph's are opaque URL-safe strings
+/// (`41W1zT6z1U-kJxf62svfp1HFE8pMZhxDun-ThPczmJE`), so only their alphabet is checked.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AssignmentId(String);
+
+impl AssignmentId {
+    pub fn parse(s: &str) -> Option<Self> {
+        let ok = !s.is_empty()
+            && s.len() <= 200
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+        ok.then(|| AssignmentId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AssignmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AssignmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AssignmentId({})", self.0)
+    }
+}
+
+impl Serialize for AssignmentId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AssignmentId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        AssignmentId::parse(&s).ok_or_else(|| serde::de::Error::custom("not an assignment id"))
+    }
+}
+
 /// An SMTP address, `local@domain`, with no characters that could end a quoted literal, a
 /// header or a line.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,6 +6,10 @@
 //! - [`secret`]: types that hold secrets and redact themselves.
 //! - [`config`]: `config.json` → [`config::Config`], errors that name the key.
 //! - [`auth`]: OpenID Connect discovery, PKCE authorize URLs, callback and ID-token checks.
+//! - [`job`]: what one setup is for (inputs, choices, the names of what it creates).
+//! - [`op`]: one module per Graph operation: its request, its answer, what comes next.
+//! - [`plan`]: inputs and findings → the operations with their dependencies; Review.
+//! - [`run`]: the engine: schedules, retries, journals, logs and undoes operations.
 //! - [`powershell`]: the Exchange Online scripts, with all quoting in one place.
 //! - [`wizard`]: the wizard's steps.
 //! - [`time`]: UTC instants and calendar arithmetic (no clock).
@@ -17,6 +21,8 @@ pub mod config;
 pub mod explain;
 pub mod graph;
 pub mod ids;
+pub mod job;
+pub mod op;
 pub mod plan;
 pub mod powershell;
 pub mod roles;

@@ -140,6 +140,35 @@ impl UtcDateTime {
     }
 }
 
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the form `Retry-After` uses) → Unix ms.
+/// The obsolete RFC 850 and asctime forms are not accepted (the caller then backs off).
+pub fn parse_http_date(s: &str) -> Option<u64> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m.eq_ignore_ascii_case(month))? as i64
+        + 1;
+    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let year: i64 = year.parse().ok().filter(|y| *y >= 1970)?;
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, sec] = hms.as_slice() else {
+        return None;
+    };
+    if *h > 23 || *m > 59 || *sec > 60 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days as u64) * 86_400 + h * 3600 + m * 60 + sec) * 1000)
+}
+
 impl fmt::Display for UtcDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -198,6 +227,31 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        let iso = |ms: u64| {
+            UtcDateTime::from_unix_millis(ms as i64)
+                .unwrap()
+                .to_rfc3339()
+        };
+        let t = parse_http_date("Thu, 26 Nov 2026 14:46:44 GMT").unwrap();
+        assert_eq!(iso(t), "2026-11-26T14:46:44Z");
+        assert_eq!(iso(t + 730 * 86_400_000), "2028-11-25T14:46:44Z");
+        assert_eq!(
+            parse_http_date("Sun, 29 Feb 2032 00:00:00 GMT").map(iso),
+            Some("2032-02-29T00:00:00Z".into())
+        );
+        for bad in [
+            "",
+            "7",
+            "Thu, 26 Foo 2026 14:46:44 GMT",
+            "Thu, 26 Nov 2026 25:00:00 GMT",
+            "Sun, 30 Feb 2032 00:00:00 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn known_instants() {

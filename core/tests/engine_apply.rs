@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::explain::Explain;
-use mailgrant_core::plan::{self, OpKind, Options, PlanError};
+use mailgrant_core::plan::{self, Kind, Options, PlanError, Removal, Scope, Write};
 use mailgrant_core::run::{Effect, Event, Outcome, Run, Schedule, Status};
 
 #[test]
@@ -117,23 +117,20 @@ fn applying_the_same_plan_twice_creates_nothing_twice() {
     let (second, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 2);
     assert_eq!(m.status, Status::Done);
     assert_eq!(
-        second.outcome_of(&OpKind::UpsertApp),
+        second.outcome_of(&Kind::UPSERT_APP),
         Some(Outcome::Existing)
     );
+    assert_eq!(second.outcome_of(&Kind::UPSERT_SP), Some(Outcome::Existing));
     assert_eq!(
-        second.outcome_of(&OpKind::UpsertServicePrincipal),
-        Some(Outcome::Existing)
-    );
-    assert_eq!(
-        second.outcome_of(&OpKind::AddPassword),
+        second.outcome_of(&Kind::ADD_PASSWORD),
         Some(Outcome::Skipped)
     );
     assert_eq!(
-        second.outcome_of(&OpKind::GrantMailSend),
+        second.outcome_of(&Kind::GRANT_MAIL_SEND),
         Some(Outcome::Existing)
     );
     assert!(second.secret().is_none());
-    assert_eq!(second.context().grant_id, first.context().grant_id);
+    assert_eq!(second.facts().grant_id, first.facts().grant_id);
     assert_eq!(tenant.apps.len(), 1);
     assert_eq!(tenant.sps.len(), 1);
     assert_eq!(tenant.grants.len(), 1);
@@ -146,7 +143,7 @@ fn applying_the_same_plan_twice_creates_nothing_twice() {
         Options::default(),
         &mut now,
     );
-    assert!(again.ops.iter().all(|o| o.kind != OpKind::AddPassword));
+    assert!(again.ops.iter().all(|o| o.kind != Kind::ADD_PASSWORD));
     assert!(again.notices.iter().any(|n| n.contains("no new secret")));
     let asked = plan_for(
         &mut tenant,
@@ -160,7 +157,7 @@ fn applying_the_same_plan_twice_creates_nothing_twice() {
     let (third, m) = apply(&mut tenant, &asked, Schedule::Concurrent, &mut now, 3);
     assert_eq!(m.status, Status::Done);
     assert_eq!(
-        third.outcome_of(&OpKind::AddPassword),
+        third.outcome_of(&Kind::ADD_PASSWORD),
         Some(Outcome::Created)
     );
     assert_eq!(tenant.apps[0].passwords.len(), 2);
@@ -183,7 +180,7 @@ fn an_app_with_the_same_display_name_not_made_by_mailgrant_stops_the_plan() {
     let mut now = T0;
     let i = inputs(ScopeMode::RbacForApplications);
     let f = preflight(&mut tenant, &i, &mut now).unwrap();
-    let err = plan::build(&i, &f, Options::default(), "0.1.0").unwrap_err();
+    let err = plan::build(&i, &f, Options::default(), Scope::default(), "0.1.0").unwrap_err();
     assert!(
         matches!(
             err,
@@ -213,7 +210,7 @@ fn a_guest_or_missing_mailbox_is_refused() {
     i.mailbox = mailgrant_core::ids::SmtpAddress::parse("guest@contoso.com").unwrap();
     let f = preflight(&mut tenant, &i, &mut now).unwrap();
     assert!(matches!(
-        plan::build(&i, &f, Options::default(), "0.1.0"),
+        plan::build(&i, &f, Options::default(), Scope::default(), "0.1.0"),
         Err(PlanError::MailboxIsGuest { .. })
     ));
 }
@@ -254,10 +251,10 @@ fn rbac_mode_flags_an_unscoped_grant_and_removes_it_when_asked() {
         },
         &mut now,
     );
-    assert!(fix
-        .ops
-        .iter()
-        .any(|o| matches!(o.kind, OpKind::RevokeUnscopedGrant { .. })));
+    assert!(fix.ops.iter().any(|o| matches!(
+        o.kind,
+        Kind::Write(Write::Remove(Removal::Grant { unscoped: true, .. }))
+    )));
     let (_run, m) = apply(&mut tenant, &fix, Schedule::Concurrent, &mut now, 2);
     assert_eq!(m.status, Status::Done);
     assert!(tenant.grants.is_empty());
@@ -332,12 +329,7 @@ fn the_secret_never_reaches_the_journal_the_log_or_debug_output() {
     let secret = tenant.secrets_issued[0].clone();
     assert_eq!(run.secret().unwrap().expose_secret(), secret);
     assert_no_secret(&tenant, &run, &m);
-    let ev = Event::Answered {
-        attempt: 1,
-        status: 200,
-        headers: Default::default(),
-        body: format!("{{\"secretText\":\"{secret}\"}}"),
-    };
+    let ev = Event::answered(1, 200, format!("{{\"secretText\":\"{secret}\"}}"));
     assert!(!format!("{ev:?}").contains(&secret));
     let fx = run.update(now, Event::SecretHandedOff);
     let Some(Effect::SaveJournal(j)) = fx.first() else {

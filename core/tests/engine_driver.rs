@@ -9,7 +9,7 @@ use common::*;
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::graph::Request;
 use mailgrant_core::plan::Options;
-use mailgrant_core::run::{drive, Headers, NetworkError, Reply, Run, Schedule, Status, Transport};
+use mailgrant_core::run::{drive, Reply, Run, Schedule, Status, Transport};
 
 struct Fake {
     tenant: RefCell<Tenant>,
@@ -20,18 +20,11 @@ struct Fake {
 }
 
 impl Transport for Fake {
-    async fn send(&self, request: Request) -> Result<(u16, Headers, String), NetworkError> {
+    async fn send(&self, request: Request) -> Reply {
         self.trace
             .borrow_mut()
             .push(format!("send {}", request.method));
-        match self.tenant.borrow_mut().respond(self.now.get(), &request) {
-            Reply::Answer {
-                status,
-                headers,
-                body,
-            } => Ok((status, headers, body)),
-            Reply::NetworkFailed { online } => Err(NetworkError { online }),
-        }
+        self.tenant.borrow_mut().respond(self.now.get(), &request)
     }
     async fn sleep(&self, millis: u64) {
         self.now.set(self.now.get() + millis);

@@ -6,9 +6,10 @@ mod common;
 use common::*;
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::explain::Explain;
-use mailgrant_core::plan::{OpKind, Options, Plan};
+use mailgrant_core::op::OpError;
+use mailgrant_core::plan::{Kind, Options, Plan};
 use mailgrant_core::run::{
-    journal, Effect, Event, Outcome, Pause, Policy, Reply, Run, RunError, Schedule, Status,
+    journal, Effect, Event, Outcome, Pause, Policy, Run, RunError, Schedule, Status,
 };
 
 const AAP: ScopeMode = ScopeMode::ApplicationAccessPolicy;
@@ -41,20 +42,8 @@ fn round(tenant: &mut Tenant, run: &mut Run, fx: Vec<Effect>, now: u64) -> Vec<E
             Effect::Http {
                 attempt, request, ..
             } => {
-                let ev = match tenant.respond(now, &request) {
-                    Reply::Answer {
-                        status,
-                        headers,
-                        body,
-                    } => Event::Answered {
-                        attempt,
-                        status,
-                        headers,
-                        body,
-                    },
-                    Reply::NetworkFailed { online } => Event::NetworkFailed { attempt, online },
-                };
-                out.extend(run.update(now, ev));
+                let reply = tenant.respond(now, &request);
+                out.extend(run.update(now, Event::Replied { attempt, reply }));
             }
             Effect::SaveJournal(_) => {}
             other => panic!("unexpected {other:?}"),
@@ -126,7 +115,9 @@ fn f15_429_with_an_http_date_waits_until_that_date() {
 }
 
 fn http_date(ms: u64) -> String {
-    let iso = mailgrant_core::run::time::iso8601(ms); // 2026-11-18T…Z
+    let iso = mailgrant_core::time::UtcDateTime::from_unix_millis(ms as i64)
+        .unwrap()
+        .to_rfc3339(); // 2026-11-18T…Z
     let months = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -181,7 +172,7 @@ fn f16_a_500_or_other_4xx_is_not_retried() {
     // The journal knows the app and SP were created, and that no secret exists.
     let j = run.journal().unwrap();
     assert!(!j.contains("\"state\":\"intent\""), "{j}");
-    assert!(run.context().key_id.is_none());
+    assert!(run.facts().key_id.is_none());
 }
 
 #[test]
@@ -250,7 +241,7 @@ fn f23_lost_response_on_the_app_upsert_is_reconciled_without_a_duplicate() {
         "the upsert was not re-sent"
     );
     assert_eq!(
-        run.outcome_of(&OpKind::UpsertApp),
+        run.outcome_of(&Kind::UPSERT_APP),
         Some(Outcome::Created),
         "found by reconciliation and known to be this run's"
     );
@@ -276,7 +267,7 @@ fn a_lost_app_upsert_inside_the_replication_window_converges_and_stays_this_runs
     let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
     assert_eq!(m.status, Status::Done);
     assert_eq!(
-        run.outcome_of(&OpKind::UpsertApp),
+        run.outcome_of(&Kind::UPSERT_APP),
         Some(Outcome::Created),
         "Undo must know the app is this run's"
     );
@@ -291,7 +282,7 @@ fn lost_response_on_add_password_removes_the_unseen_secret_and_makes_one_new() {
     assert_eq!(m.status, Status::Done);
     assert_eq!(tenant.count("POST", "addPassword"), 2);
     assert_eq!(tenant.count("POST", "removePassword"), 1);
-    assert_eq!(run.context().removed_keys.len(), 1);
+    assert_eq!(run.facts().removed_keys.len(), 1);
     assert_converged(&tenant, &run, RBAC);
     assert_eq!(
         run.secret().unwrap().expose_secret(),
@@ -309,7 +300,7 @@ fn a_lost_secret_hidden_from_the_reconcile_by_replication_is_swept_after_the_new
     // Reconcile saw nothing, a new secret was added, the sweep found and removed the old one.
     assert_eq!(tenant.count("POST", "addPassword"), 2);
     assert_eq!(tenant.count("POST", "removePassword"), 1);
-    assert_eq!(run.outcome_of(&OpKind::AddPassword), Some(Outcome::Created));
+    assert_eq!(run.outcome_of(&Kind::ADD_PASSWORD), Some(Outcome::Created));
     assert_converged(&tenant, &run, RBAC);
     assert_eq!(
         run.secret().unwrap().expose_secret(),
@@ -325,7 +316,7 @@ fn lost_response_on_the_grant_is_found_by_reconciliation() {
     assert_eq!(m.status, Status::Done);
     assert_eq!(tenant.count("POST", "appRoleAssignedTo"), 1);
     assert_eq!(
-        run.outcome_of(&OpKind::GrantMailSend),
+        run.outcome_of(&Kind::GRANT_MAIL_SEND),
         Some(Outcome::Created)
     );
     assert_converged(&tenant, &run, AAP);
@@ -395,9 +386,9 @@ fn f28_secret_lifetime_over_policy_is_lowered_once_and_said() {
     tenant.policy_max_days = Some(90);
     let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
     assert_eq!(m.status, Status::Done);
-    assert_eq!(run.context().secret_lifetime_days, Some(90));
+    assert_eq!(run.facts().secret_lifetime_days, Some(90));
     assert!(run
-        .context()
+        .facts()
         .notes
         .iter()
         .any(|n| n.contains("lowered to 90 days")));
@@ -408,12 +399,18 @@ fn f28_secret_lifetime_over_policy_is_lowered_once_and_said() {
     let (mut tenant, plan, mut now) = setup(RBAC);
     tenant.policy_max_days = Some(30);
     let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
-    let Status::Failed(e @ RunError::LifetimeOverPolicy { days: 90, .. }) = &m.status else {
+    let Status::Failed(
+        e @ RunError::Failed {
+            error: OpError::LifetimeOverPolicy { days: 90, .. },
+            ..
+        },
+    ) = &m.status
+    else {
         panic!("{:?}", m.status)
     };
     assert!(e.explain().title.contains("policy"));
     assert_eq!(tenant.count("POST", "addPassword"), 2);
-    assert!(run.context().key_id.is_none());
+    assert!(run.facts().key_id.is_none());
 }
 
 #[test]
@@ -421,7 +418,13 @@ fn f28_secrets_forbidden_stops_with_options_and_undo_removes_the_app() {
     let (mut tenant, plan, mut now) = setup(RBAC);
     tenant.secrets_forbidden = true;
     let (mut run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
-    let Status::Failed(e @ RunError::SecretsForbidden { .. }) = &m.status else {
+    let Status::Failed(
+        e @ RunError::Failed {
+            error: OpError::SecretsForbidden { .. },
+            ..
+        },
+    ) = &m.status
+    else {
         panic!("{:?}", m.status)
     };
     assert!(e.explain().fix.contains("certificate"));
@@ -475,12 +478,9 @@ fn f24_reload_with_writes_in_flight_reconciles_before_resending() {
     let m = continue_run(&mut tenant, &mut run, fx, &mut now);
     assert_eq!(m.status, Status::Done);
     // The unseen secret was removed and replaced; one SP, one app, one grant.
-    assert_eq!(run.context().removed_keys.len(), 1);
+    assert_eq!(run.facts().removed_keys.len(), 1);
     assert_converged(&tenant, &run, AAP);
-    assert_eq!(
-        run.outcome_of(&OpKind::UpsertServicePrincipal),
-        Some(Outcome::Created)
-    );
+    assert_eq!(run.outcome_of(&Kind::UPSERT_SP), Some(Outcome::Created));
     assert!(run.secret().is_some());
 }
 
@@ -488,16 +488,16 @@ fn f24_reload_with_writes_in_flight_reconciles_before_resending() {
 fn f25_reload_after_the_secret_arrived_but_before_hand_off_replaces_it() {
     let (mut tenant, plan, mut now) = setup(RBAC);
     let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
-    let old_key = run.context().key_id.unwrap();
+    let old_key = run.facts().key_id.unwrap();
     let saved = m.journal.unwrap();
     drop(run); // reload: the secret in memory is gone
 
     let (mut run, fx) = Run::resume(&saved, seed(3), Schedule::Concurrent, now).unwrap();
     let m = continue_run(&mut tenant, &mut run, fx, &mut now);
     assert_eq!(m.status, Status::Done);
-    assert_eq!(run.context().removed_keys, vec![old_key]);
-    assert_ne!(run.context().key_id, Some(old_key));
-    assert!(run.context().notes.iter().any(|n| n.contains("reloaded")));
+    assert_eq!(run.facts().removed_keys, vec![old_key]);
+    assert_ne!(run.facts().key_id, Some(old_key));
+    assert!(run.facts().notes.iter().any(|n| n.contains("reloaded")));
     assert_converged(&tenant, &run, RBAC);
     assert!(run.secret().is_some());
 
@@ -584,15 +584,7 @@ fn f18_a_late_answer_to_an_abandoned_attempt_is_ignored() {
     let (mut run, fx) = Run::apply(plan, seed(1), seed(2), Schedule::Concurrent, now);
     let fx2 = round(&mut tenant, &mut run, fx, now);
     let before = run.log().len();
-    let late = run.update(
-        now,
-        Event::Answered {
-            attempt: 1_000,
-            status: 201,
-            headers: Default::default(),
-            body: "{}".into(),
-        },
-    );
+    let late = run.update(now, Event::answered(1_000, 201, "{}"));
     assert!(late.is_empty());
     assert_eq!(run.log().len(), before);
     assert!(!fx2.is_empty());

@@ -8,15 +8,13 @@
 
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::ids::{ClientId, ObjectId, SmtpAddress, TenantId};
-use mailgrant_core::powershell::check::{check, Catalog};
-use mailgrant_core::powershell::token::{Token, TokenKind};
 use mailgrant_core::powershell::{
-    quote, rollback_script, setup_script, tokenize, Cloud, DisplayText, ScopeTarget, ScriptError,
+    quote, rollback_script, setup_script, Cloud, DisplayText, ScopeTarget, ScriptError,
     ScriptInput, TextError,
 };
 use proptest::prelude::*;
-
-const CATALOG: &str = include_str!("data/exo-cmdlets.json");
+use pscheck::token::{Token, TokenKind};
+use pscheck::{check, tokenize, Catalog, CATALOG_JSON as CATALOG};
 
 /// Characters and fragments that have meant trouble in PowerShell or in OPATH.
 const FRAGMENTS: &[&str] = &[

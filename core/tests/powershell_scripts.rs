@@ -1,5 +1,5 @@
 //! The generated Exchange Online scripts: snapshots of every combination, each checked against
-//! Microsoft's cmdlet reference (`tests/data/exo-cmdlets.json`), plus structure and encoding.
+//! Microsoft's cmdlet reference (`pscheck/data/exo-cmdlets.json`), plus structure and encoding.
 //!
 //! Snapshot combinations: {RBAC for Applications, Application Access Policy}
 //! × {one mailbox, existing group, new group} × {worldwide, GCC High}, setup and rollback.
@@ -13,17 +13,11 @@
 
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::ids::{ClientId, ObjectId, SmtpAddress, TenantId};
-use mailgrant_core::powershell::check::{check, Catalog};
 use mailgrant_core::powershell::{
-    commands, download_bytes, file_name, rollback_script, setup_script, tokenize, Cloud,
-    DisplayText, ScopeTarget, ScriptError, ScriptInput,
+    download_bytes, file_name, rollback_script, setup_script, Cloud, DisplayText, ScopeTarget,
+    ScriptError, ScriptInput,
 };
-
-const CATALOG: &str = include_str!("data/exo-cmdlets.json");
-
-fn catalog() -> Catalog {
-    Catalog::from_json(CATALOG).expect("exo-cmdlets.json parses")
-}
+use pscheck::{catalog, check, commands, tokenize};
 
 fn smtp(s: &str) -> SmtpAddress {
     SmtpAddress::parse(s).expect("valid address")

@@ -2,13 +2,10 @@
 //! be rejected on each of its faults, one finding per fault; its corrected form must pass; and
 //! each other rule of the checker must fire on a minimal bad call.
 
-use mailgrant_core::powershell::check::{check, Catalog, Finding, Problem};
-
-const CATALOG: &str = include_str!("data/exo-cmdlets.json");
+use pscheck::{catalog, check, Finding, Problem};
 
 fn findings(script: &str) -> Vec<Finding> {
-    let catalog = Catalog::from_json(CATALOG).expect("exo-cmdlets.json parses");
-    check(&catalog, script)
+    check(&catalog(), script)
 }
 
 fn problems(script: &str) -> Vec<Problem> {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod signin;
 
 use gloo_net::http::{Method, RequestBuilder};
+use mailgrant_core::run::{Headers, Reply};
 use web_sys::RequestCache;
 
 /// GETs a URL and returns `(status, body)`; a network failure is an `Err` with the reason.
@@ -26,24 +27,29 @@ pub async fn send(
 }
 
 /// An answer: status, the headers a run reads, and the body.
-pub struct Answer {
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub retry_after: Option<String>,
-    pub location: Option<String>,
-    pub body: String,
+struct Answer {
+    status: u16,
+    headers: Headers,
+    body: String,
 }
 
-/// Sends a Graph request of a run (a JSON body). `Err` when no answer came (network, CORS).
+/// Sends a Graph request of a run (a JSON body); no answer (network, CORS) is a reply too.
 pub async fn send_graph(
     method: &str,
     url: &str,
     headers: &[(String, String)],
     body: Option<String>,
     bearer: Option<&str>,
-) -> Result<Answer, String> {
+) -> Reply {
     let body = body.map(|b| ("application/json", b));
-    fetch(method, url, headers, body, bearer).await
+    match fetch(method, url, headers, body, bearer).await {
+        Ok(a) => Reply::Answer {
+            status: a.status,
+            headers: a.headers,
+            body: a.body,
+        },
+        Err(_) => Reply::NetworkFailed { online: online() },
+    }
 }
 
 /// The one place requests are made: no cache, no cookies.
@@ -85,9 +91,11 @@ async fn fetch(
     let h = response.headers();
     Ok(Answer {
         status: response.status(),
-        request_id: h.get("request-id"),
-        retry_after: h.get("retry-after"),
-        location: h.get("location"),
+        headers: Headers {
+            request_id: h.get("request-id"),
+            retry_after: h.get("retry-after"),
+            location: h.get("location"),
+        },
         body: response.text().await.map_err(|e| e.to_string())?,
     })
 }

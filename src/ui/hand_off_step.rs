@@ -1,26 +1,10 @@
 use mailgrant_core::bundle::{estimate_passphrase_strength, Strength};
+use mailgrant_core::wizard::FileKind;
 use yew::prelude::*;
-
-/// A file the admin can take away.
-#[derive(Clone, PartialEq, Debug)]
-pub enum FileKind {
-    SetupScript,
-    RollbackScript,
-    /// Encrypted to the vendor's age recipient.
-    BundleForVendor,
-    /// Encrypted with this passphrase.
-    BundleWithPassphrase(String),
-    BundleJson,
-    BundleEnv,
-    Readme,
-    Reminder,
-    TestPowerShell,
-    TestShell,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct HandOffStepProps {
-    pub summary: Vec<(AttrValue, AttrValue)>,
+    pub summary: Vec<(&'static str, String)>,
     pub setup_script: AttrValue,
     pub setup_file: AttrValue,
     pub rollback_file: AttrValue,
@@ -31,6 +15,8 @@ pub struct HandOffStepProps {
     /// The secret's text, only while revealed.
     pub revealed: Option<AttrValue>,
     pub handed_off: bool,
+    /// Undo is possible now.
+    pub can_undo: bool,
     pub on_reveal: Callback<bool>,
     pub on_copy_secret: Callback<()>,
     pub on_forget: Callback<()>,
@@ -73,7 +59,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
         <section id="hand-off-step">
             <h2>{ "Done: the app is set up in Microsoft Entra ID" }</h2>
             <dl id="summary">
-                { for props.summary.iter().map(|(k, v)| html! { <><dt>{ k.clone() }</dt><dd>{ v.clone() }</dd></> }) }
+                { for props.summary.iter().map(|(k, v)| html! { <><dt>{ *k }</dt><dd>{ v.clone() }</dd></> }) }
             </dl>
 
             <h3>{ "1. Send the credentials to the vendor" }</h3>
@@ -141,7 +127,9 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                     <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
                 }) }
             </pre>
-            <p><button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo: delete what this run created in Entra ID" }</button></p>
+            if props.can_undo {
+                <p><button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo: delete what this run created in Entra ID" }</button></p>
+            }
         </section>
     }
 }

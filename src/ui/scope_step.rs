@@ -1,16 +1,6 @@
-use mailgrant_core::ids::SmtpAddress;
-use mailgrant_core::plan::Options;
-use mailgrant_core::powershell::{DisplayText, ScopeTarget};
+use mailgrant_core::wizard::{ScopeAnswer, ScopeKind};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// The Scope step's answer.
-#[derive(Clone, PartialEq)]
-pub struct ScopeAnswer {
-    pub target: ScopeTarget,
-    pub denied: Option<SmtpAddress>,
-    pub options: Options,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ScopeStepProps {
@@ -18,6 +8,12 @@ pub struct ScopeStepProps {
     pub mailbox_address: AttrValue,
     /// An app made earlier by mailgrant for this mailbox exists.
     pub app_exists: bool,
+    /// That app holds an unscoped Mail.Send grant.
+    #[prop_or_default]
+    pub unscoped_grant: bool,
+    /// What the core found wrong with the answer.
+    #[prop_or_default]
+    pub problem: Option<AttrValue>,
     pub on_choose: Callback<ScopeAnswer>,
     pub on_back: Callback<()>,
 }
@@ -28,66 +24,47 @@ fn value(node: &NodeRef) -> String {
         .unwrap_or_default()
 }
 
-/// How the app is limited: this one mailbox, an existing group, or a new group.
+fn checked(node: &NodeRef) -> bool {
+    node.cast::<HtmlInputElement>().is_some_and(|i| i.checked())
+}
+
+/// How the app is limited: this one mailbox, an existing group, or a new group. What is typed
+/// goes to the core as text; its answer comes back as `problem`.
 #[function_component(ScopeStep)]
 pub fn scope_step(props: &ScopeStepProps) -> Html {
-    let kind = use_state(|| "one");
-    let problem = use_state(|| None::<String>);
+    let kind = use_state(|| ScopeKind::OneMailbox);
+    // Removing an unscoped grant is what keeps the app to one mailbox: on unless unticked.
+    let remove_grant = use_state(|| true);
     let (group, group_name, denied, new_secret) = (
         use_node_ref(),
         use_node_ref(),
         use_node_ref(),
         use_node_ref(),
     );
-    let choose = |k: &'static str| {
+    let choose = |k: ScopeKind| {
         let kind = kind.clone();
         Callback::from(move |_| kind.set(k))
     };
     let onsubmit = {
-        let (kind, problem, on_choose) = (kind.clone(), problem.clone(), props.on_choose.clone());
-        let (group, group_name, denied, new_secret) = (
+        let (kind, on_choose) = (kind.clone(), props.on_choose.clone());
+        let (group, group_name, denied, new_secret, remove_grant) = (
             group.clone(),
             group_name.clone(),
             denied.clone(),
             new_secret.clone(),
+            remove_grant.clone(),
         );
+        let unscoped_grant = props.unscoped_grant;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let address = |node: &NodeRef, what: &str| {
-                SmtpAddress::parse(&value(node)).map_err(|e| format!("{what}: {e}"))
-            };
-            let target = match *kind {
-                "group" => address(&group, "Group address")
-                    .map(|a| ScopeTarget::ExistingGroup { address: a }),
-                "new" => DisplayText::parse(&value(&group_name))
-                    .map_err(|e| format!("Group name: {e}"))
-                    .and_then(|name| {
-                        address(&group, "Group address")
-                            .map(|a| ScopeTarget::NewGroup { name, address: a })
-                    }),
-                _ => Ok(ScopeTarget::OneMailbox),
-            };
-            let denied = match value(&denied).trim() {
-                "" => Ok(None),
-                _ => address(&denied, "Mailbox to test as denied").map(Some),
-            };
-            let new_secret = new_secret
-                .cast::<HtmlInputElement>()
-                .is_some_and(|i| i.checked());
-            match (target, denied) {
-                (Ok(target), Ok(denied)) => {
-                    problem.set(None);
-                    on_choose.emit(ScopeAnswer {
-                        target,
-                        denied,
-                        options: Options {
-                            new_secret,
-                            remove_unscoped_grant: true,
-                        },
-                    });
-                }
-                (Err(e), _) | (_, Err(e)) => problem.set(Some(e)),
-            }
+            on_choose.emit(ScopeAnswer {
+                kind: *kind,
+                group_name: value(&group_name),
+                group_address: value(&group),
+                denied: value(&denied),
+                new_secret: checked(&new_secret),
+                remove_unscoped_grant: unscoped_grant && *remove_grant,
+            });
         })
     };
     html! {
@@ -95,17 +72,17 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
             <h2>{ "Limit the app to this mailbox" }</h2>
             <p id="mailbox-found">{ format!("Mailbox: {} ({})", props.mailbox_name, props.mailbox_address) }</p>
             <form {onsubmit}>
-                <label class="mode"><input type="radio" name="scope" id="scope-one" checked={*kind == "one"} onchange={choose("one")} />
+                <label class="mode"><input type="radio" name="scope" id="scope-one" checked={*kind == ScopeKind::OneMailbox} onchange={choose(ScopeKind::OneMailbox)} />
                     { " Only this mailbox (recommended)" }</label>
-                <label class="mode"><input type="radio" name="scope" id="scope-group" checked={*kind == "group"} onchange={choose("group")} />
+                <label class="mode"><input type="radio" name="scope" id="scope-group" checked={*kind == ScopeKind::ExistingGroup} onchange={choose(ScopeKind::ExistingGroup)} />
                     { " The members of an existing mail-enabled security group" }</label>
-                <label class="mode"><input type="radio" name="scope" id="scope-new" checked={*kind == "new"} onchange={choose("new")} />
+                <label class="mode"><input type="radio" name="scope" id="scope-new" checked={*kind == ScopeKind::NewGroup} onchange={choose(ScopeKind::NewGroup)} />
                     { " A new mail-enabled security group with this mailbox as its member" }</label>
-                if *kind == "new" {
+                if *kind == ScopeKind::NewGroup {
                     <label for="group-name">{ "Group name" }</label>
                     <input id="group-name" ref={group_name} />
                 }
-                if *kind != "one" {
+                if *kind != ScopeKind::OneMailbox {
                     <label for="group-address">{ "Group address" }</label>
                     <input id="group-address" type="email" ref={group} />
                 }
@@ -115,7 +92,12 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                     <label class="mode"><input type="checkbox" id="new-secret" ref={new_secret} />
                         { " The app exists already: add a new client secret" }</label>
                 }
-                if let Some(p) = &*problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
+                if props.unscoped_grant {
+                    <label class="mode"><input type="checkbox" id="remove-grant" checked={*remove_grant}
+                        onchange={{ let r = remove_grant.clone(); Callback::from(move |_| r.set(!*r)) }} />
+                        { " Remove the app's unscoped Mail.Send grant (recommended: grants add up, so it lets the app send as every mailbox)" }</label>
+                }
+                if let Some(p) = &props.problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
                 <div class="buttons">
                     <button type="button" id="back" onclick={props.on_back.reform(|_| ())}>{ "Back" }</button>
                     <button id="to-review" class="primary" type="submit">{ "Review" }</button>

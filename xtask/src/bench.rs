@@ -12,7 +12,7 @@ use mailgrant_core::config::ScopeMode;
 use mailgrant_core::graph::Request;
 use mailgrant_core::ids::{SmtpAddress, TenantId};
 use mailgrant_core::plan::{self, Inputs};
-use mailgrant_core::run::{self, Headers, NetworkError, Run, Schedule, Status, Transport};
+use mailgrant_core::run::{self, Headers, Reply, Run, Schedule, Status, Transport};
 use serde_json::json;
 
 const LATENCY_MS: u64 = 100;
@@ -29,7 +29,7 @@ struct Http {
 }
 
 impl Transport for Http {
-    async fn send(&self, request: Request) -> Result<(u16, Headers, String), NetworkError> {
+    async fn send(&self, request: Request) -> Reply {
         let start = self.started.elapsed().as_millis() as u64;
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("a method");
         let mut r = self
@@ -46,7 +46,9 @@ impl Transport for Http {
         let answer = r.send().await;
         let end = self.started.elapsed().as_millis() as u64;
         self.spans.borrow_mut().push((start, end));
-        let response = answer.map_err(|_| NetworkError { online: true })?;
+        let Ok(response) = answer else {
+            return Reply::NetworkFailed { online: true };
+        };
         let status = response.status().as_u16();
         let header = |n: &str| {
             response
@@ -61,7 +63,11 @@ impl Transport for Http {
             location: header("location"),
         };
         let body = response.text().await.unwrap_or_default();
-        Ok((status, headers, body))
+        Reply::Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     async fn sleep(&self, millis: u64) {
@@ -154,6 +160,7 @@ async fn measure(
         &inputs,
         &findings,
         plan::Options::default(),
+        plan::Scope::default(),
         mailgrant_core::VERSION,
     )
     .map_err(|e| e.to_string())?;

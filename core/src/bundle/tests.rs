@@ -1,5 +1,5 @@
 use super::*;
-use crate::powershell::tokenize;
+use pscheck::tokenize;
 
 pub(crate) const SECRET: &str = "Xy7Q~s3cr3t.VALUE_must-not-leak~0123456789ab";
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{GraphError, Request};
-use crate::ids::{ClientId, Guid, KeyId, ObjectId, SmtpAddress};
+use crate::ids::{AssignmentId, ClientId, Guid, KeyId, ObjectId, SmtpAddress};
 use crate::secret::ClientSecret;
 
 /// Microsoft Graph's application id, the same in every tenant.
@@ -243,22 +243,23 @@ pub fn mail_send_role(roles: &[AppRole]) -> Result<Guid, RoleLookupError> {
     }
 }
 
-pub fn parse_graph_sp(
-    status: u16,
-    body: &str,
-) -> Result<Result<GraphSp, RoleLookupError>, GraphError> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Sp {
-        id: ObjectId,
-        #[serde(default)]
-        app_roles: Vec<AppRole>,
+/// Microsoft Graph's service principal as `GET …(appId='00000003-…')?$select=id,appId,appRoles`
+/// answers it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphSpAnswer {
+    pub id: ObjectId,
+    #[serde(default)]
+    pub app_roles: Vec<AppRole>,
+}
+
+impl GraphSpAnswer {
+    pub fn checked(self) -> Result<GraphSp, RoleLookupError> {
+        mail_send_role(&self.app_roles).map(|mail_send_role| GraphSp {
+            id: self.id,
+            mail_send_role,
+        })
     }
-    let sp: Sp = parse(status, body)?;
-    Ok(mail_send_role(&sp.app_roles).map(|mail_send_role| GraphSp {
-        id: sp.id,
-        mail_send_role,
-    }))
 }
 
 // ---- secrets (A.4) ----
@@ -279,29 +280,33 @@ pub fn remove_password(app: ObjectId, key_id: KeyId) -> Request {
     )
 }
 
-/// The answer to `addPassword`. The secret goes straight into a [`ClientSecret`].
+/// The answer to `addPassword` as read; [`NewPasswordAnswer::into_new`] moves the secret
+/// straight into a [`ClientSecret`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPasswordAnswer {
+    key_id: KeyId,
+    secret_text: String,
+    #[serde(default)]
+    end_date_time: Option<String>,
+}
+
+impl NewPasswordAnswer {
+    pub fn into_new(self) -> NewPassword {
+        NewPassword {
+            key_id: self.key_id,
+            secret: ClientSecret::new(self.secret_text),
+            end_date_time: self.end_date_time,
+        }
+    }
+}
+
+/// A new secret: its id, its text (redacted in `Debug`) and when it ends.
 #[derive(Debug)]
 pub struct NewPassword {
     pub key_id: KeyId,
     pub secret: ClientSecret,
     pub end_date_time: Option<String>,
-}
-
-pub fn parse_new_password(status: u16, body: &str) -> Result<NewPassword, GraphError> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Raw {
-        key_id: KeyId,
-        secret_text: String,
-        #[serde(default)]
-        end_date_time: Option<String>,
-    }
-    let raw: Raw = parse(status, body)?;
-    Ok(NewPassword {
-        key_id: raw.key_id,
-        secret: ClientSecret::new(raw.secret_text),
-        end_date_time: raw.end_date_time,
-    })
 }
 
 // ---- the Mail.Send grant (A.6) ----
@@ -321,17 +326,17 @@ pub fn list_assignments(principal_sp: ObjectId) -> Request {
 }
 
 /// `DELETE …/appRoleAssignedTo/{id}` → 204 (UNVERIFIED in graph-facts A.6; standard shape).
-pub fn revoke(resource_sp: ObjectId, assignment_id: &str) -> Request {
+pub fn revoke(resource_sp: ObjectId, assignment_id: &AssignmentId) -> Request {
     Request::delete(format!(
         "/v1.0/servicePrincipals/{resource_sp}/appRoleAssignedTo/{}",
-        encode(assignment_id)
+        encode(assignment_id.as_str())
     ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Assignment {
-    pub id: String,
+    pub id: AssignmentId,
     pub app_role_id: String,
     pub resource_id: ObjectId,
     #[serde(default)]
@@ -355,31 +360,6 @@ pub fn delete_app(id: ObjectId) -> Request {
 }
 
 // ---- answers ----
-
-/// A 2xx JSON body as `T`; otherwise Graph's error.
-pub fn parse<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, GraphError> {
-    if !(200..300).contains(&status) {
-        return Err(GraphError::from_response(status, body));
-    }
-    serde_json::from_str(body).map_err(|e| GraphError {
-        status,
-        code: "UnreadableResponse".into(),
-        message: e.to_string(),
-        request_id: None,
-    })
-}
-
-/// A collection's `value`.
-pub fn parse_list<T: for<'de> Deserialize<'de>>(
-    status: u16,
-    body: &str,
-) -> Result<Vec<T>, GraphError> {
-    #[derive(Deserialize)]
-    struct Collection<T> {
-        value: Vec<T>,
-    }
-    parse::<Collection<T>>(status, body).map(|c| c.value)
-}
 
 /// What a non-2xx answer means to the executor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,30 +385,22 @@ pub enum Failure {
     Other,
 }
 
-/// Classifies an answer that is not a success.
-pub fn classify(status: u16, body: &str) -> Failure {
-    let v: Value = serde_json::from_str(body).unwrap_or_default();
-    let e = &v["error"];
-    let code = e["code"].as_str().unwrap_or_default();
-    let message = e["message"].as_str().unwrap_or_default();
-    let lower = message.to_ascii_lowercase();
-    let detail_codes: Vec<&str> = e["details"]
-        .as_array()
-        .map(|d| d.iter().filter_map(|x| x["code"].as_str()).collect())
-        .unwrap_or_default();
-    match status {
+/// Classifies an answer that is not a success, from its parsed error.
+pub fn classify(e: &GraphError) -> Failure {
+    let lower = e.message.to_ascii_lowercase();
+    match e.status {
         429 | 503 | 504 => Failure::Throttled,
         401 => Failure::Unauthenticated,
         403 => Failure::Denied,
         _ if lower.contains("credential lifetime exceeds the max value") => {
             Failure::LifetimeOverPolicy {
-                max_days: iso_days(message),
+                max_days: iso_days(&e.message),
             }
         }
         _ if lower.contains("credential type not allowed") => Failure::SecretsForbidden,
         _ if lower.contains("already exists on the object") => Failure::AlreadyExists,
-        _ if code == "Request_ResourceNotFound"
-            || detail_codes.contains(&"NoBackingApplicationObject")
+        _ if e.code == "Request_ResourceNotFound"
+            || e.details.iter().any(|d| d == "NoBackingApplicationObject")
             || lower.contains("does not reference a valid application object") =>
         {
             Failure::NotFoundOrLag
@@ -530,72 +502,57 @@ mod tests {
     fn failures_are_classified() {
         let err =
             |code: &str, msg: &str| json!({"error": {"code": code, "message": msg}}).to_string();
-        assert_eq!(classify(429, ""), Failure::Throttled);
-        assert_eq!(classify(504, "<html>"), Failure::Throttled);
-        assert_eq!(
-            classify(
-                403,
-                &err(
-                    "Authorization_RequestDenied",
-                    "Insufficient privileges to complete the operation."
-                )
-            ),
-            Failure::Denied
-        );
-        assert_eq!(
-            classify(
-                404,
-                &err("Request_ResourceNotFound", "Resource 'x' does not exist")
-            ),
-            Failure::NotFoundOrLag
-        );
         let nb = json!({"error": {"code": "Request_BadRequest", "message": "The appId 'x' of the service principal does not reference a valid application object.", "details": [{"code": "NoBackingApplicationObject", "target": "appId"}]}}).to_string();
-        assert_eq!(classify(400, &nb), Failure::NotFoundOrLag);
-        assert_eq!(
-            classify(
-                400,
-                &err(
-                    "Request_BadRequest",
-                    "Permission being assigned already exists on the object"
-                )
+        let cases: &[(u16, String, Failure)] = &[
+            (429, String::new(), Failure::Throttled),
+            (504, "<html>".into(), Failure::Throttled),
+            (
+                403,
+                err("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
+                Failure::Denied,
             ),
-            Failure::AlreadyExists
-        );
-        assert_eq!(
-            classify(400, &err("Request_BadRequest", "Credential lifetime exceeds the max value allowed as per assigned policy 1234. Max: P90D")),
-            Failure::LifetimeOverPolicy { max_days: Some(90) }
-        );
-        assert_eq!(
-            classify(
-                400,
-                &err(
-                    "x",
-                    "Credential lifetime exceeds the max value allowed as per assigned policy"
-                )
+            (
+                404,
+                err("Request_ResourceNotFound", "Resource 'x' does not exist"),
+                Failure::NotFoundOrLag,
             ),
-            Failure::LifetimeOverPolicy { max_days: None }
-        );
-        assert_eq!(
-            classify(
+            (400, nb, Failure::NotFoundOrLag),
+            (
                 400,
-                &err("x", "Credential type not allowed as per assigned policy")
+                err("Request_BadRequest", "Permission being assigned already exists on the object"),
+                Failure::AlreadyExists,
             ),
-            Failure::SecretsForbidden
-        );
-        assert_eq!(
-            classify(400, &err("Request_BadRequest", "Invalid value")),
-            Failure::Other
-        );
-        assert_eq!(classify(500, ""), Failure::Other);
+            (
+                400,
+                err("Request_BadRequest", "Credential lifetime exceeds the max value allowed as per assigned policy 1234. Max: P90D"),
+                Failure::LifetimeOverPolicy { max_days: Some(90) },
+            ),
+            (
+                400,
+                err("x", "Credential lifetime exceeds the max value allowed as per assigned policy"),
+                Failure::LifetimeOverPolicy { max_days: None },
+            ),
+            (
+                400,
+                err("x", "Credential type not allowed as per assigned policy"),
+                Failure::SecretsForbidden,
+            ),
+            (400, err("Request_BadRequest", "Invalid value"), Failure::Other),
+            (500, String::new(), Failure::Other),
+        ];
+        for (status, body, expected) in cases {
+            let e = GraphError::from_response(*status, body);
+            assert_eq!(classify(&e), *expected, "{status} {body}");
+        }
     }
 
     #[test]
     fn new_password_secret_is_wrapped() {
-        let p = parse_new_password(
-            200,
+        let raw: NewPasswordAnswer = serde_json::from_str(
             r#"{"keyId":"aaaaaaaa-0000-0000-0000-000000000001","secretText":"s3cr~et","endDateTime":"2027-01-01T00:00:00Z","hint":"s3c"}"#,
         )
         .unwrap();
+        let p = raw.into_new();
         assert_eq!(p.secret.expose_secret(), "s3cr~et");
         assert!(!format!("{p:?}").contains("s3cr~et"));
     }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::apps::parse;
+use super::parse;
 use super::{GraphError, Request};
 
 pub fn me() -> Request {
@@ -79,6 +79,7 @@ pub fn parse_organization(status: u16, body: &str) -> Result<Organization, Graph
         code: "NoOrganization".into(),
         message: "the organization collection is empty".into(),
         request_id: None,
+        details: vec![],
     })
 }
 

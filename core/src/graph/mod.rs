@@ -79,6 +79,25 @@ pub struct GraphError {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
+    /// `error.details[].code` (directory errors, e.g. `NoBackingApplicationObject`).
+    pub details: Vec<String>,
+}
+
+/// A 2xx JSON body as `T`; otherwise Graph's error.
+pub fn parse<T: for<'de> serde::Deserialize<'de>>(
+    status: u16,
+    body: &str,
+) -> Result<T, GraphError> {
+    if !(200..300).contains(&status) {
+        return Err(GraphError::from_response(status, body));
+    }
+    serde_json::from_str(body).map_err(|e| GraphError {
+        status,
+        code: "UnreadableResponse".into(),
+        message: e.to_string(),
+        request_id: None,
+        details: vec![],
+    })
 }
 
 impl GraphError {
@@ -91,7 +110,12 @@ impl GraphError {
             status,
             code: text(&e["code"]).unwrap_or_else(|| "unknown".into()),
             message: text(&e["message"]).unwrap_or_else(|| "(no message)".into()),
-            request_id: text(&e["innerError"]["request-id"]),
+            request_id: text(&e["innerError"]["request-id"])
+                .or_else(|| text(&e["innererror"]["request-id"])),
+            details: e["details"]
+                .as_array()
+                .map(|d| d.iter().filter_map(|x| text(&x["code"])).collect())
+                .unwrap_or_default(),
         }
     }
 }

@@ -8,154 +8,24 @@
 //!    writing would be unsafe (someone else's app with the same name).
 //! 3. [`Plan::review`]: what Review shows — method, path, body (secrets masked), and why.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+mod review;
+
+pub use crate::job::{unique_name, Existing, Inputs, Options, Scope, SECRET_PREFIX, TAG};
+pub use crate::op::{Findings, Kind, Read, Removal, Write};
+pub use review::{mask, ReviewLine};
 
 use crate::config::{ScopeMode, MAX_SECRET_LIFETIME_DAYS};
 use crate::explain::{Audience, Explain, Explanation};
-use crate::graph::apps::{Application, Assignment, MailboxUser, ServicePrincipal};
-use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
-
-/// The tag every app and service principal made by mailgrant carries; the mark of ownership.
-pub const TAG: &str = "mailgrant";
-/// `passwordCredential.displayName` prefix of secrets added by mailgrant.
-pub const SECRET_PREFIX: &str = "mailgrant";
-
-/// The validated inputs of the wizard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Inputs {
-    pub tenant: TenantId,
-    pub mailbox: SmtpAddress,
-    #[serde(with = "mode_serde")]
-    pub mode: ScopeMode,
-    /// The vendor's name (config `vendor.name`).
-    pub vendor: String,
-    pub app_display_name: String,
-    pub secret_lifetime_days: u32,
-}
-
-mod mode_serde {
-    use super::ScopeMode;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &ScopeMode, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(m.as_config_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ScopeMode, D::Error> {
-        let s = String::deserialize(d)?;
-        ScopeMode::ALL
-            .into_iter()
-            .find(|m| m.as_config_str() == s)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown scope mode {s}")))
-    }
-}
-
-/// The deterministic `uniqueName` for a vendor and a mailbox: `mailgrant-<vendor slug>-<mailbox
-/// object id>`, lower-case ASCII letters, digits and `-` only (graph-facts A.2: the allowed
-/// character set and length are UNVERIFIED, so stay conservative: at most 100 characters).
-pub fn unique_name(vendor: &str, mailbox_id: ObjectId) -> String {
-    let mut slug = String::new();
-    for c in vendor.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
-    let slug = slug.trim_end_matches('-');
-    if slug.is_empty() {
-        format!("{TAG}-{mailbox_id}")
-    } else {
-        format!("{TAG}-{slug}-{mailbox_id}")
-    }
-}
+use crate::ids::{ClientId, Guid, KeyId, ObjectId};
+use crate::job::{is_ours, Job};
 
 /// Identifies an operation within a plan (its index).
 pub type OpId = usize;
 
-/// One Graph operation (which may take several requests: a follow-up read, replication polls).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum OpKind {
-    // Preflight (reads only).
-    ReadMailbox,
-    FindAppByUniqueName,
-    FindAppsByDisplayName,
-    ReadAppServicePrincipal,
-    ReadGrants,
-    // Apply.
-    UpsertApp,
-    LookupGraphServicePrincipal,
-    UpsertServicePrincipal,
-    AddPassword,
-    GrantMailSend,
-    #[serde(rename_all = "camelCase")]
-    RevokeUnscopedGrant {
-        resource_id: ObjectId,
-        assignment_id: String,
-    },
-    // Undo.
-    #[serde(rename_all = "camelCase")]
-    DeleteGrant {
-        resource_id: ObjectId,
-        assignment_id: String,
-    },
-    #[serde(rename_all = "camelCase")]
-    RemovePassword {
-        app: ObjectId,
-        key_id: KeyId,
-    },
-    DeleteServicePrincipal {
-        id: ObjectId,
-    },
-    DeleteApp {
-        id: ObjectId,
-    },
-}
-
-impl OpKind {
-    /// A short label for logs and progress.
-    pub fn label(&self) -> &'static str {
-        match self {
-            OpKind::ReadMailbox => "read mailbox user",
-            OpKind::FindAppByUniqueName => "find app by uniqueName",
-            OpKind::FindAppsByDisplayName => "find apps by display name",
-            OpKind::ReadAppServicePrincipal => "read app's service principal",
-            OpKind::ReadGrants => "read existing grants",
-            OpKind::UpsertApp => "create or update app",
-            OpKind::LookupGraphServicePrincipal => "look up Microsoft Graph and Mail.Send",
-            OpKind::UpsertServicePrincipal => "create or update service principal",
-            OpKind::AddPassword => "add client secret",
-            OpKind::GrantMailSend => "grant Mail.Send",
-            OpKind::RevokeUnscopedGrant { .. } => "remove unscoped Mail.Send grant",
-            OpKind::DeleteGrant { .. } => "undo: remove Mail.Send grant",
-            OpKind::RemovePassword { .. } => "undo: remove client secret",
-            OpKind::DeleteServicePrincipal { .. } => "undo: delete service principal",
-            OpKind::DeleteApp { .. } => "undo: delete app",
-        }
-    }
-
-    /// Whether the operation changes the tenant (and so is journalled as an intent first).
-    pub fn writes(&self) -> bool {
-        !matches!(
-            self,
-            OpKind::ReadMailbox
-                | OpKind::FindAppByUniqueName
-                | OpKind::FindAppsByDisplayName
-                | OpKind::ReadAppServicePrincipal
-                | OpKind::ReadGrants
-                | OpKind::LookupGraphServicePrincipal
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
     pub id: OpId,
-    pub kind: OpKind,
+    pub kind: Kind,
     /// Operations that must have finished (done or skipped) first.
     pub deps: Vec<OpId>,
     /// One line for people: why this call is made.
@@ -173,80 +43,46 @@ pub fn preflight() -> Vec<Op> {
     vec![
         op(
             0,
-            OpKind::ReadMailbox,
+            Kind::Read(Read::Mailbox),
             &[],
             "Find the mailbox user and its object id.",
         ),
         op(
             1,
-            OpKind::FindAppsByDisplayName,
+            Kind::Read(Read::AppsByDisplayName),
             &[],
             "Make sure no other app already uses this display name.",
         ),
         op(
             2,
-            OpKind::FindAppByUniqueName,
+            Kind::Read(Read::AppByUniqueName),
             &[0],
             "Find an app mailgrant made earlier for this vendor and mailbox.",
         ),
         op(
             3,
-            OpKind::ReadAppServicePrincipal,
+            Kind::Read(Read::AppServicePrincipal),
             &[2],
             "Find that app's service principal.",
         ),
         op(
             4,
-            OpKind::ReadGrants,
+            Kind::Read(Read::Grants),
             &[3],
             "Find the grants it already holds.",
         ),
     ]
 }
 
-/// What the preflight found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Findings {
-    pub mailbox: MailboxUser,
-    /// The app with our `uniqueName`, if any.
-    pub app: Option<Application>,
-    /// Apps with the same display name.
-    pub same_name: Vec<Application>,
-    pub sp: Option<ServicePrincipal>,
-    pub grants: Vec<Assignment>,
-}
-
-/// What the admin chose on Review.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Options {
-    /// Add a secret even though the app already has one made by mailgrant.
-    pub new_secret: bool,
-    /// RBAC mode: remove the unscoped `Mail.Send` grant found on the app.
-    pub remove_unscoped_grant: bool,
-}
-
-/// What already existed when the plan was made.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Existing {
-    pub app: Option<ObjectId>,
-    pub app_id: Option<ClientId>,
-    pub sp: Option<ObjectId>,
-    /// Secrets made by mailgrant on the existing app.
-    pub secrets: Vec<KeyId>,
-    /// An unscoped `Mail.Send` grant on the existing app.
-    pub mail_send_grant: Option<Assignment>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub inputs: Inputs,
     pub mailbox_id: ObjectId,
     pub unique_name: String,
     pub tool_version: String,
     pub options: Options,
+    /// Which mailboxes the app may send as (the Exchange scripts need it).
+    pub scope: Scope,
     pub existing: Existing,
     pub ops: Vec<Op>,
     /// Things Review must say besides the operations (e.g. an unscoped grant left in place).
@@ -313,47 +149,15 @@ impl Explain for PlanError {
     }
 }
 
-fn is_ours(tags: &[String]) -> bool {
-    tags.iter().any(|t| t == TAG)
-}
-
-/// The tags stamped on the app and its service principal.
-pub fn tags(inputs: &Inputs, tool_version: &str) -> Vec<String> {
-    vec![
-        TAG.to_owned(),
-        format!("{TAG}:vendor={}", inputs.vendor),
-        format!("{TAG}:mailbox={}", inputs.mailbox),
-        format!("{TAG}:mode={}", inputs.mode.as_config_str()),
-        format!("{TAG}:version={tool_version}"),
-    ]
-}
-
-/// The app's `notes`.
-pub fn notes(inputs: &Inputs, tool_version: &str) -> String {
-    format!(
-        "Made by mailgrant {tool_version} for {} to send mail as {} ({}). Remove it with mailgrant's Undo, or delete this app registration.",
-        inputs.vendor,
-        inputs.mailbox,
-        inputs.mode.title()
-    )
-}
-
-/// Builds the plan.
+/// Builds the plan from the preflight's findings, or says why writing would be unsafe.
 pub fn build(
     inputs: &Inputs,
     findings: &Findings,
     options: Options,
+    scope: Scope,
     tool_version: &str,
 ) -> Result<Plan, PlanError> {
-    if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&inputs.secret_lifetime_days) {
-        return Err(PlanError::Lifetime {
-            days: inputs.secret_lifetime_days,
-        });
-    }
-    let name = inputs.app_display_name.trim();
-    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-        return Err(PlanError::DisplayName);
-    }
+    check_inputs(inputs)?;
     if let Some(t) = &findings.mailbox.user_type {
         if !t.eq_ignore_ascii_case("Member") {
             return Err(PlanError::MailboxIsGuest {
@@ -377,13 +181,12 @@ pub fn build(
         .find(|a| a.unique_name.as_deref() != Some(unique_name.as_str()))
     {
         return Err(PlanError::SameNameExists {
-            display_name: name.to_owned(),
+            display_name: inputs.app_display_name.trim().to_owned(),
             app_id: other.app_id,
             made_by_mailgrant: is_ours(&other.tags),
         });
     }
-
-    let existing_secrets: Vec<KeyId> = findings
+    let secrets: Vec<KeyId> = findings
         .app
         .iter()
         .flat_map(|a| &a.password_credentials)
@@ -394,15 +197,48 @@ pub fn build(
         })
         .map(|p| p.key_id)
         .collect();
-    let grant = findings.grants.iter().find(|g| g.is_mail_send()).cloned();
     let existing = Existing {
         app: findings.app.as_ref().map(|a| a.id),
         app_id: findings.app.as_ref().map(|a| a.app_id),
         sp: findings.sp.as_ref().map(|s| s.id),
-        secrets: existing_secrets,
-        mail_send_grant: grant.clone(),
+        secrets,
+        mail_send_grant: findings.grants.iter().find(|g| g.is_mail_send()).cloned(),
     };
+    rebuild(
+        inputs.clone(),
+        findings.mailbox.id,
+        existing,
+        options,
+        scope,
+        tool_version,
+    )
+}
 
+fn check_inputs(inputs: &Inputs) -> Result<(), PlanError> {
+    if !(1..=MAX_SECRET_LIFETIME_DAYS).contains(&inputs.secret_lifetime_days) {
+        return Err(PlanError::Lifetime {
+            days: inputs.secret_lifetime_days,
+        });
+    }
+    let name = inputs.app_display_name.trim();
+    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+        return Err(PlanError::DisplayName);
+    }
+    Ok(())
+}
+
+/// The plan for inputs whose findings are already summed up in `existing`: what [`build`]
+/// makes, and what a resumed run makes again from its journal.
+pub fn rebuild(
+    inputs: Inputs,
+    mailbox_id: ObjectId,
+    existing: Existing,
+    options: Options,
+    scope: Scope,
+    tool_version: &str,
+) -> Result<Plan, PlanError> {
+    check_inputs(&inputs)?;
+    let name = inputs.app_display_name.trim().to_owned();
     let mut ops = vec![];
     let mut notices = vec![];
     let mut push = |kind, deps: &[OpId], why: String| {
@@ -417,7 +253,7 @@ pub fn build(
     };
     let aap = inputs.mode == ScopeMode::ApplicationAccessPolicy;
     let app = push(
-        OpKind::UpsertApp,
+        Kind::UPSERT_APP,
         &[],
         if existing.app.is_some() {
             "Update the app mailgrant made earlier for this mailbox (found by its uniqueName); nothing new is created.".into()
@@ -430,19 +266,19 @@ pub fn build(
     );
     let graph_sp = aap.then(|| {
         push(
-            OpKind::LookupGraphServicePrincipal,
+            Kind::Read(Read::GraphServicePrincipal),
             &[],
             "Find Microsoft Graph in your tenant and its Mail.Send permission (checked against the documented id).".into(),
         )
     });
     let sp = push(
-        OpKind::UpsertServicePrincipal,
+        Kind::UPSERT_SP,
         &[app],
         "Create the app's identity in your tenant (service principal); Exchange Online and the grant refer to it.".into(),
     );
     if existing.secrets.is_empty() || options.new_secret {
         push(
-            OpKind::AddPassword,
+            Kind::ADD_PASSWORD,
             &[app],
             format!(
                 "Create a client secret valid {} days for the vendor; it is shown to you once and never stored.",
@@ -455,20 +291,21 @@ pub fn build(
             existing.secrets.len()
         ));
     }
-    match (aap, &grant) {
+    match (aap, &existing.mail_send_grant) {
         (true, _) => {
             push(
-                OpKind::GrantMailSend,
+                Kind::GRANT_MAIL_SEND,
                 &[sp, graph_sp.unwrap_or(sp)],
                 "Grant Mail.Send (admin consent); the Application Access Policy then narrows it to the mailbox.".into(),
             );
         }
         (false, Some(g)) if options.remove_unscoped_grant => {
             push(
-                OpKind::RevokeUnscopedGrant {
+                Kind::Write(Write::Remove(Removal::Grant {
                     resource_id: g.resource_id,
                     assignment_id: g.id.clone(),
-                },
+                    unscoped: true,
+                })),
                 &[],
                 "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
             );
@@ -479,114 +316,29 @@ pub fn build(
         (false, None) => {}
     }
     Ok(Plan {
-        inputs: inputs.clone(),
-        mailbox_id: findings.mailbox.id,
-        unique_name,
+        unique_name: unique_name(&inputs.vendor, mailbox_id),
+        inputs,
+        mailbox_id,
         tool_version: tool_version.to_owned(),
         options,
+        scope,
         existing,
         ops,
         notices,
     })
 }
 
-/// One line of Review.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewLine {
-    pub method: &'static str,
-    /// With `{placeholders}` for ids that are known only while applying.
-    pub path: String,
-    /// Pretty JSON, secrets masked.
-    pub body: Option<String>,
-    pub why: String,
-}
-
-/// Replaces the values of secret-bearing keys.
-pub fn mask(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let secretish = ["secretText", "secret", "password", "value"]
-                        .iter()
-                        .any(|s| k.eq_ignore_ascii_case(s));
-                    let v = if secretish && v.is_string() {
-                        Value::from("••••••")
-                    } else {
-                        mask(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(mask).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Stand-in ids for Review: replaced by placeholders in the rendered path and body.
-pub(crate) mod placeholder {
-    use crate::ids::{ClientId, Guid, KeyId, ObjectId};
-
-    const fn g(last: u8) -> Guid {
-        Guid::from_bytes([
-            0xee, 0xee, 0xee, 0xee, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last,
-        ])
-    }
-    pub const APP: ObjectId = ObjectId::from_guid(g(1));
-    pub const APP_ID: ClientId = ClientId::from_guid(g(2));
-    pub const SP: ObjectId = ObjectId::from_guid(g(3));
-    pub const GRAPH_SP: ObjectId = ObjectId::from_guid(g(4));
-    pub const KEY: KeyId = KeyId::from_guid(g(5));
-
-    pub fn render(s: &str) -> String {
-        [
-            (APP.to_string(), "{app object id}"),
-            (APP_ID.to_string(), "{app id}"),
-            (SP.to_string(), "{service principal id}"),
-            (
-                GRAPH_SP.to_string(),
-                "{Microsoft Graph service principal id}",
-            ),
-            (KEY.to_string(), "{key id}"),
-        ]
-        .iter()
-        .fold(s.to_owned(), |s, (from, to)| s.replace(from, to))
-    }
-}
-
 impl Plan {
-    /// What Review shows: every operation's first request.
-    pub fn review(&self) -> Vec<ReviewLine> {
-        let ctx = crate::run::Context::for_review(self);
-        self.ops
-            .iter()
-            .map(|op| {
-                let r = crate::run::first_request(
-                    self,
-                    &op.kind,
-                    &ctx,
-                    self.inputs.secret_lifetime_days,
-                    0,
-                );
-                let body = r.body.as_ref().map(|b| {
-                    let mut b = mask(b);
-                    if let Some(end) = b.pointer_mut("/passwordCredential/endDateTime") {
-                        *end = Value::from(format!(
-                            "{{now + {} days}}",
-                            self.inputs.secret_lifetime_days
-                        ));
-                    }
-                    placeholder::render(&serde_json::to_string_pretty(&b).unwrap_or_default())
-                });
-                ReviewLine {
-                    method: r.method,
-                    path: placeholder::render(&r.path),
-                    body,
-                    why: op.why.clone(),
-                }
-            })
-            .collect()
+    /// The job of a run of this plan.
+    pub fn job(&self, run_id: Guid) -> Job {
+        Job {
+            inputs: self.inputs.clone(),
+            run_id,
+            tool_version: self.tool_version.clone(),
+            options: self.options,
+            existing: self.existing.clone(),
+            mailbox_id: Some(self.mailbox_id),
+        }
     }
 
     pub fn mode(&self) -> ScopeMode {
@@ -597,37 +349,15 @@ impl Plan {
     pub fn depth(&self) -> usize {
         let mut depth = vec![0usize; self.ops.len()];
         for op in &self.ops {
-            depth[op.id] = 1 + op.deps.iter().map(|d| depth[*d]).max().unwrap_or(0);
+            let before = op
+                .deps
+                .iter()
+                .filter_map(|d| depth.get(*d))
+                .max()
+                .copied()
+                .unwrap_or(0);
+            depth[op.id] = 1 + before;
         }
         depth.into_iter().max().unwrap_or(0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unique_name_is_a_stable_slug() {
-        let id = ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap();
-        assert_eq!(
-            unique_name("  Contoso Mailer, Inc. ", id),
-            "mailgrant-contoso-mailer-inc-11111111-2222-4333-8444-555555555555"
-        );
-        assert_eq!(
-            unique_name("Ünïcode ✉ ''", id),
-            "mailgrant-n-code-11111111-2222-4333-8444-555555555555"
-        );
-        assert_eq!(unique_name("", id), format!("mailgrant-{id}"));
-        let long = unique_name(&"x".repeat(500), id);
-        assert!(long.len() <= 100, "{}", long.len());
-    }
-
-    #[test]
-    fn mask_hides_secret_values_at_any_depth() {
-        let v = serde_json::json!({"a": {"secretText": "s3cret", "keyId": "k"}, "b": [{"password": "p"}]});
-        let m = mask(&v).to_string();
-        assert!(!m.contains("s3cret") && !m.contains("\"p\""), "{m}");
-        assert!(m.contains("\"keyId\":\"k\""));
     }
 }

@@ -13,23 +13,18 @@
 //! - guard every `New-*`/`Remove-*` with the matching `Get-*` (idempotent: run twice, change once);
 //! - compare the `Test-*` results with the expectation and end with one `PASS:` or `FAIL:` line.
 //!
-//! Only validated types reach the generator ([`crate::ids`] and [`DisplayText`]). [`tokenize`],
-//! [`commands`] and [`check`] read scripts back; the tests use them to prove the quoting and to
-//! check every cmdlet call against Microsoft's cmdlet reference.
+//! Only validated types reach the generator ([`crate::ids`] and [`DisplayText`]). The tests read
+//! the scripts back with the dev-only crate `pscheck` (tokenizer, command parser, cmdlet checker
+//! against Microsoft's cmdlet reference) to prove the quoting and every cmdlet call.
 
 mod aap;
-pub mod check;
-pub mod parse;
 mod quote;
 mod rbac;
 mod script;
 mod text;
-pub mod token;
 
-pub use parse::commands;
 pub use quote::{is_double_quote, is_single_quote, quote};
 pub use text::{DisplayText, TextError, MAX_DISPLAY_TEXT_CHARS};
-pub use token::tokenize;
 
 use crate::config::ScopeMode;
 use crate::ids::{ClientId, ObjectId, SmtpAddress, TenantId};
@@ -145,35 +140,45 @@ pub enum ScriptError {
     GroupNameTooLong { len: usize, max: usize },
 }
 
+/// Checks a scope against the mailbox it is for. The wizard calls it when the admin chooses the
+/// scope, before anything is written; the scripts check again.
+pub fn check_scope(
+    mailbox: &SmtpAddress,
+    target: &ScopeTarget,
+    denied: Option<&SmtpAddress>,
+) -> Result<(), ScriptError> {
+    let same = |a: &SmtpAddress, b: &SmtpAddress| a.as_str().eq_ignore_ascii_case(b.as_str());
+    if let Some(denied) = denied {
+        if same(denied, mailbox) {
+            return Err(ScriptError::DeniedMailboxIsGranted(denied.to_string()));
+        }
+    }
+    match target {
+        ScopeTarget::OneMailbox => {}
+        ScopeTarget::ExistingGroup { address } => {
+            if same(address, mailbox) {
+                return Err(ScriptError::GroupAddressIsMailbox(address.to_string()));
+            }
+        }
+        ScopeTarget::NewGroup { name, address } => {
+            if same(address, mailbox) {
+                return Err(ScriptError::GroupAddressIsMailbox(address.to_string()));
+            }
+            let len = name.char_count();
+            if len > MAX_EXCHANGE_NAME_CHARS {
+                return Err(ScriptError::GroupNameTooLong {
+                    len,
+                    max: MAX_EXCHANGE_NAME_CHARS,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 impl ScriptInput {
     fn validate(&self) -> Result<(), ScriptError> {
-        let same = |a: &SmtpAddress, b: &SmtpAddress| a.as_str().eq_ignore_ascii_case(b.as_str());
-        if let Some(denied) = &self.denied_mailbox {
-            if same(denied, &self.mailbox) {
-                return Err(ScriptError::DeniedMailboxIsGranted(denied.to_string()));
-            }
-        }
-        match &self.target {
-            ScopeTarget::OneMailbox => {}
-            ScopeTarget::ExistingGroup { address } => {
-                if same(address, &self.mailbox) {
-                    return Err(ScriptError::GroupAddressIsMailbox(address.to_string()));
-                }
-            }
-            ScopeTarget::NewGroup { name, address } => {
-                if same(address, &self.mailbox) {
-                    return Err(ScriptError::GroupAddressIsMailbox(address.to_string()));
-                }
-                let len = name.char_count();
-                if len > MAX_EXCHANGE_NAME_CHARS {
-                    return Err(ScriptError::GroupNameTooLong {
-                        len,
-                        max: MAX_EXCHANGE_NAME_CHARS,
-                    });
-                }
-            }
-        }
-        Ok(())
+        check_scope(&self.mailbox, &self.target, self.denied_mailbox.as_ref())
     }
 }
 

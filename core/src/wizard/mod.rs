@@ -2,21 +2,28 @@
 //! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
 //! wizard is a native test that replays events.
 
+pub mod files;
+pub mod scope;
 pub mod setup;
 mod sign_in;
 mod step;
+pub mod view;
 
 use std::fmt;
 use std::rc::Rc;
 
+pub use files::{File, FileKind};
+pub use scope::{ScopeAnswer, ScopeField, ScopeKind, ScopeProblem};
 pub use setup::{MailboxRequest, RunKind, Setup};
 pub use step::Step;
+pub use view::View;
 
 use crate::auth::token::IdClaims;
 use crate::auth::{self, AuthError, Discovery, PendingSignIn, SignInRandomness};
 use crate::config::{Config, ScopeMode};
 use crate::explain::{Explain, Explanation};
 use crate::graph::identity::{Me, Organization};
+use crate::ids::TenantId;
 use crate::roles::RoleCheck;
 use crate::secret::{AccessToken, RefreshToken};
 
@@ -79,6 +86,26 @@ pub enum Effect {
     RemoveJournal,
     /// Warn before the tab is closed (a client secret exists that was not saved yet), or stop.
     GuardUnload(bool),
+    /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
+    Download { kind: FileKind, file: File },
+    /// Put this text on the clipboard.
+    Copy(CopyText),
+}
+
+/// Text for the clipboard (it may be the secret: redacted in `Debug`).
+pub struct CopyText(pub String);
+
+impl fmt::Debug for CopyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CopyText([{} chars])", self.0.chars().count())
+    }
+}
+
+/// What the admin can copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copyable {
+    Secret,
+    SetupScript,
 }
 
 impl fmt::Debug for Effect {
@@ -129,6 +156,8 @@ impl fmt::Debug for Effect {
             Effect::SaveJournal(text) => write!(f, "SaveJournal([{} bytes])", text.len()),
             Effect::RemoveJournal => f.write_str("RemoveJournal"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
+            Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
+            Effect::Copy(text) => write!(f, "Copy({text:?})"),
             Effect::Navigate(url) => {
                 // The authorize URL carries state and nonce: show where, not what.
                 let base = url.split('?').next().unwrap_or_default();
@@ -178,12 +207,8 @@ pub enum Event {
     SignOut,
     /// Mailbox step: look this mailbox up.
     MailboxSubmitted(MailboxRequest),
-    /// Scope step: how the app is limited, and a mailbox that must stay out of reach.
-    ScopeChosen {
-        target: crate::powershell::ScopeTarget,
-        denied: Option<crate::ids::SmtpAddress>,
-        options: crate::plan::Options,
-    },
+    /// Scope step: how the app is limited, and a mailbox that must stay out of reach, as typed.
+    ScopeChosen(ScopeAnswer),
     /// Back to an earlier step (from Scope or Review) to change an answer.
     Back(Step),
     /// Review step: apply the plan. CSPRNG bytes for the run id and the run's jitter.
@@ -205,6 +230,17 @@ pub enum Event {
     },
     /// Drop the client secret from memory.
     ForgetSecret,
+    /// The admin asked for this file (or the log).
+    Download(FileKind),
+    /// The browser saved the file of an [`Effect::Download`].
+    Downloaded {
+        kind: FileKind,
+        now_ms: u64,
+    },
+    /// The browser did not save it.
+    DownloadFailed(String),
+    /// The admin clicked Copy.
+    Copy(Copyable),
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -250,11 +286,12 @@ impl Session {
     }
 
     /// The tenant's id: `/organization`, else the `tid` claim.
-    pub fn tenant_id(&self) -> Option<String> {
+    pub fn tenant_id(&self) -> Option<TenantId> {
         self.organization
             .as_ref()
-            .map(|o| o.id.clone())
-            .or_else(|| self.claims.tid.clone())
+            .map(|o| o.id.as_str())
+            .or(self.claims.tid.as_deref())
+            .and_then(|t| TenantId::parse(t).ok())
     }
 }
 
@@ -499,11 +536,7 @@ impl State {
                 ]
             }
             Event::MailboxSubmitted(req) => self.mailbox_submitted(config, req),
-            Event::ScopeChosen {
-                target,
-                denied,
-                options,
-            } => self.scope_chosen(target, denied, options),
+            Event::ScopeChosen(answer) => self.scope_chosen(answer),
             Event::Back(step) => {
                 if matches!(step, Step::Mailbox | Step::Scope)
                     && matches!(self.step, Step::Scope | Step::Review)
@@ -529,6 +562,36 @@ impl State {
             Event::ForgetSecret => {
                 self.setup.secret = None;
                 vec![Effect::GuardUnload(false)]
+            }
+            Event::Download(kind) => {
+                self.error = None;
+                match self.file(config, &kind) {
+                    Ok(file) => vec![Effect::Download { kind, file }],
+                    Err(e) => self.fail(e.explain()),
+                }
+            }
+            Event::Downloaded { kind, now_ms } => self.downloaded(config, &kind, now_ms),
+            Event::DownloadFailed(reason) => self.fail(Explanation {
+                title: "Your browser did not save the file.".into(),
+                detail: reason,
+                fix: "Allow downloads for this site and try again; nothing was lost (the secret stays in this page until you save it or leave).".into(),
+                audience: crate::explain::Audience::Admin,
+                example: None,
+            }),
+            Event::Copy(what) => {
+                let text = match what {
+                    Copyable::Secret => self
+                        .setup
+                        .secret
+                        .as_ref()
+                        .map(|s| s.expose_secret().to_owned()),
+                    Copyable::SetupScript => self
+                        .script_input(config)
+                        .ok()
+                        .and_then(|i| crate::powershell::setup_script(&i).ok()),
+                };
+                text.map(|t| vec![Effect::Copy(CopyText(t))])
+                    .unwrap_or_default()
             }
         }
     }

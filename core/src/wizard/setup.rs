@@ -4,15 +4,18 @@
 
 use std::rc::Rc;
 
-use crate::bundle::{self, Bundle, BundleInput, Endpoints, MailboxScope, UtcDateTime};
+use crate::bundle::{self, Bundle, BundleInput, Endpoints, MailboxScope};
 use crate::config::Config;
 use crate::explain::{Audience, Explain, Explanation};
-use crate::ids::{ObjectId, SmtpAddress, TenantId};
+use crate::ids::{ObjectId, SmtpAddress};
 use crate::plan::{self, Findings, Inputs, Plan};
-use crate::powershell::{self, Cloud, DisplayText, ScopeTarget, ScriptInput};
+use crate::powershell::{self, Cloud, DisplayText, ScriptInput};
 use crate::run::{self, Run, Schedule, Status};
 use crate::secret::{AccessToken, ClientSecret};
+use crate::time::UtcDateTime;
 
+use super::files::FileKind;
+use super::scope::{self, ScopeAnswer, ScopeProblem};
 use super::{Effect, State, Step};
 
 /// Which run an effect or event belongs to.
@@ -31,9 +34,9 @@ pub struct Setup {
     pub inputs: Option<Inputs>,
     pub preflight: Option<Run>,
     pub findings: Option<Findings>,
-    pub target: Option<ScopeTarget>,
-    pub denied: Option<SmtpAddress>,
-    pub options: plan::Options,
+    /// The Scope step's answer as typed, and what is wrong with it.
+    pub answer: Option<ScopeAnswer>,
+    pub scope_problem: Option<ScopeProblem>,
     pub plan: Option<Plan>,
     pub apply: Option<Run>,
     /// The client secret, from the apply run, until the admin forgets it or leaves.
@@ -102,62 +105,9 @@ pub struct MailboxRequest {
     pub now_ms: u64,
 }
 
-/// The sessionStorage text: the run's journal and the Scope step's answer (which the scripts
-/// need after a resume). Neither holds a secret.
-pub(super) fn journal_entry(
-    journal: &str,
-    target: Option<&ScopeTarget>,
-    denied: Option<&SmtpAddress>,
-) -> String {
-    let scope = match target {
-        Some(ScopeTarget::ExistingGroup { address }) => {
-            serde_json::json!({"kind": "group", "address": address.as_str()})
-        }
-        Some(ScopeTarget::NewGroup { name, address }) => {
-            serde_json::json!({"kind": "new", "name": name.as_str(), "address": address.as_str()})
-        }
-        _ => serde_json::json!({"kind": "one"}),
-    };
-    serde_json::json!({
-        "run": journal,
-        "scope": scope,
-        "denied": denied.map(SmtpAddress::as_str),
-    })
-    .to_string()
-}
-
-/// The inverse of [`journal_entry`].
-fn parse_journal_entry(text: &str) -> Option<(String, ScopeTarget, Option<SmtpAddress>)> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let run = v["run"].as_str()?.to_owned();
-    let address = || SmtpAddress::parse(v["scope"]["address"].as_str()?).ok();
-    let target = match v["scope"]["kind"].as_str()? {
-        "group" => ScopeTarget::ExistingGroup {
-            address: address()?,
-        },
-        "new" => ScopeTarget::NewGroup {
-            name: DisplayText::parse(v["scope"]["name"].as_str()?).ok()?,
-            address: address()?,
-        },
-        _ => ScopeTarget::OneMailbox,
-    };
-    let denied = match v["denied"].as_str() {
-        Some(d) => Some(SmtpAddress::parse(d).ok()?),
-        None => None,
-    };
-    Some((run, target, denied))
-}
-
 /// The scoping mode of an interrupted setup: the sign-in must ask for that mode's scopes.
-pub(super) fn interrupted_mode(entry: &str) -> Option<crate::config::ScopeMode> {
-    let (journal, _, _) = parse_journal_entry(entry)?;
-    Some(
-        run::journal::Journal::parse(&journal)
-            .ok()?
-            .plan
-            .inputs
-            .mode,
-    )
+pub(super) fn interrupted_mode(journal: &str) -> Option<crate::config::ScopeMode> {
+    run::journal::mode(journal)
 }
 
 /// Wraps run effects for the shell: Graph requests get the session's token and full URL.
@@ -251,12 +201,7 @@ impl State {
         let Ok(mailbox) = SmtpAddress::parse(&req.address) else {
             return self.fail(SetupError::NotAnAddress(req.address).explain());
         };
-        let Some(tenant) = self
-            .session
-            .as_ref()
-            .and_then(|s| s.tenant_id())
-            .and_then(|t| TenantId::parse(&t).ok())
-        else {
+        let Some(tenant) = self.session.as_ref().and_then(|s| s.tenant_id()) else {
             return self.fail(SetupError::NoTenant.explain());
         };
         let inputs = Inputs {
@@ -277,23 +222,25 @@ impl State {
         wrap(RunKind::Preflight, effects, config, self.token().as_ref())
     }
 
-    /// Scope step: the scope target and an optional mailbox that must stay out of reach.
-    pub(super) fn scope_chosen(
-        &mut self,
-        target: ScopeTarget,
-        denied: Option<SmtpAddress>,
-        options: plan::Options,
-    ) -> Vec<Effect> {
+    /// Scope step: the answer as typed, parsed and checked here; a problem stays on the step.
+    pub(super) fn scope_chosen(&mut self, answer: ScopeAnswer) -> Vec<Effect> {
         self.error = None;
         let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
             return vec![];
         };
-        match plan::build(inputs, findings, options, crate::VERSION) {
+        let parsed = scope::parse(&answer, &inputs.mailbox);
+        self.setup.answer = Some(answer);
+        let (scope, options) = match parsed {
+            Ok(x) => x,
+            Err(problem) => {
+                self.setup.scope_problem = Some(problem);
+                return vec![];
+            }
+        };
+        self.setup.scope_problem = None;
+        match plan::build(inputs, findings, options, scope, crate::VERSION) {
             Err(e) => self.fail(SetupError::from(e).explain()),
             Ok(plan) => {
-                self.setup.target = Some(target);
-                self.setup.denied = denied;
-                self.setup.options = options;
                 self.setup.plan = Some(plan);
                 self.step = Step::Review;
                 vec![]
@@ -301,86 +248,54 @@ impl State {
         }
     }
 
-    /// Journal entries carry the Scope step's answer too.
-    fn with_scope(&self, effects: Vec<Effect>) -> Vec<Effect> {
-        effects
-            .into_iter()
-            .map(|e| match e {
-                Effect::SaveJournal(j) => Effect::SaveJournal(journal_entry(
-                    &j,
-                    self.setup.target.as_ref(),
-                    self.setup.denied.as_ref(),
-                )),
-                other => other,
-            })
-            .collect()
-    }
-
     /// Continues an interrupted setup from its journal (after a reload or a new sign-in).
     pub(super) fn resume_journal(
         &mut self,
         config: &Config,
-        entry: &str,
+        journal: &str,
         seed: [u8; 16],
         now_ms: u64,
     ) -> Vec<Effect> {
-        let resumed = parse_journal_entry(entry).and_then(|(journal, target, denied)| {
-            Run::resume(&journal, seed, Schedule::Concurrent, now_ms)
-                .ok()
-                .map(|r| (r, target, denied))
-        });
-        let Some(((run, effects), target, denied)) = resumed else {
-            self.error = Some(Explanation {
-                title: "An interrupted setup could not be resumed.".into(),
-                detail: "This tab's record of it is damaged or from another version of the page."
-                    .into(),
-                fix: "Start again below: what was already created is found and reused, nothing is made twice."
-                    .into(),
-                audience: Audience::Admin,
-                example: None,
-            });
-            return vec![Effect::RemoveJournal];
+        let (run, effects) = match Run::resume(journal, seed, Schedule::Concurrent, now_ms) {
+            Ok(resumed) => resumed,
+            Err(e) => {
+                self.error = Some(e.explain());
+                return vec![Effect::RemoveJournal];
+            }
         };
         // A sign-in of another tenant never continues this one's setup: its writes (an app, a
         // secret, a Mail.Send grant) would land in the wrong tenant. The journal stays.
         let signed_in = self.session.as_ref().and_then(|s| s.tenant_id());
-        if let Some(plan) = run.plan() {
-            let expected = plan.inputs.tenant.to_string();
-            if !signed_in
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case(&expected))
-            {
-                // Back to Welcome, signed out in memory only: the journal stays in this tab and
-                // the next sign-in (with the right account) continues the setup.
-                self.interrupted = Some((entry.to_owned(), seed));
-                self.session = None;
-                self.step = Step::Welcome;
-                self.busy = false;
-                self.error = Some(Explanation {
-                    title: "This sign-in is for another tenant than the interrupted setup.".into(),
-                    detail: format!(
-                        "The interrupted setup is in tenant {expected}; you signed in to {}. Nothing was changed.",
-                        signed_in.as_deref().unwrap_or("an unknown tenant")
-                    ),
-                    fix: "Sign in again with an administrator account of the setup's tenant (use another account on Microsoft's page) to continue it.".into(),
-                    audience: Audience::Admin,
-                    example: None,
-                });
-                return vec![];
-            }
+        let Some(plan) = run.plan().cloned() else {
+            return vec![];
+        };
+        let expected = plan.inputs.tenant;
+        if signed_in != Some(expected) {
+            // Back to Welcome, signed out in memory only: the journal stays in this tab and
+            // the next sign-in (with the right account) continues the setup.
+            self.interrupted = Some((journal.to_owned(), seed));
+            self.session = None;
+            self.step = Step::Welcome;
+            self.busy = false;
+            self.error = Some(Explanation {
+                title: "This sign-in is for another tenant than the interrupted setup.".into(),
+                detail: format!(
+                    "The interrupted setup is in tenant {expected}; you signed in to {}. Nothing was changed.",
+                    signed_in.map_or_else(|| "an unknown tenant".to_owned(), |t| t.to_string())
+                ),
+                fix: "Sign in again with an administrator account of the setup's tenant (use another account on Microsoft's page) to continue it.".into(),
+                audience: Audience::Admin,
+                example: None,
+            });
+            return vec![];
         }
-        if let Some(plan) = run.plan() {
-            self.mode = plan.inputs.mode;
-            self.setup.inputs = Some(plan.inputs.clone());
-            self.setup.plan = Some(plan.clone());
-        }
-        self.setup.target = Some(target);
-        self.setup.denied = denied;
+        self.mode = plan.inputs.mode;
+        self.setup.inputs = Some(plan.inputs.clone());
+        self.setup.plan = Some(plan);
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        let fx = wrap(RunKind::Apply, effects, config, self.token().as_ref());
-        self.with_scope(fx)
+        wrap(RunKind::Apply, effects, config, self.token().as_ref())
     }
 
     /// Review step: apply the plan.
@@ -402,8 +317,7 @@ impl State {
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        let fx = wrap(RunKind::Apply, effects, config, self.token().as_ref());
-        self.with_scope(fx)
+        wrap(RunKind::Apply, effects, config, self.token().as_ref())
     }
 
     /// An event for one of the runs.
@@ -424,8 +338,7 @@ impl State {
         };
         let effects = run.update(now_ms, event);
         let status = run.status();
-        let wrapped = wrap(kind, effects, config, token.as_ref());
-        let mut out = self.with_scope(wrapped);
+        let mut out = wrap(kind, effects, config, token.as_ref());
         let run = match kind {
             RunKind::Preflight => self.setup.preflight.as_mut(),
             RunKind::Apply => self.setup.apply.as_mut(),
@@ -495,14 +408,27 @@ impl State {
         fx
     }
 
+    /// A download reached the admin: one that carries the secret hands it off.
+    pub(super) fn downloaded(
+        &mut self,
+        config: &Config,
+        kind: &FileKind,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        if !kind.carries_secret() || self.setup.handed_off {
+            return vec![];
+        }
+        self.apply_command(config, run::Event::SecretHandedOff, now_ms)
+    }
+
     /// The Exchange Online scripts' input, once the apply run is done.
     pub fn script_input(&self, config: &Config) -> Result<ScriptInput, SetupError> {
-        let s = &self.setup;
-        let run = s
+        let run = self
+            .setup
             .apply
             .as_ref()
             .ok_or(SetupError::Missing("the apply run"))?;
-        let ctx = run.context();
+        let facts = run.facts();
         let plan = run.plan().ok_or(SetupError::Missing("the plan"))?;
         let session = self.session.as_ref().ok_or(SetupError::NoTenant)?;
         let admin = session
@@ -520,16 +446,18 @@ impl State {
             tenant_id: plan.inputs.tenant,
             cloud: cloud(config),
             admin_upn: admin,
-            client_id: ctx
+            client_id: facts
                 .app_id
                 .ok_or(SetupError::Missing("the application id"))?,
-            service_principal_id: ctx.sp.ok_or(SetupError::Missing("the service principal"))?,
+            service_principal_id: facts
+                .sp
+                .ok_or(SetupError::Missing("the service principal"))?,
             app_display_name: name,
             mailbox_object_id: plan.mailbox_id,
             mailbox: plan.inputs.mailbox.clone(),
-            denied_mailbox: s.denied.clone(),
+            denied_mailbox: plan.scope.denied.clone(),
             mode: plan.inputs.mode,
-            target: s.target.clone().unwrap_or(ScopeTarget::OneMailbox),
+            target: plan.scope.target.clone(),
             description: None,
         })
     }
@@ -542,16 +470,14 @@ impl State {
             .apply
             .as_ref()
             .ok_or(SetupError::Missing("the apply run"))?;
-        let ctx = run.context();
+        let facts = run.facts();
         let secret = self
             .setup
             .secret
             .as_ref()
             .ok_or(SetupError::Missing("the client secret (it was forgotten)"))?;
-        let expires = ctx
+        let expires = facts
             .secret_end
-            .as_deref()
-            .and_then(|e| UtcDateTime::parse_rfc3339(e).ok())
             .ok_or(SetupError::Missing("the secret's expiry"))?;
         let endpoints = match script.cloud {
             Cloud::Global if config.graph_base_url != crate::config::DEFAULT_GRAPH_BASE_URL => {
@@ -565,11 +491,13 @@ impl State {
         Ok(Bundle::new(BundleInput {
             tenant_id: script.tenant_id,
             client_id: script.client_id,
-            app_object_id: ctx.app.ok_or(SetupError::Missing("the app's object id"))?,
+            app_object_id: facts
+                .app
+                .ok_or(SetupError::Missing("the app's object id"))?,
             service_principal_object_id: script.service_principal_id,
             app_display_name: script.app_display_name.clone(),
             client_secret_value: ClientSecret::new(secret.expose_secret().to_owned()),
-            client_secret_id: ctx.key_id.ok_or(SetupError::Missing("the secret's id"))?,
+            client_secret_id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
             client_secret_expires_at: expires,
             mailbox_object_id: script.mailbox_object_id,
             mailbox_address: script.mailbox.clone(),
@@ -605,41 +533,5 @@ pub fn cloud(config: &Config) -> Cloud {
         "https://dod-graph.microsoft.us" => Cloud::UsGovDod,
         "https://microsoftgraph.chinacloudapi.cn" => Cloud::China,
         _ => Cloud::Global,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_journal_entry_keeps_the_scope_answer() {
-        let group = SmtpAddress::parse("senders@contoso.example").unwrap();
-        let denied = SmtpAddress::parse("ceo@contoso.example").unwrap();
-        for target in [
-            ScopeTarget::OneMailbox,
-            ScopeTarget::ExistingGroup {
-                address: group.clone(),
-            },
-            ScopeTarget::NewGroup {
-                name: DisplayText::parse("O’Brien's senders").unwrap(),
-                address: group.clone(),
-            },
-        ] {
-            let entry = journal_entry("{\"version\":1}", Some(&target), Some(&denied));
-            let (run, back, d) = parse_journal_entry(&entry).unwrap();
-            assert_eq!(run, "{\"version\":1}");
-            assert_eq!(back, target);
-            assert_eq!(d, Some(denied.clone()));
-        }
-        assert!(parse_journal_entry("not json").is_none());
-        assert!(
-            parse_journal_entry(r#"{"run":"x","scope":{"kind":"group","address":"bad"}}"#)
-                .is_none()
-        );
-        assert_eq!(
-            interrupted_mode(r#"{"run":"{}","scope":{"kind":"one"}}"#),
-            None
-        );
     }
 }

@@ -12,6 +12,7 @@ use crate::config::{Config, ScopeMode};
 use crate::explain::Explain;
 use crate::graph::identity;
 use crate::graph::GraphError;
+use crate::ids::TenantId;
 use crate::roles::{self, RoleCheck};
 
 impl Session {
@@ -114,7 +115,13 @@ impl State {
             let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
                 return vec![];
             };
-            match crate::plan::build(inputs, findings, self.setup.options, crate::VERSION) {
+            let (scope, options) = self
+                .setup
+                .plan
+                .as_ref()
+                .map(|p| (p.scope.clone(), p.options))
+                .unwrap_or_default();
+            match crate::plan::build(inputs, findings, options, scope, crate::VERSION) {
                 Ok(plan) => self.setup.plan = Some(plan),
                 Err(e) => {
                     self.setup.plan = None;
@@ -238,7 +245,11 @@ impl State {
                 Err(e) => self.fail(e.explain()),
                 Ok((url, mut pending)) => {
                     pending.mailbox = self.mailbox_to_resume();
-                    pending.tenant = self.session.as_ref().and_then(|s| s.tenant_id());
+                    pending.tenant = self
+                        .session
+                        .as_ref()
+                        .and_then(|s| s.tenant_id())
+                        .map(|t| t.to_string());
                     self.redirecting = true;
                     vec![
                         Effect::SavePending(pending.to_storage()),
@@ -423,10 +434,7 @@ impl State {
             // Looked up again only in the tenant it was typed for.
             Some((address, seed, typed_in))
                 if typed_in.is_none()
-                    || typed_in
-                        .as_deref()
-                        .zip(tenant.as_deref())
-                        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) =>
+                    || typed_in.as_deref().and_then(|t| TenantId::parse(t).ok()) == tenant =>
             {
                 self.mailbox_submitted(
                     config,

@@ -396,8 +396,10 @@ fn days_from(now: u64, iso: &str) -> u32 {
     let end_day = &iso[..10];
     (0..=1000u32)
         .find(|d| {
-            mailgrant_core::run::time::iso8601(now + u64::from(*d) * 86_400_000)
-                .starts_with(end_day)
+            mailgrant_core::time::UtcDateTime::from_unix_millis(
+                (now + u64::from(*d) * 86_400_000) as i64,
+            )
+            .is_some_and(|t| t.to_rfc3339().starts_with(end_day))
         })
         .unwrap_or(9999)
 }
@@ -418,6 +420,7 @@ pub fn seed(n: u8) -> [u8; 16] {
 }
 
 /// Runs the preflight against the tenant.
+#[allow(clippy::result_large_err)]
 pub fn preflight(tenant: &mut Tenant, inputs: &Inputs, now: &mut u64) -> Result<Findings, Status> {
     let (mut run, fx) = Run::preflight(inputs.clone(), seed(1), *now);
     let m = measure(&mut run, fx, now, 100, |t, r| tenant.respond(t, r));
@@ -427,7 +430,7 @@ pub fn preflight(tenant: &mut Tenant, inputs: &Inputs, now: &mut u64) -> Result<
 pub fn plan_for(tenant: &mut Tenant, mode: ScopeMode, options: Options, now: &mut u64) -> Plan {
     let i = inputs(mode);
     let f = preflight(tenant, &i, now).expect("preflight");
-    plan::build(&i, &f, options, "0.1.0").expect("plan")
+    plan::build(&i, &f, options, plan::Scope::default(), "0.1.0").expect("plan")
 }
 
 pub fn apply(
@@ -480,7 +483,7 @@ fn t_contains_any(texts: &[String], needle: &str) -> bool {
 
 /// The tenant holds exactly what the run records, and nothing mailgrant made is unaccounted for.
 pub fn assert_converged(tenant: &Tenant, run: &Run, mode: ScopeMode) {
-    let ctx = run.context();
+    let ctx = run.facts();
     assert_eq!(tenant.apps.len(), 1, "apps: {:?}", tenant.apps);
     let app = &tenant.apps[0];
     assert_eq!(Some(app.id.clone()), ctx.app.map(|a| a.to_string()));
@@ -497,7 +500,10 @@ pub fn assert_converged(tenant: &Tenant, run: &Run, mode: ScopeMode) {
     match mode {
         ScopeMode::ApplicationAccessPolicy => {
             assert_eq!(tenant.grants.len(), 1);
-            assert_eq!(Some(tenant.grants[0].id.clone()), ctx.grant_id);
+            assert_eq!(
+                Some(tenant.grants[0].id.as_str()),
+                ctx.grant_id.as_ref().map(|g| g.as_str())
+            );
             assert_eq!(tenant.grants[0].role, MAIL_SEND_ROLE_ID);
             assert_eq!(tenant.grants[0].resource, GRAPH_SP_ID);
         }

@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::parse::{self, Element, Value};
-use super::token::{tokenize, TokenizeError};
-use crate::ids::Guid;
+use crate::parse::{self, Element, Value};
+use crate::token::{tokenize, TokenizeError};
+use mailgrant_core::ids::Guid;
 
 /// Core PowerShell commands the generated scripts may call besides the catalogued cmdlets.
 pub const ALLOWED_COMMANDS: &[&str] = &[

@@ -4,7 +4,7 @@
 //! `$( )`, `@( )`, script blocks, type literals, pipelines, comments and line continuations.
 //! Here-strings are refused rather than guessed at.
 
-use super::quote::{is_double_quote, is_single_quote};
+use mailgrant_core::powershell::{is_double_quote, is_single_quote, quote};
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,7 +323,7 @@ impl Scanner<'_> {
             };
             if is_single_quote(c) {
                 let v = self.single_quoted()?;
-                text.push_str(&super::quote::quote(&v));
+                text.push_str(&quote(&v));
                 continue;
             }
             if is_newline(c) {
@@ -454,7 +454,7 @@ impl Scanner<'_> {
             };
             if is_single_quote(c) {
                 let v = self.single_quoted()?;
-                out.push_str(&super::quote::quote(&v));
+                out.push_str(&quote(&v));
                 continue;
             }
             if is_double_quote(c) {

@@ -1,28 +1,18 @@
-//! A thin async driver: performs a run's effects over any [`Transport`], concurrently.
+//! A thin async driver (feature `drive`, for `cargo xtask bench` and tests; the page has its own
+//! effect loop): performs a run's effects over any [`Transport`], concurrently.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::{Effect, Event, Headers, Run, Status};
+use super::{Effect, Event, Reply, Run, Status};
 use crate::graph::Request;
 
-/// A request that got no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NetworkError {
-    /// `navigator.onLine` after the failure.
-    pub online: bool,
-}
-
 /// What the shell provides: HTTP to Graph (adding the bearer token), timers, the clock, the
-/// `online` event and sessionStorage. The browser shell implements it over gloo-net; tests over
-/// a scripted fake.
+/// `online` event and sessionStorage.
 pub trait Transport {
-    fn send(
-        &self,
-        request: Request,
-    ) -> impl Future<Output = Result<(u16, Headers, String), NetworkError>>;
+    fn send(&self, request: Request) -> impl Future<Output = Reply>;
     fn sleep(&self, millis: u64) -> impl Future<Output = ()>;
     fn wait_online(&self) -> impl Future<Output = ()>;
     /// Unix milliseconds.
@@ -44,18 +34,8 @@ pub async fn drive<T: Transport>(run: &mut Run, transport: &T, effects: Vec<Effe
                 Effect::Http {
                     attempt, request, ..
                 } => pending.push(Box::pin(async move {
-                    match transport.send(request).await {
-                        Ok((status, headers, body)) => Event::Answered {
-                            attempt,
-                            status,
-                            headers,
-                            body,
-                        },
-                        Err(e) => Event::NetworkFailed {
-                            attempt,
-                            online: e.online,
-                        },
-                    }
+                    let reply = transport.send(request).await;
+                    Event::Replied { attempt, reply }
                 })),
                 Effect::Wait { timer, millis } => pending.push(Box::pin(async move {
                     transport.sleep(millis).await;

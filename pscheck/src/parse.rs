@@ -3,7 +3,7 @@
 //! `|`, `=`, `(`, `$(`, `@(` or `{`) that is not a keyword; its elements run to the end of the
 //! statement. Nested groups are read as one argument, and their own commands are found too.
 
-use super::token::{Token, TokenKind};
+use crate::token::{Token, TokenKind};
 
 /// An argument as far as it is known before the script runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,8 +297,8 @@ fn unit(tokens: &[Token], i: usize) -> (Value, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::token::tokenize;
     use super::*;
+    use crate::token::tokenize;
 
     fn parse(src: &str) -> Vec<Command> {
         tokenize(src).map(|t| commands(&t)).unwrap_or_default()

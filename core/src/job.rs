@@ -1,0 +1,203 @@
+//! What one setup is for: the admin's validated inputs and choices, what already existed when it
+//! was planned, and the names mailgrant gives what it creates. Every operation reads it; nothing
+//! here talks to Graph. The layers above: [`crate::op`] (one module per Graph operation), then
+//! [`crate::plan`] and [`crate::run`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::ScopeMode;
+use crate::graph::apps::Assignment;
+use crate::ids::{ClientId, Guid, KeyId, ObjectId, SmtpAddress, TenantId};
+use crate::powershell::ScopeTarget;
+
+/// The tag every app and service principal made by mailgrant carries; the mark of ownership.
+pub const TAG: &str = "mailgrant";
+/// `passwordCredential.displayName` prefix of secrets added by mailgrant.
+pub const SECRET_PREFIX: &str = "mailgrant";
+
+/// The validated inputs of the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inputs {
+    pub tenant: TenantId,
+    pub mailbox: SmtpAddress,
+    #[serde(with = "mode_serde")]
+    pub mode: ScopeMode,
+    /// The vendor's name (config `vendor.name`).
+    pub vendor: String,
+    pub app_display_name: String,
+    pub secret_lifetime_days: u32,
+}
+
+mod mode_serde {
+    use super::ScopeMode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &ScopeMode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(m.as_config_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ScopeMode, D::Error> {
+        let s = String::deserialize(d)?;
+        ScopeMode::ALL
+            .into_iter()
+            .find(|m| m.as_config_str() == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown scope mode {s}")))
+    }
+}
+
+/// What the admin chose on the Scope step, besides the scope itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    /// Add a secret even though the app already has one made by mailgrant.
+    pub new_secret: bool,
+    /// RBAC mode: remove the unscoped `Mail.Send` grant found on the app.
+    pub remove_unscoped_grant: bool,
+}
+
+/// Which mailboxes the app may send as, and a mailbox that must stay out of reach. Checked when
+/// the admin chooses it ([`Scope::check`]), before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub target: ScopeTarget,
+    pub denied: Option<SmtpAddress>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            target: ScopeTarget::OneMailbox,
+            denied: None,
+        }
+    }
+}
+
+/// What already existed when the plan was made (from the preflight's findings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Existing {
+    pub app: Option<ObjectId>,
+    pub app_id: Option<ClientId>,
+    pub sp: Option<ObjectId>,
+    /// Secrets made by mailgrant on the existing app.
+    pub secrets: Vec<KeyId>,
+    /// An unscoped `Mail.Send` grant on the existing app.
+    pub mail_send_grant: Option<Assignment>,
+}
+
+/// Everything an operation of one run may read; fixed for the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub inputs: Inputs,
+    pub run_id: Guid,
+    pub tool_version: String,
+    pub options: Options,
+    pub existing: Existing,
+    /// The mailbox user's object id: the plan's; `None` in the preflight, which reads it.
+    pub mailbox_id: Option<ObjectId>,
+}
+
+impl Job {
+    /// The job of a preflight (look-ups only).
+    pub fn preflight(inputs: Inputs, run_id: Guid) -> Job {
+        Job {
+            inputs,
+            run_id,
+            tool_version: crate::VERSION.to_owned(),
+            options: Options::default(),
+            existing: Existing::default(),
+            mailbox_id: None,
+        }
+    }
+
+    /// The `displayName` of the secrets this run adds: another run's are told apart by it.
+    pub fn secret_name(&self) -> String {
+        let id = self.run_id.to_string();
+        format!("{SECRET_PREFIX} run {}", &id[..8])
+    }
+
+    pub fn tags(&self) -> Vec<String> {
+        tags(&self.inputs, &self.tool_version)
+    }
+
+    pub fn notes(&self) -> String {
+        notes(&self.inputs, &self.tool_version)
+    }
+
+    pub fn aap(&self) -> bool {
+        self.inputs.mode == ScopeMode::ApplicationAccessPolicy
+    }
+}
+
+/// The deterministic `uniqueName` for a vendor and a mailbox: `mailgrant-<vendor slug>-<mailbox
+/// object id>`, lower-case ASCII letters, digits and `-` only (graph-facts A.2: the allowed
+/// character set and length are UNVERIFIED, so stay conservative: at most 100 characters).
+pub fn unique_name(vendor: &str, mailbox_id: ObjectId) -> String {
+    let mut slug = String::new();
+    for c in vendor.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("{TAG}-{mailbox_id}")
+    } else {
+        format!("{TAG}-{slug}-{mailbox_id}")
+    }
+}
+
+/// The tags stamped on the app and its service principal.
+pub fn tags(inputs: &Inputs, tool_version: &str) -> Vec<String> {
+    vec![
+        TAG.to_owned(),
+        format!("{TAG}:vendor={}", inputs.vendor),
+        format!("{TAG}:mailbox={}", inputs.mailbox),
+        format!("{TAG}:mode={}", inputs.mode.as_config_str()),
+        format!("{TAG}:version={tool_version}"),
+    ]
+}
+
+/// Whether these tags carry mailgrant's mark.
+pub fn is_ours(tags: &[String]) -> bool {
+    tags.iter().any(|t| t == TAG)
+}
+
+/// The app's `notes`.
+pub fn notes(inputs: &Inputs, tool_version: &str) -> String {
+    format!(
+        "Made by mailgrant {tool_version} for {} to send mail as {} ({}). Remove it with mailgrant's Undo, or delete this app registration.",
+        inputs.vendor,
+        inputs.mailbox,
+        inputs.mode.title()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_name_is_a_stable_slug() {
+        let id = ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap();
+        for (vendor, expected) in [
+            (
+                "  Contoso Mailer, Inc. ",
+                "mailgrant-contoso-mailer-inc-11111111-2222-4333-8444-555555555555",
+            ),
+            (
+                "Ünïcode ✉ ''",
+                "mailgrant-n-code-11111111-2222-4333-8444-555555555555",
+            ),
+            ("", "mailgrant-11111111-2222-4333-8444-555555555555"),
+        ] {
+            assert_eq!(unique_name(vendor, id), expected, "{vendor:?}");
+        }
+        let long = unique_name(&"x".repeat(500), id);
+        assert!(long.len() <= 100, "{}", long.len());
+    }
+}

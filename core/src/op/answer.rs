@@ -1,0 +1,97 @@
+//! An answer as an operation sees it: a success with its body (which the operation parses once,
+//! into its own type), or Graph's error, parsed and classified once by the engine.
+
+use serde::de::DeserializeOwned;
+
+use crate::graph::apps::{self, Failure};
+use crate::graph::GraphError;
+
+#[derive(Debug)]
+pub enum Answer<'a> {
+    /// 2xx.
+    Ok { status: u16, body: &'a str },
+    /// Anything else: Graph's error and what it means.
+    Failed {
+        failure: Failure,
+        error: &'a GraphError,
+    },
+}
+
+impl<'a> Answer<'a> {
+    /// Classifies an answer; `error` is the parsed error body of a non-2xx answer.
+    pub fn new(status: u16, body: &'a str, error: Option<&'a GraphError>) -> Self {
+        match error {
+            Some(error) if !(200..300).contains(&status) => Answer::Failed {
+                failure: apps::classify(error),
+                error,
+            },
+            _ => Answer::Ok { status, body },
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        matches!(self, Answer::Ok { .. })
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Answer::Ok { status, .. } => *status,
+            Answer::Failed { error, .. } => error.status,
+        }
+    }
+
+    /// Not found, or not yet replicated (`Request_ResourceNotFound`, `NoBackingApplicationObject`).
+    pub fn lag(&self) -> bool {
+        matches!(
+            self,
+            Answer::Failed {
+                failure: Failure::NotFoundOrLag,
+                ..
+            }
+        )
+    }
+
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            Answer::Ok { .. } => None,
+            Answer::Failed { failure, .. } => Some(*failure),
+        }
+    }
+
+    /// The body as `T`, or why not (Graph's error, or an unreadable success).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
+        match self {
+            Answer::Ok { status, body } => serde_json::from_str(body).map_err(|e| GraphError {
+                status: *status,
+                code: "UnreadableResponse".into(),
+                message: e.to_string(),
+                request_id: None,
+                details: vec![],
+            }),
+            Answer::Failed { error, .. } => Err((*error).clone()),
+        }
+    }
+
+    /// A collection's `value`.
+    pub fn parse_list<T: DeserializeOwned>(&self) -> Result<Vec<T>, GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Collection<T> {
+            value: Vec<T>,
+        }
+        self.parse::<Collection<T>>().map(|c| c.value)
+    }
+
+    /// What went wrong, for an answer the operation did not expect.
+    pub fn error(&self) -> GraphError {
+        match self {
+            Answer::Failed { error, .. } => (*error).clone(),
+            Answer::Ok { status, .. } => GraphError {
+                status: *status,
+                code: "UnexpectedStatus".into(),
+                message: format!("HTTP {status} was not expected here"),
+                request_id: None,
+                details: vec![],
+            },
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! The operation layer: one module per Graph operation, each with the request it sends, how it
+//! reads an answer (the body is parsed once, into the operation's own type), and what comes next
+//! ([`Next`]). Reads ([`Read`]) and writes ([`Write`]) are separate kinds, and each operation has
+//! its own step type, so an operation can only be asked for a step it has.
+//!
+//! The engine ([`crate::run`]) schedules, retries, journals, logs and undoes; it never matches on
+//! an operation kind. It drives every operation through [`Live`]. An operation never sees the
+//! engine: it reads the run's [`Job`] and writes what it learns into [`Facts`] ([`Cx`]).
+//!
+//! ```text
+//! job ◄── op ◄── plan ◄── wizard
+//!          ▲      ▲
+//!          └───── run ◄── wizard
+//! ```
+
+mod add_password;
+mod answer;
+mod facts;
+mod grant;
+mod reads;
+mod remove;
+mod upsert_app;
+mod upsert_sp;
+
+use std::fmt;
+
+pub use answer::Answer;
+pub use facts::{Facts, Findings, Found};
+
+use crate::explain::{Audience, Explanation};
+use crate::graph::apps::RoleLookupError;
+use crate::graph::{GraphError, Request};
+use crate::ids::{AssignmentId, KeyId, ObjectId};
+use crate::job::Job;
+use crate::secret::ClientSecret;
+
+/// An operation that only reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// The mailbox user and its object id.
+    Mailbox,
+    /// Apps with the app's display name (someone else's must never be adopted).
+    AppsByDisplayName,
+    /// The app mailgrant made earlier for this vendor and mailbox (by `uniqueName`).
+    AppByUniqueName,
+    /// That app's service principal.
+    AppServicePrincipal,
+    /// The grants that service principal holds.
+    Grants,
+    /// Microsoft Graph's service principal and its `Mail.Send` application role.
+    GraphServicePrincipal,
+}
+
+/// An operation that changes the tenant (journalled as an intent before it is sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    UpsertApp,
+    UpsertServicePrincipal,
+    AddPassword,
+    GrantMailSend,
+    Remove(Removal),
+}
+
+/// A removal: of an unscoped grant (RBAC fix-up), or of what this run created (Undo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    Grant {
+        resource_id: ObjectId,
+        assignment_id: AssignmentId,
+        /// An unscoped grant found on the app (RBAC mode), not one this run made.
+        unscoped: bool,
+    },
+    Password {
+        app: ObjectId,
+        key_id: KeyId,
+    },
+    ServicePrincipal {
+        id: ObjectId,
+    },
+    App {
+        id: ObjectId,
+    },
+}
+
+/// One Graph operation (which may take several requests: a read-back, replication polls).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Read(Read),
+    Write(Write),
+}
+
+impl Kind {
+    pub const UPSERT_APP: Kind = Kind::Write(Write::UpsertApp);
+    pub const UPSERT_SP: Kind = Kind::Write(Write::UpsertServicePrincipal);
+    pub const ADD_PASSWORD: Kind = Kind::Write(Write::AddPassword);
+    pub const GRANT_MAIL_SEND: Kind = Kind::Write(Write::GrantMailSend);
+
+    /// A short label for logs and progress.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Kind::Read(Read::Mailbox) => "read mailbox user",
+            Kind::Read(Read::AppByUniqueName) => "find app by uniqueName",
+            Kind::Read(Read::AppsByDisplayName) => "find apps by display name",
+            Kind::Read(Read::AppServicePrincipal) => "read app's service principal",
+            Kind::Read(Read::Grants) => "read existing grants",
+            Kind::Read(Read::GraphServicePrincipal) => "look up Microsoft Graph and Mail.Send",
+            Kind::Write(Write::UpsertApp) => "create or update app",
+            Kind::Write(Write::UpsertServicePrincipal) => "create or update service principal",
+            Kind::Write(Write::AddPassword) => "add client secret",
+            Kind::Write(Write::GrantMailSend) => "grant Mail.Send",
+            Kind::Write(Write::Remove(r)) => match r {
+                Removal::Grant { unscoped: true, .. } => "remove unscoped Mail.Send grant",
+                Removal::Grant { .. } => "undo: remove Mail.Send grant",
+                Removal::Password { .. } => "undo: remove client secret",
+                Removal::ServicePrincipal { .. } => "undo: delete service principal",
+                Removal::App { .. } => "undo: delete app",
+            },
+        }
+    }
+
+    /// Whether the operation changes the tenant.
+    pub fn writes(&self) -> bool {
+        matches!(self, Kind::Write(_))
+    }
+
+    /// Which role or permission the operation needs, for a refusal (graph-facts A.12, C.7).
+    pub fn needs(&self) -> &'static str {
+        match self {
+            Kind::Write(Write::GrantMailSend | Write::Remove(Removal::Grant { .. })) => {
+                "Granting or removing Microsoft Graph's Mail.Send needs the Privileged Role Administrator or Global Administrator role (Application Administrator and Cloud Application Administrator cannot grant Microsoft Graph application permissions), and this page's consent to AppRoleAssignment.ReadWrite.All."
+            }
+            Kind::Read(Read::Mailbox) => {
+                "Reading the mailbox user needs this page's consent to User.Read.All."
+            }
+            _ => {
+                "Creating apps, service principals and secrets needs the Application Administrator or Cloud Application Administrator role (or Global Administrator), and this page's consent to Application.ReadWrite.All."
+            }
+        }
+    }
+
+    /// The operation that removes what this one created, given what the run learned.
+    pub fn undo(&self, facts: &Facts) -> Option<Kind> {
+        let removal = match self {
+            Kind::Write(Write::GrantMailSend) => Removal::Grant {
+                resource_id: facts.graph_sp?,
+                assignment_id: facts.grant_id.clone()?,
+                unscoped: false,
+            },
+            Kind::Write(Write::AddPassword) => Removal::Password {
+                app: facts.app?,
+                key_id: facts.key_id?,
+            },
+            Kind::Write(Write::UpsertServicePrincipal) => {
+                Removal::ServicePrincipal { id: facts.sp? }
+            }
+            Kind::Write(Write::UpsertApp) => Removal::App { id: facts.app? },
+            _ => return None,
+        };
+        Some(Kind::Write(Write::Remove(removal)))
+    }
+
+    /// This operation, ready to run.
+    pub fn live(&self) -> Live {
+        Live(match self {
+            Kind::Read(r) => reads::live(*r),
+            Kind::Write(Write::UpsertApp) => Box::new(Handler::new(upsert_app::UpsertApp)),
+            Kind::Write(Write::UpsertServicePrincipal) => {
+                Box::new(Handler::new(upsert_sp::UpsertSp))
+            }
+            Kind::Write(Write::AddPassword) => Box::new(Handler::new(add_password::AddPassword)),
+            Kind::Write(Write::GrantMailSend) => Box::new(Handler::new(grant::Grant)),
+            Kind::Write(Write::Remove(r)) => Box::new(Handler::new(remove::Remove(r.clone()))),
+        })
+    }
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created by this run.
+    Created,
+    /// Found and reused ("already exists" is success).
+    Existing,
+    /// Read, removed or confirmed; nothing created.
+    Done,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Existing => "existing",
+            Outcome::Done => "done",
+            Outcome::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [
+            Outcome::Created,
+            Outcome::Existing,
+            Outcome::Done,
+            Outcome::Skipped,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// What an operation does after an answer (or at its start).
+#[derive(Debug)]
+pub enum Next<S> {
+    Done(Outcome),
+    /// Send this step's request now.
+    Send(S),
+    /// Maybe replication lag on `what`: send `poll` after a back-off (the engine pauses past its
+    /// deadline).
+    Lag {
+        what: &'static str,
+        poll: S,
+    },
+    /// Wait one replication interval, then send this step (a last look after a lost answer).
+    Later(S),
+    /// The outcome of the write is unknown (an answer that cannot be read): find out with this
+    /// step before anything is sent again.
+    Unknown(S),
+    Fail(OpError),
+}
+
+/// What an operation reads, and where it writes what it learns.
+pub struct Cx<'a> {
+    pub job: &'a Job,
+    pub facts: &'a mut Facts,
+    /// The client secret, only between `addPassword`'s answer and the hand-off.
+    pub secret: &'a mut Option<ClientSecret>,
+    /// A write of this operation had an unknown outcome at some point (lost answer, reload).
+    pub unknown: bool,
+    /// Unix milliseconds.
+    pub now_ms: u64,
+}
+
+/// One operation: its steps, requests and answers. Implemented once per module.
+pub(crate) trait Operation {
+    type Step: Copy + PartialEq + fmt::Debug;
+    /// The first move: a request, or done without one.
+    fn start(&self, cx: &mut Cx) -> Next<Self::Step>;
+    /// The step that finds out whether a write whose answer was lost happened.
+    fn reconcile(&self) -> Self::Step;
+    /// Whether this step's request changes the tenant.
+    fn writes(&self, step: Self::Step) -> bool;
+    fn request(&self, step: Self::Step, cx: &Cx) -> Request;
+    fn answer(&self, step: Self::Step, answer: &Answer, cx: &mut Cx) -> Next<Self::Step>;
+}
+
+/// What the engine does next for an operation (the step is kept by the operation).
+#[derive(Debug)]
+pub enum Move {
+    Done(Outcome),
+    Send,
+    Lag { what: &'static str },
+    Later,
+    Unknown,
+    Fail(OpError),
+}
+
+/// An operation with its current step, behind one interface for the engine.
+pub struct Live(Box<dyn Erased>);
+
+impl Live {
+    pub fn start(&mut self, cx: &mut Cx) -> Move {
+        self.0.start(cx)
+    }
+
+    /// Turns to finding out what a write whose outcome is unknown did.
+    pub fn reconcile(&mut self) {
+        self.0.reconcile()
+    }
+
+    /// The current step's request changes the tenant.
+    pub fn writing(&self) -> bool {
+        self.0.writing()
+    }
+
+    pub fn request(&self, cx: &Cx) -> Request {
+        self.0.request(cx)
+    }
+
+    pub fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move {
+        self.0.answer(answer, cx)
+    }
+}
+
+impl fmt::Debug for Live {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Live({})", self.0.step_name())
+    }
+}
+
+trait Erased {
+    fn start(&mut self, cx: &mut Cx) -> Move;
+    fn reconcile(&mut self);
+    fn writing(&self) -> bool;
+    fn request(&self, cx: &Cx) -> Request;
+    fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move;
+    fn step_name(&self) -> String;
+}
+
+struct Handler<O: Operation> {
+    op: O,
+    step: O::Step,
+}
+
+impl<O: Operation> Handler<O> {
+    fn new(op: O) -> Self {
+        let step = op.reconcile();
+        Handler { op, step }
+    }
+
+    fn follow(&mut self, next: Next<O::Step>) -> Move {
+        match next {
+            Next::Done(o) => Move::Done(o),
+            Next::Send(s) => {
+                self.step = s;
+                Move::Send
+            }
+            Next::Lag { what, poll } => {
+                self.step = poll;
+                Move::Lag { what }
+            }
+            Next::Later(s) => {
+                self.step = s;
+                Move::Later
+            }
+            Next::Unknown(s) => {
+                self.step = s;
+                Move::Unknown
+            }
+            Next::Fail(e) => Move::Fail(e),
+        }
+    }
+}
+
+impl<O: Operation> Erased for Handler<O> {
+    fn start(&mut self, cx: &mut Cx) -> Move {
+        let next = self.op.start(cx);
+        self.follow(next)
+    }
+
+    fn reconcile(&mut self) {
+        self.step = self.op.reconcile();
+    }
+
+    fn writing(&self) -> bool {
+        self.op.writes(self.step)
+    }
+
+    fn request(&self, cx: &Cx) -> Request {
+        self.op.request(self.step, cx)
+    }
+
+    fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move {
+        let next = self.op.answer(self.step, answer, cx);
+        self.follow(next)
+    }
+
+    fn step_name(&self) -> String {
+        format!("{:?}", self.step)
+    }
+}
+
+/// Why an operation stopped (the engine adds which operation it was).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpError {
+    #[error("no user {address} in this tenant ({graph})")]
+    MailboxNotFound { address: String, graph: GraphError },
+    #[error("the tenant's app management policy allows no client secret of {days} days or more ({graph})")]
+    LifetimeOverPolicy { days: u32, graph: GraphError },
+    #[error("the tenant's app management policy forbids client secrets ({graph})")]
+    SecretsForbidden { graph: GraphError },
+    #[error("{0}")]
+    MailSendRole(#[from] RoleLookupError),
+    #[error("{0}")]
+    Unexpected(GraphError),
+}
+
+impl OpError {
+    pub fn graph(&self) -> Option<&GraphError> {
+        match self {
+            OpError::MailboxNotFound { graph, .. }
+            | OpError::LifetimeOverPolicy { graph, .. }
+            | OpError::SecretsForbidden { graph }
+            | OpError::Unexpected(graph) => Some(graph),
+            OpError::MailSendRole(_) => None,
+        }
+    }
+
+    /// The explanation of this error stopping `op`.
+    pub fn explain_for(&self, op: &Kind) -> Explanation {
+        let detail = match self.graph().and_then(|g| g.request_id.as_ref()) {
+            Some(id) => format!("{}: {self} (request-id {id})", op.label()),
+            None => format!("{}: {self}", op.label()),
+        };
+        let (title, fix): (String, String) = match self {
+            OpError::MailboxNotFound { .. } => (
+                "The mailbox was not found.".into(),
+                "Check the address for typos; it must be the user principal name or primary address of a user or shared mailbox in this tenant.".into(),
+            ),
+            OpError::LifetimeOverPolicy { days, .. } => (
+                "Your tenant's policy does not allow a client secret this long.".into(),
+                format!("mailgrant already lowered the lifetime once (to {days} days). Ask the administrator of app management policies (Entra ID → Enterprise applications → App management policies) for the maximum, or an exemption for this app, then run again with a shorter lifetime. The app itself is kept; Undo removes it."),
+            ),
+            OpError::SecretsForbidden { .. } => (
+                "Your tenant's policy forbids client secrets.".into(),
+                "Options: ask the administrator of app management policies for an exemption for this app, or have the vendor use a certificate or federated credential instead of a secret. The app and its service principal are kept (Undo removes them).".into(),
+            ),
+            OpError::MailSendRole(_) => (
+                "Microsoft Graph's Mail.Send permission looks different than expected.".into(),
+                "Nothing was granted. Tell the vendor: the tenant's Microsoft Graph service principal does not list the documented Mail.Send application role.".into(),
+            ),
+            OpError::Unexpected(_) => (
+                format!("Microsoft Graph refused to {}.", op.label()),
+                "Nothing more was sent. Send the details (with the request-id) to the vendor's support contact; Undo removes what this run created.".into(),
+            ),
+        };
+        Explanation {
+            title,
+            detail,
+            fix,
+            audience: Audience::Admin,
+            example: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

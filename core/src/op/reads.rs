@@ -1,0 +1,170 @@
+//! The read-only operations: one GET each, whose answer lands in [`super::Found`] (the
+//! preflight) or [`super::Facts`] (Microsoft Graph's service principal). Sources: graph-facts
+//! A.2, A.3, A.5, A.6, A.8.
+
+// An error is rare and goes straight into the operation's `Next::Fail`: no need to box it.
+#![allow(clippy::result_large_err)]
+
+use super::{Answer, Cx, Erased, Handler, Next, OpError, Operation, Outcome, Read};
+use crate::graph::apps::{self, Application, GraphSpAnswer, MailboxUser, ServicePrincipal};
+use crate::graph::Request;
+use crate::ids::{ClientId, Guid, ObjectId};
+use crate::job;
+
+/// A read has one step: its GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Get;
+
+pub(super) fn live(read: Read) -> Box<dyn Erased> {
+    match read {
+        Read::Mailbox => Box::new(Handler::new(Mailbox)),
+        Read::AppsByDisplayName => Box::new(Handler::new(AppsByDisplayName)),
+        Read::AppByUniqueName => Box::new(Handler::new(AppByUniqueName)),
+        Read::AppServicePrincipal => Box::new(Handler::new(AppServicePrincipal)),
+        Read::Grants => Box::new(Handler::new(Grants)),
+        Read::GraphServicePrincipal => Box::new(Handler::new(GraphServicePrincipal)),
+    }
+}
+
+const NIL: Guid = Guid::from_bytes([0; 16]);
+
+/// Reads the body into `T`, or fails with what Graph said (`None`: not found).
+fn read<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<Option<T>, OpError> {
+    match answer.parse::<T>() {
+        Ok(t) => Ok(Some(t)),
+        Err(_) if answer.lag() => Ok(None),
+        Err(e) => Err(OpError::Unexpected(e)),
+    }
+}
+
+fn list<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<Vec<T>, OpError> {
+    answer.parse_list::<T>().map_err(OpError::Unexpected)
+}
+
+/// A read: a GET whose answer is recorded; skipped when what it would read is known absent.
+trait Lookup {
+    fn skip(&self, _cx: &Cx) -> bool {
+        false
+    }
+    fn get(&self, cx: &Cx) -> Request;
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError>;
+}
+
+impl<L: Lookup> Operation for L {
+    type Step = Get;
+    fn start(&self, cx: &mut Cx) -> Next<Get> {
+        if self.skip(cx) {
+            Next::Done(Outcome::Skipped)
+        } else {
+            Next::Send(Get)
+        }
+    }
+    fn reconcile(&self) -> Get {
+        Get
+    }
+    fn writes(&self, _: Get) -> bool {
+        false
+    }
+    fn request(&self, _: Get, cx: &Cx) -> Request {
+        self.get(cx)
+    }
+    fn answer(&self, _: Get, answer: &Answer, cx: &mut Cx) -> Next<Get> {
+        match self.record(answer, cx) {
+            Ok(()) => Next::Done(Outcome::Done),
+            Err(e) => Next::Fail(e),
+        }
+    }
+}
+
+pub struct Mailbox;
+pub struct AppsByDisplayName;
+pub struct AppByUniqueName;
+pub struct AppServicePrincipal;
+pub struct Grants;
+pub struct GraphServicePrincipal;
+
+impl Lookup for Mailbox {
+    fn get(&self, cx: &Cx) -> Request {
+        apps::get_user(&cx.job.inputs.mailbox)
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        match read::<MailboxUser>(answer)? {
+            Some(user) => {
+                cx.facts.found.mailbox = Some(user);
+                Ok(())
+            }
+            None => Err(OpError::MailboxNotFound {
+                address: cx.job.inputs.mailbox.to_string(),
+                graph: answer.error(),
+            }),
+        }
+    }
+}
+
+impl Lookup for AppsByDisplayName {
+    fn get(&self, cx: &Cx) -> Request {
+        apps::find_apps_by_display_name(cx.job.inputs.app_display_name.trim())
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        cx.facts.found.same_name = list(answer)?;
+        Ok(())
+    }
+}
+
+impl Lookup for AppByUniqueName {
+    fn get(&self, cx: &Cx) -> Request {
+        // Runs after the mailbox look-up (its dependency), which found the id.
+        let mailbox = cx.facts.found.mailbox.as_ref().map(|m| m.id);
+        apps::get_app_by_unique_name(&job::unique_name(
+            &cx.job.inputs.vendor,
+            mailbox.unwrap_or(ObjectId::from_guid(NIL)),
+        ))
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        cx.facts.found.app = read::<Application>(answer)?;
+        Ok(())
+    }
+}
+
+impl Lookup for AppServicePrincipal {
+    fn skip(&self, cx: &Cx) -> bool {
+        cx.facts.found.app.is_none()
+    }
+    fn get(&self, cx: &Cx) -> Request {
+        let app_id = cx.facts.found.app.as_ref().map(|a| a.app_id);
+        apps::get_sp_by_app_id(app_id.unwrap_or(ClientId::from_guid(NIL)))
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        cx.facts.found.sp = read::<ServicePrincipal>(answer)?;
+        Ok(())
+    }
+}
+
+impl Lookup for Grants {
+    fn skip(&self, cx: &Cx) -> bool {
+        cx.facts.found.sp.is_none()
+    }
+    fn get(&self, cx: &Cx) -> Request {
+        let sp = cx.facts.found.sp.as_ref().map(|s| s.id);
+        apps::list_assignments(sp.unwrap_or(ObjectId::from_guid(NIL)))
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        cx.facts.found.grants = list(answer)?;
+        Ok(())
+    }
+}
+
+impl Lookup for GraphServicePrincipal {
+    fn get(&self, _: &Cx) -> Request {
+        apps::get_graph_sp()
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        let graph = answer
+            .parse::<GraphSpAnswer>()
+            .map_err(OpError::Unexpected)?
+            .checked()?;
+        cx.facts.graph_sp = Some(graph.id);
+        cx.facts.mail_send_role = Some(graph.mail_send_role);
+        Ok(())
+    }
+}

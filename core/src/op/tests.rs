@@ -1,0 +1,1 @@
+//! Each operation as data: (operation, step, answer) → what comes next.

@@ -1,0 +1,113 @@
+//! The app registration, upserted by its `uniqueName` (graph-facts A.2): `PATCH
+//! /applications(uniqueName='…')` with `Prefer: create-if-missing` answers 201 with the app when
+//! it made it, 204 without a body when it existed (then it is read back).
+
+use super::{Answer, Cx, Next, OpError, Operation, Outcome};
+use crate::graph::apps::{self, Application};
+use crate::graph::Request;
+use crate::ids::{Guid, ObjectId};
+use crate::job;
+
+pub struct UpsertApp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Upsert,
+    /// GET after a 204 (existed): its ids.
+    ReadBack,
+    /// After a lost answer: did the upsert happen?
+    Reconcile,
+}
+
+fn unique_name(cx: &Cx) -> String {
+    let mailbox = cx
+        .job
+        .mailbox_id
+        .unwrap_or(ObjectId::from_guid(Guid::from_bytes([0; 16])));
+    job::unique_name(&cx.job.inputs.vendor, mailbox)
+}
+
+/// Records the app's ids (and its secrets' names, to tell another run's secret from ours).
+fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
+    match answer.parse::<Application>() {
+        Ok(app) => {
+            cx.facts.app = Some(app.id);
+            cx.facts.app_id = Some(app.app_id);
+            cx.facts.app_secrets = app
+                .password_credentials
+                .iter()
+                .map(|p| (p.key_id, p.display_name.clone().unwrap_or_default()))
+                .collect();
+            Next::Done(outcome)
+        }
+        Err(e) => Next::Fail(OpError::Unexpected(e)),
+    }
+}
+
+impl Operation for UpsertApp {
+    type Step = Step;
+
+    fn start(&self, _: &mut Cx) -> Next<Step> {
+        Next::Send(Step::Upsert)
+    }
+
+    fn reconcile(&self) -> Step {
+        Step::Reconcile
+    }
+
+    fn writes(&self, step: Step) -> bool {
+        step == Step::Upsert
+    }
+
+    fn request(&self, step: Step, cx: &Cx) -> Request {
+        match step {
+            Step::Upsert => apps::upsert_app(
+                &unique_name(cx),
+                apps::app_body(
+                    cx.job.inputs.app_display_name.trim(),
+                    cx.job.aap(),
+                    &cx.job.notes(),
+                    &cx.job.tags(),
+                ),
+            ),
+            Step::ReadBack | Step::Reconcile => apps::get_app_by_unique_name(&unique_name(cx)),
+        }
+    }
+
+    fn answer(&self, step: Step, answer: &Answer, cx: &mut Cx) -> Next<Step> {
+        let existed = cx.job.existing.app.is_some();
+        match step {
+            Step::Upsert => match answer.status() {
+                201 => read(answer, cx, Outcome::Created),
+                204 => Next::Send(Step::ReadBack),
+                _ => Next::Fail(OpError::Unexpected(answer.error())),
+            },
+            // Upserted (204) but not readable yet: the app was created moments ago (e.g. by an
+            // upsert whose answer was lost) and has not replicated to this reader.
+            Step::ReadBack if answer.lag() => Next::Lag {
+                what: "app registration",
+                poll: Step::ReadBack,
+            },
+            // 204: it existed before this request — made by this run's earlier upsert whose
+            // answer was lost (then Undo must delete it), or there before the plan.
+            Step::ReadBack => {
+                let outcome = if !existed && cx.unknown {
+                    Outcome::Created
+                } else {
+                    Outcome::Existing
+                };
+                read(answer, cx, outcome)
+            }
+            // The lost upsert did not happen: send it.
+            Step::Reconcile if answer.lag() => Next::Send(Step::Upsert),
+            Step::Reconcile => {
+                let outcome = if existed {
+                    Outcome::Existing
+                } else {
+                    Outcome::Created
+                };
+                read(answer, cx, outcome)
+            }
+        }
+    }
+}

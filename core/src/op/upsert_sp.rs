@@ -1,0 +1,98 @@
+//! The app's service principal, upserted by `appId` (graph-facts A.3). Right after the app was
+//! created it can be refused with `NoBackingApplicationObject` (replication): the app is polled
+//! until readable, then the upsert is sent again.
+
+use super::{Answer, Cx, Next, OpError, Operation, Outcome};
+use crate::graph::apps::{self, ServicePrincipal};
+use crate::graph::Request;
+use crate::ids::{ClientId, Guid, ObjectId};
+
+pub struct UpsertSp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Upsert,
+    /// GET after a 204 (existed): its id.
+    ReadBack,
+    /// Replication: GET the app until it is readable, then upsert again.
+    WaitForApp,
+    /// After a lost answer: did the upsert happen?
+    Reconcile,
+}
+
+const NIL: Guid = Guid::from_bytes([0; 16]);
+
+fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
+    match answer.parse::<ServicePrincipal>() {
+        Ok(sp) => {
+            cx.facts.sp = Some(sp.id);
+            Next::Done(outcome)
+        }
+        Err(e) => Next::Fail(OpError::Unexpected(e)),
+    }
+}
+
+impl Operation for UpsertSp {
+    type Step = Step;
+
+    fn start(&self, _: &mut Cx) -> Next<Step> {
+        Next::Send(Step::Upsert)
+    }
+
+    fn reconcile(&self) -> Step {
+        Step::Reconcile
+    }
+
+    fn writes(&self, step: Step) -> bool {
+        step == Step::Upsert
+    }
+
+    fn request(&self, step: Step, cx: &Cx) -> Request {
+        let app_id = cx.facts.app_id.unwrap_or(ClientId::from_guid(NIL));
+        match step {
+            Step::Upsert => apps::upsert_sp(
+                app_id,
+                cx.job.inputs.app_display_name.trim(),
+                &cx.job.tags(),
+            ),
+            Step::WaitForApp => apps::get_app(cx.facts.app.unwrap_or(ObjectId::from_guid(NIL))),
+            Step::ReadBack | Step::Reconcile => apps::get_sp_by_app_id(app_id),
+        }
+    }
+
+    fn answer(&self, step: Step, answer: &Answer, cx: &mut Cx) -> Next<Step> {
+        let app_is_new = cx.job.existing.app.is_none();
+        match step {
+            Step::Upsert => match answer.status() {
+                201 => read(answer, cx, Outcome::Created),
+                204 => Next::Send(Step::ReadBack),
+                _ if answer.lag() && app_is_new => Next::Lag {
+                    what: "app registration",
+                    poll: Step::WaitForApp,
+                },
+                _ => Next::Fail(OpError::Unexpected(answer.error())),
+            },
+            // Upserted but not readable yet.
+            Step::ReadBack if answer.lag() => Next::Lag {
+                what: "service principal",
+                poll: Step::ReadBack,
+            },
+            Step::ReadBack => read(answer, cx, Outcome::Existing),
+            Step::WaitForApp if answer.ok() => Next::Send(Step::Upsert),
+            Step::WaitForApp if answer.lag() => Next::Lag {
+                what: "app registration",
+                poll: Step::WaitForApp,
+            },
+            Step::WaitForApp => Next::Fail(OpError::Unexpected(answer.error())),
+            Step::Reconcile if answer.lag() => Next::Send(Step::Upsert),
+            Step::Reconcile => {
+                let outcome = if cx.job.existing.sp.is_some() {
+                    Outcome::Existing
+                } else {
+                    Outcome::Created
+                };
+                read(answer, cx, outcome)
+            }
+        }
+    }
+}

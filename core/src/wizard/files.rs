@@ -1,0 +1,177 @@
+//! The Hand-off step's files, rendered from the applied run: the Exchange scripts, and, while
+//! the secret is in memory, the bundle and what goes with it. Which download counts as the
+//! secret leaving the page is decided here too ([`FileKind::carries_secret`]).
+
+use std::fmt;
+
+use super::setup::SetupError;
+use super::State;
+use crate::bundle::{self, HandOffFormat};
+use crate::config::Config;
+use crate::powershell;
+
+/// A file the admin can take away.
+#[derive(Clone, PartialEq, Eq)]
+pub enum FileKind {
+    SetupScript,
+    RollbackScript,
+    /// Encrypted to the vendor's age recipient.
+    BundleForVendor,
+    /// Encrypted with this passphrase.
+    BundleWithPassphrase(String),
+    BundleJson,
+    BundleEnv,
+    Readme,
+    Reminder,
+    TestPowerShell,
+    TestShell,
+    /// The apply run's request log (JSON).
+    Log,
+}
+
+impl fmt::Debug for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileKind::BundleWithPassphrase(_) => f.write_str("BundleWithPassphrase([redacted])"),
+            FileKind::SetupScript => f.write_str("SetupScript"),
+            FileKind::RollbackScript => f.write_str("RollbackScript"),
+            FileKind::BundleForVendor => f.write_str("BundleForVendor"),
+            FileKind::BundleJson => f.write_str("BundleJson"),
+            FileKind::BundleEnv => f.write_str("BundleEnv"),
+            FileKind::Readme => f.write_str("Readme"),
+            FileKind::Reminder => f.write_str("Reminder"),
+            FileKind::TestPowerShell => f.write_str("TestPowerShell"),
+            FileKind::TestShell => f.write_str("TestShell"),
+            FileKind::Log => f.write_str("Log"),
+        }
+    }
+}
+
+impl FileKind {
+    /// A download of this file takes the client secret out of the page: once it is saved, the
+    /// secret counts as handed off (no unload warning; a reload no longer replaces it).
+    pub fn carries_secret(&self) -> bool {
+        matches!(
+            self,
+            FileKind::BundleForVendor
+                | FileKind::BundleWithPassphrase(_)
+                | FileKind::BundleJson
+                | FileKind::BundleEnv
+        )
+    }
+}
+
+/// A file to download: name, media type, bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A plain bundle holds the secret: never its bytes.
+        write!(
+            f,
+            "File({}, {}, [{} bytes])",
+            self.name,
+            self.mime,
+            self.bytes.len()
+        )
+    }
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+fn text(name: &str, mime: &'static str, s: String) -> File {
+    File {
+        name: name.to_owned(),
+        mime,
+        bytes: s.into_bytes(),
+    }
+}
+
+impl State {
+    /// Renders `kind` from the applied run.
+    pub fn file(&self, config: &Config, kind: &FileKind) -> Result<File, SetupError> {
+        let scripts = |rollback: bool| -> Result<File, SetupError> {
+            let script = self.script_input(config)?;
+            let text = if rollback {
+                powershell::rollback_script(&script)
+            } else {
+                powershell::setup_script(&script)
+            }?;
+            Ok(File {
+                name: powershell::file_name(&script, rollback),
+                mime: TEXT,
+                bytes: powershell::download_bytes(&text),
+            })
+        };
+        // The rest is made from the bundle, which needs the secret in memory.
+        let the_bundle = || self.bundle(config, self.token_endpoint().unwrap_or_default());
+        Ok(match kind {
+            FileKind::SetupScript => return scripts(false),
+            FileKind::RollbackScript => return scripts(true),
+            FileKind::Log => {
+                let run = self
+                    .setup
+                    .apply
+                    .as_ref()
+                    .ok_or(SetupError::Missing("the apply run"))?;
+                text("mailgrant-log.json", "application/json", run.log_json())
+            }
+            FileKind::BundleForVendor => {
+                let recipient = config
+                    .vendor
+                    .age_recipient
+                    .as_deref()
+                    .ok_or(SetupError::Missing("the vendor's age recipient"))?;
+                File {
+                    name: HandOffFormat::AgeRecipient.file_name().to_owned(),
+                    mime: HandOffFormat::AgeRecipient.media_type(),
+                    bytes: bundle::encrypt_to_recipient(&the_bundle()?, recipient)?,
+                }
+            }
+            FileKind::BundleWithPassphrase(p) => File {
+                // Not the vendor file's name: both may be downloaded.
+                name: "mailgrant-bundle.passphrase.json.age".to_owned(),
+                mime: HandOffFormat::AgePassphrase.media_type(),
+                bytes: bundle::encrypt_with_passphrase(
+                    &the_bundle()?,
+                    &bundle::Passphrase::new(p.clone()),
+                )?,
+            },
+            FileKind::BundleJson => text(
+                HandOffFormat::PlainJson.file_name(),
+                HandOffFormat::PlainJson.media_type(),
+                bundle::render_json(&the_bundle()?),
+            ),
+            FileKind::BundleEnv => text(
+                HandOffFormat::PlainEnv.file_name(),
+                HandOffFormat::PlainEnv.media_type(),
+                bundle::render_env(&the_bundle()?),
+            ),
+            FileKind::Readme => text("README.txt", TEXT, bundle::render_readme(&the_bundle()?)),
+            FileKind::Reminder => text(
+                "rotate-client-secret.ics",
+                "text/calendar; charset=utf-8",
+                {
+                    let b = the_bundle()?;
+                    bundle::render_ics(&b, b.fields().created_at)
+                },
+            ),
+            FileKind::TestPowerShell => text(
+                "test-mailgrant.ps1",
+                TEXT,
+                bundle::render_test_powershell(&the_bundle()?),
+            ),
+            // Browsers hold back `.sh` downloads as dangerous; `sh test-mailgrant.sh.txt` runs it.
+            FileKind::TestShell => text(
+                "test-mailgrant.sh.txt",
+                TEXT,
+                bundle::render_test_sh(&the_bundle()?),
+            ),
+        })
+    }
+}

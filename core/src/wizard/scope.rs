@@ -1,0 +1,216 @@
+//! The Scope step's answer: the page sends what was typed, as text; this module parses and
+//! checks it against the mailbox before Review, and says which field is wrong.
+
+use crate::ids::SmtpAddress;
+use crate::job::{Options, Scope};
+use crate::powershell::{self, DisplayText, ScopeTarget, ScriptError};
+
+/// Which scope the admin picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    OneMailbox,
+    ExistingGroup,
+    NewGroup,
+}
+
+/// What the Scope step's form holds, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeAnswer {
+    pub kind: ScopeKind,
+    pub group_name: String,
+    pub group_address: String,
+    /// A mailbox that must stay out of reach (the Exchange script tests it); empty for none.
+    pub denied: String,
+    /// Add a new secret to an app that has one already.
+    pub new_secret: bool,
+    /// Remove an unscoped `Mail.Send` grant found on the app (RBAC mode).
+    pub remove_unscoped_grant: bool,
+}
+
+impl ScopeAnswer {
+    /// Only this mailbox, nothing else asked.
+    pub fn one_mailbox() -> Self {
+        ScopeAnswer {
+            kind: ScopeKind::OneMailbox,
+            group_name: String::new(),
+            group_address: String::new(),
+            denied: String::new(),
+            new_secret: false,
+            remove_unscoped_grant: false,
+        }
+    }
+}
+
+/// A field of the Scope step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeField {
+    GroupName,
+    GroupAddress,
+    Denied,
+}
+
+impl ScopeField {
+    pub fn label(self) -> &'static str {
+        match self {
+            ScopeField::GroupName => "Group name",
+            ScopeField::GroupAddress => "Group address",
+            ScopeField::Denied => "Mailbox to test as denied",
+        }
+    }
+
+    /// The input's DOM id.
+    pub fn id(self) -> &'static str {
+        match self {
+            ScopeField::GroupName => "group-name",
+            ScopeField::GroupAddress => "group-address",
+            ScopeField::Denied => "denied",
+        }
+    }
+}
+
+/// What is wrong with the answer, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeProblem {
+    pub field: ScopeField,
+    pub message: String,
+}
+
+impl ScopeProblem {
+    fn new(field: ScopeField, e: impl std::fmt::Display) -> Self {
+        ScopeProblem {
+            field,
+            message: format!("{}: {e}", field.label()),
+        }
+    }
+}
+
+/// The scope and options, checked against `mailbox`.
+pub fn parse(
+    answer: &ScopeAnswer,
+    mailbox: &SmtpAddress,
+) -> Result<(Scope, Options), ScopeProblem> {
+    let address =
+        |text: &str, field| SmtpAddress::parse(text).map_err(|e| ScopeProblem::new(field, e));
+    let target = match answer.kind {
+        ScopeKind::OneMailbox => ScopeTarget::OneMailbox,
+        ScopeKind::ExistingGroup => ScopeTarget::ExistingGroup {
+            address: address(&answer.group_address, ScopeField::GroupAddress)?,
+        },
+        ScopeKind::NewGroup => ScopeTarget::NewGroup {
+            name: DisplayText::parse(&answer.group_name)
+                .map_err(|e| ScopeProblem::new(ScopeField::GroupName, e))?,
+            address: address(&answer.group_address, ScopeField::GroupAddress)?,
+        },
+    };
+    let denied = match answer.denied.trim() {
+        "" => None,
+        d => Some(address(d, ScopeField::Denied)?),
+    };
+    powershell::check_scope(mailbox, &target, denied.as_ref()).map_err(|e| {
+        let field = match e {
+            ScriptError::DeniedMailboxIsGranted(_) => ScopeField::Denied,
+            ScriptError::GroupAddressIsMailbox(_) => ScopeField::GroupAddress,
+            ScriptError::GroupNameTooLong { .. } => ScopeField::GroupName,
+        };
+        ScopeProblem::new(field, e)
+    })?;
+    Ok((
+        Scope { target, denied },
+        Options {
+            new_secret: answer.new_secret,
+            remove_unscoped_grant: answer.remove_unscoped_grant,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(
+        kind: ScopeKind,
+        name: &str,
+        address: &str,
+        denied: &str,
+        expect: Result<ScopeTarget, ScopeField>,
+    ) {
+        let mailbox = SmtpAddress::parse("invoices@contoso.example").unwrap();
+        let answer = ScopeAnswer {
+            kind,
+            group_name: name.into(),
+            group_address: address.into(),
+            denied: denied.into(),
+            ..ScopeAnswer::one_mailbox()
+        };
+        let got = parse(&answer, &mailbox);
+        match (got, expect) {
+            (Ok((scope, _)), Ok(target)) => assert_eq!(scope.target, target, "{answer:?}"),
+            (Err(p), Err(field)) => {
+                assert_eq!(p.field, field, "{answer:?}: {}", p.message);
+                assert!(p.message.starts_with(field.label()), "{}", p.message);
+            }
+            (got, expect) => panic!("{answer:?}: got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_are_parsed_and_checked_against_the_mailbox() {
+        use ScopeKind::*;
+        let group = || SmtpAddress::parse("senders@contoso.example").unwrap();
+        check(OneMailbox, "", "", "", Ok(ScopeTarget::OneMailbox));
+        check(OneMailbox, "", "ignored", "", Ok(ScopeTarget::OneMailbox));
+        check(
+            ExistingGroup,
+            "",
+            "senders@contoso.example",
+            "ceo@contoso.example",
+            Ok(ScopeTarget::ExistingGroup { address: group() }),
+        );
+        check(
+            NewGroup,
+            "Mail senders",
+            "senders@contoso.example",
+            " ",
+            Ok(ScopeTarget::NewGroup {
+                name: DisplayText::parse("Mail senders").unwrap(),
+                address: group(),
+            }),
+        );
+        check(
+            ExistingGroup,
+            "",
+            "not an address",
+            "",
+            Err(ScopeField::GroupAddress),
+        );
+        check(
+            ExistingGroup,
+            "",
+            "INVOICES@contoso.example",
+            "",
+            Err(ScopeField::GroupAddress),
+        );
+        check(
+            NewGroup,
+            "",
+            "senders@contoso.example",
+            "",
+            Err(ScopeField::GroupName),
+        );
+        check(
+            NewGroup,
+            &"x".repeat(65),
+            "senders@contoso.example",
+            "",
+            Err(ScopeField::GroupName),
+        );
+        check(OneMailbox, "", "", "nope", Err(ScopeField::Denied));
+        check(
+            OneMailbox,
+            "",
+            "",
+            "invoices@contoso.example",
+            Err(ScopeField::Denied),
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! The screen model: everything the shell renders, computed from the wizard's state. The shell
+//! draws it and turns clicks into events; it decides nothing.
+
+use std::rc::Rc;
+
+use crate::config::{Config, ScopeMode};
+use crate::explain::{Explain, Explanation};
+use crate::plan::ReviewLine;
+use crate::powershell;
+use crate::roles::RoleCheck;
+use crate::run::{self, LogEntry, Status};
+
+use super::scope::ScopeProblem;
+use super::{State, Step};
+
+/// What the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The current step (the step list marks it).
+    pub step: Step,
+    pub error: Option<Rc<Explanation>>,
+    pub screen: Screen,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Welcome(Welcome),
+    /// Between the return from the sign-in page and the signed-in steps.
+    SigningIn,
+    SignedIn(Box<SignedIn>),
+}
+
+/// A signed-in step: who is signed in, and the step's own part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedIn {
+    pub account: Account,
+    pub step: StepView,
+}
+
+/// The first page: what will happen, the mode, the scopes, Sign in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Welcome {
+    pub mode: ScopeMode,
+    pub busy: bool,
+    /// A setup in this tab was interrupted; it continues after sign-in (its mode is fixed).
+    pub interrupted: bool,
+    pub scopes: Vec<(&'static str, &'static str)>,
+    /// The provider is Microsoft Entra ID (assumed until discovery says otherwise).
+    pub entra: bool,
+}
+
+/// Who is signed in, to which tenant, and what their roles allow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub admin: String,
+    pub tenant_name: Option<String>,
+    pub tenant_id: Option<String>,
+    pub mode: ScopeMode,
+    pub roles: RoleCheck,
+    pub unknowns: Vec<String>,
+    pub can_change_mode: bool,
+    /// Permissions the chosen mode needs that the sign-in did not grant.
+    pub missing: Vec<(&'static str, &'static str)>,
+}
+
+/// The signed-in step's own part.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepView {
+    None,
+    Mailbox {
+        busy: bool,
+        /// The look-up stopped because the sign-in expired.
+        sign_in_again: bool,
+    },
+    Scope {
+        mailbox_name: String,
+        mailbox_address: String,
+        /// An app made earlier by mailgrant for this mailbox exists.
+        app_exists: bool,
+        /// That app holds an unscoped `Mail.Send` grant (RBAC mode offers to remove it).
+        unscoped_grant: bool,
+        problem: Option<ScopeProblem>,
+    },
+    Review {
+        lines: Vec<ReviewLine>,
+        notices: Vec<String>,
+    },
+    Apply(Apply),
+    HandOff(HandOff),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Apply {
+    pub status: String,
+    pub log: Vec<LogEntry>,
+    pub can_resume: bool,
+    pub can_undo: bool,
+    /// The token expired: sign in again instead of Resume.
+    pub sign_in_again: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandOff {
+    pub summary: Vec<(&'static str, String)>,
+    /// The setup script's text, or why it cannot be made.
+    pub setup_script: String,
+    pub setup_file: String,
+    pub rollback_file: String,
+    pub has_recipient: bool,
+    /// The secret is still in memory.
+    pub has_secret: bool,
+    pub handed_off: bool,
+    pub can_undo: bool,
+}
+
+impl State {
+    /// What the page shows now.
+    pub fn view(&self, config: &Config) -> View {
+        let error = self.error.clone().map(Rc::new);
+        let screen = match &self.session {
+            Some(session) if !(self.step == Step::SignIn && self.busy) => {
+                Screen::SignedIn(Box::new(SignedIn {
+                    account: Account {
+                        admin: session.admin_label(),
+                        tenant_name: session
+                            .organization
+                            .as_ref()
+                            .and_then(|o| o.display_name.clone()),
+                        tenant_id: session.tenant_id().map(|t| t.to_string()),
+                        mode: self.mode,
+                        roles: session.roles.clone(),
+                        unknowns: session.unknowns.clone(),
+                        can_change_mode: self.can_change_mode(),
+                        missing: self.missing_scopes(),
+                    },
+                    step: self.step_view(config),
+                }))
+            }
+            _ if self.step == Step::Welcome || self.error.is_some() => Screen::Welcome(Welcome {
+                mode: self.mode,
+                busy: self.busy,
+                interrupted: self.has_interrupted_setup(),
+                scopes: self.requested_scopes(),
+                entra: self.provider_is_entra(),
+            }),
+            _ => Screen::SigningIn,
+        };
+        View {
+            step: self.step,
+            error,
+            screen,
+        }
+    }
+
+    fn step_view(&self, config: &Config) -> StepView {
+        let s = &self.setup;
+        match self.step {
+            Step::Mailbox => StepView::Mailbox {
+                busy: self.busy,
+                sign_in_again: self.needs_sign_in_again(),
+            },
+            Step::Scope => {
+                let (mailbox_name, mailbox_address) = match (self.mailbox_found(), &s.inputs) {
+                    (Some((_, name)), Some(i)) => (name, i.mailbox.to_string()),
+                    _ => (String::new(), String::new()),
+                };
+                let app = s.findings.as_ref().and_then(|f| f.app.as_ref());
+                StepView::Scope {
+                    mailbox_name,
+                    mailbox_address,
+                    app_exists: app.is_some(),
+                    // Only RBAC mode can remove it (the legacy mode needs the grant).
+                    unscoped_grant: self.mode == ScopeMode::RbacForApplications
+                        && s.findings
+                            .as_ref()
+                            .is_some_and(|f| f.grants.iter().any(|g| g.is_mail_send())),
+                    problem: s.scope_problem.clone(),
+                }
+            }
+            Step::Review => match &s.plan {
+                Some(plan) => StepView::Review {
+                    lines: plan.review(),
+                    notices: plan.notices.clone(),
+                },
+                None => StepView::None,
+            },
+            Step::Apply => match &s.apply {
+                Some(run) => StepView::Apply(self.apply_view(run)),
+                None => StepView::None,
+            },
+            Step::HandOff => StepView::HandOff(self.hand_off_view(config)),
+            Step::Welcome | Step::SignIn => StepView::None,
+        }
+    }
+
+    fn apply_view(&self, run: &run::Run) -> Apply {
+        let status = run.status();
+        let text = match (&status, run.undoing()) {
+            (Status::Running, false) => "Working…".to_owned(),
+            (Status::Running, true) => "Undoing…".to_owned(),
+            (Status::Offline, _) => {
+                "Offline: waiting for the network, then the page checks what was done.".to_owned()
+            }
+            (Status::Paused(p), _) => format!("Paused: {}", p.explain().title),
+            (Status::Failed(e), _) => format!("Stopped: {e}"),
+            (Status::Done, true) => "Undone: everything this run created was deleted.".to_owned(),
+            (Status::Done, false) => "Done.".to_owned(),
+        };
+        Apply {
+            status: text,
+            log: run.log().to_vec(),
+            can_resume: matches!(status, Status::Paused(_)),
+            can_undo: matches!(status, Status::Failed(_) | Status::Paused(_)) && !run.undoing(),
+            sign_in_again: self.needs_sign_in_again(),
+        }
+    }
+
+    fn hand_off_view(&self, config: &Config) -> HandOff {
+        let script = self.script_input(config);
+        let (setup_script, setup_file, rollback_file) = match &script {
+            Ok(i) => (
+                powershell::setup_script(i).unwrap_or_else(|e| e.to_string()),
+                powershell::file_name(i, false),
+                powershell::file_name(i, true),
+            ),
+            Err(e) => (e.to_string(), String::new(), String::new()),
+        };
+        let run = self.setup.apply.as_ref();
+        let facts = run.map(|r| r.facts());
+        let plan = run.and_then(|r| r.plan());
+        let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        let summary = vec![
+            ("Tenant id", show(plan.map(|p| p.inputs.tenant.to_string()))),
+            (
+                "Application (client) id",
+                show(facts.and_then(|f| f.app_id).map(|x| x.to_string())),
+            ),
+            (
+                "App object id",
+                show(facts.and_then(|f| f.app).map(|x| x.to_string())),
+            ),
+            (
+                "Service principal object id",
+                show(facts.and_then(|f| f.sp).map(|x| x.to_string())),
+            ),
+            (
+                "Client secret id (not the secret)",
+                show(facts.and_then(|f| f.key_id).map(|x| x.to_string())),
+            ),
+            (
+                "Client secret expires",
+                show(facts.and_then(|f| f.secret_end).map(|x| x.to_rfc3339())),
+            ),
+            ("Mailbox", show(plan.map(|p| p.inputs.mailbox.to_string()))),
+            (
+                "Mailbox object id",
+                show(plan.map(|p| p.mailbox_id.to_string())),
+            ),
+        ];
+        HandOff {
+            summary,
+            setup_script,
+            setup_file,
+            rollback_file,
+            has_recipient: config.vendor.age_recipient.is_some(),
+            has_secret: self.setup.secret.is_some(),
+            handed_off: self.setup.handed_off,
+            can_undo: run.is_some_and(run::Run::can_undo),
+        }
+    }
+}
