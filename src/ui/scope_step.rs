@@ -54,7 +54,6 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
             new_secret.clone(),
             remove_grant.clone(),
         );
-        let unscoped_grant = props.unscoped_grant;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             on_choose.emit(ScopeAnswer {
@@ -63,7 +62,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 group_address: value(&group),
                 denied: value(&denied),
                 new_secret: checked(&new_secret),
-                remove_unscoped_grant: unscoped_grant && *remove_grant,
+                remove_unscoped_grant: *remove_grant,
             });
         })
     };

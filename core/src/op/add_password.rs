@@ -6,7 +6,7 @@
 //! ([`crate::job::Job::secret_name`]), so the reconcile and the sweep after a lost answer find
 //! them. A tenant policy that caps the lifetime lowers it once and says so.
 
-use super::{Answer, Cx, Next, OpError, Operation, Outcome};
+use super::{Answer, Cx, Facts, Next, OpError, Operation, Outcome};
 use crate::graph::apps::{self, Application, Failure, NewPasswordAnswer};
 use crate::graph::Request;
 use crate::ids::{Guid, KeyId, ObjectId};
@@ -179,6 +179,23 @@ impl Operation for AddPassword {
             },
         }
     }
+}
+
+/// A secret made by this run that the admin never saw (the reload took it from memory): it is
+/// removed, and a new one made.
+pub(super) fn after_reload(facts: &mut Facts) -> bool {
+    if facts.secret_handed_off {
+        return false;
+    }
+    let Some(key) = facts.key_id.take() else {
+        return false;
+    };
+    facts.lost_keys.push(key);
+    facts.secret_end = None;
+    facts.notes.push(format!(
+        "The page was reloaded before the secret (keyId {key}) was saved; it is removed and a new one is made."
+    ));
+    true
 }
 
 /// The answer to `addPassword`.

@@ -159,6 +159,15 @@ impl Kind {
         Some(Kind::Write(Write::Remove(removal)))
     }
 
+    /// After a reload, with what the journal kept: whether this operation must run again
+    /// because the reload lost what it made (a secret the admin never saw).
+    pub fn after_reload(&self, facts: &mut Facts) -> bool {
+        match self {
+            Kind::Write(Write::AddPassword) => add_password::after_reload(facts),
+            _ => false,
+        }
+    }
+
     /// This operation, ready to run.
     pub fn live(&self) -> Live {
         Live(match self {

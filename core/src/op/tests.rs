@@ -1,1 +1,520 @@
-//! Each operation as data: (operation, step, answer) → what comes next.
+//! Each operation as data: (operation, what is known, the answers it gets) → the requests it
+//! sends and what comes next, through one helper, [`check`].
+
+use serde_json::json;
+
+use super::*;
+use crate::config::ScopeMode;
+use crate::graph::apps::MAIL_SEND_ROLE_ID;
+use crate::ids::{ClientId, Guid, SmtpAddress, TenantId};
+use crate::job::{Existing, Inputs, Options};
+
+const APP: &str = "a1000000-0000-4000-8000-000000000001";
+const APP_ID: &str = "a2000000-0000-4000-8000-000000000002";
+const SP: &str = "b1000000-0000-4000-8000-000000000003";
+const GRAPH_SP: &str = "99999999-0000-4000-8000-000000000001";
+const KEY: &str = "c1000000-0000-4000-8000-000000000004";
+const OLD_KEY: &str = "c1000000-0000-4000-8000-000000000005";
+const RUN: Guid = Guid::from_bytes([0x12; 16]);
+
+fn job(existing: Existing) -> Job {
+    Job {
+        inputs: Inputs {
+            tenant: TenantId::parse("72f988bf-86f1-41af-91ab-2d7cd011db47").unwrap(),
+            mailbox: SmtpAddress::parse("invoices@contoso.example").unwrap(),
+            mode: ScopeMode::ApplicationAccessPolicy,
+            vendor: "V".into(),
+            app_display_name: "V x".into(),
+            secret_lifetime_days: 180,
+        },
+        run_id: RUN,
+        tool_version: "test".into(),
+        options: Options::default(),
+        existing,
+        mailbox_id: Some(ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap()),
+    }
+}
+
+/// What the apply run knows after the app and the service principal.
+fn known() -> Facts {
+    Facts {
+        app: ObjectId::parse(APP).ok(),
+        app_id: ClientId::parse(APP_ID).ok(),
+        sp: ObjectId::parse(SP).ok(),
+        graph_sp: ObjectId::parse(GRAPH_SP).ok(),
+        ..Facts::default()
+    }
+}
+
+fn err(status: u16, code: &str, message: &str) -> (u16, String) {
+    (
+        status,
+        json!({"error": {"code": code, "message": message}}).to_string(),
+    )
+}
+
+fn not_found() -> (u16, String) {
+    err(
+        404,
+        "Request_ResourceNotFound",
+        "Resource 'x' does not exist",
+    )
+}
+
+fn ok(status: u16, body: serde_json::Value) -> (u16, String) {
+    (status, body.to_string())
+}
+
+fn app_with(secrets: &[(&str, &str)]) -> (u16, String) {
+    let creds: Vec<_> = secrets
+        .iter()
+        .map(|(k, n)| json!({"keyId": k, "displayName": n}))
+        .collect();
+    ok(
+        200,
+        json!({"id": APP, "appId": APP_ID, "passwordCredentials": creds}),
+    )
+}
+
+/// What the last answer leads to.
+#[derive(Debug, PartialEq)]
+enum Then {
+    Done(Outcome),
+    Send,
+    Lag(&'static str),
+    Later,
+    Unknown,
+    Fail(&'static str),
+}
+
+impl Then {
+    fn of(m: &Move) -> Then {
+        match m {
+            Move::Done(o) => Then::Done(*o),
+            Move::Send => Then::Send,
+            Move::Lag { what } => Then::Lag(what),
+            Move::Later => Then::Later,
+            Move::Unknown => Then::Unknown,
+            Move::Fail(e) => Then::Fail(match e {
+                OpError::MailboxNotFound { .. } => "mailbox not found",
+                OpError::LifetimeOverPolicy { .. } => "lifetime over policy",
+                OpError::SecretsForbidden { .. } => "secrets forbidden",
+                OpError::MailSendRole(_) => "Mail.Send role",
+                OpError::Unexpected(_) => "unexpected",
+            }),
+        }
+    }
+}
+
+struct Case {
+    name: &'static str,
+    kind: Kind,
+    existing: Existing,
+    facts: Facts,
+    /// The write's outcome was unknown (a lost answer earlier).
+    unknown: bool,
+    /// Start with the reconcile step (a write's outcome unknown on resume).
+    reconcile: bool,
+    answers: Vec<(u16, String)>,
+    /// `METHOD path-fragment` of each request sent, in order.
+    requests: Vec<&'static str>,
+    then: Then,
+}
+
+fn case(name: &'static str, kind: Kind) -> Case {
+    Case {
+        name,
+        kind,
+        existing: Existing::default(),
+        facts: known(),
+        unknown: false,
+        reconcile: false,
+        answers: vec![],
+        requests: vec![],
+        then: Then::Send,
+    }
+}
+
+impl Case {
+    fn answers(mut self, a: Vec<(u16, String)>) -> Self {
+        self.answers = a;
+        self
+    }
+    fn sends(mut self, r: &[&'static str]) -> Self {
+        self.requests = r.to_vec();
+        self
+    }
+    fn then(mut self, t: Then) -> Self {
+        self.then = t;
+        self
+    }
+    fn facts(mut self, f: impl FnOnce(&mut Facts)) -> Self {
+        f(&mut self.facts);
+        self
+    }
+}
+
+/// Starts the operation, feeds the answers one request at a time, and checks the requests sent
+/// and what the last move is. Returns the facts and the secret it left.
+fn check(c: Case) -> (Facts, Option<ClientSecret>) {
+    let job = job(c.existing);
+    let mut facts = c.facts;
+    let mut secret = None;
+    let mut live = c.kind.live();
+    let mut sent = vec![];
+    let mut cx = Cx {
+        job: &job,
+        facts: &mut facts,
+        secret: &mut secret,
+        unknown: c.unknown,
+        now_ms: 1_800_000_000_000,
+    };
+    let mut moved = if c.reconcile {
+        live.reconcile();
+        Move::Send
+    } else {
+        live.start(&mut cx)
+    };
+    for (status, body) in &c.answers {
+        assert!(
+            !matches!(moved, Move::Done(_) | Move::Fail(_)),
+            "{}: ended early with {moved:?}",
+            c.name
+        );
+        let r = live.request(&cx);
+        sent.push(format!("{} {}", r.method, r.path));
+        let error =
+            (!(200..300).contains(status)).then(|| GraphError::from_response(*status, body));
+        let answer = Answer::new(*status, body, error.as_ref());
+        moved = live.answer(&answer, &mut cx);
+    }
+    assert_eq!(Then::of(&moved), c.then, "{}: sent {sent:#?}", c.name);
+    assert_eq!(sent.len(), c.requests.len(), "{}: sent {sent:#?}", c.name);
+    for (got, want) in sent.iter().zip(&c.requests) {
+        let (method, part) = want.split_once(' ').unwrap();
+        assert!(
+            got.starts_with(method) && got.contains(part),
+            "{}: sent {got}, expected {want}",
+            c.name
+        );
+    }
+    (facts, secret)
+}
+
+#[test]
+fn reads() {
+    let mailbox = json!({"id": "11111111-2222-4333-8444-555555555555", "userType": "Member"});
+    for c in [
+        case("mailbox found", Kind::Read(Read::Mailbox))
+            .answers(vec![ok(200, mailbox.clone())])
+            .sends(&["GET /v1.0/users/invoices%40contoso.example"])
+            .then(Then::Done(Outcome::Done)),
+        case("mailbox missing", Kind::Read(Read::Mailbox))
+            .answers(vec![not_found()])
+            .sends(&["GET /v1.0/users/"])
+            .then(Then::Fail("mailbox not found")),
+        case("mailbox unreadable", Kind::Read(Read::Mailbox))
+            .answers(vec![(200, "{".into())])
+            .sends(&["GET /v1.0/users/"])
+            .then(Then::Fail("unexpected")),
+        case("no app yet: nothing to find", Kind::Read(Read::AppByUniqueName))
+            .answers(vec![not_found()])
+            .sends(&["GET /v1.0/applications(uniqueName='mailgrant-v-"])
+            .then(Then::Done(Outcome::Done)),
+        case("no app: its SP is not read", Kind::Read(Read::AppServicePrincipal))
+            .then(Then::Done(Outcome::Skipped)),
+        case("no SP: its grants are not read", Kind::Read(Read::Grants))
+            .then(Then::Done(Outcome::Skipped)),
+        case("Graph's SP and Mail.Send", Kind::Read(Read::GraphServicePrincipal))
+            .answers(vec![ok(200, json!({"id": GRAPH_SP, "appRoles": [
+                {"id": MAIL_SEND_ROLE_ID, "value": "Mail.Send", "allowedMemberTypes": ["Application"], "isEnabled": true}]}))])
+            .sends(&["GET /v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')"])
+            .then(Then::Done(Outcome::Done)),
+        case("Graph's Mail.Send has another id", Kind::Read(Read::GraphServicePrincipal))
+            .answers(vec![ok(200, json!({"id": GRAPH_SP, "appRoles": [
+                {"id": "00000000-0000-0000-0000-000000000001", "value": "Mail.Send", "allowedMemberTypes": ["Application"]}]}))])
+            .sends(&["GET /v1.0/servicePrincipals"])
+            .then(Then::Fail("Mail.Send role")),
+    ] {
+        check(c);
+    }
+}
+
+#[test]
+fn the_app() {
+    let app = json!({"id": APP, "appId": APP_ID});
+    let existed = Existing {
+        app: ObjectId::parse(APP).ok(),
+        ..Existing::default()
+    };
+    for c in [
+        case("created", Kind::UPSERT_APP)
+            .answers(vec![ok(201, app.clone())])
+            .sends(&["PATCH /v1.0/applications(uniqueName="])
+            .then(Then::Done(Outcome::Created)),
+        case("existed: read back", Kind::UPSERT_APP)
+            .answers(vec![(204, String::new()), ok(200, app.clone())])
+            .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+            .then(Then::Done(Outcome::Existing)),
+        case("read back not replicated yet", Kind::UPSERT_APP)
+            .answers(vec![(204, String::new()), not_found()])
+            .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+            .then(Then::Lag("app registration")),
+        Case {
+            unknown: true,
+            ..case(
+                "204 after a lost answer: this run made it",
+                Kind::UPSERT_APP,
+            )
+            .answers(vec![(204, String::new()), ok(200, app.clone())])
+            .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+            .then(Then::Done(Outcome::Created))
+        },
+        Case {
+            reconcile: true,
+            ..case(
+                "reconcile: the lost upsert did not happen",
+                Kind::UPSERT_APP,
+            )
+            .answers(vec![not_found()])
+            .sends(&["GET /v1.0/applications(uniqueName="])
+            .then(Then::Send)
+        },
+        Case {
+            reconcile: true,
+            existing: existed,
+            ..case("reconcile: it was there before", Kind::UPSERT_APP)
+                .answers(vec![ok(200, app.clone())])
+                .sends(&["GET /v1.0/applications(uniqueName="])
+                .then(Then::Done(Outcome::Existing))
+        },
+        case("a 500 is not expected", Kind::UPSERT_APP)
+            .answers(vec![err(500, "generalException", "boom")])
+            .sends(&["PATCH /v1.0/applications("])
+            .then(Then::Fail("unexpected")),
+    ] {
+        check(c);
+    }
+}
+
+#[test]
+fn the_service_principal() {
+    let no_backing = (
+        400,
+        json!({"error": {"code": "Request_BadRequest", "message": "The appId 'x' of the service principal does not reference a valid application object.", "details": [{"code": "NoBackingApplicationObject"}]}}).to_string(),
+    );
+    for c in [
+        case("created", Kind::UPSERT_SP)
+            .answers(vec![ok(201, json!({"id": SP}))])
+            .sends(&["PATCH /v1.0/servicePrincipals(appId='a2000000-0000-4000-8000-000000000002')"])
+            .then(Then::Done(Outcome::Created)),
+        case(
+            "the new app is not replicated: poll it, then again",
+            Kind::UPSERT_SP,
+        )
+        .answers(vec![
+            no_backing.clone(),
+            app_with(&[]),
+            ok(201, json!({"id": SP})),
+        ])
+        .sends(&[
+            "PATCH /v1.0/servicePrincipals",
+            "GET /v1.0/applications/",
+            "PATCH /v1.0/servicePrincipals",
+        ])
+        .then(Then::Done(Outcome::Created)),
+        Case {
+            existing: Existing {
+                app: ObjectId::parse(APP).ok(),
+                ..Existing::default()
+            },
+            ..case("an app that existed: no lag to wait for", Kind::UPSERT_SP)
+                .answers(vec![no_backing])
+                .sends(&["PATCH /v1.0/servicePrincipals"])
+                .then(Then::Fail("unexpected"))
+        },
+        case("existed: read back", Kind::UPSERT_SP)
+            .answers(vec![(204, String::new()), ok(200, json!({"id": SP}))])
+            .sends(&[
+                "PATCH /v1.0/servicePrincipals",
+                "GET /v1.0/servicePrincipals(appId=",
+            ])
+            .then(Then::Done(Outcome::Existing)),
+    ] {
+        check(c);
+    }
+}
+
+#[test]
+fn the_secret() {
+    let ours = "mailgrant run 12121212";
+    let added = ok(
+        200,
+        json!({"keyId": KEY, "secretText": "s3cr~et", "endDateTime": "2027-05-30T00:00:00Z"}),
+    );
+    let cases = [
+        case("added", Kind::ADD_PASSWORD)
+            .answers(vec![added.clone()])
+            .sends(&["POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/addPassword"])
+            .then(Then::Done(Outcome::Created)),
+        Case {
+            unknown: true,
+            ..case("added after a lost answer: look once more later", Kind::ADD_PASSWORD)
+                .answers(vec![added.clone()])
+                .sends(&["POST /v1.0/applications/"])
+                .then(Then::Later)
+        },
+        case("an unreadable answer: the outcome is unknown", Kind::ADD_PASSWORD)
+            .answers(vec![(200, "{\"keyId\":1}".into())])
+            .sends(&["POST /v1.0/applications/"])
+            .then(Then::Unknown),
+        case("another run's secret is kept", Kind::ADD_PASSWORD)
+            .facts(|f| f.app_secrets = vec![(KeyId::parse(OLD_KEY).unwrap(), "mailgrant run 99999999".into())])
+            .then(Then::Done(Outcome::Skipped)),
+        case("lifetime over policy: lowered once", Kind::ADD_PASSWORD)
+            .answers(vec![err(400, "x", "Credential lifetime exceeds the max value allowed as per assigned policy 1. Max: P90D")])
+            .sends(&["POST /v1.0/applications/"])
+            .then(Then::Send),
+        case("lifetime over policy again: stop", Kind::ADD_PASSWORD)
+            .facts(|f| f.secret_lifetime_days = Some(90))
+            .answers(vec![err(400, "x", "Credential lifetime exceeds the max value allowed as per assigned policy")])
+            .sends(&["POST /v1.0/applications/"])
+            .then(Then::Fail("lifetime over policy")),
+        case("secrets forbidden", Kind::ADD_PASSWORD)
+            .answers(vec![err(400, "x", "Credential type not allowed as per assigned policy")])
+            .sends(&["POST /v1.0/applications/"])
+            .then(Then::Fail("secrets forbidden")),
+        case("a lost secret is removed first, then one added", Kind::ADD_PASSWORD)
+            .facts(|f| f.lost_keys = vec![KeyId::parse(OLD_KEY).unwrap()])
+            .answers(vec![(204, String::new()), added.clone()])
+            .sends(&["POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/removePassword", "POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/addPassword"])
+            .then(Then::Done(Outcome::Created)),
+        Case {
+            reconcile: true,
+            ..case("reconcile: a secret of this run nobody saw is removed", Kind::ADD_PASSWORD)
+                .answers(vec![app_with(&[(OLD_KEY, ours)]), (204, String::new()), added.clone()])
+                .sends(&["GET /v1.0/applications/", "POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/removePassword", "POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/addPassword"])
+                .then(Then::Done(Outcome::Created))
+        },
+        Case {
+            reconcile: true,
+            ..case("reconcile: another run's secret is not ours to remove", Kind::ADD_PASSWORD)
+                .answers(vec![app_with(&[(OLD_KEY, "mailgrant run 99999999")])])
+                .sends(&["GET /v1.0/applications/"])
+                .then(Then::Send)
+        },
+    ];
+    for c in cases {
+        check(c);
+    }
+    // The secret goes into memory, its id and end into the facts.
+    let (facts, secret) = check(
+        case("added", Kind::ADD_PASSWORD)
+            .answers(vec![added])
+            .sends(&["POST /v1.0/applications/"])
+            .then(Then::Done(Outcome::Created)),
+    );
+    assert_eq!(secret.unwrap().expose_secret(), "s3cr~et");
+    assert_eq!(facts.key_id, KeyId::parse(KEY).ok());
+    assert_eq!(
+        facts.secret_end.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2027-05-30T00:00:00Z")
+    );
+    assert!(!format!("{facts:?}").contains("s3cr~et"));
+}
+
+#[test]
+fn the_grant_and_removals() {
+    let assignment = json!({"id": "grant-1_x", "appRoleId": MAIL_SEND_ROLE_ID, "resourceId": GRAPH_SP, "principalId": SP});
+    let list = |items: Vec<serde_json::Value>| ok(200, json!({ "value": items }));
+    for c in [
+        case("granted", Kind::GRANT_MAIL_SEND)
+            .answers(vec![ok(201, assignment.clone())])
+            .sends(&["POST /v1.0/servicePrincipals/99999999-0000-4000-8000-000000000001/appRoleAssignedTo"])
+            .then(Then::Done(Outcome::Created)),
+        case("already exists: found", Kind::GRANT_MAIL_SEND)
+            .answers(vec![err(400, "Request_BadRequest", "Permission being assigned already exists on the object"), list(vec![assignment.clone()])])
+            .sends(&["POST /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003/appRoleAssignments"])
+            .then(Then::Done(Outcome::Existing)),
+        Case {
+            reconcile: true,
+            ..case("reconcile: not there, grant", Kind::GRANT_MAIL_SEND)
+                .answers(vec![list(vec![])])
+                .sends(&["GET /v1.0/servicePrincipals/"])
+                .then(Then::Send)
+        },
+        Case {
+            reconcile: true,
+            unknown: true,
+            ..case("reconcile: there, and this run's", Kind::GRANT_MAIL_SEND)
+                .answers(vec![list(vec![assignment.clone()])])
+                .sends(&["GET /v1.0/servicePrincipals/"])
+                .then(Then::Done(Outcome::Created))
+        },
+        case("the new SP is not replicated", Kind::GRANT_MAIL_SEND)
+            .answers(vec![not_found()])
+            .sends(&["POST /v1.0/servicePrincipals/"])
+            .then(Then::Lag("service principal")),
+        case(
+            "remove a secret: gone after one read",
+            Kind::Write(Write::Remove(Removal::Password {
+                app: ObjectId::parse(APP).unwrap(),
+                key_id: KeyId::parse(KEY).unwrap(),
+            })),
+        )
+        .answers(vec![(204, String::new()), app_with(&[])])
+        .sends(&["POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/removePassword", "GET /v1.0/applications/"])
+        .then(Then::Done(Outcome::Done)),
+        case(
+            "delete the app: still readable, poll",
+            Kind::Write(Write::Remove(Removal::App {
+                id: ObjectId::parse(APP).unwrap(),
+            })),
+        )
+        .answers(vec![(204, String::new()), app_with(&[])])
+        .sends(&["DELETE /v1.0/applications/", "GET /v1.0/applications/"])
+        .then(Then::Lag("deletion")),
+        case(
+            "delete the SP: already gone is gone",
+            Kind::Write(Write::Remove(Removal::ServicePrincipal {
+                id: ObjectId::parse(SP).unwrap(),
+            })),
+        )
+        .answers(vec![not_found(), not_found()])
+        .sends(&["DELETE /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
+        .then(Then::Done(Outcome::Done)),
+    ] {
+        check(c);
+    }
+}
+
+#[test]
+fn undo_removes_what_each_write_made() {
+    let facts = Facts {
+        key_id: KeyId::parse(KEY).ok(),
+        grant_id: AssignmentId::parse("grant-1_x"),
+        ..known()
+    };
+    let undo: Vec<_> = [
+        Kind::GRANT_MAIL_SEND,
+        Kind::ADD_PASSWORD,
+        Kind::UPSERT_SP,
+        Kind::Read(Read::GraphServicePrincipal),
+        Kind::UPSERT_APP,
+    ]
+    .iter()
+    .map(|k| k.undo(&facts).map(|u| u.label()))
+    .collect();
+    assert_eq!(
+        undo,
+        [
+            Some("undo: remove Mail.Send grant"),
+            Some("undo: remove client secret"),
+            Some("undo: delete service principal"),
+            None,
+            Some("undo: delete app"),
+        ]
+    );
+    // Nothing known, nothing to remove.
+    assert_eq!(Kind::UPSERT_APP.undo(&Facts::default()), None);
+}

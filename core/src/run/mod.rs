@@ -18,6 +18,7 @@
 //! - 401 pauses for a new sign-in; 403 stops the operation (the write did not happen). Nothing
 //!   else is retried.
 
+mod answer;
 #[cfg(feature = "drive")]
 mod drive;
 mod io;
@@ -30,9 +31,9 @@ mod undo;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 pub use crate::op::Outcome;
+pub use answer::LogEntry;
+use answer::Sent;
 #[cfg(feature = "drive")]
 pub use drive::{drive, Transport};
 pub use io::{AttemptId, Effect, Event, Headers, Reply, TimerId};
@@ -41,11 +42,9 @@ pub use measure::{measure, Measurement};
 pub use policy::Policy;
 pub use status::{Pause, RunError, Status};
 
-use crate::graph::apps::Failure;
-use crate::graph::GraphError;
 use crate::ids::Guid;
 use crate::job::{Inputs, Job};
-use crate::op::{Answer, Cx, Facts, Findings, Kind, Live, Move};
+use crate::op::{Cx, Facts, Findings, Kind, Live, Move};
 use crate::plan::{self, Op, OpId, Plan};
 use crate::secret::ClientSecret;
 use policy::Rng;
@@ -119,32 +118,6 @@ impl OpState {
             _ => None,
         }
     }
-}
-
-/// One line of the request log. Never a token, a secret or a request body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogEntry {
-    pub at_ms: u64,
-    pub attempt: AttemptId,
-    pub op: String,
-    pub method: String,
-    pub path: String,
-    /// `None`: no answer (network failure).
-    pub status: Option<u16>,
-    pub outcome: String,
-    pub duration_ms: u64,
-    pub request_id: Option<String>,
-    pub client_request_id: String,
-}
-
-#[derive(Debug, Clone)]
-struct Sent {
-    op: OpId,
-    at_ms: u64,
-    method: &'static str,
-    path: String,
-    client_request_id: Guid,
 }
 
 /// A run of operations: the preflight look-ups, or a plan's writes (and their undo).
@@ -257,16 +230,11 @@ impl Run {
                 journal::OpStatus::Done(outcome) => state.phase = Phase::Done(*outcome),
             }
         }
-        // A secret made by this run that the admin never saw: remove it, make a new one.
-        if !run.facts.secret_handed_off && run.undo_from.is_none() {
-            if let Some(i) = run.ops.iter().position(|o| o.kind == Kind::ADD_PASSWORD) {
-                if let Some(key) = run.facts.key_id.take() {
-                    run.facts.lost_keys.push(key);
-                    run.facts.secret_end = None;
-                    run.states[i].phase = Phase::Waiting;
-                    run.facts.notes.push(format!(
-                        "The page was reloaded before the secret (keyId {key}) was saved; it is removed and a new one is made."
-                    ));
+        // What the reload lost (a secret the admin never saw) is made again.
+        if run.undo_from.is_none() {
+            for (op, state) in run.ops.iter().zip(&mut run.states) {
+                if op.kind.after_reload(&mut run.facts) {
+                    state.phase = Phase::Waiting;
                 }
             }
         }
@@ -668,136 +636,5 @@ impl Run {
     fn outcome_unknown(&mut self, op: OpId, now_ms: u64) {
         self.with_live(op, now_ms, |live, _| live.reconcile());
         self.states[op].unknown = true;
-    }
-
-    // ---- answers ----
-
-    fn answered(
-        &mut self,
-        now_ms: u64,
-        attempt: AttemptId,
-        sent: Sent,
-        status: u16,
-        headers: &Headers,
-        body: &str,
-    ) {
-        let op = sent.op;
-        let ok = (200..300).contains(&status);
-        // The error body is parsed once, here; a success body once, by the operation.
-        let error = (!ok).then(|| GraphError::from_response(status, body));
-        let answer = Answer::new(status, body, error.as_ref());
-        let request_id = headers
-            .request_id
-            .clone()
-            .or_else(|| error.as_ref().and_then(|e| e.request_id.clone()));
-        let writing = self.states[op].live.as_ref().is_some_and(Live::writing);
-        let failure = answer.failure();
-        match (failure, &error) {
-            (Some(Failure::Throttled), _) => {
-                if writing && status == 504 {
-                    // A gateway timeout: the write may have happened.
-                    self.outcome_unknown(op, now_ms);
-                }
-                let s = &mut self.states[op];
-                s.throttled += 1;
-                if s.throttled > self.policy.throttle_retries {
-                    self.pause(op, Pause::Throttled);
-                } else {
-                    let n = s.throttled;
-                    let wait = self.policy.retry_after(
-                        &mut self.rng,
-                        headers.retry_after.as_deref(),
-                        now_ms,
-                        n,
-                    );
-                    self.sleep(op, wait);
-                }
-            }
-            (Some(Failure::Unauthenticated), _) => {
-                if self.states[op].intent {
-                    self.with_live(op, now_ms, |live, _| live.reconcile());
-                }
-                self.pause(op, Pause::SignInAgain);
-            }
-            (Some(Failure::Denied), Some(graph)) => {
-                // A 403 means the write did not happen.
-                self.states[op].intent = false;
-                self.states[op].phase = Phase::Failed(RunError::Denied {
-                    op: self.ops[op].kind.clone(),
-                    graph: graph.clone(),
-                });
-            }
-            _ => {
-                if writing {
-                    // An answer: the write's outcome is known (the operation reads it).
-                    self.states[op].intent = false;
-                }
-                let mv = self.with_live(op, now_ms, |live, cx| live.answer(&answer, cx));
-                self.follow(op, mv, now_ms);
-            }
-        }
-        let outcome = match &self.states[op].phase {
-            Phase::Sleeping { .. } if failure == Some(Failure::Throttled) => {
-                "throttled, will retry"
-            }
-            Phase::Paused(_) => "paused",
-            Phase::Failed(_) => "failed",
-            Phase::Sleeping { .. } => "not yet visible, will poll",
-            _ if ok => "ok",
-            _ => "handled",
-        };
-        self.log_entry(now_ms, attempt, sent, Some(status), outcome, request_id);
-    }
-
-    fn network_failed(&mut self, now_ms: u64, attempt: AttemptId, sent: Sent, online: bool) {
-        let op = sent.op;
-        let writing = self.states[op].live.as_ref().is_some_and(Live::writing);
-        // A write whose answer was lost may have happened: look before sending again.
-        if writing {
-            self.outcome_unknown(op, now_ms);
-        }
-        if !online {
-            self.states[op].phase = Phase::AwaitOnline;
-            self.wait_online = true;
-        } else {
-            let s = &mut self.states[op];
-            s.net_failures += 1;
-            if s.net_failures > self.policy.network_retries {
-                self.pause(op, Pause::Network);
-            } else {
-                let n = s.net_failures;
-                let wait = self.policy.backoff(&mut self.rng, n);
-                self.sleep(op, wait);
-            }
-        }
-        let outcome = if online {
-            "network error, outcome unknown"
-        } else {
-            "offline, outcome unknown"
-        };
-        self.log_entry(now_ms, attempt, sent, None, outcome, None);
-    }
-
-    fn log_entry(
-        &mut self,
-        now_ms: u64,
-        attempt: AttemptId,
-        sent: Sent,
-        status: Option<u16>,
-        outcome: &str,
-        request_id: Option<String>,
-    ) {
-        self.log.push(LogEntry {
-            at_ms: now_ms,
-            attempt,
-            op: self.ops[sent.op].kind.label().into(),
-            method: sent.method.into(),
-            path: sent.path,
-            status,
-            outcome: outcome.into(),
-            duration_ms: now_ms.saturating_sub(sent.at_ms),
-            request_id,
-            client_request_id: sent.client_request_id.to_string(),
-        });
     }
 }

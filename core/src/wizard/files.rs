@@ -9,6 +9,9 @@ use super::State;
 use crate::bundle::{self, HandOffFormat};
 use crate::config::Config;
 use crate::powershell;
+use crate::run;
+
+use super::Effect;
 
 /// A file the admin can take away.
 #[derive(Clone, PartialEq, Eq)]
@@ -93,6 +96,19 @@ fn text(name: &str, mime: &'static str, s: String) -> File {
 }
 
 impl State {
+    /// A download reached the admin: one that carries the secret hands it off.
+    pub(super) fn downloaded(
+        &mut self,
+        config: &Config,
+        kind: &FileKind,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        if !kind.carries_secret() || self.setup.handed_off {
+            return vec![];
+        }
+        self.apply_command(config, run::Event::SecretHandedOff, now_ms)
+    }
+
     /// Renders `kind` from the applied run.
     pub fn file(&self, config: &Config, kind: &FileKind) -> Result<File, SetupError> {
         let scripts = |rollback: bool| -> Result<File, SetupError> {

@@ -14,7 +14,6 @@ use crate::run::{self, Run, Schedule, Status};
 use crate::secret::{AccessToken, ClientSecret};
 use crate::time::UtcDateTime;
 
-use super::files::FileKind;
 use super::scope::{self, ScopeAnswer, ScopeProblem};
 use super::{Effect, State, Step};
 
@@ -406,19 +405,6 @@ impl State {
             fx.push(Effect::GuardUnload(false));
         }
         fx
-    }
-
-    /// A download reached the admin: one that carries the secret hands it off.
-    pub(super) fn downloaded(
-        &mut self,
-        config: &Config,
-        kind: &FileKind,
-        now_ms: u64,
-    ) -> Vec<Effect> {
-        if !kind.carries_secret() || self.setup.handed_off {
-            return vec![];
-        }
-        self.apply_command(config, run::Event::SecretHandedOff, now_ms)
     }
 
     /// The Exchange Online scripts' input, once the apply run is done.

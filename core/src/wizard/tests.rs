@@ -1,4 +1,5 @@
-//! Replays of the sign-in: events in, effects out.
+//! Replays of the wizard: each scenario is a table of events and what must hold after each,
+//! run through one helper, [`check`].
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -8,6 +9,7 @@ use super::*;
 const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
 const TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
 const NOW: u64 = 1_800_000_000;
 
 fn config() -> Config {
@@ -18,10 +20,134 @@ fn config() -> Config {
     .unwrap()
 }
 
+/// A config with another OpenID provider as the authority.
+fn generic_config(client_id: &str, graph: bool, mode: &str) -> Config {
+    let graph = if graph {
+        r#","graphBaseUrl":"https://graph.example""#
+    } else {
+        ""
+    };
+    crate::config::parse(&format!(
+        r#"{{"clientId":"{client_id}","authority":"https://idp.example/realms/acme"{graph},
+            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"{mode}","supportContact":"s@v.example"}}}}"#
+    ))
+    .unwrap()
+}
+
 const DISCOVERY: &str = r#"{"issuer":"https://login.example/{tenantid}/v2.0",
     "authorization_endpoint":"https://login.example/organizations/oauth2/v2.0/authorize",
     "token_endpoint":"https://login.example/organizations/oauth2/v2.0/token",
     "code_challenge_methods_supported":["S256"]}"#;
+
+const GENERIC_DISCOVERY: &str = r#"{"issuer":"https://idp.example/realms/acme",
+    "authorization_endpoint":"https://idp.example/realms/acme/auth",
+    "token_endpoint":"https://idp.example/realms/acme/token"}"#;
+
+// ---- the one helper ----
+
+/// What must hold after an event. `None` / empty: not checked.
+#[derive(Default)]
+struct Expect {
+    /// The effects' shapes, exactly and in order ([`shape`]).
+    effects: Option<Vec<&'static str>>,
+    step: Option<Step>,
+    busy: Option<bool>,
+    /// `Some("")`: no error; `Some("*")`: an error; otherwise a text the error's title, detail
+    /// or fix contains.
+    error: Option<&'static str>,
+    signed_in: Option<bool>,
+}
+
+impl Expect {
+    fn fx(effects: &[&'static str]) -> Self {
+        Expect {
+            effects: Some(effects.to_vec()),
+            ..Expect::default()
+        }
+    }
+    fn any() -> Self {
+        Expect::default()
+    }
+    fn step(mut self, step: Step) -> Self {
+        self.step = Some(step);
+        self
+    }
+    fn busy(mut self, busy: bool) -> Self {
+        self.busy = Some(busy);
+        self
+    }
+    fn error(mut self, text: &'static str) -> Self {
+        self.error = Some(text);
+        self
+    }
+    fn no_error(self) -> Self {
+        self.error("")
+    }
+    fn some_error(self) -> Self {
+        self.error("*")
+    }
+    fn signed_in(mut self, yes: bool) -> Self {
+        self.signed_in = Some(yes);
+        self
+    }
+}
+
+/// An effect's shape: its variant, with the request purpose, run and method where it has them.
+fn shape(e: &Effect) -> String {
+    match e {
+        Effect::Http { purpose, .. } => format!("Http {purpose:?}"),
+        Effect::Graph { kind, method, .. } => format!("Graph {kind:?} {method}"),
+        Effect::SavePending(_) => "SavePending".into(),
+        Effect::RemovePending => "RemovePending".into(),
+        Effect::StripCallbackFromUrl => "StripCallbackFromUrl".into(),
+        Effect::Navigate(_) => "Navigate".into(),
+        Effect::Timer { .. } => "Timer".into(),
+        Effect::WaitOnline { .. } => "WaitOnline".into(),
+        Effect::SaveJournal(_) => "SaveJournal".into(),
+        Effect::RemoveJournal => "RemoveJournal".into(),
+        Effect::GuardUnload(on) => format!("GuardUnload {on}"),
+        Effect::Download { kind, .. } => format!("Download {kind:?}"),
+        Effect::Copy(_) => "Copy".into(),
+    }
+}
+
+/// Feeds each event, checks what must hold after it; returns every effect, in order.
+fn check(state: &mut State, config: &Config, rows: Vec<(Event, Expect)>) -> Vec<Vec<Effect>> {
+    let mut all = vec![];
+    for (i, (event, expect)) in rows.into_iter().enumerate() {
+        let fx = state.update(config, event);
+        let shapes: Vec<String> = fx.iter().map(shape).collect();
+        let at = format!(
+            "row {i}: effects {shapes:?}, step {:?}, error {:?}",
+            state.step, state.error
+        );
+        if let Some(want) = &expect.effects {
+            assert_eq!(&shapes, want, "{at}");
+        }
+        if let Some(step) = expect.step {
+            assert_eq!(state.step, step, "{at}");
+        }
+        if let Some(busy) = expect.busy {
+            assert_eq!(state.busy, busy, "{at}");
+        }
+        match (expect.error, &state.error) {
+            (Some(""), None) | (None, _) | (Some("*"), Some(_)) => {}
+            (Some(""), Some(_)) => panic!("no error expected: {at}"),
+            (Some(text), Some(e)) => assert!(
+                e.title.contains(text) || e.detail.contains(text) || e.fix.contains(text),
+                "“{text}” not in the error: {at}"
+            ),
+            (Some(text), None) => panic!("an error with “{text}” expected: {at}"),
+        }
+        if let Some(signed_in) = expect.signed_in {
+            assert_eq!(state.session.is_some(), signed_in, "{at}");
+        }
+        all.push(fx);
+    }
+    all
+}
+
+// ---- events ----
 
 fn http(purpose: Purpose, status: u16, body: &str) -> Event {
     Event::Http {
@@ -32,16 +158,60 @@ fn http(purpose: Purpose, status: u16, body: &str) -> Event {
     }
 }
 
+fn failed(purpose: Purpose) -> Event {
+    Event::HttpFailed {
+        purpose,
+        reason: "offline".into(),
+        now_ms: NOW * 1000,
+    }
+}
+
 fn id_token(nonce: &str, wids: &[&str]) -> String {
-    let claims = serde_json::json!({
+    jwt(serde_json::json!({
         "iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 3600,
         "nbf": NOW - 10, "nonce": nonce, "tid": TID, "oid": "aaaaaaaa-0000-0000-0000-000000000001",
         "preferred_username": "adele@contoso.example", "name": "Adele Vance", "wids": wids,
-    });
+    }))
+}
+
+fn jwt(claims: serde_json::Value) -> String {
     format!(
         "{}.{}.sig",
         URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#),
         URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// The token endpoint's answer with this ID token, granting `scopes` (Graph's prefixed).
+fn token_answer(id_token: &str, scopes: &[&str]) -> Event {
+    let scope: Vec<String> = scopes
+        .iter()
+        .map(|s| format!("https://graph.microsoft.com/{s}"))
+        .collect();
+    http(
+        Purpose::Token,
+        200,
+        &serde_json::json!({
+            "access_token": "AT-secret", "token_type": "Bearer", "expires_in": 3599,
+            "scope": scope.join(" "), "id_token": id_token
+        })
+        .to_string(),
+    )
+}
+
+fn me() -> Event {
+    http(
+        Purpose::Me,
+        200,
+        r#"{"id":"aaaaaaaa-0000-0000-0000-000000000001","displayName":"Adele Vance","userPrincipalName":"adele@contoso.example"}"#,
+    )
+}
+
+fn organization() -> Event {
+    http(
+        Purpose::Organization,
+        200,
+        &format!(r#"{{"value":[{{"id":"{TID}","displayName":"Contoso"}}]}}"#),
     )
 }
 
@@ -70,22 +240,12 @@ fn click(state: u8, nonce: u8, verifier: u8) -> Event {
     }
 }
 
-/// Clicks "Sign in" and returns the saved pending entry and the authorize URL.
-fn start(state: &mut State, config: &Config) -> (String, String) {
-    let fx = state.update(config, click(7, 8, 9));
-    assert!(matches!(
-        &fx[..],
-        [Effect::Http {
-            purpose: Purpose::Discovery,
-            ..
-        }]
-    ));
-    assert!(state.busy);
-    let fx = state.update(config, http(Purpose::Discovery, 200, DISCOVERY));
-    match &fx[..] {
-        [Effect::SavePending(p), Effect::Navigate(url)] => (p.clone(), url.clone()),
-        other => panic!("{other:?}"),
-    }
+fn mailbox(address: &str) -> Event {
+    Event::MailboxSubmitted(MailboxRequest {
+        address: address.into(),
+        seed: [1; 16],
+        now_ms: NOW * 1000,
+    })
 }
 
 fn query_param(url: &str, name: &str) -> String {
@@ -94,6 +254,35 @@ fn query_param(url: &str, name: &str) -> String {
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
         .unwrap()
         .to_owned()
+}
+
+/// The saved pending entry and the authorize URL of the effects of a redirect.
+fn redirect(fx: &[Effect]) -> (String, String) {
+    match fx {
+        [Effect::SavePending(p), Effect::Navigate(url)] => (p.clone(), url.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Clicks "Sign in" and returns the saved pending entry and the authorize URL.
+fn start(state: &mut State, config: &Config) -> (String, String) {
+    let fx = check(
+        state,
+        config,
+        vec![
+            (click(7, 8, 9), Expect::fx(&["Http Discovery"]).busy(true)),
+            (
+                http(Purpose::Discovery, 200, DISCOVERY),
+                Expect::fx(&["SavePending", "Navigate"]),
+            ),
+        ],
+    );
+    redirect(&fx[1])
+}
+
+/// The query of the return from the authorize URL, with the code `the-code`.
+fn returned(url: &str) -> String {
+    format!("?code=the-code&state={}", query_param(url, "state"))
 }
 
 /// A fresh page load after the redirect, through to the signed-in Mailbox step.
@@ -109,37 +298,43 @@ fn return_and_sign_in_with(
     wids: &[&str],
     journal: Option<String>,
 ) -> State {
-    let mut state = State::new(config);
-    let fx = state.update(config, load(query, Some(pending.into()), journal));
-    assert!(
-        matches!(
-            &fx[..],
-            [
-                Effect::RemovePending,
-                Effect::StripCallbackFromUrl,
-                Effect::Http {
-                    purpose: Purpose::Discovery,
-                    ..
-                }
-            ]
-        ),
-        "{fx:?}"
-    );
-    let fx = state.update(config, http(Purpose::Discovery, 200, DISCOVERY));
-    let form = match &fx[..] {
-        [Effect::Http {
-            purpose: Purpose::Token,
-            method: "POST",
-            url,
-            form: Some(form),
-            bearer: None,
-        }] => {
-            assert_eq!(url, "https://login.example/organizations/oauth2/v2.0/token");
-            form.clone()
-        }
-        other => panic!("{other:?}"),
-    };
     let stored = PendingSignIn::from_storage(pending).unwrap();
+    let scopes: Vec<&str> = crate::auth::scopes(stored.mode)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let mut state = State::new(config);
+    let fx = check(
+        &mut state,
+        config,
+        vec![
+            (
+                load(query, Some(pending.into()), journal),
+                Expect::fx(&["RemovePending", "StripCallbackFromUrl", "Http Discovery"]),
+            ),
+            (
+                http(Purpose::Discovery, 200, DISCOVERY),
+                Expect::fx(&["Http Token"]),
+            ),
+            (
+                token_answer(&id_token(&stored.nonce, wids), &scopes),
+                Expect::fx(&["Http Me", "Http Organization"]),
+            ),
+            (me(), Expect::fx(&[]).step(Step::SignIn)),
+            (organization(), Expect::any()),
+        ],
+    );
+    let Effect::Http {
+        method: "POST",
+        url,
+        form: Some(form),
+        bearer: None,
+        ..
+    } = &fx[1][0]
+    else {
+        panic!("{:?}", fx[1]);
+    };
+    assert_eq!(url, "https://login.example/organizations/oauth2/v2.0/token");
     assert!(form.contains("grant_type=authorization_code"));
     assert!(form.contains(&format!(
         "code_verifier={}",
@@ -150,48 +345,61 @@ fn return_and_sign_in_with(
         form.contains("redirect_uri=https%3A%2F%2Fvendor.example%2Fsetup%2F"),
         "the redirect URI of the authorize request, known after a page load: {form}"
     );
-    let granted: Vec<String> = crate::auth::scopes(stored.mode)
-        .into_iter()
-        .map(|(s, _)| format!("https://graph.microsoft.com/{s}"))
-        .collect();
-    let answer = serde_json::json!({
-        "access_token": "AT-secret", "token_type": "Bearer", "expires_in": 3599,
-        "scope": granted.join(" "), "id_token": id_token(&stored.nonce, wids)
-    });
-    let fx = state.update(config, http(Purpose::Token, 200, &answer.to_string()));
-    assert_eq!(fx.len(), 2, "{fx:?}");
-    for e in &fx {
-        match e {
-            Effect::Http {
-                bearer: Some(t),
-                url,
-                ..
-            } => {
-                assert_eq!(t.expose_secret(), "AT-secret");
-                assert!(url.starts_with("https://graph.example/v1.0/"));
-            }
-            other => panic!("{other:?}"),
-        }
+    for e in &fx[2] {
+        let Effect::Http {
+            bearer: Some(t),
+            url,
+            ..
+        } = e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(t.expose_secret(), "AT-secret");
+        assert!(url.starts_with("https://graph.example/v1.0/"));
     }
     assert!(
-        !format!("{fx:?}").contains("AT-secret"),
+        !format!("{:?}", fx[2]).contains("AT-secret"),
         "effects redact the token"
-    );
-    state.update(
-        config,
-        http(Purpose::Me, 200, r#"{"id":"aaaaaaaa-0000-0000-0000-000000000001","displayName":"Adele Vance","userPrincipalName":"adele@contoso.example"}"#),
-    );
-    assert_eq!(state.step, Step::SignIn, "waits for both look-ups");
-    state.update(
-        config,
-        http(
-            Purpose::Organization,
-            200,
-            &format!(r#"{{"value":[{{"id":"{TID}","displayName":"Contoso"}}]}}"#),
-        ),
     );
     state
 }
+
+/// Signed in as a Global Administrator, on the Mailbox step.
+fn signed_in(config: &Config) -> State {
+    let mut state = State::new(config);
+    let (pending, url) = start(&mut state, config);
+    return_and_sign_in(config, &pending, &returned(&url), &[GLOBAL_ADMIN])
+}
+
+/// From a fresh page load after the redirect, through the token answer with an ID token of
+/// these claims (the sign-in's nonce filled in). Returns the state and the token answer's effects.
+fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec<Effect>) {
+    let mut state = State::new(config);
+    let (pending, url) = start(&mut state, config);
+    let mut back = State::new(config);
+    claims["nonce"] = PendingSignIn::from_storage(&pending).unwrap().nonce.into();
+    let answer = serde_json::json!({"access_token": "AT", "id_token": jwt(claims)});
+    let mut fx = check(
+        &mut back,
+        config,
+        vec![
+            (load(&returned(&url), Some(pending), None), Expect::any()),
+            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+            (
+                http(Purpose::Token, 200, &answer.to_string()),
+                Expect::any(),
+            ),
+        ],
+    );
+    (back, fx.remove(2))
+}
+
+fn claims_without_wids() -> serde_json::Value {
+    serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT,
+        "exp": NOW + 60, "tid": TID, "name": "Alex"})
+}
+
+// ---- sign-in ----
 
 #[test]
 fn a_full_sign_in_ends_on_the_mailbox_step() {
@@ -203,13 +411,7 @@ fn a_full_sign_in_ends_on_the_mailbox_step() {
         url.contains("AppRoleAssignment.ReadWrite.All"),
         "the configured mode's scopes"
     );
-    let st = query_param(&url, "state");
-    let state = return_and_sign_in(
-        &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[GLOBAL_ADMIN],
-    );
+    let state = return_and_sign_in(&config, &pending, &returned(&url), &[GLOBAL_ADMIN]);
     assert_eq!(state.step, Step::Mailbox);
     assert!(!state.busy);
     let session = state.session.as_ref().unwrap();
@@ -224,57 +426,47 @@ fn a_full_sign_in_ends_on_the_mailbox_step() {
 }
 
 #[test]
-fn a_tampered_state_never_reaches_the_token_endpoint() {
-    let config = config();
-    let mut state = State::new(&config);
-    let (pending, _) = start(&mut state, &config);
-    let mut fresh = State::new(&config);
-    let fx = fresh.update(
-        &config,
-        load("?code=the-code&state=forged", Some(pending), None),
-    );
-    assert!(
-        matches!(
-            &fx[..],
-            [Effect::RemovePending, Effect::StripCallbackFromUrl]
-        ),
-        "{fx:?}"
-    );
-    assert!(fresh.error.as_ref().unwrap().title.contains("not used"));
-}
-
-#[test]
-fn a_replayed_callback_is_refused_without_a_request() {
-    let config = config();
-    let mut fresh = State::new(&config);
-    let fx = fresh.update(&config, load("?code=the-code&state=whatever", None, None));
-    assert!(matches!(
-        &fx[..],
-        [Effect::RemovePending, Effect::StripCallbackFromUrl]
-    ));
-    assert!(fresh.session.is_none());
-    assert!(fresh.error.is_some());
-    fresh.update(&config, Event::TryAgain);
-    assert_eq!((fresh.step, fresh.error.is_none()), (Step::Welcome, true));
-}
-
-#[test]
-fn cancel_on_consent_is_explained_and_try_again_starts_over() {
+fn a_callback_that_does_not_match_is_refused_without_a_request() {
     let config = config();
     let mut state = State::new(&config);
     let (pending, url) = start(&mut state, &config);
     let st = query_param(&url, "state");
-    let mut back = State::new(&config);
-    back.update(
-        &config,
-        load(&format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"), Some(pending), None),
-    );
-    assert_eq!(back.mode, ScopeMode::ApplicationAccessPolicy);
-    assert!(back.error.as_ref().unwrap().title.contains("declined"));
-    back.update(&config, Event::TryAgain);
-    assert_eq!(back.step, Step::Welcome);
-    let (_, url) = start(&mut back, &config);
-    assert!(url.starts_with("https://login.example/"));
+    // Each: what comes back, and what the error says. No token request in any.
+    let cases: Vec<(String, Option<String>, &str)> = vec![
+        // A tampered state.
+        ("?code=the-code&state=forged".into(), Some(pending.clone()), "not used"),
+        // A replayed callback: no pending entry any more.
+        ("?code=the-code&state=whatever".into(), None, "*"),
+        // Cancel on consent.
+        (
+            format!("?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state={st}"),
+            Some(pending.clone()),
+            "declined",
+        ),
+    ];
+    for (query, pending, says) in cases {
+        let mut fresh = State::new(&config);
+        check(
+            &mut fresh,
+            &config,
+            vec![
+                (
+                    load(&query, pending, None),
+                    Expect::fx(&["RemovePending", "StripCallbackFromUrl"])
+                        .error(says)
+                        .signed_in(false),
+                ),
+                (
+                    Event::TryAgain,
+                    Expect::fx(&[]).step(Step::Welcome).no_error(),
+                ),
+            ],
+        );
+        assert_eq!(fresh.mode, ScopeMode::ApplicationAccessPolicy);
+        // Try again starts over.
+        let (_, url) = start(&mut fresh, &config);
+        assert!(url.starts_with("https://login.example/"));
+    }
 }
 
 #[test]
@@ -282,84 +474,68 @@ fn a_bad_nonce_is_refused() {
     let config = config();
     let mut state = State::new(&config);
     let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
     let mut back = State::new(&config);
-    back.update(
-        &config,
-        load(&format!("?code=c&state={st}"), Some(pending), None),
-    );
-    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let answer =
         serde_json::json!({"access_token": "AT", "id_token": id_token("other-nonce", &[])});
-    let fx = back.update(&config, http(Purpose::Token, 200, &answer.to_string()));
-    assert!(fx.is_empty());
-    assert!(back.session.is_none());
-    assert!(back.error.as_ref().unwrap().detail.contains("nonce"));
+    check(
+        &mut back,
+        &config,
+        vec![
+            (load(&returned(&url), Some(pending), None), Expect::any()),
+            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+            (
+                http(Purpose::Token, 200, &answer.to_string()),
+                Expect::fx(&[]).error("nonce").signed_in(false),
+            ),
+        ],
+    );
 }
 
 #[test]
-fn a_plain_load_drops_a_leftover_pending_entry() {
+fn a_plain_load_drops_a_leftover_pending_entry_and_prefetches_discovery() {
     let config = config();
     let mut state = State::new(&config);
-    let fx = state.update(&config, load("", Some("{}".into()), None));
-    assert!(
-        matches!(
-            &fx[..],
-            [
-                Effect::RemovePending,
-                Effect::Http {
-                    purpose: Purpose::Prefetch,
-                    ..
-                }
-            ]
-        ),
-        "{fx:?}"
-    );
-    let fx = state.update(&config, load("", None, None));
-    assert!(
-        matches!(
-            &fx[..],
-            [Effect::Http {
-                purpose: Purpose::Prefetch,
-                ..
-            }]
-        ),
-        "discovery is prefetched: {fx:?}"
-    );
-    // A failed prefetch says nothing yet; Sign in tries again and says it then.
-    let fx = state.update(&config, http(Purpose::Prefetch, 503, ""));
-    assert!(fx.is_empty() && state.error.is_none());
-    let fx = state.update(
+    check(
+        &mut state,
         &config,
-        Event::HttpFailed {
-            purpose: Purpose::Prefetch,
-            reason: "offline".into(),
-            now_ms: 0,
-        },
+        vec![
+            (
+                load("", Some("{}".into()), None),
+                Expect::fx(&["RemovePending", "Http Prefetch"]),
+            ),
+            (load("", None, None), Expect::fx(&["Http Prefetch"])),
+            // A failed prefetch says nothing yet; Sign in tries again and says it then.
+            (http(Purpose::Prefetch, 503, ""), Expect::fx(&[]).no_error()),
+            (failed(Purpose::Prefetch), Expect::fx(&[]).no_error()),
+            (click(1, 2, 3), Expect::fx(&["Http Discovery"])),
+            (
+                http(Purpose::Discovery, 503, ""),
+                Expect::fx(&[]).some_error().busy(false),
+            ),
+        ],
     );
-    assert!(fx.is_empty() && state.error.is_none());
-    let fx = state.update(&config, click(1, 2, 3));
-    assert!(matches!(
-        &fx[..],
-        [Effect::Http {
-            purpose: Purpose::Discovery,
-            ..
-        }]
-    ));
-    state.update(&config, http(Purpose::Discovery, 503, ""));
     assert!(state.error.is_some());
-    assert!(!state.busy);
 }
 
 #[test]
 fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes() {
     let config = config();
     let mut state = State::new(&config);
-    state.update(&config, load("", None, None));
     let generic = r#"{"issuer":"https://login.example/organizations/v2.0","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
+    check(
+        &mut state,
+        &config,
+        vec![(load("", None, None), Expect::any())],
+    );
     assert!(state.provider_is_entra(), "assumed before discovery");
-    let fx = state.update(&config, http(Purpose::Prefetch, 200, generic));
-    assert!(fx.is_empty() && state.error.is_none());
+    check(
+        &mut state,
+        &config,
+        vec![(
+            http(Purpose::Prefetch, 200, generic),
+            Expect::fx(&[]).no_error(),
+        )],
+    );
     assert!(!state.provider_is_entra());
     let names: Vec<_> = state
         .requested_scopes()
@@ -367,10 +543,10 @@ fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes
         .map(|(s, _)| s)
         .collect();
     assert_eq!(names, ["openid", "profile", "email"]);
-    let fx = state.update(&config, click(1, 2, 3));
-    assert!(
-        matches!(&fx[..], [Effect::SavePending(_), Effect::Navigate(_)]),
-        "{fx:?}"
+    check(
+        &mut state,
+        &config,
+        vec![(click(1, 2, 3), Expect::fx(&["SavePending", "Navigate"]))],
     );
 }
 
@@ -382,16 +558,22 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
     let st = query_param(&url, "state");
     let stored = PendingSignIn::from_storage(&pending).unwrap();
     let mut back = State::new(&config);
-    let fx = back.update(
+    let fx = check(
+        &mut back,
         &config,
-        load(
-            &format!("?code=CODE-canary&state={st}"),
-            Some(pending.clone()),
-            None,
-        ),
+        vec![
+            (
+                load(
+                    &format!("?code=CODE-canary&state={st}"),
+                    Some(pending.clone()),
+                    None,
+                ),
+                Expect::any(),
+            ),
+            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+        ],
     );
-    let fx2 = back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
-    let shown = format!("{back:?} {fx:?} {fx2:?} {stored:?}");
+    let shown = format!("{back:?} {fx:?} {stored:?}");
     for canary in [
         "CODE-canary",
         st.as_str(),
@@ -401,9 +583,15 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
         assert!(!shown.contains(canary), "{canary} in {shown}");
     }
     let mut fresh = State::new(&config);
-    let fx = fresh.update(&config, click(1, 2, 3));
-    let fx2 = fresh.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
-    let shown = format!("{fx:?} {fx2:?}");
+    let fx = check(
+        &mut fresh,
+        &config,
+        vec![
+            (click(1, 2, 3), Expect::any()),
+            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+        ],
+    );
+    let shown = format!("{fx:?}");
     assert!(
         shown.contains(
             "Navigate(https://login.example/organizations/oauth2/v2.0/authorize?[redacted])"
@@ -418,15 +606,24 @@ fn back_from_the_sign_in_page_unsticks_the_page() {
     let mut state = State::new(&config);
     start(&mut state, &config);
     assert!(state.busy);
-    let fx = state.update(&config, Event::Restored);
-    assert!(matches!(&fx[..], [Effect::RemovePending]));
-    assert!(!state.busy);
-    assert_eq!(state.step, Step::Welcome);
-    assert!(state.error.as_ref().unwrap().detail.contains("AADSTS50011"));
+    check(
+        &mut state,
+        &config,
+        vec![(
+            Event::Restored,
+            Expect::fx(&["RemovePending"])
+                .busy(false)
+                .step(Step::Welcome)
+                .error("AADSTS50011"),
+        )],
+    );
     // A restored idle page is left alone.
     let mut idle = State::new(&config);
-    assert!(idle.update(&config, Event::Restored).is_empty());
-    assert!(idle.error.is_none());
+    check(
+        &mut idle,
+        &config,
+        vec![(Event::Restored, Expect::fx(&[]).no_error())],
+    );
 }
 
 #[test]
@@ -434,35 +631,27 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
     let config = config();
     let mut state = State::new(&config);
     let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let mut back = State::new(&config);
-    back.update(
-        &config,
-        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
-    );
-    back.update(&config, http(Purpose::Discovery, 200, DISCOVERY));
     let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
     let answer =
         serde_json::json!({"access_token": "AT", "id_token": id_token(&nonce, &[GLOBAL_ADMIN])});
-    back.update(&config, http(Purpose::Token, 200, &answer.to_string()));
-    back.update(
+    let mut back = State::new(&config);
+    check(
+        &mut back,
         &config,
-        Event::HttpFailed {
-            purpose: Purpose::Me,
-            reason: "offline".into(),
-            now_ms: NOW * 1000,
-        },
+        vec![
+            (load(&returned(&url), Some(pending), None), Expect::any()),
+            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+            (
+                http(Purpose::Token, 200, &answer.to_string()),
+                Expect::any(),
+            ),
+            (failed(Purpose::Me), Expect::any().step(Step::SignIn)),
+            (
+                failed(Purpose::Organization),
+                Expect::any().step(Step::Mailbox).no_error(),
+            ),
+        ],
     );
-    back.update(
-        &config,
-        Event::HttpFailed {
-            purpose: Purpose::Organization,
-            reason: "offline".into(),
-            now_ms: NOW * 1000,
-        },
-    );
-    assert_eq!(back.step, Step::Mailbox);
-    assert!(back.error.is_none());
     let s = back.session.as_ref().unwrap();
     assert_eq!(s.unknowns.len(), 2, "{:?}", s.unknowns);
     assert_eq!(
@@ -475,44 +664,53 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
 #[test]
 fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     // No `{tenantid}` template, no `tid`, no `wids`, and no Microsoft Graph behind it.
-    let config = crate::config::parse(&format!(
-        r#"{{"clientId":"{CLIENT}","authority":"https://idp.example/realms/acme","graphBaseUrl":"https://graph.example",
-            "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}}}"#
-    ))
-    .unwrap();
-    let discovery = r#"{"issuer":"https://idp.example/realms/acme",
-        "authorization_endpoint":"https://idp.example/realms/acme/auth",
-        "token_endpoint":"https://idp.example/realms/acme/token"}"#;
+    let config = generic_config(CLIENT, true, "rbacForApplications");
     let mut state = State::new(&config);
-    state.update(&config, click(4, 5, 6));
-    let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
-    let (pending, url) = match &fx[..] {
-        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
-        other => panic!("{other:?}"),
-    };
-    let st = query_param(&url, "state");
-    let mut back = State::new(&config);
-    back.update(
+    let fx = check(
+        &mut state,
         &config,
-        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
+        vec![
+            (click(4, 5, 6), Expect::any()),
+            (
+                http(Purpose::Discovery, 200, GENERIC_DISCOVERY),
+                Expect::fx(&["SavePending", "Navigate"]),
+            ),
+        ],
     );
-    back.update(&config, http(Purpose::Discovery, 200, discovery));
+    let (pending, url) = redirect(&fx[1]);
     let nonce = PendingSignIn::from_storage(&pending).unwrap().nonce;
-    let claims = serde_json::json!({"iss": "https://idp.example/realms/acme", "aud": CLIENT, "exp": NOW + 60,
-        "nonce": nonce, "sub": "u-1", "preferred_username": "ada@acme.example", "name": "Ada"});
-    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    let fx = back.update(
-        &config,
-        http(
-            Purpose::Token,
-            200,
-            &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
-        ),
+    let token = format!(
+        "h.{}.s",
+        URL_SAFE_NO_PAD.encode(
+            serde_json::json!({"iss": "https://idp.example/realms/acme", "aud": CLIENT, "exp": NOW + 60,
+                "nonce": nonce, "sub": "u-1", "preferred_username": "ada@acme.example", "name": "Ada"})
+            .to_string()
+        )
     );
-    // Its access token is not Graph's: it goes nowhere.
-    assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(back.step, Step::Mailbox, "signed in");
-    assert!(!back.busy);
+    let mut back = State::new(&config);
+    check(
+        &mut back,
+        &config,
+        vec![
+            (load(&returned(&url), Some(pending), None), Expect::any()),
+            (
+                http(Purpose::Discovery, 200, GENERIC_DISCOVERY),
+                Expect::any(),
+            ),
+            // Its access token is not Graph's: it goes nowhere.
+            (
+                http(
+                    Purpose::Token,
+                    200,
+                    &serde_json::json!({"access_token": "AT", "id_token": token}).to_string(),
+                ),
+                Expect::fx(&[])
+                    .step(Step::Mailbox)
+                    .busy(false)
+                    .signed_in(true),
+            ),
+        ],
+    );
     let s = back.session.as_ref().unwrap();
     assert_eq!(s.admin_label(), "Ada (ada@acme.example)");
     assert_eq!(s.tenant_id(), None);
@@ -521,173 +719,99 @@ fn a_generic_oidc_provider_signs_in_and_what_is_unknown_is_said() {
     for what in ["tenant id", "wids", "not Microsoft Entra ID"] {
         assert!(said.contains(what), "{what} not said: {said}");
     }
-    // The setup cannot start, and says why, without a request.
-    let fx = back.update(
+    let before = s.unknowns.clone();
+    check(
+        &mut back,
         &config,
-        Event::MailboxSubmitted(MailboxRequest {
-            address: "invoices@acme.example".into(),
-            seed: [0; 16],
-            now_ms: NOW * 1000,
-        }),
+        vec![
+            // The setup cannot start, and says why, without a request.
+            (
+                mailbox("invoices@acme.example"),
+                Expect::fx(&[]).error("Microsoft Entra ID"),
+            ),
+            // Answers nobody asked for change nothing.
+            (http(Purpose::Me, 404, "{}"), Expect::fx(&[])),
+        ],
     );
-    assert!(fx.is_empty(), "{fx:?}");
-    let e = back.error.as_ref().unwrap();
-    assert!(e.title.contains("Microsoft Entra ID"), "{e:?}");
-    // Answers nobody asked for change nothing.
-    let before = back.session.as_ref().unwrap().unknowns.clone();
-    back.update(&config, http(Purpose::Me, 404, "{}"));
     assert_eq!(back.session.as_ref().unwrap().unknowns, before);
 }
 
 #[test]
 fn another_provider_is_asked_only_for_openid_scopes_and_must_name_itself() {
-    let config = crate::config::parse(
-        r#"{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
-            "vendor":{"name":"V","appDisplayName":"{vendor} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}"#,
-    )
-    .unwrap();
+    let config = generic_config("mailgrant-spa", false, "applicationAccessPolicy");
     let discovery = r#"{"issuer":"https://idp.example/realms/acme",
         "authorization_endpoint":"https://idp.example/realms/acme/auth",
         "token_endpoint":"https://idp.example/realms/acme/token",
         "scopes_supported":["openid","email"],
         "authorization_response_iss_parameter_supported":true}"#;
     let mut state = State::new(&config);
-    state.update(&config, click(4, 5, 6));
-    let fx = state.update(&config, http(Purpose::Discovery, 200, discovery));
-    let (pending, url) = match &fx[..] {
-        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
-        other => panic!("{other:?}"),
-    };
+    let fx = check(
+        &mut state,
+        &config,
+        vec![
+            (click(4, 5, 6), Expect::any()),
+            (http(Purpose::Discovery, 200, discovery), Expect::any()),
+        ],
+    );
+    let (pending, url) = redirect(&fx[1]);
     assert_eq!(query_param(&url, "scope"), "openid+email");
     assert_eq!(query_param(&url, "client_id"), "mailgrant-spa");
     let st = query_param(&url, "state");
-    // The provider promised `iss`: an answer without it, or naming another issuer, is refused.
-    for query in [
-        format!("?code=c&state={st}"),
-        format!("?code=c&state={st}&iss=https%3A%2F%2Fevil.example"),
+    // The provider promised `iss`: an answer without it, or naming another issuer, is refused;
+    // the right one is redeemed.
+    for (iss, then) in [
+        ("", vec![]),
+        ("&iss=https%3A%2F%2Fevil.example", vec![]),
+        (
+            "&iss=https%3A%2F%2Fidp.example%2Frealms%2Facme",
+            vec!["Http Token"],
+        ),
     ] {
         let mut back = State::new(&config);
-        back.update(&config, load(&query, Some(pending.clone()), None));
-        let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
-        assert!(fx.is_empty(), "no token request: {fx:?}");
-        assert!(back.error.is_some());
+        let expect = Expect::fx(&then);
+        let expect = if then.is_empty() {
+            expect.some_error()
+        } else {
+            expect.no_error()
+        };
+        check(
+            &mut back,
+            &config,
+            vec![
+                (
+                    load(
+                        &format!("?code=c&state={st}{iss}"),
+                        Some(pending.clone()),
+                        None,
+                    ),
+                    Expect::any(),
+                ),
+                (http(Purpose::Discovery, 200, discovery), expect),
+            ],
+        );
+        assert_eq!(back.error.is_some(), then.is_empty(), "{iss}");
     }
-    let mut back = State::new(&config);
-    back.update(
+}
+
+#[test]
+fn another_providers_discovery_must_name_the_configured_authority_as_issuer() {
+    let config = generic_config("mailgrant-spa", false, "rbacForApplications");
+    let mut state = State::new(&config);
+    check(
+        &mut state,
         &config,
-        load(
-            &format!("?code=c&state={st}&iss=https%3A%2F%2Fidp.example%2Frealms%2Facme"),
-            Some(pending),
-            None,
-        ),
+        vec![
+            (click(1, 2, 3), Expect::any()),
+            (
+                http(
+                    Purpose::Discovery,
+                    200,
+                    r#"{"issuer":"https://elsewhere.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#,
+                ),
+                Expect::fx(&[]).error("elsewhere.example"),
+            ),
+        ],
     );
-    let fx = back.update(&config, http(Purpose::Discovery, 200, discovery));
-    assert!(
-        matches!(
-            &fx[..],
-            [Effect::Http {
-                purpose: Purpose::Token,
-                ..
-            }]
-        ),
-        "{fx:?}"
-    );
-}
-
-/// From a fresh page load after the redirect, through the token answer with an ID token of
-/// these claims (the sign-in's nonce filled in). Returns the state and the token answer's effects.
-fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec<Effect>) {
-    let mut state = State::new(config);
-    let (pending, url) = start(&mut state, config);
-    let st = query_param(&url, "state");
-    let mut back = State::new(config);
-    back.update(
-        config,
-        load(&format!("?code=c&state={st}"), Some(pending.clone()), None),
-    );
-    back.update(config, http(Purpose::Discovery, 200, DISCOVERY));
-    claims["nonce"] = PendingSignIn::from_storage(&pending).unwrap().nonce.into();
-    let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    let answer = serde_json::json!({"access_token": "AT", "id_token": token});
-    let fx = back.update(config, http(Purpose::Token, 200, &answer.to_string()));
-    (back, fx)
-}
-
-fn claims_without_wids() -> serde_json::Value {
-    serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT,
-        "exp": NOW + 60, "tid": TID, "name": "Alex"})
-}
-
-/// Answers /me and /organization.
-fn identity_answers(state: &mut State, config: &Config) {
-    state.update(
-        config,
-        http(
-            Purpose::Me,
-            200,
-            r#"{"id":"x","displayName":"Alex Wilber"}"#,
-        ),
-    );
-    let org = format!(r#"{{"value":[{{"id":"{TID}"}}]}}"#);
-    state.update(config, http(Purpose::Organization, 200, &org));
-}
-
-#[test]
-fn without_wids_the_role_check_is_unknown_and_said() {
-    let config = config();
-    let (back, _) = signed_in_with(&config, claims_without_wids());
-    let s = back.session.as_ref().unwrap();
-    assert_eq!(s.roles, RoleCheck::Unknown);
-    assert!(s.unknowns.iter().any(|u| u.contains("wids")));
-}
-
-#[test]
-fn without_wids_the_roles_come_from_graph() {
-    let config = config();
-    let (mut back, fx) = signed_in_with(&config, claims_without_wids());
-    assert!(
-        fx.iter().any(
-            |e| matches!(e, Effect::Http { purpose: Purpose::Roles, url, .. }
-            if url.contains("/v1.0/me/memberOf"))
-        ),
-        "{fx:?}"
-    );
-    identity_answers(&mut back, &config);
-    assert_eq!(back.step, Step::SignIn, "waits for the roles");
-    // A Privileged Role Administrator (and a group) in memberOf; this config's mode is AAP.
-    back.update(&config, http(Purpose::Roles, 200, r##"{"value":[
-        {"@odata.type":"#microsoft.graph.group","id":"g1","displayName":"Sales"},
-        {"@odata.type":"#microsoft.graph.directoryRole","id":"r1","displayName":"Privileged Role Administrator","roleTemplateId":"e8611ab8-c189-46e8-94e1-60213ab1f814"}]}"##));
-    assert_eq!(back.step, Step::Mailbox);
-    let s = back.session.as_ref().unwrap();
-    assert_eq!(
-        s.roles,
-        RoleCheck::Sufficient("Privileged Role Administrator")
-    );
-    assert!(
-        !s.unknowns.iter().any(|u| u.contains("wids")),
-        "{:?}",
-        s.unknowns
-    );
-}
-
-#[test]
-fn roles_from_graph_never_claim_a_role_is_missing() {
-    // Application Administrator is not enough for AAP, but memberOf proves no absence (direct
-    // memberships only; role objects may come back without roleTemplateId): still unknown.
-    for answer in [
-        r##"{"value":[{"@odata.type":"#microsoft.graph.directoryRole","id":"r1","roleTemplateId":"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}]}"##,
-        r##"{"value":[{"@odata.type":"#microsoft.graph.directoryRole","id":"r1","roleTemplateId":null}]}"##,
-        r##"{"value":[]}"##,
-    ] {
-        let config = config();
-        let (mut back, _) = signed_in_with(&config, claims_without_wids());
-        identity_answers(&mut back, &config);
-        back.update(&config, http(Purpose::Roles, 200, answer));
-        let s = back.session.as_ref().unwrap();
-        assert_eq!(s.roles, RoleCheck::Unknown, "{answer}");
-        assert!(s.unknowns.iter().any(|u| u.contains("wids")), "{answer}");
-    }
 }
 
 #[test]
@@ -696,38 +820,124 @@ fn discovery_is_fetched_once_per_page() {
     let mut state = State::new(&config);
     let (_, first) = start(&mut state, &config);
     // Back from the sign-in page, then Sign in again: no second discovery request.
-    state.update(&config, Event::Restored);
-    let fx = state.update(&config, click(1, 2, 3));
-    match &fx[..] {
-        [Effect::SavePending(_), Effect::Navigate(url)] => {
-            assert_ne!(query_param(url, "state"), query_param(&first, "state"));
-        }
-        other => panic!("{other:?}"),
+    let fx = check(
+        &mut state,
+        &config,
+        vec![
+            (Event::Restored, Expect::any()),
+            (click(1, 2, 3), Expect::fx(&["SavePending", "Navigate"])),
+        ],
+    );
+    let (_, url) = redirect(&fx[1]);
+    assert_ne!(query_param(&url, "state"), query_param(&first, "state"));
+}
+
+#[test]
+fn a_late_prefetch_answer_never_signs_in_without_a_click() {
+    let config = config();
+    let mut state = State::new(&config);
+    check(
+        &mut state,
+        &config,
+        vec![
+            (load("", None, None), Expect::any()),
+            // The click's own discovery fails before the slower prefetch answers.
+            (click(1, 2, 3), Expect::any()),
+            (
+                http(Purpose::Discovery, 503, ""),
+                Expect::any().some_error(),
+            ),
+            // No navigation without a new click.
+            (http(Purpose::Prefetch, 200, DISCOVERY), Expect::fx(&[])),
+        ],
+    );
+    // A bfcache restore of a page that never left changes nothing.
+    state.busy = true;
+    check(
+        &mut state,
+        &config,
+        vec![(Event::Restored, Expect::fx(&[]).busy(true))],
+    );
+}
+
+// ---- roles ----
+
+#[test]
+fn without_wids_the_roles_come_from_graph_and_only_confirm() {
+    let ra = |template: &str| {
+        format!(
+            r##"{{"value":[{{"@odata.type":"#microsoft.graph.directoryRole","id":"r1","roleTemplateId":{template}}}]}}"##
+        )
+    };
+    // Each: the memberOf answer, and the role check it leads to (this config's mode is AAP).
+    let cases = [
+        // A Privileged Role Administrator (and a group) in memberOf.
+        (
+            r##"{"value":[
+                {"@odata.type":"#microsoft.graph.group","id":"g1","displayName":"Sales"},
+                {"@odata.type":"#microsoft.graph.directoryRole","id":"r1","displayName":"Privileged Role Administrator","roleTemplateId":"e8611ab8-c189-46e8-94e1-60213ab1f814"}]}"##.to_owned(),
+            RoleCheck::Sufficient("Privileged Role Administrator"),
+        ),
+        // Application Administrator is not enough for AAP, but memberOf proves no absence
+        // (direct memberships only; role objects may come back without roleTemplateId).
+        (ra(&format!("\"{APP_ADMIN}\"")), RoleCheck::Unknown),
+        (ra("null"), RoleCheck::Unknown),
+        (r#"{"value":[]}"#.to_owned(), RoleCheck::Unknown),
+    ];
+    for (answer, roles) in cases {
+        let config = config();
+        let (mut back, fx) = signed_in_with(&config, claims_without_wids());
+        assert_eq!(back.session.as_ref().unwrap().roles, RoleCheck::Unknown);
+        assert!(
+            fx.iter().any(
+                |e| matches!(e, Effect::Http { purpose: Purpose::Roles, url, .. }
+                if url.contains("/v1.0/me/memberOf"))
+            ),
+            "{fx:?}"
+        );
+        check(
+            &mut back,
+            &config,
+            vec![
+                (
+                    http(
+                        Purpose::Me,
+                        200,
+                        r#"{"id":"x","displayName":"Alex Wilber"}"#,
+                    ),
+                    Expect::any(),
+                ),
+                (organization(), Expect::any().step(Step::SignIn)),
+                (
+                    http(Purpose::Roles, 200, &answer),
+                    Expect::any().step(Step::Mailbox),
+                ),
+            ],
+        );
+        let s = back.session.as_ref().unwrap();
+        assert_eq!(s.roles, roles, "{answer}");
+        assert_eq!(
+            s.unknowns.iter().any(|u| u.contains("wids")),
+            roles == RoleCheck::Unknown,
+            "{:?}",
+            s.unknowns
+        );
     }
 }
+
+// ---- the Mailbox step and sign-in again ----
 
 #[test]
 fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_again() {
     let config = config();
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let mut state = return_and_sign_in(
+    let mut state = signed_in(&config);
+    let fx = check(
+        &mut state,
         &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[GLOBAL_ADMIN],
+        vec![(mailbox("invoices@contoso.example"), Expect::any())],
     );
-    let fx = state.update(
-        &config,
-        Event::MailboxSubmitted(MailboxRequest {
-            address: "invoices@contoso.example".into(),
-            seed: [1; 16],
-            now_ms: NOW * 1000,
-        }),
-    );
-    assert!(!fx.is_empty());
-    for e in fx {
+    assert!(!fx[0].is_empty());
+    for e in fx.into_iter().flatten() {
         if let Effect::Graph { kind, attempt, .. } = e {
             state.update(
                 &config,
@@ -745,18 +955,22 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
     }
     assert!(state.needs_sign_in_again(), "{:?}", state.error);
     // Back from Microsoft's page without signing in: the Mailbox step, usable again.
-    state.update(&config, click(9, 9, 9));
-    assert_eq!(state.step, Step::Mailbox);
-    let fx = state.update(&config, Event::Restored);
-    assert!(matches!(&fx[..], [Effect::RemovePending]), "{fx:?}");
-    assert!(!state.busy);
-    assert_eq!(state.step, Step::Mailbox);
+    let fx = check(
+        &mut state,
+        &config,
+        vec![
+            (click(9, 9, 9), Expect::any().step(Step::Mailbox)),
+            (
+                Event::Restored,
+                Expect::fx(&["RemovePending"])
+                    .busy(false)
+                    .step(Step::Mailbox),
+            ),
+            (click(1, 2, 3), Expect::fx(&["SavePending", "Navigate"])),
+        ],
+    );
     assert!(state.needs_sign_in_again());
-    let fx = state.update(&config, click(1, 2, 3));
-    let (pending, url) = match &fx[..] {
-        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (pending, url) = redirect(&fx[2]);
     assert!(url.contains("login_hint=adele%40contoso.example"), "{url}");
     assert_eq!(
         PendingSignIn::from_storage(&pending)
@@ -765,13 +979,7 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
             .as_deref(),
         Some("invoices@contoso.example")
     );
-    let st = query_param(&url, "state");
-    let state = return_and_sign_in(
-        &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[GLOBAL_ADMIN],
-    );
+    let state = return_and_sign_in(&config, &pending, &returned(&url), &[GLOBAL_ADMIN]);
     // Signed in again, the look-up runs again without the admin typing the address.
     assert!(state.busy);
     assert_eq!(
@@ -781,7 +989,7 @@ fn an_expired_token_on_the_mailbox_step_signs_in_again_and_looks_the_mailbox_up_
     assert!(state.setup.preflight.is_some());
 }
 
-const APP_ADMIN: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
+// ---- the mode ----
 
 #[test]
 fn a_mode_that_needs_more_permission_asks_for_it_by_signing_in_again() {
@@ -790,66 +998,58 @@ fn a_mode_that_needs_more_permission_asks_for_it_by_signing_in_again() {
     state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
     let (pending, url) = start(&mut state, &config);
     assert!(!url.contains("AppRoleAssignment"));
-    let st = query_param(&url, "state");
-    let mut state = return_and_sign_in(
-        &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[APP_ADMIN],
-    );
+    let mut state = return_and_sign_in(&config, &pending, &returned(&url), &[APP_ADMIN]);
     assert!(state.can_change_mode());
     assert!(state.missing_scopes().is_empty());
     assert_eq!(
         state.session.as_ref().unwrap().roles,
         RoleCheck::Sufficient("Application Administrator")
     );
+    let missing =
+        |s: &State| -> Vec<&str> { s.missing_scopes().into_iter().map(|(s, _)| s).collect() };
+    let sufficient =
+        |s: &State| matches!(s.session.as_ref().unwrap().roles, RoleCheck::Sufficient(_));
 
     // Application Access Policy: the role no longer suffices, and a permission is missing.
-    state.update(
+    check(
+        &mut state,
         &config,
-        Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+        vec![(
+            Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+            Expect::fx(&[]),
+        )],
     );
     assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
-    assert!(matches!(
-        state.session.as_ref().unwrap().roles,
-        RoleCheck::Insufficient { .. }
-    ));
-    let missing: Vec<_> = state.missing_scopes().into_iter().map(|(s, _)| s).collect();
-    assert_eq!(missing, ["AppRoleAssignment.ReadWrite.All"]);
-    let fx = state.update(
+    assert!(!sufficient(&state));
+    assert_eq!(missing(&state), ["AppRoleAssignment.ReadWrite.All"]);
+    // Nothing runs without the permission.
+    check(
+        &mut state,
         &config,
-        Event::MailboxSubmitted(MailboxRequest {
-            address: "invoices@contoso.example".into(),
-            seed: [1; 16],
-            now_ms: NOW * 1000,
-        }),
+        vec![(
+            mailbox("invoices@contoso.example"),
+            Expect::fx(&[]).error("AppRoleAssignment"),
+        )],
     );
-    assert!(fx.is_empty(), "nothing runs without the permission: {fx:?}");
-    assert!(state
-        .error
-        .as_ref()
-        .unwrap()
-        .detail
-        .contains("AppRoleAssignment"));
 
     // Back to RBAC: nothing is missing, the role suffices again.
     state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
-    assert!(state.missing_scopes().is_empty());
-    assert!(matches!(
-        state.session.as_ref().unwrap().roles,
-        RoleCheck::Sufficient(_)
-    ));
+    assert!(missing(&state).is_empty());
+    assert!(sufficient(&state));
 
     // Signing in again for AAP asks for the grant permission, with a hint.
-    state.update(
+    let fx = check(
+        &mut state,
         &config,
-        Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+        vec![
+            (
+                Event::ModeChosen(ScopeMode::ApplicationAccessPolicy),
+                Expect::any(),
+            ),
+            (click(1, 2, 3), Expect::fx(&["SavePending", "Navigate"])),
+        ],
     );
-    let fx = state.update(&config, click(1, 2, 3));
-    let (pending, url) = match &fx[..] {
-        [Effect::SavePending(p), Effect::Navigate(u)] => (p.clone(), u.clone()),
-        other => panic!("{other:?}"),
-    };
+    let (pending, url) = redirect(&fx[1]);
     assert!(url.contains("AppRoleAssignment.ReadWrite.All"), "{url}");
     assert!(url.contains("login_hint="), "{url}");
     assert_eq!(
@@ -861,21 +1061,17 @@ fn a_mode_that_needs_more_permission_asks_for_it_by_signing_in_again() {
 #[test]
 fn the_mode_does_not_change_while_a_request_is_under_way() {
     let config = config();
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let mut state = return_and_sign_in(
-        &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[GLOBAL_ADMIN],
-    );
+    let mut state = signed_in(&config);
     assert!(state.can_change_mode());
     state.busy = true;
     assert!(!state.can_change_mode(), "not while a request is under way");
     let before = state.mode;
     let other = ScopeMode::ALL.into_iter().find(|m| *m != before).unwrap();
-    state.update(&config, Event::ModeChosen(other));
+    check(
+        &mut state,
+        &config,
+        vec![(Event::ModeChosen(other), Expect::fx(&[]))],
+    );
     assert_eq!(state.mode, before);
 }
 
@@ -885,13 +1081,7 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
     let mut state = State::new(&config);
     state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
     let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let mut state = return_and_sign_in(
-        &config,
-        &pending,
-        &format!("?code=the-code&state={st}"),
-        &[GLOBAL_ADMIN],
-    );
+    let mut state = return_and_sign_in(&config, &pending, &returned(&url), &[GLOBAL_ADMIN]);
     state.session.as_mut().unwrap().granted = super::sign_in::granted_scopes(
         "https://graph.microsoft.com/User.Read https://graph.example/Application.ReadWrite.All User.Read.All GroupMember.Read.All",
         &config.graph_base_url,
@@ -909,7 +1099,9 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
     assert_eq!(missing, ["AppRoleAssignment.ReadWrite.All"]);
 }
 
-/// The journal entry of an apply run just started in `tenant` (nothing answered yet).
+// ---- an interrupted setup ----
+
+/// The journal of an apply run just started in `tenant` (nothing answered yet).
 fn journal_in(tenant: &str) -> String {
     let inputs = crate::plan::Inputs {
         tenant: crate::ids::TenantId::parse(tenant).unwrap(),
@@ -957,94 +1149,76 @@ fn journal_in(tenant: &str) -> String {
 #[test]
 fn an_interrupted_setup_resumes_only_in_its_own_tenant() {
     let config = config();
-    // Signed in to the setup's tenant: the run continues.
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let query = format!("?code=the-code&state={st}");
-    let state = return_and_sign_in_with(
-        &config,
-        &pending,
-        &query,
-        &[GLOBAL_ADMIN],
-        Some(journal_in(TID)),
-    );
-    assert_eq!(state.step, Step::Apply);
-    assert!(state.setup.apply.is_some());
-
-    // Signed in to another tenant: nothing runs, the journal is kept, the admin is told.
     let other = "0c0c0c0c-1111-2222-3333-444444444444";
-    let mut state = State::new(&config);
-    let (pending, url) = start(&mut state, &config);
-    let st = query_param(&url, "state");
-    let query = format!("?code=the-code&state={st}");
-    let state = return_and_sign_in_with(
-        &config,
-        &pending,
-        &query,
-        &[GLOBAL_ADMIN],
-        Some(journal_in(other)),
-    );
-    assert!(state.setup.apply.is_none(), "no write in the wrong tenant");
-    assert_eq!(state.step, Step::Welcome);
-    assert!(state.session.is_none());
-    assert!(
-        state.has_interrupted_setup(),
-        "the journal stays for the right sign-in"
-    );
-    let e = state.error.as_ref().unwrap();
-    assert!(e.detail.contains(other) && e.detail.contains(TID), "{e:?}");
+    for (journal_tenant, resumes) in [(TID, true), (other, false)] {
+        let mut state = State::new(&config);
+        let (pending, url) = start(&mut state, &config);
+        let state = return_and_sign_in_with(
+            &config,
+            &pending,
+            &returned(&url),
+            &[GLOBAL_ADMIN],
+            Some(journal_in(journal_tenant)),
+        );
+        assert_eq!(
+            state.setup.apply.is_some(),
+            resumes,
+            "no write in the wrong tenant"
+        );
+        if resumes {
+            assert_eq!(state.step, Step::Apply);
+            continue;
+        }
+        // Nothing runs, the journal is kept, the admin is told.
+        assert_eq!(state.step, Step::Welcome);
+        assert!(state.session.is_none());
+        assert!(
+            state.has_interrupted_setup(),
+            "the journal stays for the right sign-in"
+        );
+        let e = state.error.as_ref().unwrap();
+        assert!(e.detail.contains(other) && e.detail.contains(TID), "{e:?}");
+    }
 }
 
 #[test]
 fn the_mode_of_an_interrupted_setup_cannot_be_changed_before_sign_in() {
     let config = config();
     let mut state = State::new(&config);
-    state.update(&config, load("", None, Some(journal_in(TID))));
-    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
-    state.update(&config, Event::ModeChosen(ScopeMode::RbacForApplications));
-    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
-}
-
-#[test]
-fn a_late_prefetch_answer_never_signs_in_without_a_click() {
-    let config = config();
-    let mut state = State::new(&config);
-    state.update(&config, load("", None, None));
-    // The click's own discovery fails before the slower prefetch answers.
-    state.update(&config, click(1, 2, 3));
-    state.update(&config, http(Purpose::Discovery, 503, ""));
-    assert!(state.error.is_some());
-    let fx = state.update(&config, http(Purpose::Prefetch, 200, DISCOVERY));
-    assert!(fx.is_empty(), "no navigation without a new click: {fx:?}");
-    // A bfcache restore of a page that never left changes nothing.
-    state.busy = true;
-    state.update(&config, Event::Restored);
-    assert!(state.busy);
-}
-
-#[test]
-fn another_providers_discovery_must_name_the_configured_authority_as_issuer() {
-    let config = crate::config::parse(
-        r#"{"clientId":"mailgrant-spa","authority":"https://idp.example/realms/acme",
-            "vendor":{"name":"V","appDisplayName":"{vendor} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}"#,
-    )
-    .unwrap();
-    let mut state = State::new(&config);
-    state.update(&config, click(1, 2, 3));
-    let fx = state.update(
+    check(
+        &mut state,
         &config,
-        http(
-            Purpose::Discovery,
-            200,
-            r#"{"issuer":"https://elsewhere.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#,
-        ),
+        vec![
+            (load("", None, Some(journal_in(TID))), Expect::any()),
+            (
+                Event::ModeChosen(ScopeMode::RbacForApplications),
+                Expect::fx(&[]),
+            ),
+        ],
     );
-    assert!(fx.is_empty(), "no redirect: {fx:?}");
-    assert!(state
-        .error
-        .as_ref()
-        .unwrap()
-        .detail
-        .contains("elsewhere.example"));
+    assert_eq!(state.mode, ScopeMode::ApplicationAccessPolicy);
+}
+
+#[test]
+fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
+    let config = config();
+    // Version 1 wrapped the run's journal with the Scope step's answer.
+    for old in [
+        r#"{"run":"{\"version\":1}","scope":{"kind":"one"},"denied":null}"#,
+        r#"{"version":1,"runId":"x"}"#,
+    ] {
+        let mut state = State::new(&config);
+        let (pending, url) = start(&mut state, &config);
+        let state = return_and_sign_in_with(
+            &config,
+            &pending,
+            &returned(&url),
+            &[GLOBAL_ADMIN],
+            Some(old.to_owned()),
+        );
+        assert!(state.setup.apply.is_none());
+        let e = state.error.as_ref().unwrap();
+        assert!(e.title.contains("another version"), "{e:?}");
+        assert_eq!(state.step, Step::Mailbox, "signed in, and can start again");
+    }
 }
