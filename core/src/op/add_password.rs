@@ -79,6 +79,8 @@ fn after_sweep(cx: &mut Cx, found: Vec<KeyId>, then: Next<Step>) -> Next<Step> {
 
 impl Operation for AddPassword {
     type Step = Step;
+    const FIRST: Step = Step::Add;
+    const RECONCILE: Step = Step::Reconcile;
 
     fn start(&self, cx: &mut Cx) -> Next<Step> {
         if !cx.facts.lost_keys.is_empty() {
@@ -91,10 +93,6 @@ impl Operation for AddPassword {
         } else {
             Next::Send(Step::Add)
         }
-    }
-
-    fn reconcile(&self) -> Step {
-        Step::Reconcile
     }
 
     fn writes(&self, step: Step) -> bool {
@@ -149,13 +147,10 @@ impl Operation for AddPassword {
             }
             Step::RemoveLost => Next::Fail(OpError::Unexpected(answer.error())),
             // The sweep: secrets named for this run other than the new one were never seen.
-            Step::Sweep => match answer.parse::<Application>() {
-                Ok(app) => {
-                    let found = lost(&app, cx, cx.facts.key_id);
-                    after_sweep(cx, found, Next::Done(Outcome::Created))
-                }
-                Err(e) => Next::Fail(OpError::Unexpected(e)),
-            },
+            Step::Sweep => answer.read(|app: Application| {
+                let found = lost(&app, cx, cx.facts.key_id);
+                after_sweep(cx, found, Next::Done(Outcome::Created))
+            }),
             // Any secret named for this run was made without the admin seeing it, except the
             // one this run holds (or handed off).
             Step::Reconcile => match answer.parse::<Application>() {

@@ -3,6 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
+use super::{Next, OpError};
 use crate::graph::apps::{self, Failure};
 use crate::graph::GraphError;
 
@@ -69,6 +70,15 @@ impl<'a> Answer<'a> {
                 details: vec![],
             }),
             Answer::Failed { error, .. } => Err((*error).clone()),
+        }
+    }
+
+    /// The body as `T`, handed to `then`; an answer that is not a readable `T` fails the
+    /// operation.
+    pub fn read<T: DeserializeOwned, S>(&self, then: impl FnOnce(T) -> Next<S>) -> Next<S> {
+        match self.parse::<T>() {
+            Ok(t) => then(t),
+            Err(e) => Next::Fail(OpError::Unexpected(e)),
         }
     }
 

@@ -28,18 +28,8 @@ fn sp(cx: &Cx) -> ObjectId {
 
 impl Operation for Grant {
     type Step = Step;
-
-    fn start(&self, _: &mut Cx) -> Next<Step> {
-        Next::Send(Step::Grant)
-    }
-
-    fn reconcile(&self) -> Step {
-        Step::Reconcile
-    }
-
-    fn writes(&self, step: Step) -> bool {
-        step == Step::Grant
-    }
+    const FIRST: Step = Step::Grant;
+    const RECONCILE: Step = Step::Reconcile;
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         match step {

@@ -252,12 +252,18 @@ pub struct Cx<'a> {
 /// One operation: its steps, requests and answers. Implemented once per module.
 pub(crate) trait Operation {
     type Step: Copy + PartialEq + fmt::Debug;
-    /// The first move: a request, or done without one.
-    fn start(&self, cx: &mut Cx) -> Next<Self::Step>;
+    /// The step it starts with.
+    const FIRST: Self::Step;
     /// The step that finds out whether a write whose answer was lost happened.
-    fn reconcile(&self) -> Self::Step;
-    /// Whether this step's request changes the tenant.
-    fn writes(&self, step: Self::Step) -> bool;
+    const RECONCILE: Self::Step;
+    /// The first move: [`Self::FIRST`]'s request, or done without one.
+    fn start(&self, _cx: &mut Cx) -> Next<Self::Step> {
+        Next::Send(Self::FIRST)
+    }
+    /// Whether this step's request changes the tenant: for most writes, the first step only.
+    fn writes(&self, step: Self::Step) -> bool {
+        step == Self::FIRST
+    }
     fn request(&self, step: Self::Step, cx: &Cx) -> Request;
     fn answer(&self, step: Self::Step, answer: &Answer, cx: &mut Cx) -> Next<Self::Step>;
 }
@@ -322,8 +328,10 @@ struct Handler<O: Operation> {
 
 impl<O: Operation> Handler<O> {
     fn new(op: O) -> Self {
-        let step = op.reconcile();
-        Handler { op, step }
+        Handler {
+            op,
+            step: O::RECONCILE,
+        }
     }
 
     fn follow(&mut self, next: Next<O::Step>) -> Move {
@@ -357,7 +365,7 @@ impl<O: Operation> Erased for Handler<O> {
     }
 
     fn reconcile(&mut self) {
-        self.step = self.op.reconcile();
+        self.step = O::RECONCILE;
     }
 
     fn writing(&self) -> bool {

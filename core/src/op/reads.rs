@@ -52,15 +52,14 @@ trait Lookup {
 
 impl<L: Lookup> Operation for L {
     type Step = Get;
+    const FIRST: Get = Get;
+    const RECONCILE: Get = Get;
     fn start(&self, cx: &mut Cx) -> Next<Get> {
         if self.skip(cx) {
             Next::Done(Outcome::Skipped)
         } else {
             Next::Send(Get)
         }
-    }
-    fn reconcile(&self) -> Get {
-        Get
     }
     fn writes(&self, _: Get) -> bool {
         false

@@ -38,19 +38,9 @@ impl Remove {
 
 impl Operation for Remove {
     type Step = Step;
-
-    fn start(&self, _: &mut Cx) -> Next<Step> {
-        Next::Send(Step::Remove)
-    }
-
+    const FIRST: Step = Step::Remove;
     /// Deletes are idempotent: after a lost answer, delete again (not found = gone).
-    fn reconcile(&self) -> Step {
-        Step::Remove
-    }
-
-    fn writes(&self, step: Step) -> bool {
-        step == Step::Remove
-    }
+    const RECONCILE: Step = Step::Remove;
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         let sp = cx

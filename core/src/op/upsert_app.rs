@@ -29,35 +29,22 @@ fn unique_name(cx: &Cx) -> String {
 
 /// Records the app's ids (and its secrets' names, to tell another run's secret from ours).
 fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
-    match answer.parse::<Application>() {
-        Ok(app) => {
-            cx.facts.app = Some(app.id);
-            cx.facts.app_id = Some(app.app_id);
-            cx.facts.app_secrets = app
-                .password_credentials
-                .iter()
-                .map(|p| (p.key_id, p.display_name.clone().unwrap_or_default()))
-                .collect();
-            Next::Done(outcome)
-        }
-        Err(e) => Next::Fail(OpError::Unexpected(e)),
-    }
+    answer.read(|app: Application| {
+        cx.facts.app = Some(app.id);
+        cx.facts.app_id = Some(app.app_id);
+        cx.facts.app_secrets = app
+            .password_credentials
+            .iter()
+            .map(|p| (p.key_id, p.display_name.clone().unwrap_or_default()))
+            .collect();
+        Next::Done(outcome)
+    })
 }
 
 impl Operation for UpsertApp {
     type Step = Step;
-
-    fn start(&self, _: &mut Cx) -> Next<Step> {
-        Next::Send(Step::Upsert)
-    }
-
-    fn reconcile(&self) -> Step {
-        Step::Reconcile
-    }
-
-    fn writes(&self, step: Step) -> bool {
-        step == Step::Upsert
-    }
+    const FIRST: Step = Step::Upsert;
+    const RECONCILE: Step = Step::Reconcile;
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         match step {

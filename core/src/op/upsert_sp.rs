@@ -23,29 +23,16 @@ pub enum Step {
 const NIL: Guid = Guid::from_bytes([0; 16]);
 
 fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
-    match answer.parse::<ServicePrincipal>() {
-        Ok(sp) => {
-            cx.facts.sp = Some(sp.id);
-            Next::Done(outcome)
-        }
-        Err(e) => Next::Fail(OpError::Unexpected(e)),
-    }
+    answer.read(|sp: ServicePrincipal| {
+        cx.facts.sp = Some(sp.id);
+        Next::Done(outcome)
+    })
 }
 
 impl Operation for UpsertSp {
     type Step = Step;
-
-    fn start(&self, _: &mut Cx) -> Next<Step> {
-        Next::Send(Step::Upsert)
-    }
-
-    fn reconcile(&self) -> Step {
-        Step::Reconcile
-    }
-
-    fn writes(&self, step: Step) -> bool {
-        step == Step::Upsert
-    }
+    const FIRST: Step = Step::Upsert;
+    const RECONCILE: Step = Step::Reconcile;
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         let app_id = cx.facts.app_id.unwrap_or(ClientId::from_guid(NIL));

@@ -8,7 +8,7 @@ use super::{AttemptId, Headers, Pause, Phase, Run, RunError};
 use crate::graph::apps::Failure;
 use crate::graph::GraphError;
 use crate::ids::Guid;
-use crate::op::{Answer, Live};
+use crate::op::Answer;
 use crate::plan::OpId;
 
 /// One line of the request log. Never a token, a secret or a request body.
@@ -56,7 +56,7 @@ impl Run {
             .request_id
             .clone()
             .or_else(|| error.as_ref().and_then(|e| e.request_id.clone()));
-        let writing = self.states[op].live.as_ref().is_some_and(Live::writing);
+        let writing = self.writing(op);
         let failure = answer.failure();
         match (failure, &error) {
             (Some(Failure::Throttled), _) => {
@@ -123,7 +123,7 @@ impl Run {
         online: bool,
     ) {
         let op = sent.op;
-        let writing = self.states[op].live.as_ref().is_some_and(Live::writing);
+        let writing = self.writing(op);
         // A write whose answer was lost may have happened: look before sending again.
         if writing {
             self.outcome_unknown(op, now_ms);

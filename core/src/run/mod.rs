@@ -592,8 +592,13 @@ impl Run {
         }
     }
 
+    /// The operation's current step changes the tenant.
+    fn writing(&self, op: OpId) -> bool {
+        self.states[op].live.as_ref().is_some_and(Live::writing)
+    }
+
     fn send(&mut self, op: OpId) {
-        let writing = self.states[op].live.as_ref().is_some_and(Live::writing);
+        let writing = self.writing(op);
         let s = &mut self.states[op];
         if writing {
             s.intent = true;

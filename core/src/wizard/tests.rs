@@ -371,6 +371,19 @@ fn signed_in(config: &Config) -> State {
     return_and_sign_in(config, &pending, &returned(&url), &[GLOBAL_ADMIN])
 }
 
+/// Signed in as a Global Administrator by a page load that found this journal in the tab.
+fn signed_in_after_load_with(config: &Config, journal: String) -> State {
+    let mut state = State::new(config);
+    let (pending, url) = start(&mut state, config);
+    return_and_sign_in_with(
+        config,
+        &pending,
+        &returned(&url),
+        &[GLOBAL_ADMIN],
+        Some(journal),
+    )
+}
+
 /// From a fresh page load after the redirect, through the token answer with an ID token of
 /// these claims (the sign-in's nonce filled in). Returns the state and the token answer's effects.
 fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec<Effect>) {
@@ -379,19 +392,22 @@ fn signed_in_with(config: &Config, mut claims: serde_json::Value) -> (State, Vec
     let mut back = State::new(config);
     claims["nonce"] = PendingSignIn::from_storage(&pending).unwrap().nonce.into();
     let answer = serde_json::json!({"access_token": "AT", "id_token": jwt(claims)});
+    let token = http(Purpose::Token, 200, &answer.to_string());
     let mut fx = check(
         &mut back,
         config,
-        vec![
-            (load(&returned(&url), Some(pending), None), Expect::any()),
-            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
-            (
-                http(Purpose::Token, 200, &answer.to_string()),
-                Expect::any(),
-            ),
-        ],
+        redeemed(&url, pending, token, Expect::any()),
     );
     (back, fx.remove(2))
+}
+
+/// The return from the authorize URL, discovery, and this token answer: the rows of a redemption.
+fn redeemed(url: &str, pending: String, token: Event, then: Expect) -> Vec<(Event, Expect)> {
+    vec![
+        (load(&returned(url), Some(pending), None), Expect::any()),
+        (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
+        (token, then),
+    ]
 }
 
 fn claims_without_wids() -> serde_json::Value {
@@ -477,18 +493,9 @@ fn a_bad_nonce_is_refused() {
     let mut back = State::new(&config);
     let answer =
         serde_json::json!({"access_token": "AT", "id_token": id_token("other-nonce", &[])});
-    check(
-        &mut back,
-        &config,
-        vec![
-            (load(&returned(&url), Some(pending), None), Expect::any()),
-            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
-            (
-                http(Purpose::Token, 200, &answer.to_string()),
-                Expect::fx(&[]).error("nonce").signed_in(false),
-            ),
-        ],
-    );
+    let token = http(Purpose::Token, 200, &answer.to_string());
+    let then = Expect::fx(&[]).error("nonce").signed_in(false);
+    check(&mut back, &config, redeemed(&url, pending, token, then));
 }
 
 #[test]
@@ -635,23 +642,16 @@ fn a_network_failure_on_the_identity_look_ups_still_reaches_the_mailbox_step() {
     let answer =
         serde_json::json!({"access_token": "AT", "id_token": id_token(&nonce, &[GLOBAL_ADMIN])});
     let mut back = State::new(&config);
-    check(
-        &mut back,
-        &config,
-        vec![
-            (load(&returned(&url), Some(pending), None), Expect::any()),
-            (http(Purpose::Discovery, 200, DISCOVERY), Expect::any()),
-            (
-                http(Purpose::Token, 200, &answer.to_string()),
-                Expect::any(),
-            ),
-            (failed(Purpose::Me), Expect::any().step(Step::SignIn)),
-            (
-                failed(Purpose::Organization),
-                Expect::any().step(Step::Mailbox).no_error(),
-            ),
-        ],
-    );
+    let token = http(Purpose::Token, 200, &answer.to_string());
+    let mut rows = redeemed(&url, pending, token, Expect::any());
+    rows.extend([
+        (failed(Purpose::Me), Expect::any().step(Step::SignIn)),
+        (
+            failed(Purpose::Organization),
+            Expect::any().step(Step::Mailbox).no_error(),
+        ),
+    ]);
+    check(&mut back, &config, rows);
     let s = back.session.as_ref().unwrap();
     assert_eq!(s.unknowns.len(), 2, "{:?}", s.unknowns);
     assert_eq!(
@@ -1151,15 +1151,7 @@ fn an_interrupted_setup_resumes_only_in_its_own_tenant() {
     let config = config();
     let other = "0c0c0c0c-1111-2222-3333-444444444444";
     for (journal_tenant, resumes) in [(TID, true), (other, false)] {
-        let mut state = State::new(&config);
-        let (pending, url) = start(&mut state, &config);
-        let state = return_and_sign_in_with(
-            &config,
-            &pending,
-            &returned(&url),
-            &[GLOBAL_ADMIN],
-            Some(journal_in(journal_tenant)),
-        );
+        let state = signed_in_after_load_with(&config, journal_in(journal_tenant));
         assert_eq!(
             state.setup.apply.is_some(),
             resumes,
@@ -1207,15 +1199,7 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
         r#"{"run":"{\"version\":1}","scope":{"kind":"one"},"denied":null}"#,
         r#"{"version":1,"runId":"x"}"#,
     ] {
-        let mut state = State::new(&config);
-        let (pending, url) = start(&mut state, &config);
-        let state = return_and_sign_in_with(
-            &config,
-            &pending,
-            &returned(&url),
-            &[GLOBAL_ADMIN],
-            Some(old.to_owned()),
-        );
+        let state = signed_in_after_load_with(&config, old.to_owned());
         assert!(state.setup.apply.is_none());
         let e = state.error.as_ref().unwrap();
         assert!(e.title.contains("another version"), "{e:?}");
