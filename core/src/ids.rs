@@ -74,6 +74,19 @@ impl fmt::Debug for Guid {
     }
 }
 
+impl Serialize for Guid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Guid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Guid::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Guid {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {

@@ -62,6 +62,8 @@ pub struct Options {
 pub struct Scope {
     pub target: ScopeTarget,
     pub denied: Option<SmtpAddress>,
+    /// The group's object id, once the scope group was looked up.
+    pub group_id: Option<ObjectId>,
 }
 
 impl Default for Scope {
@@ -69,6 +71,7 @@ impl Default for Scope {
         Scope {
             target: ScopeTarget::OneMailbox,
             denied: None,
+            group_id: None,
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct Job {
     pub existing: Existing,
     /// The mailbox user's object id: the plan's; `None` in the preflight, which reads it.
     pub mailbox_id: Option<ObjectId>,
+    /// Which mailboxes the app may send as.
+    pub scope: Scope,
 }
 
 impl Job {
@@ -108,6 +113,7 @@ impl Job {
             options: Options::default(),
             existing: Existing::default(),
             mailbox_id: None,
+            scope: Scope::default(),
         }
     }
 

@@ -61,6 +61,23 @@ pub fn check(mode: ScopeMode, wids: Option<&[String]>) -> RoleCheck {
     }
 }
 
+/// The roles with which the page can make the Exchange role assignment itself (RBAC mode):
+/// Exchange's RBAC for Applications docs name Exchange Administrator (Organization Management);
+/// Global Administrator holds it too. Without one, the script (run by an Exchange admin) does it.
+pub const EXCHANGE_ROLES: [&str; 2] = ["Global Administrator", "Exchange Administrator"];
+
+/// Whether the admin can make the Exchange role assignment, from `wids`.
+pub fn check_exchange(wids: Option<&[String]>) -> RoleCheck {
+    let Some(wids) = wids else {
+        return RoleCheck::Unknown;
+    };
+    let held: Vec<&'static str> = wids.iter().filter_map(|w| role_name(w)).collect();
+    match EXCHANGE_ROLES.iter().find(|r| held.contains(r)) {
+        Some(role) => RoleCheck::Sufficient(role),
+        None => RoleCheck::Insufficient { held },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,8 +37,9 @@ fn fresh_tenant_aap_takes_three_rounds_concurrently_and_five_one_at_a_time() {
 }
 
 #[test]
-fn fresh_tenant_rbac_takes_two_rounds_concurrently_and_three_one_at_a_time() {
-    for (schedule, rounds) in [(Schedule::Concurrent, 2), (Schedule::OneAtATime, 3)] {
+fn fresh_tenant_rbac_takes_four_rounds_concurrently_and_six_one_at_a_time() {
+    // App ∥ Exchange role; SP ∥ secret; the Exchange role assignment; its read-back.
+    for (schedule, rounds) in [(Schedule::Concurrent, 4), (Schedule::OneAtATime, 6)] {
         let mut tenant = Tenant::new();
         let mut now = T0;
         let plan = plan_for(
@@ -47,10 +48,11 @@ fn fresh_tenant_rbac_takes_two_rounds_concurrently_and_three_one_at_a_time() {
             Options::default(),
             &mut now,
         );
-        assert_eq!(plan.depth(), 2);
+        assert_eq!(plan.depth(), 4);
         let (run, m) = apply(&mut tenant, &plan, schedule, &mut now, 1);
         assert_eq!(m.status, Status::Done);
-        assert_eq!((m.requests, m.rounds), (3, rounds), "{schedule:?}");
+        assert_eq!((m.requests, m.rounds), (6, rounds), "{schedule:?}");
+        assert_eq!(run.facts().exchange_fallback, None);
         assert_converged(&tenant, &run, ScopeMode::RbacForApplications);
         assert_eq!(tenant.apps[0].rra, serde_json::json!([]));
     }
@@ -342,4 +344,75 @@ fn the_secret_never_reaches_the_journal_the_log_or_debug_output() {
     assert!(log
         .iter()
         .all(|l| l.status.is_some() && l.request_id.is_some() && l.client_request_id.len() == 36));
+}
+
+#[test]
+fn a_shared_mailbox_in_the_legacy_mode_is_scoped_through_a_new_group() {
+    use mailgrant_core::powershell::{setup_script, Cloud, ScopeTarget, ScriptInput};
+    let i = inputs(ScopeMode::ApplicationAccessPolicy);
+    let findings = plan::Findings {
+        // A disabled account with a mail address: how Graph v1.0 shows a shared mailbox.
+        mailbox: serde_json::from_value(serde_json::json!({
+            "id": MAILBOX_ID, "userType": "Member", "mail": MAILBOX, "accountEnabled": false
+        }))
+        .unwrap(),
+        app: None,
+        same_name: vec![],
+        sp: None,
+        grants: vec![],
+    };
+    let plan = plan::build(&i, &findings, Options::default(), Scope::default(), "0.1.0").unwrap();
+    let ScopeTarget::NewGroup { name, address } = &plan.scope.target else {
+        panic!("{:?}", plan.scope.target)
+    };
+    assert_eq!(address.as_str(), "mailgrant-11111111@contoso.com");
+    assert_eq!(
+        name.as_str(),
+        "mailgrant Contoso Mailer mail sender senders"
+    );
+    assert!(
+        plan.notices.iter().any(|n| n.contains("shared mailbox")),
+        "{:?}",
+        plan.notices
+    );
+    let ids = |s: &str| mailgrant_core::ids::ObjectId::parse(s).unwrap();
+    let script = setup_script(&ScriptInput {
+        tenant_id: i.tenant,
+        cloud: Cloud::Global,
+        admin_upn: mailgrant_core::ids::SmtpAddress::parse("admin@contoso.com").unwrap(),
+        client_id: mailgrant_core::ids::ClientId::parse("6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f")
+            .unwrap(),
+        service_principal_id: ids("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
+        app_display_name: mailgrant_core::powershell::DisplayText::parse(
+            "Contoso Mailer mail sender",
+        )
+        .unwrap(),
+        mailbox_object_id: plan.mailbox_id,
+        mailbox: i.mailbox.clone(),
+        denied_mailbox: None,
+        mode: i.mode,
+        target: plan.scope.target.clone(),
+        description: None,
+        exchange_applied: false,
+    })
+    .unwrap();
+    insta::assert_snapshot!("aap_shared_mailbox_setup", script);
+    // The policy is scoped to the group, never to the shared mailbox itself.
+    assert!(script.contains("= 'mailgrant-11111111@contoso.com'  # -PolicyScopeGroupId"));
+    assert!(
+        !script.contains(&format!("PolicyScope = '{MAILBOX}'")),
+        "{script}"
+    );
+    assert!(script.contains("New-DistributionGroup -Name $GroupName -Type Security"));
+    // In RBAC mode the shared mailbox is scoped directly (by its user object).
+    let rbac = inputs(ScopeMode::RbacForApplications);
+    let plan = plan::build(
+        &rbac,
+        &findings,
+        Options::default(),
+        Scope::default(),
+        "0.1.0",
+    )
+    .unwrap();
+    assert_eq!(plan.scope.target, ScopeTarget::OneMailbox);
 }

@@ -9,7 +9,7 @@ use common::*;
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::graph::Request;
 use mailgrant_core::plan::Options;
-use mailgrant_core::run::{drive, Reply, Run, Schedule, Status, Transport};
+use mailgrant_core::run::{drive, Event, Reply, Run, Schedule, Status, Transport};
 
 struct Fake {
     tenant: RefCell<Tenant>,
@@ -61,6 +61,15 @@ fn drive_runs_a_plan_to_done_saving_the_journal_before_each_write() {
         trace: RefCell::new(vec![]),
     };
     let (mut run, fx) = Run::apply(plan, seed(1), seed(2), Schedule::Concurrent, now);
+    let status = futures_executor::block_on(drive(&mut run, &fake, fx));
+    // The legacy mode waits for the script's code before the grant; then it goes on.
+    assert_eq!(status, Status::Waiting);
+    let fx = run.update(
+        fake.now.get(),
+        Event::Confirm {
+            code: script_code(&run),
+        },
+    );
     let status = futures_executor::block_on(drive(&mut run, &fake, fx));
     assert_eq!(status, Status::Done);
     let trace = fake.trace.borrow();

@@ -106,6 +106,7 @@ fn input(mode: ScopeMode, name: &DisplayText, description: &DisplayText) -> Scri
             address: smtp("senders@contoso.com"),
         },
         description: Some(description.clone()),
+        exchange_applied: false,
     }
 }
 

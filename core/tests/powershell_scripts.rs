@@ -60,6 +60,7 @@ fn input(mode: ScopeMode, target: Target, cloud: Cloud) -> ScriptInput {
             },
         },
         description: None,
+        exchange_applied: false,
     }
 }
 
@@ -88,6 +89,9 @@ fn all_inputs() -> Vec<ScriptInput> {
                 out.push(i.clone());
                 i.denied_mailbox = None;
                 i.description = Some(text("Set up by mailgrant"));
+                out.push(i.clone());
+                // RBAC: the page made the role assignment itself; the script only checks.
+                i.exchange_applied = true;
                 out.push(i);
             }
         }
@@ -120,6 +124,28 @@ fn snapshots() {
                     insta::assert_snapshot!(name, script);
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn when_the_page_made_the_exchange_assignment_the_rbac_script_only_checks() {
+    for target in TARGETS {
+        let i = ScriptInput {
+            exchange_applied: true,
+            ..input(ScopeMode::RbacForApplications, target, Cloud::Global)
+        };
+        let script = setup_script(&i).unwrap();
+        if let Target::OneMailbox = target {
+            insta::assert_snapshot!("rbac_one_mailbox_global_setup_applied", script);
+        }
+        assert!(
+            script.contains("New-ServicePrincipal"),
+            "the pointer, for the test"
+        );
+        assert!(script.contains("Test-ServicePrincipalAuthorization"));
+        for absent in ["New-ManagementScope", "New-ManagementRoleAssignment"] {
+            assert!(!script.contains(absent), "{absent} in {target:?}");
         }
     }
 }

@@ -244,11 +244,15 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
             "list mail-enabled security groups and check the mailbox's membership",
         ),
     ];
-    if mode == ScopeMode::ApplicationAccessPolicy {
-        s.push((
+    match mode {
+        ScopeMode::ApplicationAccessPolicy => s.push((
             "AppRoleAssignment.ReadWrite.All",
-            "grant the app Microsoft Graph's Mail.Send application permission (admin consent)",
-        ));
+            "grant the app Microsoft Graph's Mail.Send application permission (admin consent), after your Exchange script made the policy",
+        )),
+        ScopeMode::RbacForApplications => s.push((
+            "RoleManagement.ReadWrite.Exchange",
+            "assign the app Exchange's Application Mail.Send role, scoped to the one mailbox (Microsoft Graph beta)",
+        )),
     }
     s
 }

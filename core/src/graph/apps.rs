@@ -49,7 +49,7 @@ const APP_SELECT: &str = "$select=id,appId,displayName,uniqueName,tags,notes,pas
 
 pub fn get_user(address: &SmtpAddress) -> Request {
     Request::get(format!(
-        "/v1.0/users/{}?$select=id,displayName,userPrincipalName,mail,userType",
+        "/v1.0/users/{}?$select=id,displayName,userPrincipalName,mail,userType,accountEnabled",
         encode(address.as_str())
     ))
 }
@@ -66,6 +66,8 @@ pub struct MailboxUser {
     pub mail: Option<String>,
     #[serde(default)]
     pub user_type: Option<String>,
+    #[serde(default)]
+    pub account_enabled: Option<bool>,
 }
 
 // ---- the app registration (A.2) ----
@@ -401,7 +403,10 @@ pub fn classify(e: &GraphError) -> Failure {
         _ if lower.contains("already exists on the object") => Failure::AlreadyExists,
         _ if e.code == "Request_ResourceNotFound"
             || e.details.iter().any(|d| d == "NoBackingApplicationObject")
-            || lower.contains("does not reference a valid application object") =>
+            || lower.contains("does not reference a valid application object")
+            // Exchange, while a new service principal reaches it (peers report it; the docs of
+            // roleManagement/exchange give no errors).
+            || lower.contains("couldn't find object") =>
         {
             Failure::NotFoundOrLag
         }

@@ -2,6 +2,7 @@
 //! paths and JSON.
 
 pub mod apps;
+pub mod exchange;
 pub mod identity;
 
 /// An HTTP request for the shell to send (the token is added by the shell).

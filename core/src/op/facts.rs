@@ -26,8 +26,65 @@ pub struct Facts {
     pub removed_keys: Vec<KeyId>,
     /// Notes for the summary (e.g. "lifetime lowered").
     pub notes: Vec<String>,
+    /// Exchange's `Application Mail.Send` role definition (RBAC mode).
+    pub exchange_role: Option<Guid>,
+    /// The Exchange role assignment that scopes the app (RBAC mode, made or found by the page).
+    pub exchange_assignment: Option<Guid>,
+    /// Why the page could not scope the app in Exchange itself (the script does it then).
+    pub exchange_fallback: Option<Fallback>,
     /// What the preflight read (not journalled).
     pub found: Found,
+}
+
+/// Why the page left the Exchange scope to the PowerShell script (Graph's beta endpoint refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// 403: the signed-in admin lacks the Exchange role, or the page lacks consent to
+    /// `RoleManagement.ReadWrite.Exchange`.
+    Forbidden,
+    /// The endpoint is not available (400, 404 or 501 for the provider).
+    Unavailable { status: u16 },
+    /// An answer of a shape the page does not know.
+    Unreadable,
+    /// No `Application Mail.Send` role definition was found.
+    NoRole,
+    /// The scope is a group whose object id the page could not look up.
+    NoGroup,
+}
+
+impl Fallback {
+    pub fn as_str(self) -> String {
+        match self {
+            Fallback::Forbidden => "forbidden".into(),
+            Fallback::Unavailable { status } => format!("unavailable:{status}"),
+            Fallback::Unreadable => "unreadable".into(),
+            Fallback::NoRole => "noRole".into(),
+            Fallback::NoGroup => "noGroup".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Fallback> {
+        Some(match s {
+            "forbidden" => Fallback::Forbidden,
+            "unreadable" => Fallback::Unreadable,
+            "noRole" => Fallback::NoRole,
+            "noGroup" => Fallback::NoGroup,
+            _ => Fallback::Unavailable {
+                status: s.strip_prefix("unavailable:")?.parse().ok()?,
+            },
+        })
+    }
+
+    /// One sentence for the admin: why the script does it.
+    pub fn why(self) -> String {
+        match self {
+            Fallback::Forbidden => "Microsoft Graph refused the Exchange role assignment (HTTP 403): it needs the Exchange Administrator or Global Administrator role and this page's consent to RoleManagement.ReadWrite.Exchange.".into(),
+            Fallback::Unavailable { status } => format!("Microsoft Graph's Exchange role management (a beta feature) is not available in this tenant (HTTP {status})."),
+            Fallback::Unreadable => "Microsoft Graph's Exchange role management answered in a form this page does not know.".into(),
+            Fallback::NoRole => "Exchange did not list its “Application Mail.Send” role to this page.".into(),
+            Fallback::NoGroup => "The page could not look up the group's object id in Microsoft Entra ID.".into(),
+        }
+    }
 }
 
 /// What the preflight has read so far.
@@ -38,6 +95,8 @@ pub struct Found {
     pub same_name: Vec<Application>,
     pub sp: Option<ServicePrincipal>,
     pub grants: Vec<Assignment>,
+    /// The next page of a collection being read (`@odata.nextLink`).
+    pub next_page: Option<String>,
 }
 
 /// What the preflight found, once it is done.

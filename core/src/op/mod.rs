@@ -15,7 +15,9 @@
 
 mod add_password;
 mod answer;
+mod exchange;
 mod facts;
+mod gate;
 mod grant;
 mod reads;
 mod remove;
@@ -25,12 +27,12 @@ mod upsert_sp;
 use std::fmt;
 
 pub use answer::Answer;
-pub use facts::{Facts, Findings, Found};
+pub use facts::{Facts, Fallback, Findings, Found};
 
 use crate::explain::{Audience, Explanation};
 use crate::graph::apps::RoleLookupError;
 use crate::graph::{GraphError, Request};
-use crate::ids::{AssignmentId, KeyId, ObjectId};
+use crate::ids::{AssignmentId, Guid, KeyId, ObjectId};
 use crate::job::Job;
 use crate::secret::ClientSecret;
 
@@ -49,6 +51,10 @@ pub enum Read {
     Grants,
     /// Microsoft Graph's service principal and its `Mail.Send` application role.
     GraphServicePrincipal,
+    /// Exchange's `Application Mail.Send` role definition (Graph beta; optional).
+    ExchangeRole,
+    /// The Exchange role assignment read back: it exists, with the role and scope asked for.
+    ExchangeAssignment,
 }
 
 /// An operation that changes the tenant (journalled as an intent before it is sent).
@@ -58,7 +64,18 @@ pub enum Write {
     UpsertServicePrincipal,
     AddPassword,
     GrantMailSend,
+    /// Exchange's `Application Mail.Send` role, assigned to the app's service principal over the
+    /// scope (Graph beta; optional: the script does it when the page cannot).
+    AssignExchangeRole,
     Remove(Removal),
+}
+
+/// A step the admin takes outside the page, which the run waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The legacy mode's Exchange script (the Application Access Policy), confirmed by the code
+    /// it prints after PASS.
+    PolicyScript,
 }
 
 /// A removal: of an unscoped grant (RBAC fix-up), or of what this run created (Undo).
@@ -80,6 +97,9 @@ pub enum Removal {
     App {
         id: ObjectId,
     },
+    ExchangeAssignment {
+        id: Guid,
+    },
 }
 
 /// One Graph operation (which may take several requests: a read-back, replication polls).
@@ -87,6 +107,8 @@ pub enum Removal {
 pub enum Kind {
     Read(Read),
     Write(Write),
+    /// Sends nothing: waits for the admin.
+    Wait(Wait),
 }
 
 impl Kind {
@@ -94,6 +116,7 @@ impl Kind {
     pub const UPSERT_SP: Kind = Kind::Write(Write::UpsertServicePrincipal);
     pub const ADD_PASSWORD: Kind = Kind::Write(Write::AddPassword);
     pub const GRANT_MAIL_SEND: Kind = Kind::Write(Write::GrantMailSend);
+    pub const ASSIGN_EXCHANGE_ROLE: Kind = Kind::Write(Write::AssignExchangeRole);
 
     /// A short label for logs and progress.
     pub fn label(&self) -> &'static str {
@@ -104,16 +127,21 @@ impl Kind {
             Kind::Read(Read::AppServicePrincipal) => "read app's service principal",
             Kind::Read(Read::Grants) => "read existing grants",
             Kind::Read(Read::GraphServicePrincipal) => "look up Microsoft Graph and Mail.Send",
+            Kind::Read(Read::ExchangeRole) => "look up Exchange's Application Mail.Send role",
+            Kind::Read(Read::ExchangeAssignment) => "read back the Exchange role assignment",
             Kind::Write(Write::UpsertApp) => "create or update app",
             Kind::Write(Write::UpsertServicePrincipal) => "create or update service principal",
             Kind::Write(Write::AddPassword) => "add client secret",
             Kind::Write(Write::GrantMailSend) => "grant Mail.Send",
+            Kind::Write(Write::AssignExchangeRole) => "scope the app to the mailbox in Exchange",
+            Kind::Wait(Wait::PolicyScript) => "wait for the Exchange script's confirmation code",
             Kind::Write(Write::Remove(r)) => match r {
                 Removal::Grant { unscoped: true, .. } => "remove unscoped Mail.Send grant",
                 Removal::Grant { .. } => "undo: remove Mail.Send grant",
                 Removal::Password { .. } => "undo: remove client secret",
                 Removal::ServicePrincipal { .. } => "undo: delete service principal",
                 Removal::App { .. } => "undo: delete app",
+                Removal::ExchangeAssignment { .. } => "undo: remove the Exchange role assignment",
             },
         }
     }
@@ -121,6 +149,11 @@ impl Kind {
     /// Whether the operation changes the tenant.
     pub fn writes(&self) -> bool {
         matches!(self, Kind::Write(_))
+    }
+
+    /// Whether the operation sends requests (a wait sends none).
+    pub fn sends(&self) -> bool {
+        !matches!(self, Kind::Wait(_))
     }
 
     /// Which role or permission the operation needs, for a refusal (graph-facts A.12, C.7).
@@ -131,6 +164,12 @@ impl Kind {
             }
             Kind::Read(Read::Mailbox) => {
                 "Reading the mailbox user needs this page's consent to User.Read.All."
+            }
+            Kind::Read(Read::ExchangeRole | Read::ExchangeAssignment)
+            | Kind::Write(
+                Write::AssignExchangeRole | Write::Remove(Removal::ExchangeAssignment { .. }),
+            ) => {
+                "Exchange role assignments need the Exchange Administrator or Global Administrator role, and this page's consent to RoleManagement.ReadWrite.Exchange."
             }
             _ => {
                 "Creating apps, service principals and secrets needs the Application Administrator or Cloud Application Administrator role (or Global Administrator), and this page's consent to Application.ReadWrite.All."
@@ -154,6 +193,9 @@ impl Kind {
                 Removal::ServicePrincipal { id: facts.sp? }
             }
             Kind::Write(Write::UpsertApp) => Removal::App { id: facts.app? },
+            Kind::Write(Write::AssignExchangeRole) => Removal::ExchangeAssignment {
+                id: facts.exchange_assignment?,
+            },
             _ => return None,
         };
         Some(Kind::Write(Write::Remove(removal)))
@@ -178,7 +220,9 @@ impl Kind {
             }
             Kind::Write(Write::AddPassword) => Box::new(Handler::new(add_password::AddPassword)),
             Kind::Write(Write::GrantMailSend) => Box::new(Handler::new(grant::Grant)),
+            Kind::Write(Write::AssignExchangeRole) => Box::new(Handler::new(exchange::Assign)),
             Kind::Write(Write::Remove(r)) => Box::new(Handler::new(remove::Remove(r.clone()))),
+            Kind::Wait(Wait::PolicyScript) => Box::new(gate::PolicyScript),
         })
     }
 }
@@ -256,6 +300,8 @@ pub(crate) trait Operation {
     const FIRST: Self::Step;
     /// The step that finds out whether a write whose answer was lost happened.
     const RECONCILE: Self::Step;
+    /// A refusal (403) does not stop the run: the operation reads it and falls back.
+    const OPTIONAL: bool = false;
     /// The first move: [`Self::FIRST`]'s request, or done without one.
     fn start(&self, _cx: &mut Cx) -> Next<Self::Step> {
         Next::Send(Self::FIRST)
@@ -273,10 +319,14 @@ pub(crate) trait Operation {
 pub enum Move {
     Done(Outcome),
     Send,
-    Lag { what: &'static str },
+    Lag {
+        what: &'static str,
+    },
     Later,
     Unknown,
     Fail(OpError),
+    /// Wait for the admin ([`Live::confirm`]).
+    Hold,
 }
 
 /// An operation with its current step, behind one interface for the engine.
@@ -297,12 +347,24 @@ impl Live {
         self.0.writing()
     }
 
-    pub fn request(&self, cx: &Cx) -> Request {
+    /// The current step's request; `None` for an operation that sends nothing (it is held).
+    pub fn request(&self, cx: &Cx) -> Option<Request> {
         self.0.request(cx)
     }
 
     pub fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move {
         self.0.answer(answer, cx)
+    }
+
+    /// A refusal (403) goes to the operation, which falls back, instead of stopping the run.
+    pub fn optional(&self) -> bool {
+        self.0.optional()
+    }
+
+    /// The admin's confirmation of a held operation: the next move, or `None` when it is not
+    /// accepted (the operation stays held).
+    pub fn confirm(&mut self, code: &str, cx: &mut Cx) -> Option<Move> {
+        self.0.confirm(code, cx)
     }
 }
 
@@ -316,8 +378,10 @@ trait Erased {
     fn start(&mut self, cx: &mut Cx) -> Move;
     fn reconcile(&mut self);
     fn writing(&self) -> bool;
-    fn request(&self, cx: &Cx) -> Request;
+    fn optional(&self) -> bool;
+    fn request(&self, cx: &Cx) -> Option<Request>;
     fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move;
+    fn confirm(&mut self, code: &str, cx: &mut Cx) -> Option<Move>;
     fn step_name(&self) -> String;
 }
 
@@ -372,13 +436,22 @@ impl<O: Operation> Erased for Handler<O> {
         self.op.writes(self.step)
     }
 
-    fn request(&self, cx: &Cx) -> Request {
-        self.op.request(self.step, cx)
+    fn optional(&self) -> bool {
+        O::OPTIONAL
+    }
+
+    fn request(&self, cx: &Cx) -> Option<Request> {
+        Some(self.op.request(self.step, cx))
     }
 
     fn answer(&mut self, answer: &Answer, cx: &mut Cx) -> Move {
         let next = self.op.answer(self.step, answer, cx);
         self.follow(next)
+    }
+
+    /// Only a waiting operation takes a confirmation.
+    fn confirm(&mut self, _: &str, _: &mut Cx) -> Option<Move> {
+        None
     }
 
     fn step_name(&self) -> String {

@@ -23,6 +23,8 @@ pub(super) fn live(read: Read) -> Box<dyn Erased> {
         Read::AppServicePrincipal => Box::new(Handler::new(AppServicePrincipal)),
         Read::Grants => Box::new(Handler::new(Grants)),
         Read::GraphServicePrincipal => Box::new(Handler::new(GraphServicePrincipal)),
+        Read::ExchangeRole => Box::new(Handler::new(super::exchange::FindRole)),
+        Read::ExchangeAssignment => Box::new(Handler::new(super::exchange::Verify)),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::{Answer, Cx, Next, OpError, Operation, Outcome, Removal};
 use crate::graph::apps::{self, Application, Assignment};
+use crate::graph::exchange;
 use crate::graph::Request;
 use crate::ids::{Guid, ObjectId};
 
@@ -31,7 +32,9 @@ impl Remove {
                 .parse_list::<Assignment>()
                 .ok()
                 .map(|l| l.iter().all(|a| &a.id != assignment_id)),
-            Removal::ServicePrincipal { .. } | Removal::App { .. } => answer.ok().then_some(false),
+            Removal::ServicePrincipal { .. }
+            | Removal::App { .. }
+            | Removal::ExchangeAssignment { .. } => answer.ok().then_some(false),
         }
     }
 }
@@ -66,6 +69,8 @@ impl Operation for Remove {
             (Removal::ServicePrincipal { id }, Step::Confirm) => apps::get_sp(*id),
             (Removal::App { id }, Step::Remove) => apps::delete_app(*id),
             (Removal::App { id }, Step::Confirm) => apps::get_app(*id),
+            (Removal::ExchangeAssignment { id }, Step::Remove) => exchange::delete_assignment(*id),
+            (Removal::ExchangeAssignment { id }, Step::Confirm) => exchange::get_assignment(*id),
         }
     }
 

@@ -32,6 +32,7 @@ fn job(existing: Existing) -> Job {
         options: Options::default(),
         existing,
         mailbox_id: Some(ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap()),
+        scope: Default::default(),
     }
 }
 
@@ -85,6 +86,7 @@ enum Then {
     Later,
     Unknown,
     Fail(&'static str),
+    Hold,
 }
 
 impl Then {
@@ -95,6 +97,7 @@ impl Then {
             Move::Lag { what } => Then::Lag(what),
             Move::Later => Then::Later,
             Move::Unknown => Then::Unknown,
+            Move::Hold => Then::Hold,
             Move::Fail(e) => Then::Fail(match e {
                 OpError::MailboxNotFound { .. } => "mailbox not found",
                 OpError::LifetimeOverPolicy { .. } => "lifetime over policy",
@@ -181,7 +184,7 @@ fn check(c: Case) -> (Facts, Option<ClientSecret>) {
             "{}: ended early with {moved:?}",
             c.name
         );
-        let r = live.request(&cx);
+        let r = live.request(&cx).expect("a request");
         sent.push(format!("{} {}", r.method, r.path));
         let error =
             (!(200..300).contains(status)).then(|| GraphError::from_response(*status, body));

@@ -11,13 +11,14 @@
 mod review;
 
 pub use crate::job::{unique_name, Existing, Inputs, Options, Scope, SECRET_PREFIX, TAG};
-pub use crate::op::{Findings, Kind, Read, Removal, Write};
+pub use crate::op::{Findings, Kind, Read, Removal, Wait, Write};
 pub use review::{mask, ReviewLine};
 
 use crate::config::{ScopeMode, MAX_SECRET_LIFETIME_DAYS};
 use crate::explain::{Audience, Explain, Explanation};
 use crate::ids::{ClientId, Guid, KeyId, ObjectId};
 use crate::job::{is_ours, Job};
+use crate::powershell::{DisplayText, ScopeTarget};
 
 /// Identifies an operation within a plan (its index).
 pub type OpId = usize;
@@ -204,14 +205,57 @@ pub fn build(
         secrets,
         mail_send_grant: findings.grants.iter().find(|g| g.is_mail_send()).cloned(),
     };
-    rebuild(
+    let shared = shared_mailbox_group(inputs, findings, &scope);
+    let mut plan = rebuild(
         inputs.clone(),
         findings.mailbox.id,
         existing,
         options,
-        scope,
+        shared.clone().unwrap_or(scope),
         tool_version,
-    )
+    )?;
+    if let Some(Scope {
+        target: ScopeTarget::NewGroup { name, address },
+        ..
+    }) = &shared
+    {
+        plan.notices.push(format!(
+            "{} looks like a shared mailbox (its account is disabled). Exchange does not accept a shared mailbox as the scope of an Application Access Policy (only user mailboxes, mail users and mail-enabled security groups), so the script creates the mail-enabled security group “{name}” ({address}) with the mailbox as its only member, and scopes the policy to it.",
+            inputs.mailbox
+        ));
+    }
+    Ok(plan)
+}
+
+/// Legacy mode, only this mailbox, and the mailbox looks shared (a disabled account with a mail
+/// address; Graph v1.0 tells a shared mailbox only through `mailboxSettings`, which an admin
+/// usually may not read): the policy is scoped through a new mail-enabled security group with
+/// the mailbox as its only member (`New-ApplicationAccessPolicy -PolicyScopeGroupId` takes
+/// security principals only). A user mailbox misread as shared is served by the group too.
+fn shared_mailbox_group(inputs: &Inputs, findings: &Findings, scope: &Scope) -> Option<Scope> {
+    let m = &findings.mailbox;
+    let shared = m.account_enabled == Some(false) && m.mail.is_some();
+    if inputs.mode != ScopeMode::ApplicationAccessPolicy
+        || scope.target != ScopeTarget::OneMailbox
+        || !shared
+    {
+        return None;
+    }
+    let domain = inputs.mailbox.as_str().rsplit('@').next()?;
+    let id = m.id.to_string();
+    let address =
+        crate::ids::SmtpAddress::parse(&format!("mailgrant-{}@{domain}", &id[..8])).ok()?;
+    let name: String = format!("mailgrant {} senders", inputs.app_display_name.trim())
+        .chars()
+        .take(crate::powershell::MAX_EXCHANGE_NAME_CHARS)
+        .collect();
+    Some(Scope {
+        target: ScopeTarget::NewGroup {
+            name: DisplayText::parse(name.trim()).ok()?,
+            address,
+        },
+        ..scope.clone()
+    })
 }
 
 fn check_inputs(inputs: &Inputs) -> Result<(), PlanError> {
@@ -291,29 +335,58 @@ pub fn rebuild(
             existing.secrets.len()
         ));
     }
-    match (aap, &existing.mail_send_grant) {
-        (true, _) => {
-            push(
-                Kind::GRANT_MAIL_SEND,
-                &[sp, graph_sp.unwrap_or(sp)],
-                "Grant Mail.Send (admin consent); the Application Access Policy then narrows it to the mailbox.".into(),
-            );
+    if aap {
+        // The policy first: the grant waits for the script's code.
+        let script = push(
+            Kind::Wait(Wait::PolicyScript),
+            &[sp],
+            "Wait for you to run the Exchange Online script (the Application Access Policy) and type the code it prints after PASS: Mail.Send is granted only after that.".into(),
+        );
+        push(
+            Kind::GRANT_MAIL_SEND,
+            &[sp, graph_sp.unwrap_or(sp), script],
+            "Grant Mail.Send (admin consent), now narrowed by the Application Access Policy your script made.".into(),
+        );
+    } else {
+        let role = push(
+            Kind::Read(Read::ExchangeRole),
+            &[],
+            "Find Exchange's “Application Mail.Send” role (Microsoft Graph beta; if it is not available, the script does the scoping).".into(),
+        );
+        let assign = push(
+            Kind::ASSIGN_EXCHANGE_ROLE,
+            &[sp, role],
+            format!(
+                "Assign that role to the app's service principal, scoped to {}: the app can send as no other mailbox.",
+                match &scope.target {
+                    ScopeTarget::OneMailbox => format!("the mailbox {}", inputs.mailbox),
+                    ScopeTarget::ExistingGroup { address } | ScopeTarget::NewGroup { address, .. } =>
+                        format!("the direct members of the group {address} (members of nested groups do not count)"),
+                }
+            ),
+        );
+        push(
+            Kind::Read(Read::ExchangeAssignment),
+            &[assign],
+            "Read the role assignment back: it exists, with that role and that scope.".into(),
+        );
+        match &existing.mail_send_grant {
+            Some(g) if options.remove_unscoped_grant => {
+                push(
+                    Kind::Write(Write::Remove(Removal::Grant {
+                        resource_id: g.resource_id,
+                        assignment_id: g.id.clone(),
+                        unscoped: true,
+                    })),
+                    &[],
+                    "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
+                );
+            }
+            Some(_) => notices.push(
+                "The app holds an unscoped Mail.Send grant. Grants add up: while it exists the app can send as EVERY mailbox, whatever Exchange's RBAC scope says. Choose “remove it” to fix this.".into(),
+            ),
+            None => {}
         }
-        (false, Some(g)) if options.remove_unscoped_grant => {
-            push(
-                Kind::Write(Write::Remove(Removal::Grant {
-                    resource_id: g.resource_id,
-                    assignment_id: g.id.clone(),
-                    unscoped: true,
-                })),
-                &[],
-                "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
-            );
-        }
-        (false, Some(_)) => notices.push(
-            "The app holds an unscoped Mail.Send grant. Grants add up: while it exists the app can send as EVERY mailbox, whatever Exchange's RBAC scope says. Choose “remove it” to fix this.".into(),
-        ),
-        (false, None) => {}
     }
     Ok(Plan {
         unique_name: unique_name(&inputs.vendor, mailbox_id),
@@ -338,6 +411,7 @@ impl Plan {
             options: self.options,
             existing: self.existing.clone(),
             mailbox_id: Some(self.mailbox_id),
+            scope: self.scope.clone(),
         }
     }
 
@@ -345,7 +419,8 @@ impl Plan {
         self.inputs.mode
     }
 
-    /// The Graph look-ups and writes happen in this many sequential rounds at best.
+    /// The Graph look-ups and writes happen in this many sequential rounds at best (a wait for
+    /// the admin sends nothing, so it adds no round).
     pub fn depth(&self) -> usize {
         let mut depth = vec![0usize; self.ops.len()];
         for op in &self.ops {
@@ -356,7 +431,7 @@ impl Plan {
                 .max()
                 .copied()
                 .unwrap_or(0);
-            depth[op.id] = 1 + before;
+            depth[op.id] = usize::from(op.kind.sends()) + before;
         }
         depth.into_iter().max().unwrap_or(0)
     }

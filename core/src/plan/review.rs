@@ -101,7 +101,7 @@ impl Plan {
                 if !matches!(live.start(&mut cx), Move::Send) {
                     return None;
                 }
-                let r = live.request(&cx);
+                let r = live.request(&cx)?;
                 let body = r.body.as_ref().map(|b| {
                     let mut b = mask(b);
                     if let Some(end) = b.pointer_mut("/passwordCredential/endDateTime") {

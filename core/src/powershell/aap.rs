@@ -3,6 +3,7 @@
 //! RestrictAccess` narrows it to a mail-enabled security group (or to one user mailbox).
 //! Microsoft says not to create new policies; the script warns.
 
+use super::confirm::{policy_scope, PRINT_CODE};
 use super::script::{
     begin, common_values, connect, finish, group_rollback_step, group_step, Script, Var,
     PROPAGATION,
@@ -29,20 +30,14 @@ fn policy_values(input: &ScriptInput) -> Vec<Var> {
             input.app_display_name
         ),
     };
-    let mut vars = vec![Var::new("PolicyDescription", description, "")];
-    // The policy's scope: the group, or for one mailbox the mailbox itself.
-    let scope = match &input.target {
-        ScopeTarget::OneMailbox => input.mailbox.as_str(),
-        ScopeTarget::ExistingGroup { address } | ScopeTarget::NewGroup { address, .. } => {
-            address.as_str()
-        }
-    };
-    vars.push(Var::new(
-        "PolicyScope",
-        scope,
-        "-PolicyScopeGroupId: the group (or user mailbox) the app is restricted to",
-    ));
-    vars
+    vec![
+        Var::new("PolicyDescription", description, ""),
+        Var::new(
+            "PolicyScope",
+            policy_scope(&input.mailbox, &input.target),
+            "-PolicyScopeGroupId: the group (or user mailbox) the app is restricted to",
+        ),
+    ]
 }
 
 pub(super) fn setup(input: &ScriptInput) -> String {
@@ -54,11 +49,12 @@ pub(super) fn setup(input: &ScriptInput) -> String {
             "Microsoft now says: do not create new Application Access Policies; they are replaced by",
             "RBAC for Applications. Use this only if RBAC for Applications is not an option.",
             "",
-            "The app needs the Microsoft Graph Mail.Send application permission with admin consent in",
-            "Microsoft Entra ID (the mailgrant page grants it in this mode); the policy only narrows it.",
-            "Creates (if missing) the mail-enabled security group, then the policy",
-            "(New-ApplicationAccessPolicy -AccessRight RestrictAccess), then tests it with",
-            "Test-ApplicationAccessPolicy and prints PASS or FAIL.",
+            "The app needs the Microsoft Graph Mail.Send application permission in Microsoft Entra ID,",
+            "which the policy narrows. Run this script FIRST: the mailgrant page grants Mail.Send only",
+            "after this script printed PASS and you typed the confirmation code it prints, so the app",
+            "never holds Mail.Send without the policy. Creates (if missing) the mail-enabled security",
+            "group, then the policy (New-ApplicationAccessPolicy -AccessRight RestrictAccess), then",
+            "tests it with Test-ApplicationAccessPolicy and prints PASS or FAIL, and the code.",
         ],
         &[],
     );
@@ -73,7 +69,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
 
     if input.target == ScopeTarget::OneMailbox {
         s.line("# The mailbox itself is the policy scope. Exchange accepts a user mailbox or mail user there,");
-        s.line("# but not a shared mailbox: for a shared mailbox, choose a mail-enabled security group instead.");
+        s.line("# not a shared mailbox (the mailgrant page scopes a shared mailbox through a group instead).");
         s.blank();
     }
     group_step(&mut s, &input.target, "Step 1");
@@ -112,6 +108,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
         "the configuration is not as expected; read the [FAIL] lines above.",
         PROPAGATION,
     );
+    s.lines(PRINT_CODE);
     s.finish()
 }
 

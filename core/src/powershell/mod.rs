@@ -1,7 +1,9 @@
 //! Exchange Online PowerShell generation. All quoting happens in one place: [`quote()`].
 //!
-//! Microsoft Graph can neither create Exchange RBAC-for-Applications role assignments nor
-//! Application Access Policies, so the page hands the admin a script. [`setup_script`] writes it
+//! Microsoft Graph (beta) can make the Exchange RBAC-for-Applications role assignment, which the
+//! page then does itself; the RBAC script checks it, or, when the beta endpoint refused, makes
+//! it. Application Access Policies have no Graph API at all, so in that mode the script comes
+//! first and prints a code the admin types back before the page grants Mail.Send. [`setup_script`] writes it
 //! from the applied plan's real ids; [`rollback_script`] writes the matching undo script;
 //! [`download_bytes`] encodes either for a `.ps1` download.
 //!
@@ -18,11 +20,13 @@
 //! against Microsoft's cmdlet reference) to prove the quoting and every cmdlet call.
 
 mod aap;
+mod confirm;
 mod quote;
 mod rbac;
 mod script;
 mod text;
 
+pub use confirm::{code_for, code_matches, confirmation_code, policy_scope};
 pub use quote::{is_double_quote, is_single_quote, quote};
 pub use text::{DisplayText, TextError, MAX_DISPLAY_TEXT_CHARS};
 
@@ -88,7 +92,7 @@ pub enum ScopeTarget {
     /// Exactly the one mailbox of [`ScriptInput::mailbox`]. RBAC: a management scope with
     /// `ExternalDirectoryObjectId -eq '<mailbox object id>'`. Application Access Policy: the
     /// mailbox itself as `-PolicyScopeGroupId` (Exchange accepts a user mailbox or mail user
-    /// there, not a shared mailbox; the script says so).
+    /// there, not a shared mailbox: the plan scopes a shared mailbox through a new group).
     OneMailbox,
     /// The members of an existing mail-enabled security group, chosen by its address. The
     /// script checks that it is one and whether the mailbox is a direct member; it never
@@ -127,6 +131,9 @@ pub struct ScriptInput {
     /// The Application Access Policy's `-Description`; a default naming the app when `None`.
     /// Unused in RBAC mode.
     pub description: Option<DisplayText>,
+    /// RBAC mode: the page made the Exchange role assignment through Microsoft Graph, so the
+    /// setup script only checks it (and makes no management scope or assignment of its own).
+    pub exchange_applied: bool,
 }
 
 /// Why no script can be written for an input.

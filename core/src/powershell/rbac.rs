@@ -48,11 +48,22 @@ const TEST_HELPER: &[&str] = &[
     "}",
 ];
 
-pub(super) fn setup(input: &ScriptInput) -> String {
-    let mut s = Script::default();
-    begin(
-        &mut s,
-        "Lets one app send mail as one mailbox, with Exchange Online RBAC for Applications.",
+/// The description of the setup script: what it creates, or (when the page made the role
+/// assignment through Microsoft Graph) that it only checks.
+fn setup_description(applied: bool) -> &'static [&'static str] {
+    if applied {
+        &[
+            "The mailgrant page already assigned the Exchange role 'Application Mail.Send' to the app,",
+            "scoped to the allowed mailbox(es), through Microsoft Graph. This script checks it: it makes",
+            "sure Exchange has the app's service principal pointer (New-ServicePrincipal), tests the",
+            "scope with Test-ServicePrincipalAuthorization and prints PASS or FAIL. It creates no",
+            "management scope and no second role assignment.",
+            "",
+            "The app must NOT also hold the Microsoft Graph Mail.Send application permission in",
+            "Microsoft Entra ID: Entra and Exchange grants add up, and that permission alone lets it",
+            "send as every mailbox. See the check printed at the end.",
+        ]
+    } else {
         &[
             "Creates, for the app below: the Exchange service principal pointer (New-ServicePrincipal),",
             "a management scope that holds only the allowed mailbox(es) (New-ManagementScope) and the",
@@ -62,12 +73,35 @@ pub(super) fn setup(input: &ScriptInput) -> String {
             "The app must NOT also hold the Microsoft Graph Mail.Send application permission in",
             "Microsoft Entra ID: Entra and Exchange grants add up, and that permission alone lets it",
             "send as every mailbox. See the check printed at the end.",
-        ],
+        ]
+    }
+}
+
+pub(super) fn setup(input: &ScriptInput) -> String {
+    let mut s = Script::default();
+    let synopsis = if input.exchange_applied {
+        "Checks that one app can send mail as one mailbox only, with Exchange Online RBAC for Applications."
+    } else {
+        "Lets one app send mail as one mailbox, with Exchange Online RBAC for Applications."
+    };
+    begin(
+        &mut s,
+        synopsis,
+        setup_description(input.exchange_applied),
         &[],
     );
     let mut vars = common_values(input);
-    vars.extend(names(input));
-    if input.target == ScopeTarget::OneMailbox {
+    let own_scope = !input.exchange_applied;
+    if own_scope {
+        vars.extend(names(input));
+    } else {
+        vars.push(Var::new(
+            "Role",
+            MAIL_SEND_ROLE,
+            "Exchange application role",
+        ));
+    }
+    if own_scope && input.target == ScopeTarget::OneMailbox {
         vars.push(Var::new(
             "ScopeFilter",
             format!(
@@ -79,7 +113,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     }
     s.values(&vars);
     s.blank();
-    if input.target != ScopeTarget::OneMailbox {
+    if own_scope && input.target != ScopeTarget::OneMailbox {
         s.lines(OPATH_HELPER);
         s.blank();
     }
@@ -88,7 +122,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     connect(&mut s, input);
 
     group_step(&mut s, &input.target, "Step 1");
-    if input.target != ScopeTarget::OneMailbox {
+    if own_scope && input.target != ScopeTarget::OneMailbox {
         s.line("$ScopeFilter = 'MemberOfGroup -eq ' + (ConvertTo-OPathValue -Value $Group.DistinguishedName)");
         s.blank();
     }
@@ -107,6 +141,26 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     s.close("}");
     s.blank();
 
+    if !own_scope {
+        s.line("# Steps 3 and 4: nothing; the mailgrant page made the role assignment through Microsoft Graph.");
+        s.line("Write-Host ('[skip] The mailgrant page assigned ' + $Role + ' to the app through Microsoft Graph; only the test follows.')");
+        s.blank();
+    } else {
+        management_scope_and_assignment(&mut s);
+    }
+
+    test_step(&mut s, input);
+    finish(
+        &mut s,
+        "Exchange RBAC for Applications is configured as expected (check the Entra permission above).",
+        "the configuration is not as expected; read the [FAIL] lines above.",
+        PROPAGATION,
+    );
+    s.finish()
+}
+
+/// Steps 3 and 4: the management scope, and the role assignment over it.
+fn management_scope_and_assignment(s: &mut Script) {
     s.line("# Step 3: the management scope.");
     s.line("$Scope = Get-ManagementScope | Where-Object { $_.Name -eq $ScopeName }");
     s.open("if ($Scope) {");
@@ -132,7 +186,10 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     );
     s.close("}");
     s.blank();
+}
 
+/// Step 5 (the test) and step 6 (the Entra side, which Exchange cannot see).
+fn test_step(s: &mut Script, input: &ScriptInput) {
     s.line("# Step 5: test. Test-ServicePrincipalAuthorization reads the configuration directly.");
     s.open("if (Test-MailSendInScope -Mailbox $MailboxAddress) {");
     s.line(
@@ -164,14 +221,6 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     s.line(&format!(
         "Write-Host ('Or with Microsoft Graph: GET /v1.0/servicePrincipals/' + $ServicePrincipalId + '/appRoleAssignments must list no appRoleId {GRAPH_MAIL_SEND_APP_ROLE_ID}.')"
     ));
-
-    finish(
-        &mut s,
-        "Exchange RBAC for Applications is configured as expected (check the Entra permission above).",
-        "the configuration is not as expected; read the [FAIL] lines above.",
-        PROPAGATION,
-    );
-    s.finish()
 }
 
 pub(super) fn rollback(input: &ScriptInput) -> String {

@@ -85,7 +85,7 @@ impl Run {
                 }
                 self.pause(op, Pause::SignInAgain);
             }
-            (Some(Failure::Denied), Some(graph)) => {
+            (Some(Failure::Denied), Some(graph)) if !self.optional(op) => {
                 // A 403 means the write did not happen.
                 self.states[op].intent = false;
                 self.states[op].phase = Phase::Failed(RunError::Denied {

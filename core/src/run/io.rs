@@ -67,6 +67,10 @@ pub enum Event {
     Online,
     /// The admin clicked Resume (after a pause, or after signing in again).
     Resume,
+    /// The admin typed the code a step outside the page printed (the legacy script's).
+    Confirm {
+        code: String,
+    },
     /// The admin has saved the client secret; it must not be replaced on resume.
     SecretHandedOff,
     /// The admin asked to undo what this run created.

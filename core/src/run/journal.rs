@@ -29,7 +29,7 @@ use crate::config::ScopeMode;
 use crate::explain::{Audience, Explain, Explanation};
 use crate::ids::{AssignmentId, ClientId, Guid, KeyId, ObjectId, SmtpAddress};
 use crate::job::{Existing, Inputs, Options, Scope};
-use crate::op::{Facts, Outcome};
+use crate::op::{Facts, Fallback, Outcome};
 use crate::plan::{self, Plan};
 use crate::powershell::{DisplayText, ScopeTarget};
 use crate::time::UtcDateTime;
@@ -96,6 +96,8 @@ struct ScopeJ {
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     address: Option<SmtpAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group_id: Option<ObjectId>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -120,6 +122,9 @@ struct FactsJ {
     removed_keys: Vec<KeyId>,
     #[serde(default)]
     notes: Vec<String>,
+    exchange_role: Option<Guid>,
+    exchange_assignment: Option<Guid>,
+    exchange_fallback: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -157,21 +162,25 @@ pub(crate) fn text(
     facts: &Facts,
     undo_from: Option<usize>,
 ) -> String {
+    let group_id = plan.scope.group_id;
     let scope = match &plan.scope.target {
         ScopeTarget::OneMailbox => ScopeJ {
             kind: "one".into(),
             name: None,
             address: None,
+            group_id,
         },
         ScopeTarget::ExistingGroup { address } => ScopeJ {
             kind: "group".into(),
             name: None,
             address: Some(address.clone()),
+            group_id,
         },
         ScopeTarget::NewGroup { name, address } => ScopeJ {
             kind: "new".into(),
             name: Some(name.as_str().to_owned()),
             address: Some(address.clone()),
+            group_id,
         },
     };
     let j = JournalJ {
@@ -216,6 +225,9 @@ pub(crate) fn text(
             lost_keys: facts.lost_keys.clone(),
             removed_keys: facts.removed_keys.clone(),
             notes: facts.notes.clone(),
+            exchange_role: facts.exchange_role,
+            exchange_assignment: facts.exchange_assignment,
+            exchange_fallback: facts.exchange_fallback.map(Fallback::as_str),
         },
         undo_from,
     };
@@ -257,7 +269,7 @@ impl Journal {
         }
         let j: JournalJ = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         let run_id = Guid::parse(&j.run_id).map_err(|e| bad(e.to_string()))?;
-        let target = match (j.scope.kind.as_str(), j.scope.name, j.scope.address) {
+        let target = match (j.scope.kind.as_str(), j.scope.name, j.scope.address.clone()) {
             ("one", None, None) => ScopeTarget::OneMailbox,
             ("group", None, Some(address)) => ScopeTarget::ExistingGroup { address },
             ("new", Some(name), Some(address)) => ScopeTarget::NewGroup {
@@ -269,6 +281,7 @@ impl Journal {
         let scope = Scope {
             target,
             denied: j.denied,
+            group_id: j.scope.group_id,
         };
         let plan = plan::rebuild(
             j.inputs,
@@ -322,6 +335,12 @@ impl Journal {
             lost_keys: f.lost_keys,
             removed_keys: f.removed_keys,
             notes: f.notes,
+            exchange_role: f.exchange_role,
+            exchange_assignment: f.exchange_assignment,
+            exchange_fallback: match f.exchange_fallback {
+                Some(s) => Some(Fallback::parse(&s).ok_or_else(|| bad(format!("fallback “{s}”")))?),
+                None => None,
+            },
             found: Default::default(),
         };
         Ok(Journal {

@@ -68,6 +68,8 @@ enum Phase {
     },
     AwaitOnline,
     Paused(Pause),
+    /// Waits for the admin (a step outside the page).
+    Held,
     Done(Outcome),
     Failed(RunError),
 }
@@ -342,6 +344,9 @@ impl Run {
         }) {
             return Status::Paused(p);
         }
+        if states.iter().any(|s| s.phase == Phase::Held) {
+            return Status::Waiting;
+        }
         if states.iter().all(OpState::finished) {
             Status::Done
         } else {
@@ -412,6 +417,21 @@ impl Run {
                         s.lag_polls = 0;
                         s.net_failures = 0;
                         self.send(op);
+                    }
+                }
+            }
+            Event::Confirm { code } => {
+                for op in 0..self.ops.len() {
+                    if self.states[op].phase != Phase::Held {
+                        continue;
+                    }
+                    match self.with_live(op, now_ms, |live, cx| live.confirm(&code, cx)) {
+                        Some(mv) => self.follow(op, mv, now_ms),
+                        None => {
+                            self.error = Some(RunError::CodeMismatch {
+                                op: self.ops[op].kind.clone(),
+                            })
+                        }
                     }
                 }
             }
@@ -496,7 +516,9 @@ impl Run {
             }
         }
         for op in std::mem::take(&mut self.outbox) {
-            let request = self.with_live(op, now_ms, |live, cx| live.request(cx));
+            let Some(request) = self.with_live(op, now_ms, |live, cx| live.request(cx)) else {
+                continue;
+            };
             let attempt = self.next_id;
             self.next_id += 1;
             let crid = self.rng.guid();
@@ -589,12 +611,18 @@ impl Run {
                     error,
                 });
             }
+            Move::Hold => self.states[op].phase = Phase::Held,
         }
     }
 
     /// The operation's current step changes the tenant.
     fn writing(&self, op: OpId) -> bool {
         self.states[op].live.as_ref().is_some_and(Live::writing)
+    }
+
+    /// A refusal does not stop the operation (it falls back).
+    fn optional(&self, op: OpId) -> bool {
+        self.states[op].live.as_ref().is_some_and(Live::optional)
     }
 
     fn send(&mut self, op: OpId) {

@@ -63,6 +63,8 @@ pub enum RunError {
         op.label()
     )]
     UndoBlocked { op: Kind },
+    #[error("the code does not match the one the Exchange script prints for this app ({})", op.label())]
+    CodeMismatch { op: Kind },
 }
 
 impl RunError {
@@ -92,6 +94,13 @@ impl Explain for RunError {
                 audience: Audience::Admin,
                 example: None,
             },
+            RunError::CodeMismatch { .. } => Explanation {
+                title: "That is not the code the script printed.".into(),
+                detail: self.to_string(),
+                fix: "Run the script shown here (the one for this app), wait for its PASS line, and type the confirmation code printed under it. Nothing was granted.".into(),
+                audience: Audience::Admin,
+                example: None,
+            },
             RunError::UndoBlocked { .. } => Explanation {
                 title: "Undo has to wait.".into(),
                 detail: self.to_string(),
@@ -111,5 +120,7 @@ pub enum Status {
     Offline,
     Paused(Pause),
     Failed(RunError),
+    /// Waits for the admin's step outside the page ([`super::Event::Confirm`]).
+    Waiting,
     Done,
 }

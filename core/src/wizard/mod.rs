@@ -223,6 +223,11 @@ pub enum Event {
         event: crate::run::Event,
         now_ms: u64,
     },
+    /// The confirmation code the legacy Exchange script printed after PASS, as typed.
+    ScriptCode {
+        code: String,
+        now_ms: u64,
+    },
     /// Resume, Undo or "secret saved" for the apply run.
     ApplyCommand {
         event: crate::run::Event,
@@ -559,6 +564,9 @@ impl State {
                 now_ms,
             } => self.run_event(config, kind, event, now_ms),
             Event::ApplyCommand { event, now_ms } => self.apply_command(config, event, now_ms),
+            Event::ScriptCode { code, now_ms } => {
+                self.apply_command(config, crate::run::Event::Confirm { code }, now_ms)
+            }
             Event::ForgetSecret => {
                 self.setup.secret = None;
                 vec![Effect::GuardUnload(false)]

@@ -115,7 +115,11 @@ pub fn parse(
         ScopeProblem::new(field, e)
     })?;
     Ok((
-        Scope { target, denied },
+        Scope {
+            target,
+            denied,
+            group_id: None,
+        },
         Options {
             new_secret: answer.new_secret,
             remove_unscoped_grant: answer.remove_unscoped_grant,

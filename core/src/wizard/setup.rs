@@ -373,6 +373,8 @@ impl State {
                 self.busy = false;
                 self.error = Some(p.explain());
             }
+            // The legacy mode's script: the page waits for its code.
+            (_, Status::Waiting) => self.busy = false,
             (_, Status::Running | Status::Offline) => {}
         }
         out
@@ -445,6 +447,7 @@ impl State {
             mode: plan.inputs.mode,
             target: plan.scope.target.clone(),
             description: None,
+            exchange_applied: facts.exchange_assignment.is_some(),
         })
     }
 

@@ -1083,7 +1083,7 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
     let (pending, url) = start(&mut state, &config);
     let mut state = return_and_sign_in(&config, &pending, &returned(&url), &[GLOBAL_ADMIN]);
     state.session.as_mut().unwrap().granted = super::sign_in::granted_scopes(
-        "https://graph.microsoft.com/User.Read https://graph.example/Application.ReadWrite.All User.Read.All GroupMember.Read.All",
+        "https://graph.microsoft.com/User.Read https://graph.example/Application.ReadWrite.All User.Read.All GroupMember.Read.All RoleManagement.ReadWrite.Exchange",
         &config.graph_base_url,
     );
     assert!(

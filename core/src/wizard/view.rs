@@ -61,6 +61,8 @@ pub struct Account {
     pub can_change_mode: bool,
     /// Permissions the chosen mode needs that the sign-in did not grant.
     pub missing: Vec<(&'static str, &'static str)>,
+    /// RBAC mode: whether the page can scope the app in Exchange itself, in words.
+    pub exchange_note: Option<String>,
 }
 
 /// The signed-in step's own part.
@@ -97,15 +99,29 @@ pub struct Apply {
     pub can_undo: bool,
     /// The token expired: sign in again instead of Resume.
     pub sign_in_again: bool,
+    /// The legacy mode waits here for the Exchange script and the code it prints.
+    pub script: Option<Script>,
+}
+
+/// The Exchange Online script, and its files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    /// The setup script's text, or why it cannot be made.
+    pub text: String,
+    pub setup_file: String,
+    pub rollback_file: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandOff {
+    /// "Done" only when the app is scoped (or can send as nobody until the script runs).
+    pub heading: String,
+    /// Where the Exchange scope stands, in one or two sentences.
+    pub scope_note: String,
+    /// The Exchange script comes before the credentials: the page could not scope the app.
+    pub script_first: bool,
     pub summary: Vec<(&'static str, String)>,
-    /// The setup script's text, or why it cannot be made.
-    pub setup_script: String,
-    pub setup_file: String,
-    pub rollback_file: String,
+    pub script: Script,
     pub has_recipient: bool,
     /// The secret is still in memory.
     pub has_secret: bool,
@@ -132,6 +148,7 @@ impl State {
                         unknowns: session.unknowns.clone(),
                         can_change_mode: self.can_change_mode(),
                         missing: self.missing_scopes(),
+                        exchange_note: self.exchange_note(),
                     },
                     step: self.step_view(config),
                 }))
@@ -149,6 +166,30 @@ impl State {
             step: self.step,
             error,
             screen,
+        }
+    }
+
+    /// RBAC mode: can the admin's roles make the Exchange role assignment? Said only when not.
+    fn exchange_note(&self) -> Option<String> {
+        let session = self.session.as_ref()?;
+        if self.mode != ScopeMode::RbacForApplications {
+            return None;
+        }
+        let wids = session
+            .claims
+            .wids
+            .as_deref()
+            .or(session.member_of_roles.as_deref());
+        match crate::roles::check_exchange(wids) {
+            RoleCheck::Sufficient(_) => None,
+            RoleCheck::Insufficient { .. } => Some(format!(
+                "To scope the app in Exchange itself, the page needs the {} role; without it, the page sets up the app and you (or an Exchange administrator) run the Exchange script it gives you.",
+                crate::roles::EXCHANGE_ROLES.join(" or ")
+            )),
+            RoleCheck::Unknown => Some(format!(
+                "Scoping the app in Exchange needs the {} role. If you lack it, the page says so and gives you the Exchange script instead.",
+                crate::roles::EXCHANGE_ROLES.join(" or ")
+            )),
         }
     }
 
@@ -185,7 +226,7 @@ impl State {
                 None => StepView::None,
             },
             Step::Apply => match &s.apply {
-                Some(run) => StepView::Apply(self.apply_view(run)),
+                Some(run) => StepView::Apply(self.apply_view(config, run)),
                 None => StepView::None,
             },
             Step::HandOff => StepView::HandOff(self.hand_off_view(config)),
@@ -193,9 +234,10 @@ impl State {
         }
     }
 
-    fn apply_view(&self, run: &run::Run) -> Apply {
+    fn apply_view(&self, config: &Config, run: &run::Run) -> Apply {
         let status = run.status();
         let text = match (&status, run.undoing()) {
+            (Status::Waiting, _) => "Waiting for the Exchange Online script: run it, then type the code it prints after PASS. Microsoft Graph's Mail.Send is granted only then.".to_owned(),
             (Status::Running, false) => "Working…".to_owned(),
             (Status::Running, true) => "Undoing…".to_owned(),
             (Status::Offline, _) => {
@@ -212,19 +254,27 @@ impl State {
             can_resume: matches!(status, Status::Paused(_)),
             can_undo: matches!(status, Status::Failed(_) | Status::Paused(_)) && !run.undoing(),
             sign_in_again: self.needs_sign_in_again(),
+            script: (status == Status::Waiting).then(|| self.script_view(config)),
+        }
+    }
+
+    /// The setup script as the page shows it.
+    fn script_view(&self, config: &Config) -> Script {
+        match self.script_input(config) {
+            Ok(i) => Script {
+                text: powershell::setup_script(&i).unwrap_or_else(|e| e.to_string()),
+                setup_file: powershell::file_name(&i, false),
+                rollback_file: powershell::file_name(&i, true),
+            },
+            Err(e) => Script {
+                text: e.to_string(),
+                setup_file: String::new(),
+                rollback_file: String::new(),
+            },
         }
     }
 
     fn hand_off_view(&self, config: &Config) -> HandOff {
-        let script = self.script_input(config);
-        let (setup_script, setup_file, rollback_file) = match &script {
-            Ok(i) => (
-                powershell::setup_script(i).unwrap_or_else(|e| e.to_string()),
-                powershell::file_name(i, false),
-                powershell::file_name(i, true),
-            ),
-            Err(e) => (e.to_string(), String::new(), String::new()),
-        };
         let run = self.setup.apply.as_ref();
         let facts = run.map(|r| r.facts());
         let plan = run.and_then(|r| r.plan());
@@ -257,11 +307,36 @@ impl State {
                 show(plan.map(|p| p.mailbox_id.to_string())),
             ),
         ];
+        let mailbox = plan
+            .map(|p| p.inputs.mailbox.to_string())
+            .unwrap_or_default();
+        let enforce = "Exchange may take 30 minutes to 2 hours to enforce it; the script's Test-ServicePrincipalAuthorization reads the configuration at once.";
+        let (heading, scope_note, script_first) = match (
+            plan.map(|p| p.inputs.mode),
+            facts.and_then(|f| f.exchange_fallback),
+        ) {
+            (Some(ScopeMode::ApplicationAccessPolicy), _) => (
+                format!("Done: the app can send as {mailbox} only"),
+                format!("Your Exchange script made the Application Access Policy (you typed its code), and only then did the page grant Microsoft Graph's Mail.Send. {}", enforce.replace("Test-ServicePrincipalAuthorization", "Test-ApplicationAccessPolicy")),
+                false,
+            ),
+            (_, Some(why)) => (
+                "The app is set up: now scope it in Exchange Online".to_owned(),
+                format!("{} Run the Exchange Online script below: it scopes the app to {mailbox} and checks it. Until then the app can send as no mailbox (this mode grants no Microsoft Graph Mail.Send permission), so the credentials can go to the vendor first.", why.why()),
+                true,
+            ),
+            _ => (
+                format!("Done: the app can send as {mailbox} only"),
+                format!("The page assigned Exchange's Application Mail.Send role to the app, scoped to {mailbox}, through Microsoft Graph. {enforce} The script below checks it."),
+                false,
+            ),
+        };
         HandOff {
+            heading,
+            scope_note,
+            script_first,
             summary,
-            setup_script,
-            setup_file,
-            rollback_file,
+            script: self.script_view(config),
             has_recipient: config.vendor.age_recipient.is_some(),
             has_secret: self.setup.secret.is_some(),
             handed_off: self.setup.handed_off,

@@ -9,7 +9,10 @@ use mailgrant_core::graph::apps::{GRAPH_APP_ID, MAIL_SEND_ROLE_ID};
 use mailgrant_core::graph::Request;
 use mailgrant_core::ids::{SmtpAddress, TenantId};
 use mailgrant_core::plan::{self, Findings, Inputs, Options, Plan};
-use mailgrant_core::run::{measure, Effect, Headers, Measurement, Reply, Run, Schedule, Status};
+use mailgrant_core::powershell::{confirmation_code, policy_scope};
+use mailgrant_core::run::{
+    measure, Effect, Event, Headers, Measurement, Reply, Run, Schedule, Status,
+};
 use serde_json::{json, Value};
 
 pub const T0: u64 = 1_795_000_000_000; // 2026-11-18, Unix ms
@@ -71,7 +74,23 @@ pub struct Tenant {
     pub secrets_forbidden: bool,
     pub secrets_issued: Vec<String>,
     pub log: Vec<(String, String, u16)>,
+    /// Exchange RBAC for Applications over Graph beta: `None` = available; `Some(status)`: every
+    /// request answers this status (400 "not available", 403 forbidden).
+    pub exchange_refuses: Option<u16>,
+    pub exchange_assignments: Vec<ExchangeAssignment>,
 }
+
+#[derive(Debug, Clone)]
+pub struct ExchangeAssignment {
+    pub id: String,
+    pub principal: String,
+    pub role: String,
+    pub scope: String,
+    pub visible_at: u64,
+}
+
+/// Exchange's `Application Mail.Send` role definition id in this simulated tenant.
+pub const EXCHANGE_ROLE_ID: &str = "e5000000-0000-4000-8000-000000000001";
 
 fn err(code: &str, message: &str) -> String {
     json!({"error": {"code": code, "message": message, "innerError": {"request-id": "req-err"}}})
@@ -366,7 +385,131 @@ impl Tenant {
                     _ => (405, String::new()),
                 }
             }
+            (m, p) if p.starts_with("/beta/roleManagement/exchange/") => {
+                self.exchange(now, m, &p["/beta/roleManagement/exchange/".len()..], &path, &body)
+            }
             _ => (405, format!("no route for {} {}", req.method, req.path)),
+        }
+    }
+
+    /// The Graph beta `roleManagement/exchange` provider, as its docs show it.
+    fn exchange(
+        &mut self,
+        now: u64,
+        method: &str,
+        rest: &str,
+        path: &str,
+        body: &Value,
+    ) -> (u16, String) {
+        if let Some(status) = self.exchange_refuses {
+            return (
+                status,
+                err(
+                    if status == 403 {
+                        "Authorization_RequestDenied"
+                    } else {
+                        "BadRequest"
+                    },
+                    "refused",
+                ),
+            );
+        }
+        let vis = now + self.replication_ms;
+        match (method, rest) {
+            ("GET", "roleDefinitions") => {
+                let filter = between(path, "$filter=", "&")
+                    .map(decode)
+                    .or_else(|| path.split_once("$filter=").map(|(_, f)| decode(f)));
+                let roles = [
+                    (EXCHANGE_ROLE_ID, "Application Mail.Send"),
+                    (
+                        "e5000000-0000-4000-8000-000000000002",
+                        "Application Mail.Read",
+                    ),
+                ];
+                let list: Vec<Value> = roles
+                    .iter()
+                    .filter(|(_, n)| filter.as_deref().is_none_or(|f| f.contains(&format!("'{n}'"))))
+                    .map(|(id, n)| json!({"id": id, "displayName": n, "allowedPrincipalTypes": "servicePrincipal"}))
+                    .collect();
+                (200, json!({"value": list}).to_string())
+            }
+            ("GET", "roleAssignments") => {
+                let filter = path
+                    .split_once("$filter=")
+                    .map(|(_, f)| decode(f))
+                    .unwrap_or_default();
+                let principal = between(&filter, "eq '", "'").unwrap_or_default().to_owned();
+                let list: Vec<Value> = self
+                    .exchange_assignments
+                    .iter()
+                    .filter(|a| a.principal == principal && a.visible_at <= now)
+                    .map(|a| json!({"id": a.id, "principalId": a.principal, "roleDefinitionId": a.role, "directoryScopeId": a.scope}))
+                    .collect();
+                (200, json!({"value": list}).to_string())
+            }
+            ("POST", "roleAssignments") => {
+                let principal = body["principalId"].as_str().unwrap_or_default().to_owned();
+                let sp = principal
+                    .trim_start_matches("/ServicePrincipals/")
+                    .to_owned();
+                if !self.sps.iter().any(|s| s.id == sp && s.visible_at <= now) {
+                    return (
+                        404,
+                        err(
+                            "ManagementObjectNotFoundException",
+                            &format!("Couldn't find object \"{sp}\"."),
+                        ),
+                    );
+                }
+                let role = body["roleDefinitionId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let scope = body["directoryScopeId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                if self
+                    .exchange_assignments
+                    .iter()
+                    .any(|a| a.principal == principal && a.role == role && a.scope == scope)
+                {
+                    return (409, err("Conflict", "already exists"));
+                }
+                let a = ExchangeAssignment {
+                    id: self.id(0xe1),
+                    principal,
+                    role,
+                    scope,
+                    visible_at: vis,
+                };
+                let j = json!({"id": a.id, "principalId": a.principal, "roleDefinitionId": a.role, "directoryScopeId": a.scope, "appScopeId": null}).to_string();
+                self.exchange_assignments.push(a);
+                (201, j)
+            }
+            (m, r) if r.starts_with("roleAssignments/") => {
+                let id = &r["roleAssignments/".len()..];
+                let Some(i) = self
+                    .exchange_assignments
+                    .iter()
+                    .position(|a| a.id == id && a.visible_at <= now)
+                else {
+                    return not_found();
+                };
+                match m {
+                    "GET" => {
+                        let a = &self.exchange_assignments[i];
+                        (200, json!({"id": a.id, "principalId": a.principal, "roleDefinitionId": a.role, "directoryScopeId": a.scope}).to_string())
+                    }
+                    "DELETE" => {
+                        self.exchange_assignments.remove(i);
+                        (204, String::new())
+                    }
+                    _ => (405, String::new()),
+                }
+            }
+            _ => (405, String::new()),
         }
     }
 
@@ -380,6 +523,9 @@ impl Tenant {
         }
         for g in &mut self.grants {
             g.visible_at = 0;
+        }
+        for a in &mut self.exchange_assignments {
+            a.visible_at = 0;
         }
     }
 
@@ -447,17 +593,46 @@ pub fn apply(
         schedule,
         *now,
     );
-    let m = measure(&mut run, fx, now, 200, |t, r| tenant.respond(t, r));
+    let m = continue_run(tenant, &mut run, fx, now);
     (run, m)
 }
 
+/// Runs to idleness; a run that waits for the legacy script gets its code (as the admin types
+/// it after the script's PASS) and goes on. The rounds and requests of both parts add up.
 pub fn continue_run(
     tenant: &mut Tenant,
     run: &mut Run,
     fx: Vec<Effect>,
     now: &mut u64,
 ) -> Measurement {
-    measure(run, fx, now, 200, |t, r| tenant.respond(t, r))
+    let mut m = measure(run, fx, now, 200, |t, r| tenant.respond(t, r));
+    if m.status == Status::Waiting {
+        let fx = run.update(
+            *now,
+            Event::Confirm {
+                code: script_code(run),
+            },
+        );
+        let more = measure(run, fx, now, 200, |t, r| tenant.respond(t, r));
+        m = Measurement {
+            requests: m.requests + more.requests,
+            rounds: m.rounds + more.rounds,
+            waited_ms: m.waited_ms + more.waited_ms,
+            journal: more.journal.or(m.journal),
+            sent: [m.sent, more.sent].concat(),
+            status: more.status,
+        };
+    }
+    m
+}
+
+/// The code the legacy script prints after PASS for this run's app and scope.
+pub fn script_code(run: &Run) -> String {
+    let plan = run.plan().expect("an apply run");
+    confirmation_code(
+        run.facts().app_id.expect("the app id"),
+        policy_scope(&plan.inputs.mailbox, &plan.scope.target),
+    )
 }
 
 /// No secret text the tenant issued appears in the journal, the log, or any Debug output.
@@ -507,6 +682,19 @@ pub fn assert_converged(tenant: &Tenant, run: &Run, mode: ScopeMode) {
             assert_eq!(tenant.grants[0].role, MAIL_SEND_ROLE_ID);
             assert_eq!(tenant.grants[0].resource, GRAPH_SP_ID);
         }
-        ScopeMode::RbacForApplications => assert!(tenant.grants.is_empty()),
+        ScopeMode::RbacForApplications => {
+            assert!(tenant.grants.is_empty());
+            assert_eq!(tenant.exchange_assignments.len(), 1);
+            let a = &tenant.exchange_assignments[0];
+            assert_eq!(
+                Some(a.id.clone()),
+                ctx.exchange_assignment.map(|g| g.to_string())
+            );
+            assert_eq!(a.scope, format!("/Users/{MAILBOX_ID}"));
+            assert_eq!(
+                a.principal,
+                format!("/ServicePrincipals/{}", tenant.sps[0].id)
+            );
+        }
     }
 }
