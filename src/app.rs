@@ -268,6 +268,17 @@ pub fn wizard(props: &WizardProps) -> Html {
             Err(e) => driver.dispatch(Event::BrowserFailed(e)),
         })
     };
+    let on_scope = {
+        let driver = driver.clone();
+        Callback::from(move |answer| match browser::random_bytes() {
+            Ok(seed) => driver.dispatch(Event::ScopeChosen {
+                answer,
+                seed,
+                now_ms: browser::now_ms(),
+            }),
+            Err(e) => driver.dispatch(Event::BrowserFailed(e)),
+        })
+    };
     let on_apply = {
         let driver = driver.clone();
         Callback::from(
@@ -314,9 +325,10 @@ pub fn wizard(props: &WizardProps) -> Html {
             app_exists,
             unscoped_grant,
             problem,
+            busy,
         } => html! { <ScopeStep {mailbox_name} {mailbox_address} {app_exists} {unscoped_grant}
-        problem={problem.map(|p| AttrValue::from(p.message))}
-        on_choose={driver.on(Event::ScopeChosen)}
+        problem={problem.map(|p| AttrValue::from(p.message))} {busy}
+        on_choose={on_scope.clone()}
         on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> },
         StepView::Review { lines, notices } => html! { <ReviewStep {lines} {notices}
         on_apply={on_apply.clone()} on_back={driver.on(|()| Event::Back(Step::Scope))} /> },
@@ -324,7 +336,10 @@ pub fn wizard(props: &WizardProps) -> Html {
         can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}
         on_sign_in={on_sign_in.clone()} on_resume={command(|| run::Event::Resume)}
         on_undo={command(|| run::Event::Undo)}
-        on_download_log={driver.on(|()| Event::Download(FileKind::Log))} /> },
+        on_download_log={driver.on(|()| Event::Download(FileKind::Log))}
+        script={a.script} on_code={driver.on(|code| Event::ScriptCode { code, now_ms: browser::now_ms() })}
+        on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
+        on_download={driver.on(Event::Download)} /> },
         StepView::HandOff(h) => {
             let revealed_text = (*revealed)
                 .then(|| {
@@ -334,8 +349,8 @@ pub fn wizard(props: &WizardProps) -> Html {
                         .map(|x| AttrValue::from(x.expose_secret().to_owned()))
                 })
                 .flatten();
-            html! { <HandOffStep summary={h.summary} setup_script={h.setup_script}
-            setup_file={h.setup_file} rollback_file={h.rollback_file}
+            html! { <HandOffStep heading={h.heading} scope_note={h.scope_note}
+            script_first={h.script_first} summary={h.summary} script={h.script}
             has_recipient={h.has_recipient} has_secret={h.has_secret}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
             on_reveal={on_reveal.clone()} on_copy_secret={driver.on(|()| Event::Copy(Copyable::Secret))}
@@ -357,7 +372,8 @@ pub fn wizard(props: &WizardProps) -> Html {
                     unknowns={account.unknowns} on_sign_out={driver.on(|()| Event::SignOut)}
                     can_change_mode={account.can_change_mode}
                     on_mode={driver.on(Event::ModeChosen)}
-                    missing={account.missing} on_grant={on_sign_in.clone()} />
+                    missing={account.missing} on_grant={on_sign_in.clone()}
+                    exchange_note={account.exchange_note} />
                 { step_view(step) }
             </>
             }

@@ -1,5 +1,10 @@
 use mailgrant_core::run::LogEntry;
+use mailgrant_core::wizard::view::Script;
+use mailgrant_core::wizard::FileKind;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use super::ScriptView;
 
 #[derive(Properties, PartialEq)]
 pub struct ApplyStepProps {
@@ -15,15 +20,48 @@ pub struct ApplyStepProps {
     pub on_sign_in: Callback<()>,
     pub on_undo: Callback<()>,
     pub on_download_log: Callback<()>,
+    /// The legacy mode waits for the Exchange script and its code.
+    #[prop_or_default]
+    pub script: Option<Script>,
+    #[prop_or_default]
+    pub on_code: Callback<String>,
+    #[prop_or_default]
+    pub on_copy_script: Callback<()>,
+    #[prop_or_default]
+    pub on_download: Callback<FileKind>,
 }
 
 /// Progress of the Graph calls, each attempt logged.
 #[function_component(ApplyStep)]
 pub fn apply_step(props: &ApplyStepProps) -> Html {
+    let code = use_node_ref();
+    let on_code = {
+        let (code, on_code) = (code.clone(), props.on_code.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = code.cast::<HtmlInputElement>() {
+                on_code.emit(i.value());
+            }
+        })
+    };
     html! {
         <section id="apply-step">
             <h2>{ "Applying" }</h2>
             <p id="run-status">{ props.status.clone() }</p>
+            if let Some(script) = &props.script {
+                <div id="policy-script">
+                    <h3>{ "Run the Exchange Online script now" }</h3>
+                    <p>{ "The app, its service principal and its credential exist, but nothing lets it send yet. This script makes the Application Access Policy that limits the app to the mailbox; only after it printed PASS and you typed the code it prints does the page grant Microsoft Graph's Mail.Send. Run it in PowerShell as an Exchange administrator." }</p>
+                    <ScriptView text={script.text.clone()} setup_file={script.setup_file.clone()}
+                        rollback_file={script.rollback_file.clone()} on_copy={props.on_copy_script.clone()}
+                        on_download={props.on_download.clone()} />
+                    <form onsubmit={on_code}>
+                        <label for="script-code">{ "Confirmation code the script printed after PASS" }</label>
+                        <input id="script-code" ref={code} autocomplete="off" placeholder="XXXX-XXXX" />
+                        <button id="confirm-code" class="primary" type="submit">{ "Grant Mail.Send" }</button>
+                    </form>
+                </div>
+            }
             <div class="buttons">
                 if props.sign_in_again {
                     <button id="sign-in-again" class="primary" onclick={props.on_sign_in.reform(|_| ())}>{ "Sign in again and continue" }</button>

@@ -1,13 +1,18 @@
 use mailgrant_core::bundle::{estimate_passphrase_strength, Strength};
+use mailgrant_core::wizard::view::Script;
 use mailgrant_core::wizard::FileKind;
 use yew::prelude::*;
 
+use super::ScriptView;
+
 #[derive(Properties, PartialEq)]
 pub struct HandOffStepProps {
+    pub heading: AttrValue,
+    pub scope_note: AttrValue,
+    /// The Exchange script comes first (the page could not scope the app).
+    pub script_first: bool,
     pub summary: Vec<(&'static str, String)>,
-    pub setup_script: AttrValue,
-    pub setup_file: AttrValue,
-    pub rollback_file: AttrValue,
+    pub script: Script,
     /// The vendor configured an age recipient.
     pub has_recipient: bool,
     /// The secret is still in memory.
@@ -55,14 +60,30 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
         let plain_ok = plain_ok.clone();
         Callback::from(move |_| plain_ok.set(!*plain_ok))
     };
+    let (credentials_n, script_n) = if props.script_first { (2, 1) } else { (1, 2) };
+    let script_section = html! {
+        <div id="exchange-script">
+            <h3>{ if props.script_first {
+                format!("{script_n}. Scope the app in Exchange Online")
+            } else {
+                format!("{script_n}. Check the scope in Exchange Online")
+            } }</h3>
+            <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
+            <ScriptView text={props.script.text.clone()} setup_file={props.script.setup_file.clone()}
+                rollback_file={props.script.rollback_file.clone()} on_copy={props.on_copy_script.clone()}
+                on_download={props.on_download.clone()} />
+        </div>
+    };
     html! {
         <section id="hand-off-step">
-            <h2>{ "Done: the app is set up in Microsoft Entra ID" }</h2>
+            <h2>{ props.heading.clone() }</h2>
+            <p id="scope-note">{ props.scope_note.clone() }</p>
             <dl id="summary">
                 { for props.summary.iter().map(|(k, v)| html! { <><dt>{ *k }</dt><dd>{ v.clone() }</dd></> }) }
             </dl>
 
-            <h3>{ "1. Send the credentials to the vendor" }</h3>
+            if props.script_first { { script_section.clone() } }
+            <h3>{ format!("{credentials_n}. Send the credentials to the vendor") }</h3>
             if props.has_secret {
                 <p>
                     <strong>{ "Client secret value: " }</strong>
@@ -115,18 +136,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 <button id="download-test-sh" onclick={dl(FileKind::TestShell)}>{ "Vendor test (curl)" }</button>
             </div>
 
-            <h3>{ "2. Restrict the app in Exchange Online" }</h3>
-            <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
-            <div class="buttons">
-                <button id="copy-script" onclick={props.on_copy_script.reform(|_| ())}>{ "Copy" }</button>
-                <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
-                <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
-            </div>
-            <pre id="setup-script" class="numbered">
-                { for props.setup_script.lines().enumerate().map(|(i, l)| html! {
-                    <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
-                }) }
-            </pre>
+            if !props.script_first { { script_section } }
             if props.can_undo {
                 <p><button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo: delete what this run created in Entra ID" }</button></p>
             }

@@ -16,6 +16,9 @@ pub struct ScopeStepProps {
     pub problem: Option<AttrValue>,
     pub on_choose: Callback<ScopeAnswer>,
     pub on_back: Callback<()>,
+    /// The group is being looked up.
+    #[prop_or_default]
+    pub busy: bool,
 }
 
 fn value(node: &NodeRef) -> String {
@@ -99,7 +102,8 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 if let Some(p) = &props.problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
                 <div class="buttons">
                     <button type="button" id="back" onclick={props.on_back.reform(|_| ())}>{ "Back" }</button>
-                    <button id="to-review" class="primary" type="submit">{ "Review" }</button>
+                    <button id="to-review" class="primary" type="submit" disabled={props.busy}>
+                        { if props.busy { "Checking the group…" } else { "Review" } }</button>
                 </div>
             </form>
         </section>

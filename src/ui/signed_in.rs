@@ -19,6 +19,9 @@ pub struct SignedInProps {
     pub missing: Vec<(&'static str, &'static str)>,
     /// Sign in again to grant them.
     pub on_grant: Callback<()>,
+    /// Whether the page can scope the app in Exchange itself (RBAC mode), when it cannot.
+    #[prop_or_default]
+    pub exchange_note: Option<String>,
 }
 
 /// Who is signed in, to which tenant, and whether their roles suffice for the chosen mode.
@@ -76,6 +79,9 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                 </dd>
             </dl>
             { roles }
+            if let Some(note) = &props.exchange_note {
+                <p id="exchange-role" class="muted">{ note.clone() }</p>
+            }
             if !props.missing.is_empty() {
                 <div id="more-consent" class="notice">
                     <p>{ format!("{} needs a permission your sign-in did not grant:", props.mode.title()) }</p>

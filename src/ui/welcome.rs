@@ -63,9 +63,11 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                 <li>{ "An app registration named " }<strong>{ app_name.clone() }</strong>{ " (single tenant, no redirect URIs), and its service principal (enterprise application)." }</li>
                 <li>{ format!("One client secret for it, valid for {} days.", vendor.secret_lifetime_days) }</li>
                 if *mode == ScopeMode::ApplicationAccessPolicy {
-                    <li>{ "Microsoft Graph's " }<code>{ "Mail.Send" }</code>{ " application permission, with admin consent." }</li>
+                    <li>{ "An Exchange Online PowerShell script you run first: it makes the Application Access Policy that limits the app to your mailbox, checks it, and prints a code." }</li>
+                    <li>{ "Only after you typed that code: Microsoft Graph's " }<code>{ "Mail.Send" }</code>{ " application permission, with admin consent. So the app never holds it unrestricted." }</li>
+                } else {
+                    <li>{ "An Exchange role assignment that lets the app send as your chosen mailbox and no other (Exchange's " }<code>{ "Application Mail.Send" }</code>{ " role, scoped to that mailbox), made through Microsoft Graph. If your tenant or role does not allow that, the page gives you a PowerShell script that does it." }</li>
                 }
-                <li>{ "A PowerShell script for Exchange Online that you run to limit the app to your chosen mailbox, and that checks its own result. Nothing is changed in Exchange until you run it." }</li>
             </ul>
             <p>{ "Nothing else in your tenant is changed, and the page never modifies or deletes an object it did not create. If a step fails, the page can finish or undo what it made." }</p>
 

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod exchange;
+pub mod groups;
 pub mod identity;
 
 /// An HTTP request for the shell to send (the token is added by the shell).

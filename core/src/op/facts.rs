@@ -2,6 +2,7 @@
 //! a token), and the preflight's findings (kept in memory only).
 
 use crate::graph::apps::{Application, Assignment, MailboxUser, ServicePrincipal};
+use crate::graph::groups::Group;
 use crate::ids::{AssignmentId, ClientId, Guid, KeyId, ObjectId};
 use crate::time::UtcDateTime;
 
@@ -48,7 +49,7 @@ pub enum Fallback {
     Unreadable,
     /// No `Application Mail.Send` role definition was found.
     NoRole,
-    /// The scope is a group whose object id the page could not look up.
+    /// The scope is a group the script creates, which has no object id yet.
     NoGroup,
 }
 
@@ -82,7 +83,7 @@ impl Fallback {
             Fallback::Unavailable { status } => format!("Microsoft Graph's Exchange role management (a beta feature) is not available in this tenant (HTTP {status})."),
             Fallback::Unreadable => "Microsoft Graph's Exchange role management answered in a form this page does not know.".into(),
             Fallback::NoRole => "Exchange did not list its “Application Mail.Send” role to this page.".into(),
-            Fallback::NoGroup => "The page could not look up the group's object id in Microsoft Entra ID.".into(),
+            Fallback::NoGroup => "The scope group does not exist yet (the Exchange script creates it), so the script also scopes the app to it.".into(),
         }
     }
 }
@@ -97,6 +98,12 @@ pub struct Found {
     pub grants: Vec<Assignment>,
     /// The next page of a collection being read (`@odata.nextLink`).
     pub next_page: Option<String>,
+    /// The scope group (the Scope step's check).
+    pub group: Option<Group>,
+    /// The mailbox is a direct member of the scope group.
+    pub direct_member: Option<bool>,
+    /// The mailbox is a member of the scope group, directly or through nested groups.
+    pub member: Option<bool>,
 }
 
 /// What the preflight found, once it is done.

@@ -55,6 +55,12 @@ pub enum Read {
     ExchangeRole,
     /// The Exchange role assignment read back: it exists, with the role and scope asked for.
     ExchangeAssignment,
+    /// The scope group by its address (a mail-enabled security group?).
+    ScopeGroup,
+    /// Whether the mailbox is a direct member of the scope group.
+    DirectMembers,
+    /// Whether the mailbox is a member of the scope group at all (nested groups count).
+    MemberGroups,
 }
 
 /// An operation that changes the tenant (journalled as an intent before it is sent).
@@ -129,6 +135,11 @@ impl Kind {
             Kind::Read(Read::GraphServicePrincipal) => "look up Microsoft Graph and Mail.Send",
             Kind::Read(Read::ExchangeRole) => "look up Exchange's Application Mail.Send role",
             Kind::Read(Read::ExchangeAssignment) => "read back the Exchange role assignment",
+            Kind::Read(Read::ScopeGroup) => "find the scope group",
+            Kind::Read(Read::DirectMembers) => "read the group's direct members",
+            Kind::Read(Read::MemberGroups) => {
+                "check the mailbox's membership, nested groups included"
+            }
             Kind::Write(Write::UpsertApp) => "create or update app",
             Kind::Write(Write::UpsertServicePrincipal) => "create or update service principal",
             Kind::Write(Write::AddPassword) => "add client secret",
@@ -164,6 +175,9 @@ impl Kind {
             }
             Kind::Read(Read::Mailbox) => {
                 "Reading the mailbox user needs this page's consent to User.Read.All."
+            }
+            Kind::Read(Read::ScopeGroup | Read::DirectMembers | Read::MemberGroups) => {
+                "Reading groups and their members needs this page's consent to GroupMember.Read.All."
             }
             Kind::Read(Read::ExchangeRole | Read::ExchangeAssignment)
             | Kind::Write(
@@ -470,6 +484,10 @@ pub enum OpError {
     SecretsForbidden { graph: GraphError },
     #[error("{0}")]
     MailSendRole(#[from] RoleLookupError),
+    #[error("no group with the address {address} in this tenant")]
+    GroupNotFound { address: String },
+    #[error("{address} is a {kind}, not a mail-enabled security group")]
+    NotMailEnabledSecurity { address: String, kind: &'static str },
     #[error("{0}")]
     Unexpected(GraphError),
 }
@@ -481,7 +499,9 @@ impl OpError {
             | OpError::LifetimeOverPolicy { graph, .. }
             | OpError::SecretsForbidden { graph }
             | OpError::Unexpected(graph) => Some(graph),
-            OpError::MailSendRole(_) => None,
+            OpError::MailSendRole(_)
+            | OpError::GroupNotFound { .. }
+            | OpError::NotMailEnabledSecurity { .. } => None,
         }
     }
 
@@ -507,6 +527,14 @@ impl OpError {
             OpError::MailSendRole(_) => (
                 "Microsoft Graph's Mail.Send permission looks different than expected.".into(),
                 "Nothing was granted. Tell the vendor: the tenant's Microsoft Graph service principal does not list the documented Mail.Send application role.".into(),
+            ),
+            OpError::GroupNotFound { .. } => (
+                "The group was not found.".into(),
+                "Check the group's address (its primary address in Exchange), or choose “Only this mailbox”.".into(),
+            ),
+            OpError::NotMailEnabledSecurity { .. } => (
+                "That group cannot scope the app.".into(),
+                "Exchange scopes apps to mail-enabled security groups only (not Microsoft 365 groups, distribution lists or security groups without mail). Choose such a group, or “Only this mailbox”.".into(),
             ),
             OpError::Unexpected(_) => (
                 format!("Microsoft Graph refused to {}.", op.label()),

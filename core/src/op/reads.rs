@@ -7,9 +7,11 @@
 
 use super::{Answer, Cx, Erased, Handler, Next, OpError, Operation, Outcome, Read};
 use crate::graph::apps::{self, Application, GraphSpAnswer, MailboxUser, ServicePrincipal};
+use crate::graph::groups::{self, Group, GroupKind, Member};
 use crate::graph::Request;
-use crate::ids::{ClientId, Guid, ObjectId};
+use crate::ids::{ClientId, Guid, ObjectId, SmtpAddress};
 use crate::job;
+use crate::powershell::ScopeTarget;
 
 /// A read has one step: its GET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub(super) fn live(read: Read) -> Box<dyn Erased> {
         Read::GraphServicePrincipal => Box::new(Handler::new(GraphServicePrincipal)),
         Read::ExchangeRole => Box::new(Handler::new(super::exchange::FindRole)),
         Read::ExchangeAssignment => Box::new(Handler::new(super::exchange::Verify)),
+        Read::ScopeGroup => Box::new(Handler::new(ScopeGroup)),
+        Read::DirectMembers => Box::new(Handler::new(DirectMembers)),
+        Read::MemberGroups => Box::new(Handler::new(MemberGroups)),
     }
 }
 
@@ -83,6 +88,9 @@ pub struct AppByUniqueName;
 pub struct AppServicePrincipal;
 pub struct Grants;
 pub struct GraphServicePrincipal;
+pub struct ScopeGroup;
+pub struct DirectMembers;
+pub struct MemberGroups;
 
 impl Lookup for Mailbox {
     fn get(&self, cx: &Cx) -> Request {
@@ -166,6 +174,93 @@ impl Lookup for GraphServicePrincipal {
             .checked()?;
         cx.facts.graph_sp = Some(graph.id);
         cx.facts.mail_send_role = Some(graph.mail_send_role);
+        Ok(())
+    }
+}
+
+/// The scope group's address.
+fn group_address<'a>(cx: &'a Cx) -> Option<&'a SmtpAddress> {
+    match &cx.job.scope.target {
+        ScopeTarget::ExistingGroup { address } | ScopeTarget::NewGroup { address, .. } => {
+            Some(address)
+        }
+        ScopeTarget::OneMailbox => None,
+    }
+}
+
+fn group_id(cx: &Cx) -> ObjectId {
+    cx.facts
+        .found
+        .group
+        .as_ref()
+        .map(|g| g.id)
+        .unwrap_or(ObjectId::from_guid(NIL))
+}
+
+fn mailbox_id(cx: &Cx) -> ObjectId {
+    cx.job.mailbox_id.unwrap_or(ObjectId::from_guid(NIL))
+}
+
+impl Lookup for ScopeGroup {
+    fn skip(&self, cx: &Cx) -> bool {
+        group_address(cx).is_none()
+    }
+    fn get(&self, cx: &Cx) -> Request {
+        match group_address(cx) {
+            Some(a) => groups::find_by_address(a),
+            None => groups::find_by_address(&cx.job.inputs.mailbox),
+        }
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        let address = group_address(cx).map(|a| a.to_string()).unwrap_or_default();
+        let group =
+            list::<Group>(answer)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| OpError::GroupNotFound {
+                    address: address.clone(),
+                })?;
+        match group.kind() {
+            GroupKind::MailEnabledSecurity => {
+                cx.facts.found.group = Some(group);
+                Ok(())
+            }
+            kind => Err(OpError::NotMailEnabledSecurity {
+                address,
+                kind: kind.title(),
+            }),
+        }
+    }
+}
+
+impl Lookup for DirectMembers {
+    fn skip(&self, cx: &Cx) -> bool {
+        cx.facts.found.group.is_none()
+    }
+    fn get(&self, cx: &Cx) -> Request {
+        groups::direct_members(group_id(cx))
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        // One page holds 100 members by default; a longer list's later pages are not read,
+        // so an absence there is reported as "not direct" (the script checks it again).
+        let members = list::<Member>(answer)?;
+        let me = mailbox_id(cx);
+        cx.facts.found.direct_member = Some(members.iter().any(|m| m.id == me));
+        Ok(())
+    }
+}
+
+impl Lookup for MemberGroups {
+    fn skip(&self, cx: &Cx) -> bool {
+        cx.facts.found.group.is_none()
+    }
+    fn get(&self, cx: &Cx) -> Request {
+        groups::check_member_groups(mailbox_id(cx), group_id(cx))
+    }
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        let ids = answer.parse_list::<String>().map_err(OpError::Unexpected)?;
+        let group = group_id(cx).to_string();
+        cx.facts.found.member = Some(ids.iter().any(|i| i.eq_ignore_ascii_case(&group)));
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use crate::config::ScopeMode;
 use crate::graph::apps::MAIL_SEND_ROLE_ID;
 use crate::ids::{ClientId, Guid, SmtpAddress, TenantId};
 use crate::job::{Existing, Inputs, Options};
+use crate::op::facts::Fallback;
 
 const APP: &str = "a1000000-0000-4000-8000-000000000001";
 const APP_ID: &str = "a2000000-0000-4000-8000-000000000002";
@@ -103,6 +104,8 @@ impl Then {
                 OpError::LifetimeOverPolicy { .. } => "lifetime over policy",
                 OpError::SecretsForbidden { .. } => "secrets forbidden",
                 OpError::MailSendRole(_) => "Mail.Send role",
+                OpError::GroupNotFound { .. } => "group not found",
+                OpError::NotMailEnabledSecurity { .. } => "not a mail-enabled security group",
                 OpError::Unexpected(_) => "unexpected",
             }),
         }
@@ -520,4 +523,149 @@ fn undo_removes_what_each_write_made() {
     );
     // Nothing known, nothing to remove.
     assert_eq!(Kind::UPSERT_APP.undo(&Facts::default()), None);
+}
+
+#[test]
+fn the_exchange_scope() {
+    const ROLE: &str = "e5000000-0000-4000-8000-000000000001";
+    const ASSIGNMENT: &str = "c5dd3ab8-374f-42e9-b163-eb7c54b53755";
+    let role_page = |items: serde_json::Value| ok(200, json!({ "value": items }));
+    let mail_send = json!([{"id": ROLE, "displayName": "Application Mail.Send"}]);
+    let assignment = json!({"id": ASSIGNMENT, "principalId": format!("/ServicePrincipals/{SP}"),
+        "roleDefinitionId": ROLE, "directoryScopeId": "/Users/11111111-2222-4333-8444-555555555555"});
+    let with_role = |f: &mut Facts| f.exchange_role = Guid::parse(ROLE).ok();
+    let cases = [
+        case("the role by its name", Kind::Read(Read::ExchangeRole))
+            .answers(vec![role_page(mail_send.clone())])
+            .sends(&["GET /beta/roleManagement/exchange/roleDefinitions?$filter=displayName%20eq%20%27Application%20Mail.Send%27"])
+            .then(Then::Done(Outcome::Done)),
+        case("the filter finds nothing: every role is read", Kind::Read(Read::ExchangeRole))
+            .answers(vec![role_page(json!([])), role_page(mail_send)])
+            .sends(&["GET /beta/roleManagement/exchange/roleDefinitions?$filter=", "GET /beta/roleManagement/exchange/roleDefinitions"])
+            .then(Then::Done(Outcome::Done)),
+        case("no such role: fall back", Kind::Read(Read::ExchangeRole))
+            .answers(vec![role_page(json!([])), role_page(json!([]))])
+            .sends(&["GET /beta/", "GET /beta/"])
+            .then(Then::Done(Outcome::Skipped)),
+        case("forbidden: fall back", Kind::Read(Read::ExchangeRole))
+            .answers(vec![err(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")])
+            .sends(&["GET /beta/"])
+            .then(Then::Done(Outcome::Skipped)),
+        case("not available: fall back", Kind::Read(Read::ExchangeRole))
+            .answers(vec![err(400, "BadRequest", "Resource not found for the segment 'exchange'.")])
+            .sends(&["GET /beta/"])
+            .then(Then::Done(Outcome::Skipped)),
+        case("a new SP: assign at once", Kind::ASSIGN_EXCHANGE_ROLE)
+            .facts(with_role)
+            .answers(vec![ok(201, assignment.clone())])
+            .sends(&["POST /beta/roleManagement/exchange/roleAssignments"])
+            .then(Then::Done(Outcome::Created)),
+        case("the SP has not reached Exchange: lag", Kind::ASSIGN_EXCHANGE_ROLE)
+            .facts(with_role)
+            .answers(vec![err(404, "ManagementObjectNotFoundException", "Couldn't find object \"x\".")])
+            .sends(&["POST /beta/"])
+            .then(Then::Lag("service principal in Exchange")),
+        case("refused: nothing made, fall back", Kind::ASSIGN_EXCHANGE_ROLE)
+            .facts(with_role)
+            .answers(vec![err(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")])
+            .sends(&["POST /beta/"])
+            .then(Then::Done(Outcome::Skipped)),
+        case("already there (409): found", Kind::ASSIGN_EXCHANGE_ROLE)
+            .facts(with_role)
+            .answers(vec![(409, String::new()), ok(200, json!({"value": [assignment.clone()]}))])
+            .sends(&["POST /beta/", "GET /beta/roleManagement/exchange/roleAssignments?$filter=principalId%20eq%20%27%2FServicePrincipals%2F"])
+            .then(Then::Done(Outcome::Existing)),
+        Case {
+            existing: Existing { sp: ObjectId::parse(SP).ok(), ..Existing::default() },
+            ..case("an SP that existed: look first, then assign", Kind::ASSIGN_EXCHANGE_ROLE)
+                .facts(with_role)
+                .answers(vec![ok(200, json!({"value": []})), ok(201, assignment.clone())])
+                .sends(&["GET /beta/roleManagement/exchange/roleAssignments?", "POST /beta/"])
+                .then(Then::Done(Outcome::Created))
+        },
+        case("no role found: nothing to assign", Kind::ASSIGN_EXCHANGE_ROLE)
+            .then(Then::Done(Outcome::Skipped)),
+        case("read back: the role and the scope asked for", Kind::Read(Read::ExchangeAssignment))
+            .facts(|f| {
+                with_role(f);
+                f.exchange_assignment = Guid::parse(ASSIGNMENT).ok();
+            })
+            .answers(vec![not_found(), ])
+            .sends(&["GET /beta/roleManagement/exchange/roleAssignments/c5dd3ab8"])
+            .then(Then::Lag("Exchange role assignment")),
+        case("the legacy script's code is awaited", Kind::Wait(Wait::PolicyScript))
+            .then(Then::Hold),
+    ];
+    for c in cases {
+        check(c);
+    }
+    // Each fallback says why.
+    let (facts, _) = check(
+        case("forbidden: fall back", Kind::Read(Read::ExchangeRole))
+            .answers(vec![err(403, "Authorization_RequestDenied", "x")])
+            .sends(&["GET /beta/"])
+            .then(Then::Done(Outcome::Skipped)),
+    );
+    assert_eq!(facts.exchange_fallback, Some(Fallback::Forbidden));
+    assert!(Fallback::Forbidden.why().contains("Exchange Administrator"));
+}
+
+#[test]
+fn the_scope_group() {
+    const GROUP: &str = "9a000000-0000-4000-8000-000000000001";
+    let group = |mail: bool, security: bool, types: serde_json::Value| {
+        ok(
+            200,
+            json!({"value": [{"id": GROUP, "mail": "senders@contoso.example",
+            "mailEnabled": mail, "securityEnabled": security, "groupTypes": types}]}),
+        )
+    };
+    let scope = crate::job::Scope {
+        target: crate::powershell::ScopeTarget::ExistingGroup {
+            address: SmtpAddress::parse("senders@contoso.example").unwrap(),
+        },
+        ..Default::default()
+    };
+    for (answer, then) in [
+        (group(true, true, json!([])), Then::Done(Outcome::Done)),
+        (
+            group(true, false, json!([])),
+            Then::Fail("not a mail-enabled security group"),
+        ),
+        (
+            group(true, true, json!(["Unified"])),
+            Then::Fail("not a mail-enabled security group"),
+        ),
+        (ok(200, json!({"value": []})), Then::Fail("group not found")),
+    ] {
+        let c = case("the group by its address", Kind::Read(Read::ScopeGroup))
+            .answers(vec![answer])
+            .sends(&["GET /v1.0/groups?$filter=mail%20eq%20%27senders%40contoso.example%27"])
+            .then(then);
+        let job = Job {
+            scope: scope.clone(),
+            ..job(Existing::default())
+        };
+        let mut facts = c.facts.clone();
+        let mut secret = None;
+        let mut cx = Cx {
+            job: &job,
+            facts: &mut facts,
+            secret: &mut secret,
+            unknown: false,
+            now_ms: 0,
+        };
+        let mut live = c.kind.live();
+        assert!(matches!(live.start(&mut cx), Move::Send));
+        let r = live.request(&cx).unwrap();
+        assert!(
+            r.path
+                .contains("mail%20eq%20%27senders%40contoso.example%27"),
+            "{}",
+            r.path
+        );
+        let (status, body) = &c.answers[0];
+        let answer = Answer::new(*status, body, None);
+        assert_eq!(Then::of(&live.answer(&answer, &mut cx)), c.then);
+    }
 }

@@ -75,6 +75,37 @@ pub fn preflight() -> Vec<Op> {
     ]
 }
 
+/// The Scope step's check of a group: the group by its address, then the mailbox's membership,
+/// direct and with nested groups.
+pub fn scope_check() -> Vec<Op> {
+    let op = |id, kind, deps: &[OpId], why: &str| Op {
+        id,
+        kind,
+        deps: deps.to_vec(),
+        why: why.to_owned(),
+    };
+    vec![
+        op(
+            0,
+            Kind::Read(Read::ScopeGroup),
+            &[],
+            "Find the group and check it is a mail-enabled security group.",
+        ),
+        op(
+            1,
+            Kind::Read(Read::DirectMembers),
+            &[0],
+            "Check whether the mailbox is a direct member.",
+        ),
+        op(
+            2,
+            Kind::Read(Read::MemberGroups),
+            &[0],
+            "Check whether the mailbox is a member through nested groups.",
+        ),
+    ]
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub inputs: Inputs,
@@ -336,6 +367,7 @@ pub fn rebuild(
         ));
     }
     if aap {
+        notices.push("After the app, its service principal and its credential exist, the page stops and shows you the Exchange Online script. It grants Microsoft Graph's Mail.Send only after that script made the Application Access Policy and you typed the code it prints: the app never holds Mail.Send without the policy.".into());
         // The policy first: the grant waits for the script's code.
         let script = push(
             Kind::Wait(Wait::PolicyScript),

@@ -44,7 +44,7 @@ pub use status::{Pause, RunError, Status};
 
 use crate::ids::Guid;
 use crate::job::{Inputs, Job};
-use crate::op::{Cx, Facts, Findings, Kind, Live, Move};
+use crate::op::{Cx, Facts, Findings, Found, Kind, Live, Move};
 use crate::plan::{self, Op, OpId, Plan};
 use crate::secret::ClientSecret;
 use policy::Rng;
@@ -181,6 +181,18 @@ impl Run {
         let mut run = Run::new(job, None, plan::preflight(), seed, Schedule::Concurrent);
         let fx = run.pump(now_ms);
         (run, fx)
+    }
+
+    /// Look-ups only: these read operations for this job (the Scope step's check of a group).
+    pub fn reads(job: Job, ops: Vec<Op>, seed: [u8; 16], now_ms: u64) -> (Run, Vec<Effect>) {
+        let mut run = Run::new(job, None, ops, seed, Schedule::Concurrent);
+        let fx = run.pump(now_ms);
+        (run, fx)
+    }
+
+    /// What a run of look-ups read (complete once its status is done).
+    pub fn found(&self) -> &Found {
+        &self.facts.found
     }
 
     /// Applies a plan. `run_id` and `seed`: CSPRNG bytes from the caller.

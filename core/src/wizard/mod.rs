@@ -207,8 +207,13 @@ pub enum Event {
     SignOut,
     /// Mailbox step: look this mailbox up.
     MailboxSubmitted(MailboxRequest),
-    /// Scope step: how the app is limited, and a mailbox that must stay out of reach, as typed.
-    ScopeChosen(ScopeAnswer),
+    /// Scope step: how the app is limited, and a mailbox that must stay out of reach, as typed;
+    /// CSPRNG bytes for the look-up of a group.
+    ScopeChosen {
+        answer: ScopeAnswer,
+        seed: [u8; 16],
+        now_ms: u64,
+    },
     /// Back to an earlier step (from Scope or Review) to change an answer.
     Back(Step),
     /// Review step: apply the plan. CSPRNG bytes for the run id and the run's jitter.
@@ -541,7 +546,11 @@ impl State {
                 ]
             }
             Event::MailboxSubmitted(req) => self.mailbox_submitted(config, req),
-            Event::ScopeChosen(answer) => self.scope_chosen(answer),
+            Event::ScopeChosen {
+                answer,
+                seed,
+                now_ms,
+            } => self.scope_chosen(config, answer, seed, now_ms),
             Event::Back(step) => {
                 if matches!(step, Step::Mailbox | Step::Scope)
                     && matches!(self.step, Step::Scope | Step::Review)

@@ -6,10 +6,13 @@ use std::rc::Rc;
 
 use crate::bundle::{self, Bundle, BundleInput, Endpoints, MailboxScope};
 use crate::config::Config;
+use crate::config::ScopeMode;
 use crate::explain::{Audience, Explain, Explanation};
 use crate::ids::{ObjectId, SmtpAddress};
+use crate::job::{Job, Options, Scope};
+use crate::op::OpError;
 use crate::plan::{self, Findings, Inputs, Plan};
-use crate::powershell::{self, Cloud, DisplayText, ScriptInput};
+use crate::powershell::{self, Cloud, DisplayText, ScopeTarget, ScriptInput};
 use crate::run::{self, Run, Schedule, Status};
 use crate::secret::{AccessToken, ClientSecret};
 use crate::time::UtcDateTime;
@@ -21,6 +24,8 @@ use super::{Effect, State, Step};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunKind {
     Preflight,
+    /// The Scope step's check of a group.
+    ScopeCheck,
     Apply,
 }
 
@@ -36,6 +41,8 @@ pub struct Setup {
     /// The Scope step's answer as typed, and what is wrong with it.
     pub answer: Option<ScopeAnswer>,
     pub scope_problem: Option<ScopeProblem>,
+    /// The check of the scope group, and the scope and options it is for.
+    pub scope_check: Option<(Run, Scope, Options)>,
     pub plan: Option<Plan>,
     pub apply: Option<Run>,
     /// The client secret, from the apply run, until the admin forgets it or leaves.
@@ -222,7 +229,14 @@ impl State {
     }
 
     /// Scope step: the answer as typed, parsed and checked here; a problem stays on the step.
-    pub(super) fn scope_chosen(&mut self, answer: ScopeAnswer) -> Vec<Effect> {
+    /// An existing group is looked up (and the mailbox's membership in it) before Review.
+    pub(super) fn scope_chosen(
+        &mut self,
+        config: &Config,
+        answer: ScopeAnswer,
+        seed: [u8; 16],
+        now_ms: u64,
+    ) -> Vec<Effect> {
         self.error = None;
         let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
             return vec![];
@@ -237,13 +251,75 @@ impl State {
             }
         };
         self.setup.scope_problem = None;
+        if let ScopeTarget::ExistingGroup { .. } = scope.target {
+            let mut job = Job::preflight(inputs.clone(), crate::ids::Guid::new_v4(seed));
+            job.mailbox_id = Some(findings.mailbox.id);
+            job.scope = scope.clone();
+            let (run, effects) = Run::reads(job, plan::scope_check(), seed, now_ms);
+            self.setup.scope_check = Some((run, scope, options));
+            self.busy = true;
+            return wrap(RunKind::ScopeCheck, effects, config, self.token().as_ref());
+        }
+        self.review(scope, options, vec![])
+    }
+
+    /// The plan for this scope, on Review.
+    fn review(&mut self, scope: Scope, options: Options, notices: Vec<String>) -> Vec<Effect> {
+        let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
+            return vec![];
+        };
         match plan::build(inputs, findings, options, scope, crate::VERSION) {
             Err(e) => self.fail(SetupError::from(e).explain()),
-            Ok(plan) => {
+            Ok(mut plan) => {
+                plan.notices.extend(notices);
                 self.setup.plan = Some(plan);
                 self.step = Step::Review;
                 vec![]
             }
+        }
+    }
+
+    /// The group check is done: on to Review with what it found, or back to the field.
+    fn scope_checked(&mut self, status: Status) -> Vec<Effect> {
+        self.busy = false;
+        let Some((run, mut scope, options)) = self.setup.scope_check.take() else {
+            return vec![];
+        };
+        match status {
+            Status::Done => {
+                let found = run.found();
+                scope.group_id = found.group.as_ref().map(|g| g.id);
+                let notices = membership_notices(
+                    self.mode,
+                    &scope,
+                    found.direct_member,
+                    found.member,
+                    self.setup.inputs.as_ref().map(|i| i.mailbox.as_str()),
+                );
+                self.review(scope, options, notices)
+            }
+            Status::Failed(e) => {
+                match e.op_error() {
+                    Some(
+                        err @ (OpError::GroupNotFound { .. }
+                        | OpError::NotMailEnabledSecurity { .. }),
+                    ) => {
+                        self.setup.scope_problem = Some(ScopeProblem {
+                            field: scope::ScopeField::GroupAddress,
+                            message: format!("Group address: {err}"),
+                        });
+                    }
+                    _ => {
+                        self.error = Some(e.explain());
+                    }
+                }
+                vec![]
+            }
+            Status::Paused(p) => {
+                self.error = Some(p.explain());
+                vec![]
+            }
+            _ => vec![],
         }
     }
 
@@ -330,6 +406,7 @@ impl State {
         let token = self.token();
         let run = match kind {
             RunKind::Preflight => self.setup.preflight.as_mut(),
+            RunKind::ScopeCheck => self.setup.scope_check.as_mut().map(|(r, ..)| r),
             RunKind::Apply => self.setup.apply.as_mut(),
         };
         let Some(run) = run else {
@@ -338,8 +415,16 @@ impl State {
         let effects = run.update(now_ms, event);
         let status = run.status();
         let mut out = wrap(kind, effects, config, token.as_ref());
+        if kind == RunKind::ScopeCheck {
+            if matches!(status, Status::Running | Status::Offline) {
+                return out;
+            }
+            out.extend(self.scope_checked(status));
+            return out;
+        }
         let run = match kind {
             RunKind::Preflight => self.setup.preflight.as_mut(),
+            RunKind::ScopeCheck => None,
             RunKind::Apply => self.setup.apply.as_mut(),
         };
         let Some(run) = run else {
@@ -354,6 +439,8 @@ impl State {
             (RunKind::Preflight, Status::Failed(e)) => {
                 self.fail(e.explain());
             }
+            // Handled above, by `scope_checked`.
+            (RunKind::ScopeCheck, _) => {}
             (RunKind::Apply, Status::Done) => {
                 self.busy = false;
                 if !run.undoing() {
@@ -522,5 +609,32 @@ pub fn cloud(config: &Config) -> Cloud {
         "https://dod-graph.microsoft.us" => Cloud::UsGovDod,
         "https://microsoftgraph.chinacloudapi.cn" => Cloud::China,
         _ => Cloud::Global,
+    }
+}
+
+/// What Review must say about the mailbox's membership in the scope group: Exchange's RBAC
+/// group scopes count direct members only; Application Access Policies count nested groups too.
+fn membership_notices(
+    mode: ScopeMode,
+    scope: &Scope,
+    direct: Option<bool>,
+    member: Option<bool>,
+    mailbox: Option<&str>,
+) -> Vec<String> {
+    let ScopeTarget::ExistingGroup { address } = &scope.target else {
+        return vec![];
+    };
+    let mailbox = mailbox.unwrap_or("The mailbox");
+    match (mode, direct, member) {
+        (_, Some(true), _) => vec![],
+        (_, _, Some(false)) => vec![format!(
+            "{mailbox} is not a member of {address}: scoped to this group, the app could not send as it. Add the mailbox to the group, or choose “Only this mailbox”."
+        )],
+        (ScopeMode::RbacForApplications, _, _) => vec![format!(
+            "{mailbox} is a member of {address} only through a nested group. Exchange's group scope counts direct members only, so the app could NOT send as it. Add the mailbox to {address} directly, or choose “Only this mailbox”."
+        )],
+        (ScopeMode::ApplicationAccessPolicy, _, _) => vec![format!(
+            "{mailbox} is a member of {address} through a nested group; Application Access Policies count nested groups, so the app can send as it (and as every member of the nested groups)."
+        )],
     }
 }

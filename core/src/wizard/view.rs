@@ -82,6 +82,8 @@ pub enum StepView {
         /// That app holds an unscoped `Mail.Send` grant (RBAC mode offers to remove it).
         unscoped_grant: bool,
         problem: Option<ScopeProblem>,
+        /// The group is being looked up.
+        busy: bool,
     },
     Review {
         lines: Vec<ReviewLine>,
@@ -216,6 +218,7 @@ impl State {
                             .as_ref()
                             .is_some_and(|f| f.grants.iter().any(|g| g.is_mail_send())),
                     problem: s.scope_problem.clone(),
+                    busy: self.busy,
                 }
             }
             Step::Review => match &s.plan {

@@ -1,0 +1,132 @@
+//! The scope group: found by its address, checked to be a mail-enabled security group, and the
+//! mailbox's membership in it, direct or through nested groups (graph-facts A.9).
+//!
+//! Sources: microsoft-graph-docs-contrib v1.0 `resources/groups-overview.md` (a mail-enabled
+//! security group has `groupTypes` without `Unified`, `mailEnabled` and `securityEnabled` true),
+//! `resources/group.md` (`mail` supports `$filter` `eq`), `api/group-list-members.md` (direct
+//! members), `api/directoryobject-checkmembergroups.md` (transitive: "Check for membership in a
+//! specified list of group IDs … This function is transitive"). Delegated permission for both:
+//! `GroupMember.Read.All`.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::apps::{encode, odata_literal};
+use super::Request;
+use crate::ids::{ObjectId, SmtpAddress};
+
+/// The group with this primary address.
+pub fn find_by_address(address: &SmtpAddress) -> Request {
+    Request::get(format!(
+        "/v1.0/groups?$filter=mail%20eq%20%27{}%27&$select=id,displayName,mail,mailEnabled,securityEnabled,groupTypes",
+        odata_literal(address.as_str())
+    ))
+}
+
+/// The group's direct members (their ids).
+pub fn direct_members(group: ObjectId) -> Request {
+    Request::get(format!("/v1.0/groups/{group}/members?$select=id"))
+}
+
+/// Whether a user is a member of the group, directly or through nested groups.
+pub fn check_member_groups(user: ObjectId, group: ObjectId) -> Request {
+    Request::post(
+        format!(
+            "/v1.0/users/{}/checkMemberGroups",
+            encode(&user.to_string())
+        ),
+        json!({ "groupIds": [group.to_string()] }),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: ObjectId,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub mail_enabled: bool,
+    #[serde(default)]
+    pub security_enabled: bool,
+    #[serde(default)]
+    pub group_types: Vec<String>,
+}
+
+impl Group {
+    /// What kind of group it is, in Exchange's words.
+    pub fn kind(&self) -> GroupKind {
+        if self
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("Unified"))
+        {
+            GroupKind::Microsoft365
+        } else {
+            match (self.mail_enabled, self.security_enabled) {
+                (true, true) => GroupKind::MailEnabledSecurity,
+                (true, false) => GroupKind::Distribution,
+                (false, _) => GroupKind::Security,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    MailEnabledSecurity,
+    Distribution,
+    Security,
+    Microsoft365,
+}
+
+impl GroupKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            GroupKind::MailEnabledSecurity => "mail-enabled security group",
+            GroupKind::Distribution => "distribution list",
+            GroupKind::Security => "security group that is not mail-enabled",
+            GroupKind::Microsoft365 => "Microsoft 365 group",
+        }
+    }
+}
+
+/// A directory object's id (a member).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Member {
+    pub id: ObjectId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_told_apart() {
+        let g = |types: &[&str], mail: bool, security: bool| Group {
+            id: ObjectId::parse("11111111-2222-4333-8444-555555555555").unwrap(),
+            display_name: None,
+            mail: None,
+            mail_enabled: mail,
+            security_enabled: security,
+            group_types: types.iter().map(|t| t.to_string()).collect(),
+        };
+        for (group, kind) in [
+            (g(&[], true, true), GroupKind::MailEnabledSecurity),
+            (g(&[], true, false), GroupKind::Distribution),
+            (g(&[], false, true), GroupKind::Security),
+            (g(&["Unified"], true, true), GroupKind::Microsoft365),
+        ] {
+            assert_eq!(group.kind(), kind);
+        }
+        let r = find_by_address(&SmtpAddress::parse("o'neil@contoso.example").unwrap());
+        assert!(
+            r.path
+                .contains("mail%20eq%20%27o%27%27neil%40contoso.example%27"),
+            "{}",
+            r.path
+        );
+    }
+}

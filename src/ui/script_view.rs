@@ -1,0 +1,32 @@
+use mailgrant_core::wizard::FileKind;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ScriptViewProps {
+    /// The setup script's text.
+    pub text: AttrValue,
+    pub setup_file: AttrValue,
+    pub rollback_file: AttrValue,
+    pub on_copy: Callback<()>,
+    pub on_download: Callback<FileKind>,
+}
+
+/// The Exchange Online script: Copy, Download (and the rollback), and its text with line numbers.
+#[function_component(ScriptView)]
+pub fn script_view(props: &ScriptViewProps) -> Html {
+    let dl = |k: FileKind| props.on_download.reform(move |_| k.clone());
+    html! {
+        <>
+            <div class="buttons">
+                <button id="copy-script" onclick={props.on_copy.reform(|_| ())}>{ "Copy" }</button>
+                <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
+                <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
+            </div>
+            <pre id="setup-script" class="numbered">
+                { for props.text.lines().enumerate().map(|(i, l)| html! {
+                    <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
+                }) }
+            </pre>
+        </>
+    }
+}
