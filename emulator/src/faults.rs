@@ -1,6 +1,7 @@
-//! Fault injection. For the Graph origin (`/v1.0` requests only): latency, replication lag,
-//! throttling (429), outages (503), lost responses, a tenant app-management policy for secrets, and
-//! users whose directory roles are ignored. For the sign-in origin: short-lived access tokens, and a
+//! Fault injection. For the Graph origin (`/v1.0` and `/beta` requests): latency, replication lag,
+//! throttling (429), outages (503), lost responses, a tenant app-management policy for secrets,
+//! users whose directory roles are ignored, and whether Graph beta's Exchange RBAC provider
+//! (`/beta/roleManagement/exchange/…`) answers at all. For the sign-in origin: short-lived access tokens, and a
 //! consent page that is declined or needs an admin's approval. Set through
 //! [`crate::Options::faults`], the binary's flags, or `POST /_emulator/faults` (same JSON as this
 //! type).
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Faults {
-    /// Added to every `/v1.0` request before it is handled.
+    /// Added to every `/v1.0` and `/beta` request before it is handled.
     pub latency_ms: u64,
     /// New applications, service principals, password credentials and app role assignments stay
     /// invisible to reads and references for this long after their creation.
@@ -31,6 +32,26 @@ pub struct Faults {
     pub access_token_lifetime_secs: Option<u64>,
     /// How the consent step ends, whatever the user clicks.
     pub consent: Option<ConsentFault>,
+    /// Whether `/beta/roleManagement/exchange/…` is served (`"available"`, the default), missing
+    /// (`"off"`) or refused to everyone (`"forbidden"`).
+    pub exchange_rbac: ExchangeRbac,
+}
+
+/// The state of Graph beta's Exchange RBAC provider. `/beta` is "subject to change" and "use in
+/// production applications is not supported" (Graph's versioning docs), so a page that uses it
+/// must cope with it disappearing or refusing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExchangeRbac {
+    /// Served as documented.
+    #[default]
+    Available,
+    /// Every request answers `400 BadRequest` "Resource not found for the segment 'exchange'."
+    /// (Graph's answer to an OData segment it does not know).
+    Off,
+    /// Every request answers `403 Authorization_RequestDenied` "Insufficient privileges to
+    /// complete the operation." (e.g. a tenant policy or a missing license; cause not modelled).
+    Forbidden,
 }
 
 /// A forced outcome of the consent step.
@@ -139,6 +160,12 @@ mod tests {
         assert_eq!(f.access_token_lifetime_secs, Some(5));
         assert_eq!(f.consent, Some(ConsentFault::AdminApprovalRequired));
         assert!(Faults::from_json(r#"{"consent":"maybe"}"#).is_err());
+        assert_eq!(Faults::default().exchange_rbac, ExchangeRbac::Available);
+        let f = Faults::from_json(r#"{"exchangeRbac":"off"}"#).unwrap();
+        assert_eq!(f.exchange_rbac, ExchangeRbac::Off);
+        let f = Faults::from_json(r#"{"exchangeRbac":"forbidden"}"#).unwrap();
+        assert_eq!(f.exchange_rbac, ExchangeRbac::Forbidden);
+        assert!(Faults::from_json(r#"{"exchangeRbac":"Off"}"#).is_err());
         let mut always = vec![RequestRule::default()];
         assert!(take(&mut always, "GET", "/").is_some());
         assert!(take(&mut always, "GET", "/").is_some());

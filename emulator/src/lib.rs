@@ -1,8 +1,9 @@
 //! A local Microsoft Entra ID + Microsoft Graph emulator for mailgrant's end-to-end tests and demo mode.
 //!
 //! Three HTTP listeners on one host: the *login* origin (Entra ID v2.0 endpoints), the *graph* origin
-//! (Microsoft Graph `/v1.0`, plus `/_emulator/*` test hooks) and, optionally, a *site* origin that
-//! serves the built page. This crate shares no code with the app on purpose: it is written from
+//! (Microsoft Graph `/v1.0`, beta's Exchange RBAC provider `/beta/roleManagement/exchange`, plus
+//! `/_emulator/*` test hooks, among them Exchange's effective access) and, optionally, a *site*
+//! origin that serves the built page. This crate shares no code with the app on purpose: it is written from
 //! Microsoft's documented behaviour, so a misunderstanding in the app is not mirrored here.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod conn;
+mod exchange;
 pub mod faults;
 mod graph;
 mod http_util;
@@ -27,10 +29,11 @@ mod jwt;
 mod login;
 mod model;
 mod oidc;
+mod roles;
 mod site;
 mod tenant;
 
-pub use faults::{ConsentFault, Faults, RequestRule, SecretPolicy};
+pub use faults::{ConsentFault, ExchangeRbac, Faults, RequestRule, SecretPolicy};
 pub use oidc::{GENERIC_CLIENT_ID, GENERIC_SUB};
 pub use tenant::DEMO_SPA_APP_OBJECT_ID;
 

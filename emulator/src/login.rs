@@ -205,10 +205,12 @@ fn split_scopes(s: &str) -> Vec<String> {
 }
 
 /// Delegated Graph permissions only an administrator can consent to (the `.All` directory scopes,
-/// except User.ReadBasic.All which users may consent to).
+/// except User.ReadBasic.All which users may consent to; and the Exchange RBAC ones, "Admin
+/// consent required: Yes" in Graph's permissions reference).
 fn is_admin_only(graph_scope: &str) -> bool {
     let l = graph_scope.to_ascii_lowercase();
-    l.ends_with(".all") && l != "user.readbasic.all"
+    (l.ends_with(".all") && l != "user.readbasic.all")
+        || (l.starts_with("rolemanagement.") && l.ends_with(".exchange"))
 }
 
 fn scope_description(s: &Scope) -> String {
@@ -235,6 +237,14 @@ fn scope_description(s: &Scope) -> String {
                 ("groupmember.read.all", "Read group memberships"),
                 ("organization.read.all", "Read organization information"),
                 ("mailboxsettings.read", "Read your mailbox settings"),
+                (
+                    "rolemanagement.readwrite.exchange",
+                    "Read and write Exchange Online RBAC configuration",
+                ),
+                (
+                    "rolemanagement.read.exchange",
+                    "Read Exchange Online RBAC configuration",
+                ),
             ];
             let l = g.to_ascii_lowercase();
             let text = known

@@ -20,10 +20,10 @@ Options:
   --site-config FILE     serve FILE verbatim as /config.json (default: the demo config)
   --redirect-uri URI     register another SPA redirect URI (repeatable)
 
-Faults (Graph /v1.0 only; also GET/POST /_emulator/faults; reset restores these):
+Faults (Graph /v1.0 and /beta; also GET/POST /_emulator/faults; reset restores these):
   --faults JSON|@FILE    the fault configuration as JSON (see README); give it before the
                          other fault flags (it replaces what earlier ones set)
-  --latency-ms MS        delay every /v1.0 request
+  --latency-ms MS        delay every /v1.0 and /beta request
   --consistency-delay-ms MS
                          new apps/SPs/secrets/grants stay invisible for MS after creation
   --secret-max-days DAYS app management policy: maximum password credential lifetime

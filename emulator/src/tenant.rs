@@ -18,46 +18,7 @@ pub const GRAPH_SP_ID: &str = "2b289400-3060-4dcc-b8e6-d12f1225255a";
 /// Fixed creation time of the seeded objects (2024-01-15T09:00:00Z).
 pub const SEED_CREATED: u64 = 1_705_309_200;
 
-/// Microsoft Entra built-in roles used by the seed (role *template* ids, the `wids` values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[allow(clippy::enum_variant_names)]
-pub enum Role {
-    GlobalAdministrator,
-    PrivilegedRoleAdministrator,
-    ApplicationAdministrator,
-    CloudApplicationAdministrator,
-}
-
-impl Role {
-    pub fn template_id(self) -> &'static str {
-        match self {
-            Role::GlobalAdministrator => "62e90394-69f5-4237-9190-012177145e10",
-            Role::PrivilegedRoleAdministrator => "e8611ab8-c189-46e8-94e1-60213ab1f814",
-            Role::ApplicationAdministrator => "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
-            Role::CloudApplicationAdministrator => "158c047a-c907-4556-b7ef-446551a6b5f7",
-        }
-    }
-
-    /// The object id of this role's activated `directoryRole` in the demo tenant (tenant
-    /// specific, unlike the template id).
-    pub fn object_id(self) -> &'static str {
-        match self {
-            Role::GlobalAdministrator => "5e1c4b2a-6f0d-4c5e-9a8b-1d2e3f405162",
-            Role::PrivilegedRoleAdministrator => "6f2d5c3b-7a1e-4d6f-8b9c-2e3f40516273",
-            Role::ApplicationAdministrator => "7a3e6d4c-8b2f-4e7a-9c0d-3f4051627384",
-            Role::CloudApplicationAdministrator => "8b4f7e5d-9c3a-4f8b-8d1e-405162738495",
-        }
-    }
-
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Role::GlobalAdministrator => "Global Administrator",
-            Role::PrivilegedRoleAdministrator => "Privileged Role Administrator",
-            Role::ApplicationAdministrator => "Application Administrator",
-            Role::CloudApplicationAdministrator => "Cloud Application Administrator",
-        }
-    }
-}
+pub use crate::roles::Role;
 
 /// The "User" default role every member holds; Entra puts it in `wids` for members.
 pub const DEFAULT_USER_ROLE_TEMPLATE_ID: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
@@ -341,6 +302,7 @@ pub mod ids {
     pub const DIEGO: &str = "5747d820-f149-4f5f-bf58-a04acee76c78";
     pub const INVOICES: &str = "670604ea-5ccf-4fa0-94d3-14e71cc55ce7";
     pub const GRADY: &str = "c89b7563-fe51-4f2f-b778-c33025694db7";
+    pub const ISAIAH: &str = "0d107972-b712-4948-821d-38b2930bca42";
 
     pub const MAILGRANT_SENDERS: &str = "71b53146-ceb2-4940-b73e-51e8ef4be99b";
     pub const FINANCE_NOTIFICATIONS: &str = "a7e58b83-461d-4a33-a42b-dafcb70f68fc";
@@ -384,6 +346,8 @@ fn graph_sp() -> ServicePrincipal {
             scope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read", false, "Sign in and read user profile"),
             scope("e383f46e-2787-4529-855e-0e479a3ffac0", "Mail.Send", false, "Send mail as you"),
             scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access", false, "Maintain access to data you have given it access to"),
+            // Delegated id as graphpermissions.merill.net lists it (a mirror of Graph's metadata).
+            scope("c1499fe0-52b1-4b22-bed2-7a244e0e879f", "RoleManagement.ReadWrite.Exchange", true, "Read and write Exchange Online RBAC configuration"),
         ],
         ..sp
     }
@@ -441,6 +405,16 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
             "megan",
             Some("Marketing Manager"),
             vec![],
+            Some(UserMbx),
+            true,
+        ),
+        user(
+            ISAIAH,
+            "Isaiah Langer",
+            Some(("Isaiah", "Langer")),
+            "isaiah",
+            Some("Messaging Administrator"),
+            vec![Role::ExchangeAdministrator],
             Some(UserMbx),
             true,
         ),
@@ -507,7 +481,8 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
             false,
             &[INVOICES],
         ),
-        // MESG that holds the shared mailbox only through the nested group below.
+        // MESG with one direct member (Megan's user mailbox) that holds the shared mailbox only
+        // through the nested group below: a group scope's direct and nested members differ.
         group(
             FINANCE_NOTIFICATIONS,
             "Finance Notifications",
@@ -515,7 +490,7 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
             true,
             true,
             false,
-            &[FINANCE_MAILBOXES],
+            &[MEGAN, FINANCE_MAILBOXES],
         ),
         group(
             FINANCE_MAILBOXES,
@@ -564,13 +539,16 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         "groupMembershipClaims".into(),
         serde_json::json!("DirectoryRole"),
     );
-    // The least-privilege set from graph-facts §C.7.
+    // The least-privilege set from graph-facts §C.7, plus RoleManagement.ReadWrite.Exchange for
+    // the RBAC for Applications mode (the page asks for it by name only in that mode; a
+    // registration lists every permission it may ask for).
     spa.default_graph_scopes = [
         "User.Read",
         "Application.ReadWrite.All",
         "AppRoleAssignment.ReadWrite.All",
         "User.Read.All",
         "GroupMember.Read.All",
+        "RoleManagement.ReadWrite.Exchange",
     ]
     .map(String::from)
     .to_vec();
@@ -644,6 +622,8 @@ pub struct RefreshToken {
 pub struct State {
     pub seed_redirect_uris: Vec<String>,
     pub directory: Directory,
+    /// Exchange Online's RBAC and policy configuration (its role definitions survive reset).
+    pub exchange: crate::exchange::Exchange,
     pub pending: HashMap<String, PendingSignIn>,
     pub codes: HashMap<String, AuthCode>,
     pub access_tokens: HashMap<String, AccessToken>,
@@ -663,6 +643,7 @@ impl State {
     pub fn new(spa_redirect_uris: Vec<String>, faults: crate::faults::Faults) -> Self {
         State {
             directory: seed(spa_redirect_uris.clone()),
+            exchange: crate::exchange::Exchange::new(),
             seed_redirect_uris: spa_redirect_uris,
             pending: HashMap::new(),
             codes: HashMap::new(),
@@ -690,10 +671,12 @@ impl State {
         crate::http_util::now_unix() + self.clock_offset
     }
 
-    /// Restores the seeded directory and the real clock, and forgets pending sign-ins and
-    /// unredeemed codes. Issued tokens stay valid (seed ids are deterministic).
+    /// Restores the seeded directory and the real clock, forgets Exchange's role assignments and
+    /// policies, pending sign-ins and unredeemed codes. Issued tokens stay valid (seed ids are
+    /// deterministic), and so do the Exchange role definition ids.
     pub fn reset(&mut self) {
         self.directory = seed(self.seed_redirect_uris.clone());
+        self.exchange.reset();
         self.pending.clear();
         self.codes.clear();
         self.clock_offset = 0;
@@ -716,7 +699,7 @@ mod tests {
             }
         }
         let signers: Vec<_> = d.users.iter().filter(|u| u.can_sign_in()).collect();
-        assert_eq!(signers.len(), 6);
+        assert_eq!(signers.len(), 7);
         assert_eq!(d.spa_origins(), vec!["http://127.0.0.1:1".to_string()]);
     }
 }

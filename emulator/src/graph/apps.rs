@@ -322,7 +322,7 @@ fn patch(ctx: &Ctx, target: &Target) -> GResult<Response> {
 }
 
 /// Deletes the application and — assumed, graph-facts §A.11 UNVERIFIED — its service principal in
-/// this tenant together with that SP's app role assignments. No deleted-items bin is modelled.
+/// this tenant together with that SP's app role assignments and Exchange role assignments. No deleted-items bin is modelled.
 fn delete(ctx: &Ctx, target: &Target) -> GResult<Response> {
     let a = find(ctx, target)?;
     may_manage(ctx, Some(&a.owners))?;
@@ -338,6 +338,10 @@ fn delete(ctx: &Ctx, target: &Target) -> GResult<Response> {
     d.service_principals.retain(|s| !sp_ids.contains(&s.id));
     d.app_role_assignments
         .retain(|r| !sp_ids.contains(&r.principal_id) && !sp_ids.contains(&r.resource_id));
+    // Their Exchange role assignments go too (docs silent; our assumption, see `crate::exchange`).
+    for id in &sp_ids {
+        st.exchange.remove_service_principal(id);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -11,7 +11,12 @@
 //! - creating or deleting an app role assignment needs `AppRoleAssignment.ReadWrite.All` plus one
 //!   of [`READ_APPS`]; for a Microsoft Graph app role the user must be Global Administrator or
 //!   Privileged Role Administrator, for other resources the app-management roles also do (§A.6);
-//! - users: [`READ_USERS`] for anyone but yourself; groups and memberships: [`READ_GROUPS`].
+//! - users: [`READ_USERS`] for anyone but yourself; groups and memberships: [`READ_GROUPS`];
+//! - Graph beta's Exchange RBAC provider: reads need one of [`READ_EXCHANGE`], writes
+//!   [`WRITE_EXCHANGE`] (the permission tables of the beta roleDefinitions/roleAssignments
+//!   pages), and the user must be Exchange Administrator or Global Administrator. Graph names no
+//!   admin role for this provider; Exchange's RBAC for Applications page says "you need the
+//!   Exchange Administrator role to assign these permissions" (notes §5).
 
 use super::error::{denied, GResult};
 use super::Ctx;
@@ -46,6 +51,29 @@ pub const READ_GROUPS: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+
+/// Exchange provider reads (list/get role definitions and role assignments).
+pub const READ_EXCHANGE: &[&str] = &[
+    "RoleManagement.Read.Exchange",
+    "RoleManagement.Read.All",
+    "RoleManagement.ReadWrite.Exchange",
+];
+/// Exchange provider writes (create/delete role assignments).
+pub const WRITE_EXCHANGE: &[&str] = &["RoleManagement.ReadWrite.Exchange"];
+
+/// Access to Graph beta's Exchange RBAC provider: the scope, and Exchange or Global Administrator.
+pub fn may_use_exchange_rbac(ctx: &Ctx, write: bool) -> GResult<()> {
+    ctx.require_scope(if write { WRITE_EXCHANGE } else { READ_EXCHANGE })?;
+    let admin = ctx
+        .roles()
+        .iter()
+        .any(|r| matches!(r, Role::GlobalAdministrator | Role::ExchangeAdministrator));
+    if admin {
+        Ok(())
+    } else {
+        Err(denied())
+    }
+}
 
 fn app_admin(roles: &[Role]) -> bool {
     roles.iter().any(|r| {

@@ -1,5 +1,6 @@
 //! Test hooks on the graph origin (no auth): `POST /_emulator/reset`, `GET /_emulator/state`,
-//! `POST /_emulator/clock?advance=SECONDS`, `GET|POST /_emulator/faults`.
+//! `POST /_emulator/clock?advance=SECONDS`, `GET|POST /_emulator/faults`. The Exchange hooks are
+//! in `exchange_hooks.rs`.
 
 use std::collections::HashMap;
 
@@ -146,6 +147,9 @@ pub async fn state(State(app): State<App>) -> Response {
         "applications": applications,
         "servicePrincipals": service_principals,
         "appRoleAssignments": assignments,
+        // Exchange Online: role definitions and role assignments (Graph beta), application
+        // access policies and management role assignments (the PowerShell stand-in hooks).
+        "exchange": st.exchange.state_json(),
         "faults": st.faults,
         // Issued access tokens, with their values, so tests can search the browser for them.
         "accessTokens": st.access_tokens.iter().map(|(value, t)| json!({

@@ -1,10 +1,12 @@
-//! The Microsoft Graph origin: `/v1.0/...` behind bearer tokens issued by the login side, with
-//! Graph's error body (graph-facts §B.1), `request-id`/`client-request-id` headers and CORS for the
-//! registered SPA origins, fault injection (`faults.rs`) on `/v1.0`, and the `/_emulator/*` hooks.
+//! The Microsoft Graph origin: `/v1.0/...` and `/beta/roleManagement/exchange/...` behind bearer
+//! tokens issued by the login side, with Graph's error body (graph-facts §B.1),
+//! `request-id`/`client-request-id` headers and CORS for the registered SPA origins, fault
+//! injection (`faults.rs`) on both, and the `/_emulator/*` hooks.
 //!
 //! Modules: `apps` (applications, passwords), `service_principals` (SPs, app role assignments),
-//! `users`, `groups`, `authz` (scopes × roles), `validate` (strict bodies), `odata` (query options),
-//! `hooks` (test hooks), `error`.
+//! `users`, `groups`, `exchange` (beta: Exchange RBAC role definitions and assignments), `authz`
+//! (scopes × roles), `validate` (strict bodies), `odata` (query options), `hooks` and
+//! `exchange_hooks` (test hooks), `error`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Map, Value};
 
@@ -30,6 +32,8 @@ use crate::{App, DEMO_TENANT_ID};
 mod apps;
 mod authz;
 pub(crate) mod error;
+mod exchange;
+mod exchange_hooks;
 mod groups;
 mod hooks;
 mod odata;
@@ -64,10 +68,13 @@ impl ReqIds {
 }
 
 pub fn router(app: App) -> Router {
-    let v1_routes = Router::new()
+    let api_routes = Router::new()
         .route("/v1.0", any(service_root))
         .route("/v1.0/", any(service_root))
         .route("/v1.0/{*rest}", any(v1))
+        .route("/beta", any(beta_root))
+        .route("/beta/", any(beta_root))
+        .route("/beta/{*rest}", any(beta))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             inject_faults,
@@ -81,7 +88,24 @@ pub fn router(app: App) -> Router {
             "/_emulator/faults",
             get(hooks::get_faults).post(hooks::set_faults),
         )
-        .merge(v1_routes)
+        .route("/_emulator/exchange/access", get(exchange_hooks::access))
+        .route(
+            "/_emulator/exchange/applicationAccessPolicies",
+            post(exchange_hooks::new_policy),
+        )
+        .route(
+            "/_emulator/exchange/applicationAccessPolicies/{identity}",
+            delete(exchange_hooks::remove_policy),
+        )
+        .route(
+            "/_emulator/exchange/managementRoleAssignments",
+            post(exchange_hooks::new_management_role_assignment),
+        )
+        .route(
+            "/_emulator/exchange/managementRoleAssignments/{identity}",
+            delete(exchange_hooks::remove_management_role_assignment),
+        )
+        .merge(api_routes)
         .fallback(unknown_version)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
@@ -120,7 +144,7 @@ async fn graph_headers(State(app): State<App>, mut req: Request, next: Next) -> 
     resp
 }
 
-/// Applies the configured faults to a `/v1.0` request (see `crate::faults`).
+/// Applies the configured faults to a `/v1.0` or `/beta` request (see `crate::faults`).
 async fn inject_faults(
     State(app): State<App>,
     Extension(ids): Extension<ReqIds>,
@@ -179,6 +203,11 @@ async fn unknown_version(Extension(ids): Extension<ReqIds>, req: Request) -> Res
         "BadRequest",
         &format!("Invalid version: {first}"),
     )
+}
+
+/// `/beta`: the beta service document lists what the emulator serves there.
+async fn beta_root(State(app): State<App>) -> Response {
+    Json(exchange::service_document(&app.graph_origin)).into_response()
 }
 
 async fn service_root(State(app): State<App>) -> Response {
@@ -294,24 +323,63 @@ async fn v1(
     Query(q): Query<HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let token = match authenticate(&app, req.headers(), &ids) {
-        Ok(t) => t,
+    let (ctx, segs) = match prepare(app, &ids, &q, req, "v1.0").await {
+        Ok(x) => x,
         Err(r) => return *r,
     };
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match dispatch(&ctx, &segs).await {
+        Ok(r) => r,
+        Err(e) => e.render(&ids),
+    }
+}
+
+/// `/beta/...`: only the Exchange RBAC provider is emulated (`exchange.rs`).
+async fn beta(
+    State(app): State<App>,
+    Extension(ids): Extension<ReqIds>,
+    Query(q): Query<HashMap<String, String>>,
+    req: Request,
+) -> Response {
+    let (ctx, segs) = match prepare(app, &ids, &q, req, "beta").await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match exchange::dispatch_beta(&ctx, &segs) {
+        Ok(r) => r,
+        Err(e) => e.render(&ids),
+    }
+}
+
+/// Authenticates a `/{version}/...` request and reads its body: the handler's [`Ctx`] and the
+/// percent-decoded path segments after `/{version}/`.
+async fn prepare(
+    app: App,
+    ids: &ReqIds,
+    q: &HashMap<String, String>,
+    req: Request,
+    version: &'static str,
+) -> Result<(Ctx, Vec<String>), Box<Response>> {
+    let token = authenticate(&app, req.headers(), ids)?;
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
         Ok(b) => b,
-        Err(_) => return unreadable_body().render(&ids),
+        Err(_) => return Err(Box::new(unreadable_body().render(ids))),
     };
     let path = parts.uri.path().to_string();
+    let prefix = format!("/{version}/");
     let segs: Vec<String> = path
-        .trim_start_matches("/v1.0/")
+        .strip_prefix(prefix.as_str())
+        .unwrap_or("")
         .split('/')
         .filter(|s| !s.is_empty())
         .map(|s| percent_decode(s).unwrap_or_else(|| s.to_string()))
         .collect();
+    let mut od = odata(q, parts.uri.query(), &parts.headers);
+    od.version = version;
     let ctx = Ctx {
-        od: odata(&q, parts.uri.query(), &parts.headers),
+        od,
         app,
         token,
         method: parts.method,
@@ -319,11 +387,7 @@ async fn v1(
         body,
         path,
     };
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    match dispatch(&ctx, &segs).await {
-        Ok(r) => r,
-        Err(e) => e.render(&ids),
-    }
+    Ok((ctx, segs))
 }
 
 async fn dispatch(ctx: &Ctx, segs: &[&str]) -> GResult<Response> {
@@ -365,6 +429,11 @@ async fn dispatch(ctx: &Ctx, segs: &[&str]) -> GResult<Response> {
             .into_response())
         }
         ("organization", [_, _, next, ..]) => Err(bad_segment(next)),
+        // v1.0's roleManagement has only the directory and entitlementManagement providers
+        // (v1.0 `roleManagement` resource); the Exchange provider is beta only.
+        ("roleManagement", [_, provider, ..]) if provider.eq_ignore_ascii_case("exchange") => {
+            Err(bad_segment(provider))
+        }
         (s, _) if NOT_EMULATED.iter().any(|n| n.eq_ignore_ascii_case(s)) => Err(GErr::new(
             StatusCode::NOT_IMPLEMENTED,
             "notImplemented",

@@ -27,6 +27,8 @@ pub struct OData {
     pub eventual: bool,
     /// The raw query pairs (to build `@odata.nextLink`).
     pub pairs: Vec<(String, String)>,
+    /// The API version of the request (`v1.0` or `beta`), for `@odata.context`.
+    pub version: &'static str,
 }
 
 fn opt<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a String> {
@@ -53,6 +55,7 @@ pub fn odata(q: &HashMap<String, String>, raw_query: Option<&str>, headers: &Hea
         pairs: raw_query
             .and_then(|r| serde_urlencoded::from_str(r).ok())
             .unwrap_or_default(),
+        version: "v1.0",
     }
 }
 
@@ -102,11 +105,25 @@ pub fn project(
 }
 
 pub fn context(app: &App, set: &str, names: Option<&[String]>, entity: bool) -> String {
+    context_in(app, "v1.0", set, names, entity)
+}
+
+/// [`context`] for API version `version` (`v1.0` or `beta`).
+pub fn context_in(
+    app: &App,
+    version: &str,
+    set: &str,
+    names: Option<&[String]>,
+    entity: bool,
+) -> String {
     let sel = names
         .map(|n| format!("({})", n.join(",")))
         .unwrap_or_default();
     let suffix = if entity { "/$entity" } else { "" };
-    format!("{}/v1.0/$metadata#{set}{sel}{suffix}", app.graph_origin)
+    format!(
+        "{}/{version}/$metadata#{set}{sel}{suffix}",
+        app.graph_origin
+    )
 }
 
 pub fn with_context(ctx: String, obj: Map<String, Value>) -> Value {
@@ -129,7 +146,11 @@ pub fn entity(
         return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
     let (obj, names) = project(&all, od.select.as_deref(), defaults, type_name)?;
-    Ok(Json(with_context(context(app, set, names.as_deref(), true), obj)).into_response())
+    Ok(Json(with_context(
+        context_in(app, od.version, set, names.as_deref(), true),
+        obj,
+    ))
+    .into_response())
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -505,7 +526,13 @@ pub fn list(
     let mut out = Map::new();
     out.insert(
         "@odata.context".into(),
-        json!(context(app, spec.set, names.as_deref(), false)),
+        json!(context_in(
+            app,
+            od.version,
+            spec.set,
+            names.as_deref(),
+            false
+        )),
     );
     if od.count {
         out.insert("@odata.count".into(), json!(total));

@@ -324,6 +324,8 @@ fn delete(ctx: &Ctx, target: &Target) -> GResult<Response> {
     st.directory
         .app_role_assignments
         .retain(|r| r.principal_id != sp.id && r.resource_id != sp.id);
+    // Its Exchange role assignments go too (docs silent; our assumption, see `crate::exchange`).
+    st.exchange.remove_service_principal(&sp.id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -211,6 +211,24 @@ pub const APP_ROLE_ASSIGNMENT: Schema = Schema {
     ],
 };
 
+/// An Exchange provider role assignment (Graph beta `rbacapplication-post-roleassignments.md`).
+pub const UNIFIED_ROLE_ASSIGNMENT: Schema = Schema {
+    type_name: "unifiedRoleAssignment",
+    resource: "UnifiedRoleAssignment",
+    fields: &[
+        c("principalId", Kind::Str),
+        c("roleDefinitionId", Kind::Str),
+        c("directoryScopeId", Kind::NullableStr),
+        c("appScopeId", Kind::NullableStr),
+        r("id"),
+        // Real properties of the type that no Exchange example sends (`resourceScope` is
+        // "DO NOT USE"); refused as read-only: our choice.
+        r("condition"),
+        r("resourceScope"),
+        r("principalOrganizationId"),
+    ],
+};
+
 pub const PASSWORD_CREDENTIAL: &[Field] = &[
     w("displayName", Kind::NullableStr),
     w("startDateTime", Kind::DateTime),

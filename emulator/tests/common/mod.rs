@@ -268,7 +268,7 @@ impl Gc {
         Gc::from_token(emu, c, &tok)
     }
 
-    fn from_token(emu: &Running, c: reqwest::Client, tok: &Value) -> Gc {
+    pub fn from_token(emu: &Running, c: reqwest::Client, tok: &Value) -> Gc {
         Gc {
             c,
             base: emu.graph_origin.clone(),
@@ -383,3 +383,74 @@ pub async fn set_faults(emu: &Running, faults: Value) {
 
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const MAIL_SEND_ROLE: &str = "b633e1c5-b582-4048-a93e-9f11b44c7e96";
+
+/// The delegated scopes the page asks for in its RBAC for Applications mode.
+pub const RBAC_SCOPE: &str = "openid profile User.Read Application.ReadWrite.All User.Read.All GroupMember.Read.All RoleManagement.ReadWrite.Exchange";
+
+/// A Graph client with a token minted by `POST /_emulator/token` (no sign-in pages): `user` with
+/// exactly `scopes`.
+pub async fn minted(emu: &Running, user: &str, scopes: &[&str]) -> Gc {
+    let r = client()
+        .post(format!("{}/_emulator/token", emu.graph_origin))
+        .body(serde_json::json!({"user": user, "scopes": scopes}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let tok: Value = r.json().await.unwrap();
+    Gc::from_token(emu, client(), &tok)
+}
+
+/// A client for the unauthenticated `/_emulator/*` hooks (same helpers as [`Gc`]).
+pub fn hooks(emu: &Running) -> Gc {
+    Gc {
+        c: client(),
+        base: emu.graph_origin.clone(),
+        auth: "Bearer none".into(),
+    }
+}
+
+/// Creates an application and its service principal as `g`; answers (appId, SP object id).
+pub async fn new_app_with_sp(g: &Gc, unique: &str) -> (String, String) {
+    let r = g
+        .upsert(
+            &format!("/v1.0/applications(uniqueName='{unique}')"),
+            &serde_json::json!({"displayName": format!("Mailer {unique}")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let app_id = r.json["appId"].as_str().unwrap().to_string();
+    let r = g
+        .upsert(
+            &format!("/v1.0/servicePrincipals(appId='{app_id}')"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    (app_id, r.json["id"].as_str().unwrap().to_string())
+}
+
+/// The id of an Exchange role definition, looked up by name as an app must.
+pub async fn exchange_role_id(g: &Gc, name: &str) -> String {
+    let r = g
+        .get(&format!(
+            "/beta/roleManagement/exchange/roleDefinitions?$filter=displayName eq '{name}'"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["value"].as_array().unwrap().len(), 1, "{}", r.text);
+    r.json["value"][0]["id"].as_str().unwrap().to_string()
+}
+
+pub mod seed_ids {
+    pub const ADELE: &str = "84d227f2-34c8-4a62-a5cc-621cd2fe304c";
+    pub const MEGAN: &str = "2b409773-bfb0-4637-9f26-c40b36b8478d";
+    pub const NESTOR: &str = "6683add5-7b7f-425f-aef0-a1d578ced23c";
+    pub const INVOICES: &str = "670604ea-5ccf-4fa0-94d3-14e71cc55ce7";
+    pub const ISAIAH: &str = "0d107972-b712-4948-821d-38b2930bca42";
+    pub const MAILGRANT_SENDERS: &str = "71b53146-ceb2-4940-b73e-51e8ef4be99b";
+    pub const FINANCE_NOTIFICATIONS: &str = "a7e58b83-461d-4a33-a42b-dafcb70f68fc";
+    pub const FINANCE_MAILBOXES: &str = "50ca7e77-0b2d-48e2-a6e4-a0037b339136";
+    pub const IT_ADMINS: &str = "f41359ab-31bf-4e1c-9778-13b94e58ef70";
+    pub const SALES: &str = "d158853c-b691-4003-a7a4-ae564aab375b";
+}
