@@ -74,6 +74,9 @@ async fn one(mode: &'static str, scope: &'static str) {
                     .unwrap();
             })
             .await;
+            if mode == "aap" {
+                support::pass_policy_script(&ctx, false).await;
+            }
             support::wait_id(d, "plain-ok").await.click().await.unwrap();
             let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("target/artifacts")

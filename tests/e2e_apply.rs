@@ -53,8 +53,13 @@ async fn count(graph: &str) -> (usize, usize, usize, usize) {
     (apps.len(), sps, secrets, grants)
 }
 
+/// From a fresh page through Apply; in the legacy mode, also through the Exchange script (the
+/// grant comes after its code).
 async fn set_up(ctx: &support::Ctx, aap: bool) {
     support::set_up(ctx, aap, "one", || async {}).await;
+    if aap {
+        support::pass_policy_script(ctx, false).await;
+    }
 }
 
 async fn wait_hand_off(d: &WebDriver) {
@@ -79,7 +84,11 @@ async fn rbac_mode_creates_one_app_one_sp_one_secret_and_no_grant_then_undo() {
             .text()
             .await
             .unwrap();
-        assert!(script.contains("New-ManagementRoleAssignment"), "{script}");
+        // The page made the Exchange role assignment itself: the script checks it.
+        assert!(
+            script.contains("Test-ServicePrincipalAuthorization"),
+            "{script}"
+        );
         assert!(script.contains(MAILBOX));
         support::assert_storage_holds_no_secret(d).await;
         support::wait_id(d, "undo").await.click().await.unwrap();
@@ -192,13 +201,14 @@ async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids
     support::run("apply_reload", SiteConfig::Demo, |ctx| async move {
         let d = &ctx.driver;
         slow_graph(&ctx, 700).await;
-        set_up(&ctx, true).await;
+        support::set_up(&ctx, true, "one", || async {}).await;
         wait_log_rows(d, 2).await; // the app exists; the service principal is under way
         let before = app_ids(&ctx.graph).await;
         assert_eq!(before.len(), 1);
         d.refresh().await.unwrap();
         support::wait_id(d, "interrupted").await;
         support::sign_in_as(&ctx, "adele", "accept").await;
+        support::pass_policy_script(&ctx, false).await;
         let step = d
             .query(By::Css("#hand-off-step"))
             .wait(
@@ -221,12 +231,13 @@ async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids
     .await;
 }
 
-/// Waits up to 60 s for `#done_id`, signing in again (as Adele) whenever the page asks to.
-/// Returns how many times it asked.
+/// Waits up to 60 s for `#done_id`, signing in again (as Adele) whenever the page asks to, and
+/// passing the legacy mode's Exchange script once it is shown. Returns how many times it asked.
 async fn through_sign_ins(ctx: &support::Ctx, done_id: &str) -> usize {
     let d = &ctx.driver;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut asked = 0;
+    let mut script_passed = false;
     loop {
         if d.find(By::Id(done_id)).await.is_ok() {
             return asked;
@@ -234,6 +245,9 @@ async fn through_sign_ins(ctx: &support::Ctx, done_id: &str) -> usize {
         if d.find(By::Id("sign-in-again")).await.is_ok() {
             support::sign_in_again(ctx).await;
             asked += 1;
+        } else if !script_passed && d.find(By::Id("script-code")).await.is_ok() {
+            support::pass_policy_script(ctx, false).await;
+            script_passed = true;
         }
         assert!(
             std::time::Instant::now() < deadline,

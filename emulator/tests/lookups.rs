@@ -123,6 +123,38 @@ async fn mail_enabled_security_groups_with_paging() {
 }
 
 #[tokio::test]
+async fn a_groups_direct_members() {
+    let emu = emu().await;
+    let g = Gc::for_user(&emu, "adele").await;
+    // Finance Notifications: Megan directly, the invoices mailbox only through Finance Mailboxes.
+    let r = g
+        .get(&format!(
+            "/v1.0/groups/{FINANCE_NOTIFICATIONS}/members?$select=id"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let types: Vec<&str> = r.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["@odata.type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["#microsoft.graph.user", "#microsoft.graph.group"]);
+    assert!(
+        !ids(&r.json).contains(&INVOICES.to_string()),
+        "nested is not direct"
+    );
+    assert!(
+        r.json["value"][0].get("displayName").is_none(),
+        "$select applies"
+    );
+    let r = g
+        .get("/v1.0/groups/00000000-0000-4000-8000-000000000000/members")
+        .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
 async fn membership_checks() {
     let emu = emu().await;
     let g = Gc::for_user(&emu, "adele").await;

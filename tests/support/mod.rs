@@ -402,3 +402,95 @@ where
     wait_id(d, "to-review").await.click().await.unwrap();
     wait_id(d, "apply").await.click().await.unwrap();
 }
+
+/// The code the legacy Exchange script prints after PASS: SHA-256 over `mailgrant:<app
+/// id>:<policy scope, lower case>`, first four bytes in hex as `XXXX-XXXX` (written here from the
+/// script's own PowerShell lines, not from the page's code).
+pub fn script_code(app_id: &str, policy_scope: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "mailgrant:{app_id}:{}",
+        policy_scope.to_lowercase()
+    ));
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
+    format!("{}-{}", &hex[..4], &hex[4..])
+}
+
+/// The value of `$Name = '…'` in the script the page shows (`#setup-script`).
+pub async fn script_value(driver: &WebDriver, name: &str) -> String {
+    let text = wait_id(driver, "setup-script").await.text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!("${name} ")) && l.contains(" = '"))
+        .unwrap_or_else(|| panic!("no ${name} in the script:\n{text}"));
+    let start = line.find(" = '").unwrap() + 4;
+    let end = start + line[start..].find('\'').unwrap();
+    line[start..end].to_owned()
+}
+
+/// Stands in for the admin in the legacy mode: waits for the Exchange script, "runs" it (with
+/// `policy`, also makes the Application Access Policy in the emulator's Exchange), and types the
+/// code it would print after PASS.
+pub async fn pass_policy_script(ctx: &Ctx, policy: bool) {
+    let d = &ctx.driver;
+    wait_id(d, "policy-script").await;
+    let app_id = script_value(d, "AppId").await;
+    let scope = script_value(d, "PolicyScope").await;
+    if policy {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_emulator/exchange/applicationAccessPolicies", ctx.graph))
+            .json(&serde_json::json!({"appId": app_id, "policyScopeGroupId": scope, "accessRight": "RestrictAccess"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{:?}", r.text().await);
+    }
+    wait_id(d, "script-code")
+        .await
+        .send_keys(script_code(&app_id, &scope))
+        .await
+        .unwrap();
+    wait_id(d, "confirm-code").await.click().await.unwrap();
+}
+
+/// The mailboxes the emulator's Exchange lets this app send as.
+pub async fn can_send_as(graph: &str, app_id: &str) -> Vec<String> {
+    let r: serde_json::Value =
+        reqwest::get(format!("{graph}/_emulator/exchange/access?appId={app_id}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    r["mailboxes"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x["mail"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The app ids of the apps mailgrant made (tagged `mailgrant`).
+pub async fn our_app_ids(graph: &str) -> Vec<String> {
+    emulator_state(graph).await["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "mailgrant"))
+        })
+        .filter_map(|a| a["appId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The Exchange role assignments (Graph beta) in the emulator.
+pub async fn exchange_assignments(graph: &str) -> Vec<serde_json::Value> {
+    emulator_state(graph).await["exchange"]["roleAssignments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}

@@ -121,10 +121,10 @@ mod tests {
         ] {
             assert_eq!(group.kind(), kind);
         }
-        let r = find_by_address(&SmtpAddress::parse("o'neil@contoso.example").unwrap());
+        let r = find_by_address(&SmtpAddress::parse("o.neil+x@contoso.example").unwrap());
         assert!(
             r.path
-                .contains("mail%20eq%20%27o%27%27neil%40contoso.example%27"),
+                .contains("mail%20eq%20%27o.neil%2Bx%40contoso.example%27"),
             "{}",
             r.path
         );

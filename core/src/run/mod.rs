@@ -146,7 +146,8 @@ pub struct Run {
     last_journal: Option<String>,
     /// Index of the first undo operation, once undo started.
     undo_from: Option<usize>,
-    error: Option<RunError>,
+    /// Why the last command (Undo, a confirmation code) was refused; the run itself goes on.
+    refused: Option<RunError>,
 }
 
 impl Run {
@@ -171,7 +172,7 @@ impl Run {
             log: vec![],
             last_journal: None,
             undo_from: None,
-            error: None,
+            refused: None,
         }
     }
 
@@ -332,9 +333,6 @@ impl Run {
     pub fn status(&self) -> Status {
         let range = self.undo_from.unwrap_or(0)..self.ops.len();
         let states = &self.states[range];
-        if let Some(e) = &self.error {
-            return Status::Failed(e.clone());
-        }
         if states
             .iter()
             .any(|s| matches!(s.phase, Phase::InFlight | Phase::Sleeping { .. }))
@@ -366,6 +364,11 @@ impl Run {
         }
     }
 
+    /// Why the last command (Undo, a confirmation code) was refused, if it was.
+    pub fn refused(&self) -> Option<&RunError> {
+        self.refused.as_ref()
+    }
+
     pub fn undoing(&self) -> bool {
         self.undo_from.is_some()
     }
@@ -387,7 +390,7 @@ impl Run {
 
     /// Applies one event at `now_ms` (Unix milliseconds, from the caller's clock).
     pub fn update(&mut self, now_ms: u64, event: Event) -> Vec<Effect> {
-        self.error = None;
+        self.refused = None;
         match event {
             Event::Replied { attempt, reply } => {
                 // A late answer to an abandoned attempt is ignored.
@@ -440,7 +443,7 @@ impl Run {
                     match self.with_live(op, now_ms, |live, cx| live.confirm(&code, cx)) {
                         Some(mv) => self.follow(op, mv, now_ms),
                         None => {
-                            self.error = Some(RunError::CodeMismatch {
+                            self.refused = Some(RunError::CodeMismatch {
                                 op: self.ops[op].kind.clone(),
                             })
                         }
@@ -465,7 +468,7 @@ impl Run {
             return;
         }
         if let Some(i) = (0..self.ops.len()).find(|&i| self.states[i].intent) {
-            self.error = Some(RunError::UndoBlocked {
+            self.refused = Some(RunError::UndoBlocked {
                 op: self.ops[i].kind.clone(),
             });
             return;

@@ -414,6 +414,7 @@ impl State {
         };
         let effects = run.update(now_ms, event);
         let status = run.status();
+        let refused = run.refused().map(Explain::explain);
         let mut out = wrap(kind, effects, config, token.as_ref());
         if kind == RunKind::ScopeCheck {
             if matches!(status, Status::Running | Status::Offline) {
@@ -463,6 +464,10 @@ impl State {
             // The legacy mode's script: the page waits for its code.
             (_, Status::Waiting) => self.busy = false,
             (_, Status::Running | Status::Offline) => {}
+        }
+        if let Some(e) = refused {
+            self.busy = false;
+            self.error = Some(e);
         }
         out
     }

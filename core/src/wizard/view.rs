@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::config::{Config, ScopeMode};
 use crate::explain::{Explain, Explanation};
 use crate::plan::ReviewLine;
-use crate::powershell;
+use crate::powershell::{self, ScopeTarget};
 use crate::roles::RoleCheck;
 use crate::run::{self, LogEntry, Status};
 
@@ -313,24 +313,36 @@ impl State {
         let mailbox = plan
             .map(|p| p.inputs.mailbox.to_string())
             .unwrap_or_default();
+        // Who the app can send as, in words.
+        let who = match plan.map(|p| (&p.scope.target, p.inputs.mode)) {
+            Some((
+                ScopeTarget::ExistingGroup { address } | ScopeTarget::NewGroup { address, .. },
+                ScopeMode::RbacForApplications,
+            )) => format!("the direct members of {address}"),
+            Some((
+                ScopeTarget::ExistingGroup { address } | ScopeTarget::NewGroup { address, .. },
+                ScopeMode::ApplicationAccessPolicy,
+            )) => format!("the members of {address}"),
+            _ => mailbox.clone(),
+        };
         let enforce = "Exchange may take 30 minutes to 2 hours to enforce it; the script's Test-ServicePrincipalAuthorization reads the configuration at once.";
         let (heading, scope_note, script_first) = match (
             plan.map(|p| p.inputs.mode),
             facts.and_then(|f| f.exchange_fallback),
         ) {
             (Some(ScopeMode::ApplicationAccessPolicy), _) => (
-                format!("Done: the app can send as {mailbox} only"),
+                format!("Done: the app can send as {who} only"),
                 format!("Your Exchange script made the Application Access Policy (you typed its code), and only then did the page grant Microsoft Graph's Mail.Send. {}", enforce.replace("Test-ServicePrincipalAuthorization", "Test-ApplicationAccessPolicy")),
                 false,
             ),
             (_, Some(why)) => (
                 "The app is set up: now scope it in Exchange Online".to_owned(),
-                format!("{} Run the Exchange Online script below: it scopes the app to {mailbox} and checks it. Until then the app can send as no mailbox (this mode grants no Microsoft Graph Mail.Send permission), so the credentials can go to the vendor first.", why.why()),
+                format!("{} Run the Exchange Online script below: it scopes the app to {who} and checks it. Until then the app can send as no mailbox (this mode grants no Microsoft Graph Mail.Send permission), so the credentials can go to the vendor first.", why.why()),
                 true,
             ),
             _ => (
-                format!("Done: the app can send as {mailbox} only"),
-                format!("The page assigned Exchange's Application Mail.Send role to the app, scoped to {mailbox}, through Microsoft Graph. {enforce} The script below checks it."),
+                format!("Done: the app can send as {who} only"),
+                format!("The page assigned Exchange's Application Mail.Send role to the app, scoped to {who}, through Microsoft Graph. {enforce} The script below checks it."),
                 false,
             ),
         };

@@ -191,7 +191,7 @@ fn member_of(ctx: &Ctx, id: &str) -> GResult<Response> {
     .into_response())
 }
 
-fn with_type(type_name: &str, m: Map<String, Value>) -> Map<String, Value> {
+pub(super) fn with_type(type_name: &str, m: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert(
         "@odata.type".into(),
