@@ -115,9 +115,16 @@ async fn new_driver(chromedriver: &Chromedriver, downloads: &std::path::Path) ->
     }
     caps.set_browser_log_level(LoggingPrefsLogLevel::All)
         .unwrap();
-    WebDriver::new(&chromedriver.url, caps)
-        .await
-        .expect("a WebDriver session in headless Chromium")
+    // On two busy cores a just-started chromedriver can drop its first connection: try again.
+    let mut last = None;
+    for _ in 0..4 {
+        match WebDriver::new(&chromedriver.url, caps.clone()).await {
+            Ok(d) => return d,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("a WebDriver session in headless Chromium: {last:?}")
 }
 
 /// The page's console messages so far (chromedriver's `se/log` endpoint).
