@@ -285,6 +285,10 @@ async fn legacy_the_app_never_reaches_a_second_mailbox_and_the_grant_waits_for_t
         assert!(d.find(By::Id("hand-off-step")).await.is_err());
         assert!(d.find(By::Id("secret-value")).await.is_err());
         assert!(support::can_send_as(&ctx.graph, &app).await.is_empty());
+        assert!(
+            d.find(By::Id("undo")).await.is_ok(),
+            "Undo works at this point too"
+        );
 
         // A wrong code grants nothing.
         support::wait_id(d, "script-code")

@@ -255,7 +255,10 @@ impl State {
             status: text,
             log: run.log().to_vec(),
             can_resume: matches!(status, Status::Paused(_)),
-            can_undo: matches!(status, Status::Failed(_) | Status::Paused(_)) && !run.undoing(),
+            can_undo: matches!(
+                status,
+                Status::Failed(_) | Status::Paused(_) | Status::Waiting
+            ) && !run.undoing(),
             sign_in_again: self.needs_sign_in_again(),
             script: (status == Status::Waiting).then(|| self.script_view(config)),
         }
