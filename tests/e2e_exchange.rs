@@ -121,38 +121,16 @@ async fn rbac_undo_removes_the_exchange_assignment_too() {
 async fn rbac_a_group_scope_reaches_direct_members_only_and_the_nested_one_is_warned_about() {
     support::run("exchange_rbac_group", SiteConfig::Demo, |ctx| async move {
         let d = &ctx.driver;
-        d.goto(&format!("{}/", ctx.site)).await.unwrap();
-        support::wait_id(d, "welcome").await;
-        d.find(By::Css("input[value=rbacForApplications]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        support::sign_in_as(&ctx, "adele", "accept").await;
         // The invoices mailbox is in Finance Notifications only through Finance Mailboxes;
         // Megan is a direct member.
-        support::find_mailbox(d).await;
-        support::wait_id(d, "scope-group")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "group-address")
-            .await
-            .send_keys(at("finance-notifications"))
-            .await
-            .unwrap();
-        support::wait_id(d, "to-review")
-            .await
-            .click()
-            .await
-            .unwrap();
-        let review = support::wait_id(d, "review-step")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let review = support::to_review(&ctx, false, MAILBOX, "group", || async {
+            support::wait_id(d, "group-address")
+                .await
+                .send_keys(at("finance-notifications"))
+                .await
+                .unwrap();
+        })
+        .await;
         assert!(review.contains("only through a nested group"), "{review}");
         assert!(review.contains("could NOT send as it"), "{review}");
         support::wait_id(d, "apply").await.click().await.unwrap();
@@ -242,35 +220,7 @@ async fn legacy_the_app_never_reaches_a_second_mailbox_and_the_grant_waits_for_t
                 polls
             })
         };
-        d.goto(&format!("{}/", ctx.site)).await.unwrap();
-        support::wait_id(d, "welcome").await;
-        d.find(By::Css("input[value=applicationAccessPolicy]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        support::sign_in_as(&ctx, "adele", "accept").await;
-        support::wait_id(d, "mailbox")
-            .await
-            .send_keys(at("megan"))
-            .await
-            .unwrap();
-        support::wait_id(d, "find-mailbox")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "scope-one")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "to-review")
-            .await
-            .click()
-            .await
-            .unwrap();
+        support::to_review(&ctx, true, &at("megan"), "one", || async {}).await;
         support::wait_id(d, "apply").await.click().await.unwrap();
 
         // The page stops at the Exchange script: the app exists, nothing is granted, and the

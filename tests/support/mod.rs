@@ -384,6 +384,16 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()>,
 {
+    to_review(ctx, aap, MAILBOX, scope, fill).await;
+    wait_id(&ctx.driver, "apply").await.click().await.unwrap();
+}
+
+/// [`set_up`] with this mailbox, up to the Review step (returns its text).
+pub async fn to_review<F, Fut>(ctx: &Ctx, aap: bool, mailbox: &str, scope: &str, fill: F) -> String
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
     let d = &ctx.driver;
     d.goto(&format!("{}/", ctx.site)).await.unwrap();
     wait_id(d, "welcome").await;
@@ -399,7 +409,12 @@ where
         .await
         .unwrap();
     sign_in_as(ctx, "adele", "accept").await;
-    find_mailbox(d).await;
+    wait_id(d, "mailbox")
+        .await
+        .send_keys(mailbox)
+        .await
+        .unwrap();
+    wait_id(d, "find-mailbox").await.click().await.unwrap();
     wait_id(d, &format!("scope-{scope}"))
         .await
         .click()
@@ -407,7 +422,7 @@ where
         .unwrap();
     fill().await;
     wait_id(d, "to-review").await.click().await.unwrap();
-    wait_id(d, "apply").await.click().await.unwrap();
+    wait_id(d, "review-step").await.text().await.unwrap()
 }
 
 /// The code the legacy Exchange script prints after PASS: SHA-256 over `mailgrant:<app

@@ -33,77 +33,66 @@ pub struct Op {
     pub why: String,
 }
 
+/// Read operations, numbered in order: `(read, dependencies, why)`.
+fn reads(list: &[(Read, &[OpId], &str)]) -> Vec<Op> {
+    list.iter()
+        .enumerate()
+        .map(|(id, (read, deps, why))| Op {
+            id,
+            kind: Kind::Read(*read),
+            deps: deps.to_vec(),
+            why: (*why).to_owned(),
+        })
+        .collect()
+}
+
 /// The preflight: look-ups only. `inputs` gives the mailbox and display name.
 pub fn preflight() -> Vec<Op> {
-    let op = |id, kind, deps: &[OpId], why: &str| Op {
-        id,
-        kind,
-        deps: deps.to_vec(),
-        why: why.to_owned(),
-    };
-    vec![
-        op(
-            0,
-            Kind::Read(Read::Mailbox),
+    reads(&[
+        (
+            Read::Mailbox,
             &[],
             "Find the mailbox user and its object id.",
         ),
-        op(
-            1,
-            Kind::Read(Read::AppsByDisplayName),
+        (
+            Read::AppsByDisplayName,
             &[],
             "Make sure no other app already uses this display name.",
         ),
-        op(
-            2,
-            Kind::Read(Read::AppByUniqueName),
+        (
+            Read::AppByUniqueName,
             &[0],
             "Find an app mailgrant made earlier for this vendor and mailbox.",
         ),
-        op(
-            3,
-            Kind::Read(Read::AppServicePrincipal),
+        (
+            Read::AppServicePrincipal,
             &[2],
             "Find that app's service principal.",
         ),
-        op(
-            4,
-            Kind::Read(Read::Grants),
-            &[3],
-            "Find the grants it already holds.",
-        ),
-    ]
+        (Read::Grants, &[3], "Find the grants it already holds."),
+    ])
 }
 
 /// The Scope step's check of a group: the group by its address, then the mailbox's membership,
 /// direct and with nested groups.
 pub fn scope_check() -> Vec<Op> {
-    let op = |id, kind, deps: &[OpId], why: &str| Op {
-        id,
-        kind,
-        deps: deps.to_vec(),
-        why: why.to_owned(),
-    };
-    vec![
-        op(
-            0,
-            Kind::Read(Read::ScopeGroup),
+    reads(&[
+        (
+            Read::ScopeGroup,
             &[],
             "Find the group and check it is a mail-enabled security group.",
         ),
-        op(
-            1,
-            Kind::Read(Read::DirectMembers),
+        (
+            Read::DirectMembers,
             &[0],
             "Check whether the mailbox is a direct member.",
         ),
-        op(
-            2,
-            Kind::Read(Read::MemberGroups),
+        (
+            Read::MemberGroups,
             &[0],
             "Check whether the mailbox is a member through nested groups.",
         ),
-    ]
+    ])
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

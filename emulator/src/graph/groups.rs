@@ -4,14 +4,13 @@
 //! with its `@odata.type`).
 
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Map, Value};
+use axum::response::Response;
+use serde_json::{Map, Value};
 
 use super::authz::READ_GROUPS;
 use super::error::{bad_segment, method_not_allowed, not_found, GResult};
 use super::odata::{entity, list, ListSpec};
-use super::users::with_type;
+use super::users::{directory_objects, with_type};
 use super::Ctx;
 
 pub const FILTERABLE: &[&str] = &[
@@ -67,7 +66,7 @@ pub fn route(ctx: &Ctx, rest: &[&str]) -> GResult<Response> {
 
 /// The group's direct members, `$select` applied (always with `@odata.type` and `id`).
 fn members(ctx: &Ctx, id: &str) -> GResult<Response> {
-    let mut items: Vec<Map<String, Value>> = {
+    let items: Vec<Map<String, Value>> = {
         let st = ctx.app.lock();
         let dir = &st.directory;
         let g = dir.group(id).ok_or_else(|| not_found(id))?;
@@ -80,16 +79,5 @@ fn members(ctx: &Ctx, id: &str) -> GResult<Response> {
             })
             .collect()
     };
-    if let Some(select) = &ctx.od.select {
-        for m in &mut items {
-            m.retain(|k, _| {
-                k == "@odata.type" || k == "id" || select.iter().any(|s| s.eq_ignore_ascii_case(k))
-            });
-        }
-    }
-    Ok(Json(json!({
-        "@odata.context": format!("{}/v1.0/$metadata#directoryObjects", ctx.app.graph_origin),
-        "value": items,
-    }))
-    .into_response())
+    directory_objects(ctx, items)
 }

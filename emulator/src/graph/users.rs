@@ -177,6 +177,14 @@ fn member_of(ctx: &Ctx, id: &str) -> GResult<Response> {
         }
         items.push(with_type("directoryRole", m));
     }
+    directory_objects(ctx, items)
+}
+
+/// A `directoryObjects` collection, `$select` applied (`@odata.type` and `id` always kept).
+pub(super) fn directory_objects(
+    ctx: &Ctx,
+    mut items: Vec<Map<String, Value>>,
+) -> GResult<Response> {
     if let Some(select) = &ctx.od.select {
         for m in &mut items {
             m.retain(|k, _| {
