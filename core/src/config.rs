@@ -64,6 +64,15 @@ impl ScopeMode {
     }
 }
 
+/// Microsoft Graph of the public and national clouds: the only origins `graphBaseUrl` may name
+/// (besides a loopback origin in development), and where the page may send a token.
+pub const MICROSOFT_GRAPH_ORIGINS: [&str; 4] = [
+    "https://graph.microsoft.com",
+    "https://graph.microsoft.us",
+    "https://dod-graph.microsoft.us",
+    "https://microsoftgraph.chinacloudapi.cn",
+];
+
 /// The sign-in hosts of Microsoft Entra ID's clouds (worldwide, US Government, China). The
 /// page's Content-Security-Policy allows connections to these (xtask `csp.rs`).
 pub const MICROSOFT_LOGIN_HOSTS: [&str; 5] = [

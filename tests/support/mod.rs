@@ -22,6 +22,8 @@ pub struct Ctx {
     pub site: String,
     pub login: String,
     pub graph: String,
+    /// With [`Served::Nginx`]: the headers its generated configuration sends.
+    pub served_headers: Vec<(String, String)>,
 }
 
 fn workspace() -> PathBuf {
@@ -170,16 +172,45 @@ where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_serving(name, Served::Emulator(dist(), config), body).await
+}
+
+/// Who serves the page to the browser.
+pub enum Served {
+    /// The emulator's site listener, from this folder, with this `config.json`.
+    Emulator(PathBuf, SiteConfig),
+    /// Debian's nginx with the generated `dist/hosting/nginx.conf`, the demo `config.json`.
+    Nginx,
+}
+
+/// [`run`], with the page served by `served`.
+pub async fn run_serving<F, Fut>(name: &str, served: Served, body: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let nginx_port = free_port();
+    let nginx_origin = format!("http://127.0.0.1:{nginx_port}");
+    let (site, extra_redirect_uris) = match served {
+        Served::Emulator(dist, config) => (
+            Some(Site {
+                dist,
+                port: 0,
+                config,
+            }),
+            vec![],
+        ),
+        Served::Nginx => (None, vec![format!("{nginx_origin}/")]),
+    };
+    let nginx_wanted = site.is_none();
     let running = mailgrant_emulator::start(Options {
-        site: Some(Site {
-            dist: dist(),
-            port: 0,
-            config,
-        }),
+        site,
+        extra_redirect_uris,
         ..Default::default()
     })
     .await
     .expect("the emulator starts");
+    let nginx = nginx_wanted.then(|| Nginx::start(name, nginx_port, &running));
     let chromedriver = Chromedriver::start();
     let downloads = workspace().join("target/e2e/downloads").join(name);
     let _ = std::fs::remove_dir_all(&downloads);
@@ -188,9 +219,16 @@ where
     let ctx = Ctx {
         driver: driver.clone(),
         downloads,
-        site: running.site_origin.clone().expect("a site origin"),
+        site: match &nginx {
+            Some(n) => n.origin.clone(),
+            None => running.site_origin.clone().expect("a site origin"),
+        },
         login: running.login_origin.clone(),
         graph: running.graph_origin.clone(),
+        served_headers: nginx
+            .as_ref()
+            .map(|n| n.headers.clone())
+            .unwrap_or_default(),
     };
     let outcome = tokio::spawn(body(ctx)).await;
     if outcome.is_err() {
@@ -198,6 +236,7 @@ where
     }
     let _ = driver.quit().await;
     drop(chromedriver);
+    drop(nginx);
     running.stop().await;
     if let Err(e) = outcome {
         match e.try_into_panic() {
@@ -515,4 +554,116 @@ pub async fn exchange_assignments(graph: &str) -> Vec<serde_json::Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
+}
+
+/// A copy of `dist/` with the demo `config.json`, and the emulator's origins added to the
+/// page's `connect-src` (as the emulator's own site does, and as a vendor does with
+/// `cargo xtask build --connect-src`).
+pub fn site_copy(name: &str, emulator: &mailgrant_emulator::Running) -> PathBuf {
+    let root = workspace().join("target/e2e/sites").join(name);
+    let _ = std::fs::remove_dir_all(&root);
+    copy_dir(&dist(), &root);
+    let index = root.join("index.html");
+    let html = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, with_emulator_origins(&html, emulator)).unwrap();
+    std::fs::write(root.join("config.json"), emulator.demo_config()).unwrap();
+    root
+}
+
+/// `text` with the emulator's origins after `connect-src 'self'`.
+pub fn with_emulator_origins(text: &str, emulator: &mailgrant_emulator::Running) -> String {
+    let marker = "connect-src 'self'";
+    text.replace(
+        marker,
+        &format!(
+            "{marker} {} {}",
+            emulator.login_origin, emulator.graph_origin
+        ),
+    )
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Debian's nginx serving a [`site_copy`] with the generated configuration.
+pub struct Nginx {
+    child: Child,
+    pub origin: String,
+    /// The headers the generated configuration sends (with the emulator's origins).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Nginx {
+    fn start(name: &str, port: u16, emulator: &mailgrant_emulator::Running) -> Nginx {
+        let root = site_copy(name, emulator);
+        let dir = workspace().join("target/e2e/nginx").join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tmp")).unwrap();
+        let generated = std::fs::read_to_string(dist().join("hosting/nginx.conf"))
+            .expect("dist/hosting/nginx.conf (cargo xtask build writes it)");
+        let ours = with_emulator_origins(&generated, emulator);
+        std::fs::write(dir.join("mailgrant.conf"), &ours).unwrap();
+        let d = dir.display();
+        let conf = format!(
+            "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n\
+               client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\
+               uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n\
+               server {{\n    listen 127.0.0.1:{port};\n    root {};\n    include {d}/mailgrant.conf;\n  }}\n}}\n",
+            root.display()
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let program = std::env::var("NGINX").unwrap_or_else(|_| "nginx".into());
+        let child = Command::new(&program)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run `cargo xtask setup`)"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen on {port}: {}",
+                std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The headers of `location / { }`: each `add_header Name "value" always;`.
+        let location = &ours[ours.find("location / {").unwrap()..];
+        let headers = location
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("add_header "))
+            .filter_map(|l| {
+                let (name, rest) = l.split_once(' ')?;
+                let value = rest.strip_suffix(" always;")?.trim_matches('"');
+                Some((name.to_owned(), value.to_owned()))
+            })
+            .collect();
+        Nginx {
+            child,
+            origin: format!("http://127.0.0.1:{port}"),
+            headers,
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -19,6 +19,7 @@ pub struct Tools {
     pub path: OsString,
     pub chromedriver: PathBuf,
     pub chromium: PathBuf,
+    pub nginx: PathBuf,
 }
 
 fn output(program: &str, args: &[&str], path: &OsString) -> Option<String> {
@@ -139,11 +140,13 @@ pub fn run() -> Result<Tools, String> {
         report.installed(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
     }
 
-    // 5. From Debian: the browser and its driver for the tests, `age` to check encrypted bundles.
+    // 5. From Debian: the browser and its driver for the tests, `age` to check encrypted bundles,
+    // `nginx` to serve the page as a vendor would (with the generated configuration).
     let wanted = [
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("age", "age"),
+        ("nginx", "nginx"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -151,7 +154,7 @@ pub fn run() -> Result<Tools, String> {
         .map(|(_, package)| *package)
         .collect();
     if missing.is_empty() {
-        report.found("chromium, chromium-driver, age (Debian)".into());
+        report.found("chromium, chromium-driver, age, nginx (Debian)".into());
     } else {
         if which("apt-get", &path).is_none() {
             return Err(format!(
@@ -182,6 +185,7 @@ pub fn run() -> Result<Tools, String> {
     let chromium = which("chromium", &path).ok_or("chromium is missing after apt-get")?;
     let chromedriver =
         which("chromedriver", &path).ok_or("chromedriver is missing after apt-get")?;
+    let nginx = which("nginx", &path).ok_or("nginx is missing after apt-get")?;
 
     // 6. Crates, so trunk (offline) and the tests can build.
     let mut c = Command::new("cargo");
@@ -206,5 +210,6 @@ pub fn run() -> Result<Tools, String> {
         path,
         chromedriver,
         chromium,
+        nginx,
     })
 }

@@ -44,6 +44,7 @@ pub fn run_all() -> Result<(), String> {
     let mut e2e = cargo("test --locked -p mailgrant --tests");
     e2e.env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
+        .env("NGINX", &tools.nginx)
         .env("MAILGRANT_DIST", root().join("dist"));
     run_tests(e2e, &mut tally)?;
 

@@ -96,12 +96,13 @@ pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String>
     let mut c = cmd(tools, "trunk");
     c.args(["build", "--release"]);
     run(c)?;
-    let index = root().join("dist/index.html");
+    let dist = root().join("dist");
+    let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let html = crate::csp::finalize(&html, extra_connect)?;
+    let html = crate::csp::finalize(&html, &dist, extra_connect)?;
     std::fs::write(&index, html).map_err(|e| format!("{}: {e}", index.display()))?;
-    println!("dist/index.html: Content-Security-Policy added, Subresource Integrity checked");
-    Ok(())
+    println!("dist/index.html: integrity-checked bootstrap, Content-Security-Policy added, Subresource Integrity checked");
+    crate::hosting::write(&dist)
 }
 
 /// Serves `dist/` with this `config.json`: the demo ones run against the emulator.
