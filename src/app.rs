@@ -38,7 +38,10 @@ pub fn app() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 loaded.set(match browser::config::load().await {
                     Ok(config) => Loaded::Ready(Rc::new(config)),
-                    Err(e) => Loaded::Failed(e),
+                    Err(e) => {
+                        browser::signin::forget_callback();
+                        Loaded::Failed(e)
+                    }
                 });
             });
         });

@@ -8,11 +8,12 @@ mod support;
 
 use mailgrant_emulator::SiteConfig;
 
-const BUTTONS: [&str; 10] = [
+const BUTTONS: [&str; 11] = [
     "download-bundle",
     "download-passphrase",
     "download-json",
     "download-env",
+    "download-sh",
     "download-readme",
     "download-ics",
     "download-test-ps1",

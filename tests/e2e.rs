@@ -86,6 +86,41 @@ async fn a_wrong_typed_key_is_named() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn graph_on_the_pages_own_origin_is_refused_at_load() {
+    let config = r#"{
+        "clientId": "11111111-2222-3333-4444-555555555555",
+        "graphBaseUrl": "{siteOrigin}",
+        "developmentOrigins": true,
+        "vendor": {"name": "Contoso Mailer", "appDisplayName": "{vendor} mail sender",
+                   "defaultScopeMode": "rbacForApplications", "supportContact": "s@contoso.example"}
+    }"#;
+    support::run(
+        "graph_on_page_origin",
+        SiteConfig::Raw(config.into()),
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            let text = support::wait_id(d, "config-error")
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(text.contains("graphBaseUrl"), "names the key: {text}");
+            assert!(text.contains("this page's own"), "says why: {text}");
+            assert!(d.find(By::Id("sign-in")).await.is_err(), "no sign-in");
+            // A sign-in answer arriving while config.json is wrong leaves the address bar.
+            d.goto(&format!("{}/?code=c0de-MARK&state=st4te-MARK", ctx.site))
+                .await
+                .unwrap();
+            support::wait_id(d, "config-error").await;
+            let url = d.current_url().await.unwrap().to_string();
+            assert!(!url.contains("MARK"), "the code stays in the address bar: {url}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_config_is_explained() {
     support::run("missing_config", SiteConfig::Missing, |ctx| async move {
         let d = &ctx.driver;

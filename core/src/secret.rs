@@ -68,4 +68,50 @@ mod tests {
             );
         }
     }
+
+    /// Every type that holds a code, state, nonce, verifier, token, secret or passphrase: its
+    /// `Debug` never shows the value.
+    #[test]
+    fn no_debug_shows_a_secret() {
+        use crate::auth::callback::{CallbackOutcome, CallbackParams};
+        use crate::auth::token::IdClaims;
+        use crate::auth::PendingSignIn;
+        use crate::bundle::Passphrase;
+        use crate::config::ScopeMode;
+        use crate::wizard::FileKind;
+
+        const MARK: &str = "MARK-e7c1";
+        let claims: IdClaims = serde_json::from_value(serde_json::json!({
+            "iss": "https://login.example", "aud": "x", "exp": 1, "nonce": MARK
+        }))
+        .unwrap();
+        let pending = PendingSignIn {
+            state: MARK.into(),
+            nonce: MARK.into(),
+            verifier: PkceVerifier::new(MARK.into()),
+            mode: ScopeMode::RbacForApplications,
+            login_hint: None,
+            mailbox: None,
+            tenant: None,
+        };
+        let shown = [
+            format!("{:?}", CallbackParams::from_query(&format!("?code={MARK}&state={MARK}"))),
+            format!("{:?}", CallbackOutcome::Code(MARK.into())),
+            format!("{claims:?}"),
+            format!("{pending:?}"),
+            format!("{:?}", Passphrase::new(MARK.into())),
+            format!(
+                "{:?}",
+                FileKind::BundleWithPassphrase {
+                    typed: MARK.into(),
+                    suggestion: MARK.into()
+                }
+            ),
+            format!("{:?}", ClientSecret::new(MARK.into())),
+        ];
+        for text in shown {
+            assert!(!text.contains(MARK), "{text}");
+            assert!(text.contains("redacted"), "{text}");
+        }
+    }
 }

@@ -92,7 +92,7 @@ pub enum SiteConfig {
     Demo,
     /// The demo configuration with the plain OpenID Connect provider ([`oidc`]) as authority.
     GenericOidc,
-    /// Served verbatim.
+    /// Served verbatim, except that `{siteOrigin}` stands for the site listener's origin.
     Raw(String),
     /// 404.
     Missing,
@@ -195,6 +195,8 @@ impl Shared {
             "clientId": DEMO_SPA_CLIENT_ID,
             "authority": self.authority(),
             "graphBaseUrl": self.graph_origin,
+            // The emulator's loopback origins: the page accepts them only with this marker.
+            "developmentOrigins": true,
             "vendor": {
                 "name": "Contoso Mailer",
                 "appDisplayName": "{vendor} mail sender",

@@ -78,7 +78,14 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
         let body = match &site.config {
             SiteConfig::Demo => app.demo_config(),
             SiteConfig::GenericOidc => app.generic_oidc_config(),
-            SiteConfig::Raw(s) => s.clone(),
+            SiteConfig::Raw(s) => {
+                let host = req
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or_default();
+                s.replace("{siteOrigin}", &format!("http://{host}"))
+            }
             SiteConfig::Missing => return plain(StatusCode::NOT_FOUND, "not found"),
         };
         return (

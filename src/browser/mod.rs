@@ -142,7 +142,11 @@ pub fn navigate(url: &str) -> Result<(), String> {
         .ok_or("no window")?
         .location()
         .assign(url)
-        .map_err(|_| format!("could not open {url}"))
+        .map_err(|_| {
+            // Never the query: it holds the sign-in's state and nonce.
+            let base = url.split(['?', '#']).next().unwrap_or_default();
+            format!("the browser refused to open {base}")
+        })
 }
 
 pub(crate) fn session_storage() -> Result<web_sys::Storage, String> {

@@ -30,6 +30,16 @@ pub fn strip_callback_from_url() -> Result<(), String> {
         .map_err(|_| "history.replaceState failed".to_owned())
 }
 
+/// After a failed load: a sign-in answer in the address bar is removed (its `code` must not
+/// stay in the history) with the pending entry it would have matched.
+pub fn forget_callback() {
+    let answer = mailgrant_core::auth::callback::CallbackParams::from_query(&current_query());
+    if answer.is_some() {
+        let _ = strip_callback_from_url();
+        remove_pending();
+    }
+}
+
 /// The query string of the current address (`?…` or empty).
 pub fn current_query() -> String {
     web_sys::window()

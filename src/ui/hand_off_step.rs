@@ -1,4 +1,4 @@
-use mailgrant_core::bundle::{estimate_passphrase_strength, Strength};
+use mailgrant_core::bundle::{Passphrase, Strength};
 use mailgrant_core::wizard::view::Script;
 use mailgrant_core::wizard::FileKind;
 use yew::prelude::*;
@@ -38,7 +38,8 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
     let plain_ok = use_state(|| false);
     let passphrase = use_node_ref();
     let typed = use_state(|| props.suggested_passphrase.to_string());
-    let strength = estimate_passphrase_strength(&typed);
+    let strength =
+        Passphrase::submitted((*typed).clone(), &props.suggested_passphrase).strength();
     let on_typed = {
         let typed = typed.clone();
         Callback::from(move |e: InputEvent| {
@@ -50,9 +51,13 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
     let with_passphrase = {
         let passphrase = passphrase.clone();
         let on_download = props.on_download.clone();
+        let suggestion = props.suggested_passphrase.to_string();
         Callback::from(move |_| {
             if let Some(i) = passphrase.cast::<web_sys::HtmlInputElement>() {
-                on_download.emit(FileKind::BundleWithPassphrase(i.value()));
+                on_download.emit(FileKind::BundleWithPassphrase {
+                    typed: i.value(),
+                    suggestion: suggestion.clone(),
+                });
             }
         })
     };
@@ -117,7 +122,8 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 if *plain_ok {
                     <div class="buttons">
                         <button id="download-json" onclick={dl(FileKind::BundleJson)}>{ "mailgrant-bundle.json" }</button>
-                        <button id="download-env" onclick={dl(FileKind::BundleEnv)}>{ "mailgrant.env" }</button>
+                        <button id="download-env" onclick={dl(FileKind::BundleEnv)}>{ "mailgrant.env (docker --env-file)" }</button>
+                        <button id="download-sh" onclick={dl(FileKind::BundleShell)}>{ "mailgrant.sh (sh)" }</button>
                     </div>
                 }
                 <div class="buttons">

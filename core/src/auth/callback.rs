@@ -2,8 +2,8 @@
 
 use super::{AuthError, Discovery};
 
-/// The sign-in parameters of a return URL's query.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The sign-in parameters of a return URL's query. `Debug` hides `code` and `state`.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct CallbackParams {
     pub state: Option<String>,
     pub code: Option<String>,
@@ -35,6 +35,18 @@ impl CallbackParams {
     }
 }
 
+impl std::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("iss", &self.iss)
+            .finish()
+    }
+}
+
 /// Decodes `application/x-www-form-urlencoded` text; `None` if it is not valid UTF-8 after decoding.
 pub fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
@@ -56,11 +68,19 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The authority's answer, checked against what this tab sent.
-#[derive(Debug, PartialEq, Eq)]
+/// The authority's answer, checked against what this tab sent. `Debug` hides the code.
+#[derive(PartialEq, Eq)]
 pub enum CallbackOutcome {
     /// Redeem this code.
     Code(String),
+}
+
+impl std::fmt::Debug for CallbackOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallbackOutcome::Code(_) => f.write_str("Code([redacted])"),
+        }
+    }
 }
 
 /// Checks a return in the only safe order: `state` (against the pending entry, which the caller

@@ -134,8 +134,8 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<Tokens, AuthError
 }
 
 /// The ID token claims mailgrant uses. Entra-only claims are optional, so any OpenID Connect
-/// provider works.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// provider works. `Debug` hides the nonce.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct IdClaims {
     pub iss: String,
     #[serde(deserialize_with = "one_or_many")]
@@ -161,6 +161,25 @@ pub struct IdClaims {
     /// Entra role template ids, when the provider sends them.
     #[serde(default)]
     pub wids: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for IdClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdClaims")
+            .field("iss", &self.iss)
+            .field("aud", &self.aud)
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("nonce", &self.nonce.as_ref().map(|_| "[redacted]"))
+            .field("tid", &self.tid)
+            .field("oid", &self.oid)
+            .field("sub", &self.sub)
+            .field("preferred_username", &self.preferred_username)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("wids", &self.wids)
+            .finish()
+    }
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

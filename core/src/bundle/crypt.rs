@@ -35,16 +35,42 @@ const GROUPS: usize = 4;
 const GROUP_LEN: usize = 5;
 
 /// A passphrase. `Debug` redacts it; no `Clone`, `Display` or `Serialize`.
-pub struct Passphrase(String);
+pub struct Passphrase {
+    text: String,
+    /// Made by [`generate_passphrase`] from CSPRNG output: its strength is known, not guessed.
+    generated: bool,
+}
 
 impl Passphrase {
+    /// A passphrase the admin typed (or changed).
     pub fn new(value: String) -> Self {
-        Passphrase(value)
+        Passphrase {
+            text: value,
+            generated: false,
+        }
+    }
+
+    /// What the admin submitted: the page's own suggestion, unchanged, keeps its known strength.
+    pub fn submitted(value: String, suggestion: &str) -> Self {
+        let generated = !suggestion.is_empty() && value == suggestion;
+        Passphrase {
+            text: value,
+            generated,
+        }
     }
 
     /// The text, to show the admin once (the generated one) or to compare.
     pub fn expose_secret(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// Its strength: exact for a generated one, an estimate otherwise.
+    pub fn strength(&self) -> PassphraseStrength {
+        if self.generated {
+            PassphraseStrength::of(GENERATED_PASSPHRASE_BITS)
+        } else {
+            estimate_passphrase_strength(&self.text)
+        }
     }
 }
 
@@ -67,7 +93,10 @@ pub fn generate_passphrase(random: [u8; 16]) -> Passphrase {
         let index = (bits >> (123 - 5 * i)) & 0x1f;
         out.push(ALPHABET[index as usize] as char);
     }
-    Passphrase(out)
+    Passphrase {
+        text: out,
+        generated: true,
+    }
 }
 
 /// A verdict for the page.
@@ -90,46 +119,65 @@ pub struct PassphraseStrength {
     pub strength: Strength,
 }
 
-/// Estimates a passphrase's strength.
-///
-/// - The generated format (four groups of five base32 characters) counts 5 bits a character.
-/// - Three or more words of letters count 11 bits a word (a vocabulary of 2,000 common words):
-///   people pick words, not letters.
-/// - Anything else: the size of the character classes used (lower case, upper case, digits,
-///   symbols, other) to the power of the length, with each character that repeats or continues
-///   a run (`aaa`, `abc`, `321`) counting nothing, and then halved, because people's choices are
-///   far from random.
-pub fn estimate_passphrase_strength(passphrase: &str) -> PassphraseStrength {
-    let bits = if is_generated_format(passphrase) {
-        GENERATED_PASSPHRASE_BITS
-    } else {
-        let words: Vec<&str> = passphrase
-            .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '.')
-            .filter(|w| !w.is_empty())
-            .collect();
-        let char_bits = char_estimate(passphrase);
-        if words.len() >= 3 && words.iter().all(|w| w.chars().all(char::is_alphabetic)) {
-            char_bits.min(11 * words.len() as u32)
+impl PassphraseStrength {
+    fn of(bits: u32) -> Self {
+        let strength = if bits >= 80 {
+            Strength::Strong
+        } else if bits >= MIN_PASSPHRASE_BITS {
+            Strength::Acceptable
         } else {
-            char_bits
-        }
-    };
-    let strength = if bits >= 80 {
-        Strength::Strong
-    } else if bits >= MIN_PASSPHRASE_BITS {
-        Strength::Acceptable
-    } else {
-        Strength::TooWeak
-    };
-    PassphraseStrength { bits, strength }
+            Strength::TooWeak
+        };
+        PassphraseStrength { bits, strength }
+    }
 }
 
-fn is_generated_format(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == GROUPS
-        && groups
-            .iter()
-            .all(|g| g.len() == GROUP_LEN && g.bytes().all(|c| ALPHABET.contains(&c)))
+/// Estimates the strength of a passphrase the admin typed. Its shape proves nothing (a typed
+/// `aaaaa-aaaaa-aaaaa-aaaaa` looks like a generated one), so only the characters count; the
+/// page's own suggestion gets its exact strength from [`Passphrase::submitted`].
+///
+/// The estimate is the least of:
+/// - the size of the character classes used (lower case, upper case, digits, symbols, other)
+///   to the power of the length, each character that repeats or continues a run (`aaa`, `abc`,
+///   `321`) counting nothing, halved, because people's choices are far from random;
+/// - the text's own Shannon entropy (how evenly it uses the characters it has) times its
+///   length, so repeating a few characters in any order counts little;
+/// - for three or more words of letters, 11 bits a word (a vocabulary of 2,000 common words):
+///   people pick words, not letters.
+pub fn estimate_passphrase_strength(passphrase: &str) -> PassphraseStrength {
+    let words: Vec<&str> = passphrase
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '.')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut bits = char_estimate(passphrase).min(shannon_bits(passphrase));
+    if words.len() >= 3 && words.iter().all(|w| w.chars().all(char::is_alphabetic)) {
+        bits = bits.min(11 * words.len() as u32);
+    }
+    PassphraseStrength::of(bits)
+}
+
+/// The empirical entropy of the text's characters, times its length.
+fn shannon_bits(s: &str) -> u32 {
+    let mut counts: Vec<(char, u32)> = Vec::new();
+    for c in s.chars() {
+        match counts.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    let len: u32 = counts.iter().map(|(_, n)| n).sum();
+    if len == 0 {
+        return 0;
+    }
+    let total = f64::from(len);
+    let per_char: f64 = counts
+        .iter()
+        .map(|(_, n)| {
+            let p = f64::from(*n) / total;
+            -p * p.log2()
+        })
+        .sum();
+    (per_char * total).floor() as u32
 }
 
 fn char_estimate(s: &str) -> u32 {
@@ -197,7 +245,7 @@ pub fn encrypt_with_passphrase_work_factor(
     if !(10..=22).contains(&log_n) {
         return Err(BundleError::WorkFactor(log_n));
     }
-    let estimate = estimate_passphrase_strength(passphrase.expose_secret());
+    let estimate = passphrase.strength();
     if estimate.strength == Strength::TooWeak {
         return Err(BundleError::WeakPassphrase {
             bits: estimate.bits,
@@ -237,9 +285,17 @@ mod tests {
             generate_passphrase(r).expose_secret(),
             "00000-00000-00000-00001"
         );
-        let e = estimate_passphrase_strength(generate_passphrase([0x5a; 16]).expose_secret());
+        let e = generate_passphrase([0x5a; 16]).strength();
         assert_eq!(e.bits, GENERATED_PASSPHRASE_BITS);
         assert_eq!(e.strength, Strength::Strong);
+        let suggested = generate_passphrase([0x5a; 16]);
+        let text = suggested.expose_secret().to_owned();
+        assert_eq!(
+            Passphrase::submitted(text.clone(), &text).strength().bits,
+            GENERATED_PASSPHRASE_BITS
+        );
+        let changed = format!("{}x", &text[..text.len() - 1]);
+        assert!(Passphrase::submitted(changed, &text).strength().bits < GENERATED_PASSPHRASE_BITS);
         assert_eq!(format!("{p:?}"), "Passphrase([redacted])");
     }
 
@@ -252,6 +308,11 @@ mod tests {
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "abcdefghijklmnopqrstuvwxyz",
             "correct horse battery staple",
+            // The generated shape proves nothing.
+            "aaaaa-aaaaa-aaaaa-aaaaa",
+            "00000-00000-00000-00000",
+            "abcde-fghjk-mnpqr-stvwx",
+            "ab12x-ab12x-ab12x-ab12x",
         ] {
             let e = estimate_passphrase_strength(weak);
             assert_eq!(e.strength, Strength::TooWeak, "{weak:?}: {e:?}");

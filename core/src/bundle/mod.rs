@@ -9,12 +9,14 @@
 //! | `mailgrant-bundle.json.age` (to the vendor's age key) | [`encrypt_to_recipient`] | encrypted |
 //! | `mailgrant-bundle.json.age` (passphrase) | [`encrypt_with_passphrase`] | encrypted |
 //! | `mailgrant-bundle.json` | [`render_json`] | **plain text** |
-//! | `mailgrant.env` | [`render_env`] | **plain text** |
+//! | `mailgrant.env` (`docker run --env-file`) | [`render_env`] | **plain text** |
+//! | `mailgrant.sh` (`. ./mailgrant.sh`) | [`render_sh`] | **plain text** |
 //! | `README.txt` | [`render_readme`] | no (names the field that has it) |
 //! | `rotate-client-secret.ics` | [`render_ics`] | no |
 //! | `test-mailgrant.ps1`, `test-mailgrant.sh` | [`render_test_powershell`], [`render_test_sh`] | no: they read it from the bundle file or an environment variable |
 //!
-//! The secret value leaves [`ClientSecret`] only inside [`render_json`] and [`render_env`] (and
+//! The secret value leaves [`ClientSecret`] only inside [`render_json`], [`render_env`] and
+//! [`render_sh`] (and
 //! the encryption functions, which encrypt [`render_json`]'s output). `Debug` of every type here
 //! redacts it.
 
@@ -35,7 +37,7 @@ pub use crypt::{
 pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
 pub use json::{render_json, SCHEMA};
 pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
-pub use text::{render_env, render_readme};
+pub use text::{render_env, render_readme, render_sh};
 
 use crate::config::ScopeMode;
 use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
@@ -55,6 +57,7 @@ pub const DEMO_AGE_RECIPIENT: &str =
 pub const JSON_FILE_NAME: &str = "mailgrant-bundle.json";
 pub const AGE_FILE_NAME: &str = "mailgrant-bundle.json.age";
 pub const ENV_FILE_NAME: &str = "mailgrant.env";
+pub const SH_FILE_NAME: &str = "mailgrant.sh";
 pub const README_FILE_NAME: &str = "README.txt";
 pub const ICS_FILE_NAME: &str = "rotate-client-secret.ics";
 pub const POWERSHELL_TEST_FILE_NAME: &str = "test-mailgrant.ps1";
@@ -69,8 +72,10 @@ pub enum HandOffFormat {
     AgePassphrase,
     /// Plain JSON. The page shows it only behind an explicit confirmation.
     PlainJson,
-    /// Plain `.env`. The page shows it only behind an explicit confirmation.
+    /// Plain `.env` (`docker run --env-file`). Only behind an explicit confirmation.
     PlainEnv,
+    /// Plain `sh` exports (`. ./mailgrant.sh`). Only behind an explicit confirmation.
+    PlainShell,
 }
 
 impl HandOffFormat {
@@ -87,6 +92,7 @@ impl HandOffFormat {
             HandOffFormat::AgeRecipient | HandOffFormat::AgePassphrase => AGE_FILE_NAME,
             HandOffFormat::PlainJson => JSON_FILE_NAME,
             HandOffFormat::PlainEnv => ENV_FILE_NAME,
+            HandOffFormat::PlainShell => SH_FILE_NAME,
         }
     }
 
@@ -96,13 +102,16 @@ impl HandOffFormat {
                 "application/octet-stream"
             }
             HandOffFormat::PlainJson => "application/json",
-            HandOffFormat::PlainEnv => "text/plain; charset=utf-8",
+            HandOffFormat::PlainEnv | HandOffFormat::PlainShell => "text/plain; charset=utf-8",
         }
     }
 
     /// `true` when the file shows the client secret value to anyone who opens it.
     pub fn is_plaintext(self) -> bool {
-        matches!(self, HandOffFormat::PlainJson | HandOffFormat::PlainEnv)
+        matches!(
+            self,
+            HandOffFormat::PlainJson | HandOffFormat::PlainEnv | HandOffFormat::PlainShell
+        )
     }
 }
 

@@ -110,50 +110,66 @@ fn readme_names_the_secret_value_and_id_unambiguously() {
     assert!(r.contains("/v1.0/users/55555555-6666-4777-8888-999999999999/sendMail"));
 }
 
+/// `mailgrant.env` as `docker run --env-file` reads it: `KEY=VALUE` to the end of the line, no
+/// quote or `$` processing, `#` lines are comments (Docker's documented rules).
+fn docker_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
 #[test]
-fn env_values_are_single_quoted_and_literal_in_sh() {
-    // `$`, `#`, backticks-free but expansion-prone characters stay literal.
+fn the_env_file_is_literal_for_docker_and_the_sh_file_for_sh() {
     let mut i = input(ScopeTarget::OneMailbox);
     i.client_secret_value = ClientSecret::new("a$HOME#b~c.d_e-f${X}!".into());
+    i.mailbox_address = SmtpAddress::parse("o{x}$y`z@contoso.com").unwrap();
     i.endpoints =
         Endpoints::custom("http://localhost:8402/t$x/token", "http://localhost:8402").unwrap();
     let b = Bundle::new(i).unwrap();
-    let env = render_env(&b);
-    assert!(
-        env.contains("MAILGRANT_CLIENT_SECRET='a$HOME#b~c.d_e-f${X}!'\n"),
-        "{env}"
-    );
-    assert!(env.contains("MAILGRANT_TOKEN_ENDPOINT='http://localhost:8402/t$x/token'\n"));
-    assert!(env.contains("MAILGRANT_CLIENT_SECRET_ID='44444444-5555-4666-8777-888888888888'\n"));
-    for line in env.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let (k, v) = line.split_once('=').unwrap();
+    let expected = [
+        ("MAILGRANT_CLIENT_SECRET", "a$HOME#b~c.d_e-f${X}!"),
+        ("MAILGRANT_MAILBOX_ADDRESS", "o{x}$y`z@contoso.com"),
+        ("MAILGRANT_TOKEN_ENDPOINT", "http://localhost:8402/t$x/token"),
+        (
+            "MAILGRANT_CLIENT_SECRET_ID",
+            "44444444-5555-4666-8777-888888888888",
+        ),
+    ];
+    let docker = docker_env_file(&render_env(&b));
+    assert_eq!(docker.len(), 11);
+    for (k, v) in expected {
         assert!(
-            k.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
-            "{line}"
+            docker.iter().any(|(dk, dv)| dk == k && dv == v),
+            "{k}: {docker:?}"
         );
-        assert!(
-            v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2,
-            "{line}"
-        );
-        assert!(!v[1..v.len() - 1].contains('\''), "{line}");
     }
-    // And sh reads the values back exactly.
-    if let Ok(out) = std::process::Command::new("sh")
+    // sh reads every value of mailgrant.sh back exactly.
+    let sh = render_sh(&b);
+    let script = format!(
+        "{sh}\nprintf '%s|' \"$MAILGRANT_CLIENT_SECRET\" \"$MAILGRANT_MAILBOX_ADDRESS\" \"$MAILGRANT_TOKEN_ENDPOINT\" \"$MAILGRANT_CLIENT_SECRET_ID\""
+    );
+    let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!(
-            "{env}\nprintf '%s|%s' \"$MAILGRANT_CLIENT_SECRET\" \"$MAILGRANT_TOKEN_ENDPOINT\""
-        ))
+        .arg(script)
         .env_remove("X")
         .output()
-    {
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            "a$HOME#b~c.d_e-f${X}!|http://localhost:8402/t$x/token"
-        );
-    }
+        .expect("sh runs");
+    let want: String = expected.iter().map(|(_, v)| format!("{v}|")).collect();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    // And the exports reach a child process.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{sh}\nsh -c 'printf %s \"$MAILGRANT_TENANT_ID\"'"))
+        .output()
+        .expect("sh runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    );
 }
 
 #[test]

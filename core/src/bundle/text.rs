@@ -1,4 +1,4 @@
-//! `README.txt` and `.env` renderings.
+//! `README.txt`, `mailgrant.env` and `mailgrant.sh` renderings.
 
 use std::fmt::Write as _;
 
@@ -202,56 +202,64 @@ fn write_rows(s: &mut String, rows: &[(&str, String)]) {
     }
 }
 
-/// `KEY='value'` lines for `docker --env-file`, Compose, dotenv libraries and POSIX `sh` (`.`).
-/// **Contains the client secret value in plain text.**
+/// `KEY=value` lines, unquoted, for `docker run --env-file` (which keeps quotes as part of the
+/// value), systemd's `EnvironmentFile=` and dotenv libraries. **Contains the client secret value
+/// in plain text.** `sh` reads [`render_sh`] instead.
 ///
-/// Every value is single-quoted: no dialect expands anything inside single quotes (`$`, `#`,
-/// backslashes are literal). A value can contain no single quote or line break: ids, addresses
-/// and URLs are validated types, the secret is checked by [`Bundle::new`], and the display name
-/// — the only free text — is left out.
+/// A value can hold no line break or space: ids, addresses and URLs are validated types, the
+/// secret is checked by [`Bundle::new`], and the display name — the only free text — is left out.
 pub fn render_env(bundle: &Bundle) -> String {
-    let b = bundle.fields();
-    let e = &b.endpoints;
-    let mut s = format!(
-        "# mailgrant hand-off bundle ({BUNDLE_FORMAT}), made {} by mailgrant {}.\n\
-         # Contains the client secret VALUE: keep this file private.\n",
-        b.created_at,
-        crate::VERSION
-    );
-    let vars: [(&str, &str); 11] = [
-        ("MAILGRANT_TENANT_ID", &b.tenant_id.to_string()),
-        ("MAILGRANT_CLIENT_ID", &b.client_id.to_string()),
-        (SECRET_ENV_VAR, b.client_secret_value.expose_secret()),
-        (
-            "MAILGRANT_CLIENT_SECRET_ID",
-            &b.client_secret_id.to_string(),
-        ),
-        (
-            "MAILGRANT_CLIENT_SECRET_EXPIRES_AT",
-            &b.client_secret_expires_at.to_string(),
-        ),
-        (
-            "MAILGRANT_MAILBOX_OBJECT_ID",
-            &b.mailbox_object_id.to_string(),
-        ),
-        ("MAILGRANT_MAILBOX_ADDRESS", b.mailbox_address.as_str()),
-        ("MAILGRANT_TOKEN_ENDPOINT", e.token_endpoint()),
-        ("MAILGRANT_TOKEN_SCOPE", &e.token_scope()),
-        ("MAILGRANT_GRAPH_BASE_URL", e.graph_base_url()),
-        ("MAILGRANT_SCOPE_MODE", b.mailbox_scope.mode.as_config_str()),
-    ];
-    for (k, v) in vars {
-        let _ = writeln!(s, "{k}={}", env_quote(v));
+    let mut s = header(bundle, "docker run --env-file mailgrant.env …");
+    for (k, v) in env_vars(bundle) {
+        let _ = writeln!(s, "{k}={v}");
     }
     s
 }
 
-/// `'value'`. Panics in debug builds on a single quote or control character, which the types
-/// rule out (see [`render_env`]).
-fn env_quote(v: &str) -> String {
-    debug_assert!(
-        !v.contains('\'') && !v.chars().any(char::is_control),
-        "{v:?}"
-    );
-    format!("'{v}'")
+/// `export KEY='value'` lines for POSIX `sh` (`. ./mailgrant.sh`). **Contains the client secret
+/// value in plain text.** Single quotes keep `$`, `#`, `~` and backslashes literal; a single
+/// quote inside a value (possible in an address) is written `'\''`.
+pub fn render_sh(bundle: &Bundle) -> String {
+    let mut s = header(bundle, ". ./mailgrant.sh");
+    for (k, v) in env_vars(bundle) {
+        let _ = writeln!(s, "export {k}='{}'", v.replace('\'', "'\\''"));
+    }
+    s
+}
+
+fn header(bundle: &Bundle, usage: &str) -> String {
+    format!(
+        "# mailgrant hand-off bundle ({BUNDLE_FORMAT}), made {} by mailgrant {}.\n\
+         # Use: {usage}\n\
+         # Contains the client secret VALUE: keep this file private.\n",
+        bundle.fields().created_at,
+        crate::VERSION
+    )
+}
+
+fn env_vars(bundle: &Bundle) -> [(&'static str, String); 11] {
+    let b = bundle.fields();
+    let e = &b.endpoints;
+    [
+        ("MAILGRANT_TENANT_ID", b.tenant_id.to_string()),
+        ("MAILGRANT_CLIENT_ID", b.client_id.to_string()),
+        (
+            SECRET_ENV_VAR,
+            b.client_secret_value.expose_secret().to_owned(),
+        ),
+        ("MAILGRANT_CLIENT_SECRET_ID", b.client_secret_id.to_string()),
+        (
+            "MAILGRANT_CLIENT_SECRET_EXPIRES_AT",
+            b.client_secret_expires_at.to_string(),
+        ),
+        ("MAILGRANT_MAILBOX_OBJECT_ID", b.mailbox_object_id.to_string()),
+        ("MAILGRANT_MAILBOX_ADDRESS", b.mailbox_address.as_str().to_owned()),
+        ("MAILGRANT_TOKEN_ENDPOINT", e.token_endpoint().to_owned()),
+        ("MAILGRANT_TOKEN_SCOPE", e.token_scope()),
+        ("MAILGRANT_GRAPH_BASE_URL", e.graph_base_url().to_owned()),
+        (
+            "MAILGRANT_SCOPE_MODE",
+            b.mailbox_scope.mode.as_config_str().to_owned(),
+        ),
+    ]
 }

@@ -20,10 +20,12 @@ pub enum FileKind {
     RollbackScript,
     /// Encrypted to the vendor's age recipient.
     BundleForVendor,
-    /// Encrypted with this passphrase.
-    BundleWithPassphrase(String),
+    /// Encrypted with the passphrase the admin submitted; the page's suggestion beside it, so
+    /// an unchanged suggestion keeps its known strength ([`bundle::Passphrase::submitted`]).
+    BundleWithPassphrase { typed: String, suggestion: String },
     BundleJson,
     BundleEnv,
+    BundleShell,
     Readme,
     Reminder,
     TestPowerShell,
@@ -35,12 +37,15 @@ pub enum FileKind {
 impl fmt::Debug for FileKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileKind::BundleWithPassphrase(_) => f.write_str("BundleWithPassphrase([redacted])"),
+            FileKind::BundleWithPassphrase { .. } => {
+                f.write_str("BundleWithPassphrase([redacted])")
+            }
             FileKind::SetupScript => f.write_str("SetupScript"),
             FileKind::RollbackScript => f.write_str("RollbackScript"),
             FileKind::BundleForVendor => f.write_str("BundleForVendor"),
             FileKind::BundleJson => f.write_str("BundleJson"),
             FileKind::BundleEnv => f.write_str("BundleEnv"),
+            FileKind::BundleShell => f.write_str("BundleShell"),
             FileKind::Readme => f.write_str("Readme"),
             FileKind::Reminder => f.write_str("Reminder"),
             FileKind::TestPowerShell => f.write_str("TestPowerShell"),
@@ -57,9 +62,10 @@ impl FileKind {
         matches!(
             self,
             FileKind::BundleForVendor
-                | FileKind::BundleWithPassphrase(_)
+                | FileKind::BundleWithPassphrase { .. }
                 | FileKind::BundleJson
                 | FileKind::BundleEnv
+                | FileKind::BundleShell
         )
     }
 }
@@ -149,13 +155,13 @@ impl State {
                     bytes: bundle::encrypt_to_recipient(&the_bundle()?, recipient)?,
                 }
             }
-            FileKind::BundleWithPassphrase(p) => File {
+            FileKind::BundleWithPassphrase { typed, suggestion } => File {
                 // Not the vendor file's name: both may be downloaded.
                 name: "mailgrant-bundle.passphrase.json.age".to_owned(),
                 mime: HandOffFormat::AgePassphrase.media_type(),
                 bytes: bundle::encrypt_with_passphrase(
                     &the_bundle()?,
-                    &bundle::Passphrase::new(p.clone()),
+                    &bundle::Passphrase::submitted(typed.clone(), suggestion),
                 )?,
             },
             FileKind::BundleJson => text(
@@ -167,6 +173,11 @@ impl State {
                 HandOffFormat::PlainEnv.file_name(),
                 HandOffFormat::PlainEnv.media_type(),
                 bundle::render_env(&the_bundle()?),
+            ),
+            FileKind::BundleShell => text(
+                HandOffFormat::PlainShell.file_name(),
+                HandOffFormat::PlainShell.media_type(),
+                bundle::render_sh(&the_bundle()?),
             ),
             FileKind::Readme => text("README.txt", TEXT, bundle::render_readme(&the_bundle()?)),
             FileKind::Reminder => text(

@@ -14,7 +14,7 @@ const NOW: u64 = 1_800_000_000;
 
 fn config() -> Config {
     crate::config::parse(&format!(
-        r#"{{"clientId":"{CLIENT}","authority":"https://login.example/organizations/v2.0","graphBaseUrl":"https://graph.example",
+        r#"{{"clientId":"{CLIENT}","authority":"https://login.example/organizations/v2.0","graphBaseUrl":"https://graph.microsoft.com",
             "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}}}"#
     ))
     .unwrap()
@@ -23,7 +23,7 @@ fn config() -> Config {
 /// A config with another OpenID provider as the authority.
 fn generic_config(client_id: &str, graph: bool, mode: &str) -> Config {
     let graph = if graph {
-        r#","graphBaseUrl":"https://graph.example""#
+        r#","graphBaseUrl":"https://graph.microsoft.com""#
     } else {
         ""
     };
@@ -355,7 +355,7 @@ fn return_and_sign_in_with(
             panic!("{e:?}");
         };
         assert_eq!(t.expose_secret(), "AT-secret");
-        assert!(url.starts_with("https://graph.example/v1.0/"));
+        assert!(url.starts_with("https://graph.microsoft.com/v1.0/"));
     }
     assert!(
         !format!("{:?}", fx[2]).contains("AT-secret"),
@@ -1083,7 +1083,7 @@ fn a_token_answer_that_does_not_echo_the_openid_scopes_lacks_nothing() {
     let (pending, url) = start(&mut state, &config);
     let mut state = return_and_sign_in(&config, &pending, &returned(&url), &[GLOBAL_ADMIN]);
     state.session.as_mut().unwrap().granted = super::sign_in::granted_scopes(
-        "https://graph.microsoft.com/User.Read https://graph.example/Application.ReadWrite.All User.Read.All GroupMember.Read.All RoleManagement.ReadWrite.Exchange",
+        "https://graph.microsoft.com/User.Read https://graph.microsoft.com/Application.ReadWrite.All User.Read.All GroupMember.Read.All RoleManagement.ReadWrite.Exchange",
         &config.graph_base_url,
     );
     assert!(
