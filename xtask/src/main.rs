@@ -6,6 +6,7 @@ mod hosting;
 mod setup;
 mod size;
 mod test;
+mod tidy;
 mod util;
 
 use std::process::ExitCode;

@@ -17,12 +17,21 @@ pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// The `Mail.Send` application permission (app role) of Microsoft Graph.
 pub const MAIL_SEND_ROLE_ID: &str = "b633e1c5-b582-4048-a93e-9f11b44c7e96";
 
+/// [`GRAPH_APP_ID`] as bytes (checked against the text by a test).
+const GRAPH_APP: ClientId = ClientId::from_guid(Guid::from_bytes([
+    0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+]));
+/// [`MAIL_SEND_ROLE_ID`] as bytes (checked against the text by a test).
+const MAIL_SEND_ROLE: Guid = Guid::from_bytes([
+    0xb6, 0x33, 0xe1, 0xc5, 0xb5, 0x82, 0x40, 0x48, 0xa9, 0x3e, 0x9f, 0x11, 0xb4, 0x4c, 0x7e, 0x96,
+]);
+
 pub fn graph_app_id() -> ClientId {
-    ClientId::parse(GRAPH_APP_ID).expect("constant GUID")
+    GRAPH_APP
 }
 
 pub fn mail_send_role_id() -> Guid {
-    Guid::parse(MAIL_SEND_ROLE_ID).expect("constant GUID")
+    MAIL_SEND_ROLE
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -440,6 +449,12 @@ fn iso_days(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_constant_ids_are_their_text() {
+        assert_eq!(graph_app_id().to_string(), GRAPH_APP_ID);
+        assert_eq!(mail_send_role_id().to_string(), MAIL_SEND_ROLE_ID);
+    }
 
     #[test]
     fn display_name_filter_is_escaped_and_encoded() {
