@@ -126,21 +126,42 @@ impl Driver {
             Effect::Graph {
                 kind,
                 attempt,
+                deadline,
+                deadline_ms,
                 method,
                 url,
                 headers,
                 body,
                 bearer,
             } => {
+                let abort = browser::Abort::new();
+                {
+                    // The deadline: abort the request and say so (a late answer is ignored).
+                    let (driver, abort) = (self.clone(), abort.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        yew::platform::time::sleep(std::time::Duration::from_millis(deadline_ms))
+                            .await;
+                        if abort.fire() {
+                            driver.dispatch(Event::Run {
+                                kind,
+                                event: run::Event::TimerFired { timer: deadline },
+                                now_ms: browser::now_ms(),
+                            });
+                        }
+                    });
+                }
                 let driver = self.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let token = bearer.as_ref().map(|t| t.expose_secret());
-                    let reply = browser::send_graph(method, &url, &headers, body, token).await;
-                    driver.dispatch(Event::Run {
-                        kind,
-                        event: run::Event::Replied { attempt, reply },
-                        now_ms: browser::now_ms(),
-                    });
+                    let reply =
+                        browser::send_graph(method, &url, &headers, body, token, &abort).await;
+                    if abort.finish() {
+                        driver.dispatch(Event::Run {
+                            kind,
+                            event: run::Event::Replied { attempt, reply },
+                            now_ms: browser::now_ms(),
+                        });
+                    }
                 });
             }
             Effect::Timer {

@@ -114,7 +114,10 @@ async fn graph_on_the_pages_own_origin_is_refused_at_load() {
                 .unwrap();
             support::wait_id(d, "config-error").await;
             let url = d.current_url().await.unwrap().to_string();
-            assert!(!url.contains("MARK"), "the code stays in the address bar: {url}");
+            assert!(
+                !url.contains("MARK"),
+                "the code stays in the address bar: {url}"
+            );
         },
     )
     .await;

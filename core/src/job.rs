@@ -123,8 +123,17 @@ impl Job {
         format!("{SECRET_PREFIX} run {}", &id[..8])
     }
 
+    /// The tags of what this run creates: mailgrant's, and [`Job::run_tag`].
     pub fn tags(&self) -> Vec<String> {
-        tags(&self.inputs, &self.tool_version)
+        let mut t = tags(&self.inputs, &self.tool_version);
+        t.push(self.run_tag());
+        t
+    }
+
+    /// `mailgrant:run=<run id>`: the mark that this run wrote the object. After a lost answer,
+    /// an object counts as this run's only if it carries it (another run's carries its own).
+    pub fn run_tag(&self) -> String {
+        format!("{TAG}:run={}", self.run_id)
     }
 
     pub fn notes(&self) -> String {

@@ -95,7 +95,10 @@ mod tests {
             tenant: None,
         };
         let shown = [
-            format!("{:?}", CallbackParams::from_query(&format!("?code={MARK}&state={MARK}"))),
+            format!(
+                "{:?}",
+                CallbackParams::from_query(&format!("?code={MARK}&state={MARK}"))
+            ),
             format!("{:?}", CallbackOutcome::Code(MARK.into())),
             format!("{claims:?}"),
             format!("{pending:?}"),

@@ -6,8 +6,9 @@ mod common;
 use common::*;
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::explain::Explain;
+use mailgrant_core::op::OpError;
 use mailgrant_core::plan::{self, Kind, Options, PlanError, Removal, Scope, Write};
-use mailgrant_core::run::{Effect, Event, Outcome, Run, Schedule, Status};
+use mailgrant_core::run::{Effect, Event, Outcome, Run, RunError, Schedule, Status};
 
 #[test]
 fn fresh_tenant_aap_takes_three_rounds_concurrently_and_five_one_at_a_time() {
@@ -116,27 +117,32 @@ fn applying_the_same_plan_twice_creates_nothing_twice() {
         &mut now,
     );
     let (first, _) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
-    let (second, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 2);
-    assert_eq!(m.status, Status::Done);
-    assert_eq!(
-        second.outcome_of(&Kind::UPSERT_APP),
-        Some(Outcome::Existing)
-    );
-    assert_eq!(second.outcome_of(&Kind::UPSERT_SP), Some(Outcome::Existing));
-    assert_eq!(
-        second.outcome_of(&Kind::ADD_PASSWORD),
-        Some(Outcome::Skipped)
-    );
-    assert_eq!(
-        second.outcome_of(&Kind::GRANT_MAIL_SEND),
-        Some(Outcome::Existing)
-    );
+    // Another run with the same (now stale) plan: the app it expected to create is another
+    // run's, so it stops before adding anything and will not undo it.
+    let (mut second, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 2);
+    match &m.status {
+        Status::Failed(RunError::Failed {
+            error: OpError::Foreign { changed: true, .. },
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(second.can_undo() && !second.can_resume());
     assert!(second.secret().is_none());
-    assert_eq!(second.facts().grant_id, first.facts().grant_id);
     assert_eq!(tenant.apps.len(), 1);
     assert_eq!(tenant.sps.len(), 1);
     assert_eq!(tenant.grants.len(), 1);
     assert_eq!(tenant.apps[0].passwords.len(), 1);
+    let fx = second.update(now, Event::Undo);
+    let m = continue_run(&mut tenant, &mut second, fx, &mut now);
+    assert_eq!(m.status, Status::Done);
+    assert_eq!(
+        tenant.count("DELETE", ""),
+        0,
+        "nothing of the first run is undone"
+    );
+    assert_eq!(tenant.apps.len(), 1);
+    assert_eq!(first.outcome_of(&Kind::UPSERT_APP), Some(Outcome::Created));
 
     // A re-plan sees the earlier app and secret; a new secret only when asked.
     let again = plan_for(

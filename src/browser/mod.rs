@@ -33,6 +33,48 @@ struct Answer {
     body: String,
 }
 
+/// One request's `AbortController`, and which of its answer and its deadline came first.
+#[derive(Clone)]
+pub struct Abort {
+    controller: Option<web_sys::AbortController>,
+    settled: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl Default for Abort {
+    fn default() -> Self {
+        Abort::new()
+    }
+}
+
+impl Abort {
+    pub fn new() -> Abort {
+        Abort {
+            controller: web_sys::AbortController::new().ok(),
+            settled: Default::default(),
+        }
+    }
+
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        self.controller.as_ref().map(|c| c.signal())
+    }
+
+    /// The deadline passed: aborts the request; `true` if the answer had not come first.
+    pub fn fire(&self) -> bool {
+        if self.settled.replace(true) {
+            return false;
+        }
+        if let Some(c) = &self.controller {
+            c.abort();
+        }
+        true
+    }
+
+    /// The answer (or a failure) came: `true` if the deadline had not fired first.
+    pub fn finish(&self) -> bool {
+        !self.settled.replace(true)
+    }
+}
+
 /// Sends a Graph request of a run (a JSON body); no answer (network, CORS) is a reply too.
 pub async fn send_graph(
     method: &str,
@@ -40,9 +82,10 @@ pub async fn send_graph(
     headers: &[(String, String)],
     body: Option<String>,
     bearer: Option<&str>,
+    abort: &Abort,
 ) -> Reply {
     let body = body.map(|b| ("application/json", b));
-    match fetch(method, url, headers, body, bearer).await {
+    match fetch_with(method, url, headers, body, bearer, abort.signal().as_ref()).await {
         Ok(a) => Reply::Answer {
             status: a.status,
             headers: a.headers,
@@ -52,13 +95,24 @@ pub async fn send_graph(
     }
 }
 
-/// The one place requests are made: no cache, no cookies.
 async fn fetch(
     method: &str,
     url: &str,
     headers: &[(String, String)],
     body: Option<(&str, String)>,
     bearer: Option<&str>,
+) -> Result<Answer, String> {
+    fetch_with(method, url, headers, body, bearer, None).await
+}
+
+/// The one place requests are made: no cache, no cookies.
+async fn fetch_with(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<(&str, String)>,
+    bearer: Option<&str>,
+    signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Answer, String> {
     let method = match method {
         "POST" => Method::POST,
@@ -69,7 +123,8 @@ async fn fetch(
     let mut request = RequestBuilder::new(url)
         .method(method)
         .cache(RequestCache::NoStore)
-        .credentials(web_sys::RequestCredentials::Omit);
+        .credentials(web_sys::RequestCredentials::Omit)
+        .abort_signal(signal);
     for (name, value) in headers {
         request = request.header(name, value);
     }

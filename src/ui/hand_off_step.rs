@@ -38,8 +38,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
     let plain_ok = use_state(|| false);
     let passphrase = use_node_ref();
     let typed = use_state(|| props.suggested_passphrase.to_string());
-    let strength =
-        Passphrase::submitted((*typed).clone(), &props.suggested_passphrase).strength();
+    let strength = Passphrase::submitted((*typed).clone(), &props.suggested_passphrase).strength();
     let on_typed = {
         let typed = typed.clone();
         Callback::from(move |e: InputEvent| {

@@ -96,7 +96,9 @@ fn shipped(text: &str) -> Vec<(usize, &str)> {
                 .map(|l| l.trim())
                 .find(|l| !l.is_empty())
                 .unwrap_or("");
-            let item = next.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+            let item = next
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ");
             if item.starts_with("mod ") && item.ends_with(';') {
                 i += 2;
                 continue;
@@ -137,7 +139,11 @@ fn the_shipped_code_keeps_the_rules() {
     let mut found = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("a source file");
-        let name = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         found.extend(breaches(&name, &text, RULES));
     }
     assert!(found.is_empty(), "\n{}", found.join("\n"));

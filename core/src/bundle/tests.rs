@@ -133,7 +133,10 @@ fn the_env_file_is_literal_for_docker_and_the_sh_file_for_sh() {
     let expected = [
         ("MAILGRANT_CLIENT_SECRET", "a$HOME#b~c.d_e-f${X}!"),
         ("MAILGRANT_MAILBOX_ADDRESS", "o{x}$y`z@contoso.com"),
-        ("MAILGRANT_TOKEN_ENDPOINT", "http://localhost:8402/t$x/token"),
+        (
+            "MAILGRANT_TOKEN_ENDPOINT",
+            "http://localhost:8402/t$x/token",
+        ),
         (
             "MAILGRANT_CLIENT_SECRET_ID",
             "44444444-5555-4666-8777-888888888888",

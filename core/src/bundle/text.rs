@@ -252,8 +252,14 @@ fn env_vars(bundle: &Bundle) -> [(&'static str, String); 11] {
             "MAILGRANT_CLIENT_SECRET_EXPIRES_AT",
             b.client_secret_expires_at.to_string(),
         ),
-        ("MAILGRANT_MAILBOX_OBJECT_ID", b.mailbox_object_id.to_string()),
-        ("MAILGRANT_MAILBOX_ADDRESS", b.mailbox_address.as_str().to_owned()),
+        (
+            "MAILGRANT_MAILBOX_OBJECT_ID",
+            b.mailbox_object_id.to_string(),
+        ),
+        (
+            "MAILGRANT_MAILBOX_ADDRESS",
+            b.mailbox_address.as_str().to_owned(),
+        ),
         ("MAILGRANT_TOKEN_ENDPOINT", e.token_endpoint().to_owned()),
         ("MAILGRANT_TOKEN_SCOPE", e.token_scope()),
         ("MAILGRANT_GRAPH_BASE_URL", e.graph_base_url().to_owned()),

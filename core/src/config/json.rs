@@ -39,7 +39,11 @@ pub(super) fn object<'a>(
     })
 }
 
-pub(super) fn only_known(obj: &Map<String, Value>, prefix: &str, known: &[&str]) -> Result<(), ConfigError> {
+pub(super) fn only_known(
+    obj: &Map<String, Value>,
+    prefix: &str,
+    known: &[&str],
+) -> Result<(), ConfigError> {
     for key in obj.keys() {
         if !known.contains(&key.as_str()) {
             let suggestion = known

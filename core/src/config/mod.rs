@@ -398,13 +398,10 @@ const LOOPBACK_FORM: &str = "an https:// URL; a loopback (localhost, 127.0.0.1) 
 const URL_FORM: &str =
     "an https:// URL (http:// only for localhost or 127.0.0.1), without query or fragment, in ASCII (an international domain name in its xn-- form)";
 
-
 /// The recipient the Hand-off encrypts to, checked the way it will be used (bech32 checksum
 /// included), so a typo is caught before the tenant changes.
 fn is_age_recipient(r: &str) -> bool {
-    r.len() == 62
-        && r.starts_with("age1")
-        && r.parse::<age::x25519::Recipient>().is_ok()
+    r.len() == 62 && r.starts_with("age1") && r.parse::<age::x25519::Recipient>().is_ok()
 }
 
 /// The same rule the scripts and the bundle apply to a display name ([`DisplayText`]), at load.

@@ -35,7 +35,6 @@ pub fn is_microsoft_authority(authority: &str) -> bool {
         .any(|h| h.eq_ignore_ascii_case(host))
 }
 
-
 /// A URL as `config.json` may give it, without its trailing slash.
 pub(super) struct Url {
     pub text: String,
@@ -44,7 +43,6 @@ pub(super) struct Url {
 }
 
 /// `https://`, or `http://` to a loopback host; ASCII, no query, fragment or credentials.
-
 pub(super) fn url(key: &str, s: &str) -> Result<Url, ConfigError> {
     let invalid = || ConfigError::Invalid {
         key: key.into(),
@@ -78,7 +76,6 @@ pub(super) fn url(key: &str, s: &str) -> Result<Url, ConfigError> {
         loopback,
     })
 }
-
 
 /// The origin (`scheme://host[:port]`, lower case) of an absolute URL.
 pub(super) fn origin_of(url: &str) -> String {

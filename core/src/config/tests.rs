@@ -248,7 +248,10 @@ fn the_graph_origins_of_every_cloud_are_accepted() {
         let c = parse(&with(|v| v["graphBaseUrl"] = format!("{origin}/").into())).unwrap();
         assert_eq!(c.graph_base_url, origin);
     }
-    let c = parse(&with(|v| v["graphBaseUrl"] = "https://Graph.Microsoft.com".into())).unwrap();
+    let c = parse(&with(|v| {
+        v["graphBaseUrl"] = "https://Graph.Microsoft.com".into()
+    }))
+    .unwrap();
     assert_eq!(c.graph_base_url, "https://graph.microsoft.com");
 }
 

@@ -488,11 +488,23 @@ pub enum OpError {
     GroupNotFound { address: String },
     #[error("{address} is a {kind}, not a mail-enabled security group")]
     NotMailEnabledSecurity { address: String, kind: &'static str },
+    #[error("another {what} with the unique name {unique_name} appeared after this run's check; {}", if *.changed { "this run's upsert updated its name, notes and tags" } else { "it carries no mark of this run (mailgrant:run=…)" })]
+    Foreign {
+        what: &'static str,
+        unique_name: String,
+        /// This run's upsert reached it (an update: Graph answered 204).
+        changed: bool,
+    },
     #[error("{0}")]
     Unexpected(GraphError),
 }
 
 impl OpError {
+    /// This error settles a write's unknown outcome: the object is known not to be this run's.
+    pub fn settles_outcome(&self) -> bool {
+        matches!(self, OpError::Foreign { .. })
+    }
+
     pub fn graph(&self) -> Option<&GraphError> {
         match self {
             OpError::MailboxNotFound { graph, .. }
@@ -501,7 +513,8 @@ impl OpError {
             | OpError::Unexpected(graph) => Some(graph),
             OpError::MailSendRole(_)
             | OpError::GroupNotFound { .. }
-            | OpError::NotMailEnabledSecurity { .. } => None,
+            | OpError::NotMailEnabledSecurity { .. }
+            | OpError::Foreign { .. } => None,
         }
     }
 
@@ -535,6 +548,10 @@ impl OpError {
             OpError::NotMailEnabledSecurity { .. } => (
                 "That group cannot scope the app.".into(),
                 "Exchange scopes apps to mail-enabled security groups only (not Microsoft 365 groups, distribution lists or security groups without mail). Choose such a group, or “Only this mailbox”.".into(),
+            ),
+            OpError::Foreign { what, changed, .. } => (
+                format!("Another setup made the same {what} at the same time."),
+                format!("{} Perhaps this setup page is open in another tab or another administrator is running it for the same mailbox: finish there, or remove that {what} in the Entra admin center. Undo removes only what this run made.", if *changed { "This run updated its name, notes and tags (Graph's upsert does that) but will not remove it." } else { "This run did not change it and will not remove it." }),
             ),
             OpError::Unexpected(_) => (
                 format!("Microsoft Graph refused to {}.", op.label()),

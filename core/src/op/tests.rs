@@ -106,6 +106,7 @@ impl Then {
                 OpError::MailSendRole(_) => "Mail.Send role",
                 OpError::GroupNotFound { .. } => "group not found",
                 OpError::NotMailEnabledSecurity { .. } => "not a mail-enabled security group",
+                OpError::Foreign { .. } => "foreign",
                 OpError::Unexpected(_) => "unexpected",
             }),
         }
@@ -258,10 +259,20 @@ fn the_app() {
             .answers(vec![ok(201, app.clone())])
             .sends(&["PATCH /v1.0/applications(uniqueName="])
             .then(Then::Done(Outcome::Created)),
-        case("existed: read back", Kind::UPSERT_APP)
-            .answers(vec![(204, String::new()), ok(200, app.clone())])
-            .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
-            .then(Then::Done(Outcome::Existing)),
+        Case {
+            existing: existed.clone(),
+            ..case("existed: read back", Kind::UPSERT_APP)
+                .answers(vec![(204, String::new()), ok(200, app.clone())])
+                .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+                .then(Then::Done(Outcome::Existing))
+        },
+        case(
+            "absent at the preflight, there at the first upsert: another run's",
+            Kind::UPSERT_APP,
+        )
+        .answers(vec![(204, String::new()), ok(200, app.clone())])
+        .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+        .then(Then::Fail("foreign")),
         case("read back not replicated yet", Kind::UPSERT_APP)
             .answers(vec![(204, String::new()), not_found()])
             .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
@@ -285,6 +296,32 @@ fn the_app() {
             .answers(vec![not_found()])
             .sends(&["GET /v1.0/applications(uniqueName="])
             .then(Then::Send)
+        },
+        Case {
+            reconcile: true,
+            ..case(
+                "reconcile: the lost upsert made it (this run's mark)",
+                Kind::UPSERT_APP,
+            )
+            .answers(vec![ok(
+                200,
+                json!({"id": APP, "appId": APP_ID, "tags": ["mailgrant", format!("mailgrant:run={RUN}")]}),
+            )])
+            .sends(&["GET /v1.0/applications(uniqueName="])
+            .then(Then::Done(Outcome::Created))
+        },
+        Case {
+            reconcile: true,
+            ..case(
+                "reconcile: another run's app with the same unique name is not ours",
+                Kind::UPSERT_APP,
+            )
+            .answers(vec![ok(
+                200,
+                json!({"id": APP, "appId": APP_ID, "tags": ["mailgrant", "mailgrant:run=00000000-0000-4000-8000-00000000beef"]}),
+            )])
+            .sends(&["GET /v1.0/applications(uniqueName="])
+            .then(Then::Fail("foreign"))
         },
         Case {
             reconcile: true,

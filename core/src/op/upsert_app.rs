@@ -77,24 +77,34 @@ impl Operation for UpsertApp {
             },
             // 204: it existed before this request — made by this run's earlier upsert whose
             // answer was lost (then Undo must delete it), or there before the plan.
-            Step::ReadBack => {
-                let outcome = if !existed && cx.unknown {
-                    Outcome::Created
-                } else {
-                    Outcome::Existing
-                };
-                read(answer, cx, outcome)
-            }
+            Step::ReadBack if existed => read(answer, cx, Outcome::Existing),
+            // After a lost answer: most likely this run's own earlier upsert (the residual race
+            // is described at the reconcile below).
+            Step::ReadBack if cx.unknown => read(answer, cx, Outcome::Created),
+            // Absent at the preflight, present at this run's first upsert: another run's.
+            Step::ReadBack => Next::Fail(OpError::Foreign {
+                what: "app registration",
+                unique_name: unique_name(cx),
+                changed: true,
+            }),
             // The lost upsert did not happen: send it.
             Step::Reconcile if answer.lag() => Next::Send(Step::Upsert),
-            Step::Reconcile => {
-                let outcome = if existed {
-                    Outcome::Existing
-                } else {
-                    Outcome::Created
-                };
-                read(answer, cx, outcome)
-            }
+            Step::Reconcile if existed => read(answer, cx, Outcome::Existing),
+            // Not there at the preflight: this run's only if it carries this run's mark (the
+            // upsert writes it). Graph has no creation-only field, so one narrow race remains
+            // undetectable: another run creates the app and this run's lost upsert then
+            // updated it (stamping this run's mark).
+            Step::Reconcile => match answer.parse::<Application>() {
+                Ok(app) if app.tags.contains(&cx.job.run_tag()) => {
+                    read(answer, cx, Outcome::Created)
+                }
+                Ok(_) => Next::Fail(OpError::Foreign {
+                    what: "app registration",
+                    unique_name: unique_name(cx),
+                    changed: false,
+                }),
+                Err(e) => Next::Fail(OpError::Unexpected(e)),
+            },
         }
     }
 }

@@ -115,6 +115,17 @@ impl Run {
         self.log_entry(now_ms, attempt, sent, Some(status), outcome, request_id);
     }
 
+    /// No answer within the deadline: lost, like a network failure while online.
+    pub(super) fn timed_out(&mut self, now_ms: u64, attempt: AttemptId, sent: Sent) {
+        self.network_failed(now_ms, attempt, sent, true);
+        if let Some(entry) = self.log.last_mut() {
+            entry.outcome = format!(
+                "no answer within {} s, outcome unknown",
+                self.policy.request_deadline_ms / 1000
+            );
+        }
+    }
+
     pub(super) fn network_failed(
         &mut self,
         now_ms: u64,

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::{Effect, Event, Reply, Run, Status};
@@ -32,10 +33,20 @@ pub async fn drive<T: Transport>(run: &mut Run, transport: &T, effects: Vec<Effe
             match effect {
                 Effect::SaveJournal(text) => transport.save_journal(&text),
                 Effect::Http {
-                    attempt, request, ..
+                    attempt,
+                    request,
+                    deadline,
+                    deadline_ms,
+                    ..
                 } => pending.push(Box::pin(async move {
-                    let reply = transport.send(request).await;
-                    Event::Replied { attempt, reply }
+                    // The request, or its deadline, whichever comes first (dropping the
+                    // request's future is the abort).
+                    let send = std::pin::pin!(transport.send(request));
+                    let timeout = std::pin::pin!(transport.sleep(deadline_ms));
+                    match futures_util::future::select(send, timeout).await {
+                        Either::Left((reply, _)) => Event::Replied { attempt, reply },
+                        Either::Right(((), _)) => Event::TimerFired { timer: deadline },
+                    }
                 })),
                 Effect::Wait { timer, millis } => pending.push(Box::pin(async move {
                     transport.sleep(millis).await;

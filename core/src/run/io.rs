@@ -97,10 +97,16 @@ pub enum Effect {
     /// Send `request` to Graph with `Authorization` added by the shell and the header
     /// `client-request-id: {client_request_id}` (already in `request.headers`); answer with
     /// [`Event::Replied`] carrying `attempt`.
+    ///
+    /// With no reply within `deadline_ms`, abort the request and answer
+    /// [`Event::TimerFired`] `deadline` instead (a write's outcome is then unknown, and the
+    /// operation looks before sending anything again).
     Http {
         attempt: AttemptId,
         request: Request,
         client_request_id: Guid,
+        deadline: TimerId,
+        deadline_ms: u64,
     },
     /// Answer with [`Event::TimerFired`] after `millis`.
     Wait { timer: TimerId, millis: u64 },

@@ -138,6 +138,8 @@ pub struct Run {
     next_id: u64,
     sent: BTreeMap<AttemptId, Sent>,
     timers: BTreeMap<TimerId, OpId>,
+    /// The deadline timer of each request on the wire.
+    deadlines: BTreeMap<TimerId, AttemptId>,
     /// Queued sends of this update.
     outbox: Vec<OpId>,
     waits: Vec<(TimerId, u64)>,
@@ -166,6 +168,7 @@ impl Run {
             next_id: 1,
             sent: BTreeMap::new(),
             timers: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
             outbox: vec![],
             waits: vec![],
             wait_online: false,
@@ -373,6 +376,16 @@ impl Run {
         self.undo_from.is_some()
     }
 
+    /// Resume has something to do: an operation waits for the admin, or one stopped with its
+    /// write's outcome unknown (Resume looks before anything else happens).
+    pub fn can_resume(&self) -> bool {
+        self.states.iter().any(|s| match s.phase {
+            Phase::Paused(_) => true,
+            Phase::Failed(_) => s.intent,
+            _ => false,
+        })
+    }
+
     /// Undo can start now: an apply run, not undoing, nothing in flight, no outcome unknown.
     pub fn can_undo(&self) -> bool {
         self.plan.is_some()
@@ -393,6 +406,7 @@ impl Run {
         self.refused = None;
         match event {
             Event::Replied { attempt, reply } => {
+                self.deadlines.retain(|_, a| *a != attempt);
                 // A late answer to an abandoned attempt is ignored.
                 if let Some(sent) = self.sent.remove(&attempt) {
                     match reply {
@@ -408,6 +422,12 @@ impl Run {
                 }
             }
             Event::TimerFired { timer } => {
+                if let Some(attempt) = self.deadlines.remove(&timer) {
+                    // No answer in time: as lost (the shell aborted the request).
+                    if let Some(sent) = self.sent.remove(&attempt) {
+                        self.timed_out(now_ms, attempt, sent);
+                    }
+                }
                 if let Some(op) = self.timers.remove(&timer) {
                     if self.states[op].phase == (Phase::Sleeping { timer }) {
                         self.send(op);
@@ -425,12 +445,20 @@ impl Run {
             }
             Event::Resume => {
                 for op in 0..self.ops.len() {
-                    if let Phase::Paused(_) = self.states[op].phase {
-                        let s = &mut self.states[op];
+                    let s = &mut self.states[op];
+                    let paused = matches!(s.phase, Phase::Paused(_));
+                    // A stop whose write may have happened: find out (reconcile) first.
+                    let unknown = matches!(s.phase, Phase::Failed(_)) && s.intent;
+                    if paused || unknown {
                         s.throttled = 0;
                         s.lag_since = None;
                         s.lag_polls = 0;
                         s.net_failures = 0;
+                    }
+                    if paused {
+                        self.send(op);
+                    } else if unknown {
+                        self.outcome_unknown(op, now_ms);
                         self.send(op);
                     }
                 }
@@ -548,10 +576,15 @@ impl Run {
                     client_request_id: crid,
                 },
             );
+            let deadline = self.next_id;
+            self.next_id += 1;
+            self.deadlines.insert(deadline, attempt);
             effects.push(Effect::Http {
                 attempt,
                 request,
                 client_request_id: crid,
+                deadline,
+                deadline_ms: self.policy.request_deadline_ms,
             });
         }
         for (timer, millis) in std::mem::take(&mut self.waits) {
@@ -621,6 +654,9 @@ impl Run {
                 }
             }
             Move::Fail(error) => {
+                if error.settles_outcome() {
+                    self.states[op].intent = false;
+                }
                 self.states[op].phase = Phase::Failed(RunError::Failed {
                     op: self.ops[op].kind.clone(),
                     error,

@@ -17,6 +17,9 @@ pub struct Policy {
     pub replication_deadline_ms: u64,
     /// Network failures (while online) tolerated per operation before pausing.
     pub network_retries: u32,
+    /// How long a request may go unanswered before it counts as lost (Microsoft documents no
+    /// upper bound for Graph's answers; its gateway answers 504 well within this).
+    pub request_deadline_ms: u64,
 }
 
 impl Default for Policy {
@@ -31,6 +34,7 @@ impl Default for Policy {
             lag_poll_cap_ms: 32_000,
             replication_deadline_ms: 120_000,
             network_retries: 3,
+            request_deadline_ms: 60_000,
         }
     }
 }

@@ -22,7 +22,10 @@ pub enum FileKind {
     BundleForVendor,
     /// Encrypted with the passphrase the admin submitted; the page's suggestion beside it, so
     /// an unchanged suggestion keeps its known strength ([`bundle::Passphrase::submitted`]).
-    BundleWithPassphrase { typed: String, suggestion: String },
+    BundleWithPassphrase {
+        typed: String,
+        suggestion: String,
+    },
     BundleJson,
     BundleEnv,
     BundleShell,

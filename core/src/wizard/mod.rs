@@ -61,10 +61,13 @@ pub enum Effect {
     /// Leave the page for this URL.
     Navigate(String),
     /// A Graph request of a run; answer with [`Event::Run`] carrying `kind` and `attempt`
-    /// (`Answered` or `NetworkFailed`).
+    /// (`Answered` or `NetworkFailed`). With no answer within `deadline_ms`, abort it and answer
+    /// `TimerFired { timer: deadline }` instead.
     Graph {
         kind: RunKind,
         attempt: crate::run::AttemptId,
+        deadline: crate::run::TimerId,
+        deadline_ms: u64,
         method: &'static str,
         url: String,
         headers: Vec<(String, String)>,

@@ -127,10 +127,16 @@ pub(super) fn wrap(
         .into_iter()
         .map(|e| match e {
             run::Effect::Http {
-                attempt, request, ..
+                attempt,
+                request,
+                deadline,
+                deadline_ms,
+                ..
             } => Effect::Graph {
                 kind,
                 attempt,
+                deadline,
+                deadline_ms,
                 method: request.method,
                 url: request.url(&config.graph_base_url),
                 headers: request

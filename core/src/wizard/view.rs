@@ -254,7 +254,7 @@ impl State {
         Apply {
             status: text,
             log: run.log().to_vec(),
-            can_resume: matches!(status, Status::Paused(_)),
+            can_resume: run.can_resume(),
             can_undo: matches!(
                 status,
                 Status::Failed(_) | Status::Paused(_) | Status::Waiting

@@ -57,6 +57,14 @@ pub enum Fault {
     LoseResponse,
     /// No answer, browser offline (nothing is written).
     Offline,
+    /// The request never reached Graph (nothing is written), no answer, online.
+    Drop,
+    /// Perform the request, then answer this status instead (a gateway that timed out after
+    /// the directory wrote: 504 with Graph's `GatewayTimeout` error).
+    WriteThen(u16),
+    /// Perform the request and never answer ([`Tenant::respond_or_hang`] gives `None`; through
+    /// [`Tenant::respond`] it is a lost answer).
+    Hang,
 }
 
 #[derive(Debug, Default)]
@@ -162,6 +170,18 @@ impl Tenant {
         })
     }
 
+    /// [`Tenant::respond`], but `None` for a [`Fault::Hang`]: the request was performed and its
+    /// answer never comes.
+    pub fn respond_or_hang(&mut self, now: u64, req: &Request) -> Option<Reply> {
+        let hangs = self
+            .faults
+            .iter()
+            .find(|(m, p, f)| *m == req.method && req.path.contains(p) && !f.is_empty())
+            .is_some_and(|(_, _, f)| matches!(f.front(), Some(Fault::Hang)));
+        let reply = self.respond(now, req);
+        (!hangs).then_some(reply)
+    }
+
     pub fn respond(&mut self, now: u64, req: &Request) -> Reply {
         let fault = self
             .faults
@@ -184,7 +204,20 @@ impl Tenant {
                 }
             }
             Some(Fault::Offline) => Reply::NetworkFailed { online: false },
-            Some(Fault::LoseResponse) => {
+            Some(Fault::Drop) => Reply::NetworkFailed { online: true },
+            Some(Fault::WriteThen(status)) => {
+                let _ = self.handle(now, req);
+                self.log.push((req.method.into(), req.path.clone(), status));
+                Reply::Answer {
+                    status,
+                    headers: Headers::default(),
+                    body: err(
+                        "GatewayTimeout",
+                        "The gateway did not receive a response in time.",
+                    ),
+                }
+            }
+            Some(Fault::LoseResponse) | Some(Fault::Hang) => {
                 let (status, _) = self.handle(now, req);
                 self.log.push((req.method.into(), req.path.clone(), status));
                 Reply::NetworkFailed { online: true }
