@@ -192,6 +192,19 @@ impl Driver {
                     });
                 });
             }
+            Effect::HoldRun { run_id, name } => {
+                let driver = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    // A browser facility that fails (no lock manager) must not block the run:
+                    // Web Locks exist in every browser the page supports.
+                    let held = browser::lock::hold(&name).await.unwrap_or(true);
+                    driver.dispatch(Event::RunHeld {
+                        run_id,
+                        held,
+                        now_ms: browser::now_ms(),
+                    });
+                });
+            }
             Effect::SaveJournal(text) => {
                 browser::store_session(JOURNAL_KEY, Some(&text)).map_err(Failed::Browser)?
             }
@@ -417,7 +430,11 @@ pub fn wizard(props: &WizardProps) -> Html {
                 <main>
                     if let Some(e) = &view.error {
                         <ErrorBanner title={e.title.clone()} detail={e.detail.clone()}
-                            fix={e.fix.clone()} on_try_again={Some(driver.on(|()| Event::TryAgain))} />
+                            fix={e.fix.clone()} on_try_again={Some(driver.on(|()| Event::TryAgain))}
+                            saved_run={view.saved_run_damaged.then(|| (
+                                driver.on(|()| Event::Download(FileKind::SavedRun)),
+                                driver.on(|()| Event::DiscardSavedRun),
+                            ))} />
                     }
                     { body }
                 </main>

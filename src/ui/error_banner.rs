@@ -8,6 +8,9 @@ pub struct ErrorBannerProps {
     /// Shows a "Try again" button when set.
     #[prop_or_default]
     pub on_try_again: Option<Callback<()>>,
+    /// A saved run that could not be continued: download it, or discard it.
+    #[prop_or_default]
+    pub saved_run: Option<(Callback<()>, Callback<()>)>,
 }
 
 /// An error as *what happened* → *what to do*.
@@ -18,7 +21,14 @@ pub fn error_banner(props: &ErrorBannerProps) -> Html {
             <h2>{ props.title.clone() }</h2>
             <p class="detail">{ props.detail.clone() }</p>
             <p class="fix"><strong>{ "What to do: " }</strong>{ props.fix.clone() }</p>
-            if let Some(cb) = &props.on_try_again {
+            if let Some((download, discard)) = &props.saved_run {
+                <div class="buttons">
+                    <button id="download-saved-run" onclick={download.reform(|_| ())}>
+                        { "Download the saved run (for support)" }</button>
+                    <button id="discard-saved-run" onclick={discard.reform(|_| ())}>
+                        { "Discard it" }</button>
+                </div>
+            } else if let Some(cb) = &props.on_try_again {
                 <button id="try-again" onclick={cb.reform(|_| ())}>{ "Try again" }</button>
             }
         </section>

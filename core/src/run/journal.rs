@@ -236,6 +236,11 @@ pub(crate) fn text(
 
 /// The scoping mode of a saved run, without reading the rest (the sign-in must ask for that
 /// mode's scopes).
+/// Validates a saved journal without running it: its run id, or why it cannot be continued.
+pub fn check(text: &str) -> Result<Guid, JournalError> {
+    Journal::parse(text).map(|j| j.run_id)
+}
+
 pub fn mode(text: &str) -> Option<ScopeMode> {
     #[derive(Deserialize)]
     struct Peek {

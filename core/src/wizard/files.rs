@@ -35,6 +35,8 @@ pub enum FileKind {
     TestShell,
     /// The apply run's request log (JSON).
     Log,
+    /// A saved run that could not be continued, as it was kept (no secret is ever in one).
+    SavedRun,
 }
 
 impl fmt::Debug for FileKind {
@@ -54,6 +56,7 @@ impl fmt::Debug for FileKind {
             FileKind::TestPowerShell => f.write_str("TestPowerShell"),
             FileKind::TestShell => f.write_str("TestShell"),
             FileKind::Log => f.write_str("Log"),
+            FileKind::SavedRun => f.write_str("SavedRun"),
         }
     }
 }
@@ -138,6 +141,13 @@ impl State {
         Ok(match kind {
             FileKind::SetupScript => return scripts(false),
             FileKind::RollbackScript => return scripts(true),
+            FileKind::SavedRun => text(
+                "mailgrant-saved-run.json",
+                "application/json",
+                self.damaged_journal()
+                    .ok_or(SetupError::Missing("a saved run"))?
+                    .to_owned(),
+            ),
             FileKind::Log => {
                 let run = self
                     .setup

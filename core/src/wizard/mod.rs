@@ -7,6 +7,7 @@ pub mod scope;
 pub mod setup;
 mod sign_in;
 mod step;
+pub mod tabs;
 pub mod view;
 
 use std::fmt;
@@ -89,6 +90,12 @@ pub enum Effect {
     RemoveJournal,
     /// Warn before the tab is closed (a client secret exists that was not saved yet), or stop.
     GuardUnload(bool),
+    /// Hold the Web Lock `name` for the rest of this tab's life if no other tab holds it;
+    /// answer with [`Event::RunHeld`].
+    HoldRun {
+        run_id: crate::ids::Guid,
+        name: String,
+    },
     /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
     Download { kind: FileKind, file: File },
     /// Put this text on the clipboard.
@@ -158,6 +165,7 @@ impl fmt::Debug for Effect {
             Effect::WaitOnline { kind } => write!(f, "WaitOnline({kind:?})"),
             Effect::SaveJournal(text) => write!(f, "SaveJournal([{} bytes])", text.len()),
             Effect::RemoveJournal => f.write_str("RemoveJournal"),
+            Effect::HoldRun { name, .. } => write!(f, "HoldRun({name})"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
             Effect::Copy(text) => write!(f, "Copy({text:?})"),
@@ -254,6 +262,14 @@ pub enum Event {
     DownloadFailed(String),
     /// The admin clicked Copy.
     Copy(Copyable),
+    /// The answer to [`Effect::HoldRun`]: `held` is false when another tab holds the run.
+    RunHeld {
+        run_id: crate::ids::Guid,
+        held: bool,
+        now_ms: u64,
+    },
+    /// The admin discarded a saved run that could not be continued.
+    DiscardSavedRun,
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -346,6 +362,12 @@ pub struct State {
     resume_mailbox: Option<(String, [u8; 16], Option<String>)>,
     /// The page navigated to the authority (only a bfcache `Restored` can follow).
     redirecting: bool,
+    /// The run this tab holds the Web Lock of ([`tabs`]).
+    held_run: Option<crate::ids::Guid>,
+    /// A saved run waiting for this tab to hold it, with CSPRNG bytes to resume it.
+    awaiting_hold: Option<(String, [u8; 16])>,
+    /// A saved run that could not be continued, kept until discarded or replaced.
+    damaged_journal: Option<String>,
 }
 
 impl State {
@@ -366,6 +388,9 @@ impl State {
             interrupted: None,
             resume_mailbox: None,
             redirecting: false,
+            held_run: None,
+            awaiting_hold: None,
+            damaged_journal: None,
         }
     }
 
@@ -613,6 +638,12 @@ impl State {
                 text.map(|t| vec![Effect::Copy(CopyText(t))])
                     .unwrap_or_default()
             }
+            Event::RunHeld {
+                run_id,
+                held,
+                now_ms,
+            } => self.run_held(config, run_id, held, now_ms),
+            Event::DiscardSavedRun => self.discard_saved_run(),
         }
     }
 }

@@ -337,11 +337,12 @@ impl State {
         seed: [u8; 16],
         now_ms: u64,
     ) -> Vec<Effect> {
+        // Checked by `claim_then_resume` (tabs.rs); a failure here is reported the same way.
         let (run, effects) = match Run::resume(journal, seed, Schedule::Concurrent, now_ms) {
             Ok(resumed) => resumed,
             Err(e) => {
                 self.error = Some(e.explain());
-                return vec![Effect::RemoveJournal];
+                return vec![];
             }
         };
         // A sign-in of another tenant never continues this one's setup: its writes (an app, a
@@ -395,10 +396,19 @@ impl State {
         }
         self.error = None;
         let (run, effects) = Run::apply(plan, run_id, seed, Schedule::Concurrent, now_ms);
+        // A fresh run id no other tab can hold yet: held from the start, so a tab duplicated
+        // from this one later finds it taken ([`super::tabs`]).
+        let id = run.run_id();
+        self.held_run = Some(id);
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        wrap(RunKind::Apply, effects, config, self.token().as_ref())
+        let mut out = vec![Effect::HoldRun {
+            run_id: id,
+            name: super::tabs::lock_name(id),
+        }];
+        out.extend(wrap(RunKind::Apply, effects, config, self.token().as_ref()));
+        out
     }
 
     /// An event for one of the runs.

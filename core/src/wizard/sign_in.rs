@@ -427,7 +427,7 @@ impl State {
             return vec![];
         }
         if let Some((journal, seed)) = self.interrupted.take() {
-            return self.resume_journal(config, &journal, seed, now_ms);
+            return self.claim_then_resume(config, journal, seed, now_ms);
         }
         let tenant = self.session.as_ref().and_then(|s| s.tenant_id());
         match self.resume_mailbox.take() {

@@ -19,6 +19,8 @@ pub struct View {
     /// The current step (the step list marks it).
     pub step: Step,
     pub error: Option<Rc<Explanation>>,
+    /// A saved run that could not be continued is kept: offer to download or discard it.
+    pub saved_run_damaged: bool,
     pub screen: Screen,
 }
 
@@ -167,6 +169,7 @@ impl State {
         View {
             step: self.step,
             error,
+            saved_run_damaged: self.damaged_journal().is_some(),
             screen,
         }
     }

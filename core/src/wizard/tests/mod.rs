@@ -108,6 +108,7 @@ fn shape(e: &Effect) -> String {
         Effect::GuardUnload(on) => format!("GuardUnload {on}"),
         Effect::Download { kind, .. } => format!("Download {kind:?}"),
         Effect::Copy(_) => "Copy".into(),
+        Effect::HoldRun { .. } => "HoldRun".into(),
     }
 }
 
@@ -372,7 +373,25 @@ fn signed_in(config: &Config) -> State {
 }
 
 /// Signed in as a Global Administrator by a page load that found this journal in the tab.
+/// The tab is granted the run's Web Lock when it asks.
 fn signed_in_after_load_with(config: &Config, journal: String) -> State {
+    let mut state = signed_in_before_hold(config, journal);
+    if let Some((text, _)) = &state.awaiting_hold {
+        let run_id = crate::run::journal::check(text).unwrap();
+        state.update(
+            config,
+            Event::RunHeld {
+                run_id,
+                held: true,
+                now_ms: NOW * 1000,
+            },
+        );
+    }
+    state
+}
+
+/// [`signed_in_after_load_with`], before the shell answers [`Effect::HoldRun`].
+fn signed_in_before_hold(config: &Config, journal: String) -> State {
     let mut state = State::new(config);
     let (pending, url) = start(&mut state, config);
     return_and_sign_in_with(
@@ -1206,3 +1225,5 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
         assert_eq!(state.step, Step::Mailbox, "signed in, and can start again");
     }
 }
+
+mod tabs;
