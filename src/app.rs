@@ -17,8 +17,8 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::ui::{
-    ApplyStep, ConfigErrorView, ErrorBanner, HandOffStep, Header, MailboxStep, ReviewStep,
-    ScopeStep, SignedIn, StepList, Welcome,
+    ApplyStep, ConfigErrorView, ErrorBanner, HandOffStep, Header, MailboxStep, PageAccessView,
+    ReviewStep, ScopeStep, SignedIn, StepList, Welcome,
 };
 
 /// What the page knows about its configuration.
@@ -401,7 +401,11 @@ pub fn wizard(props: &WizardProps) -> Html {
     };
     let body = match view.screen {
         Screen::SignedIn(signed_in) => {
-            let SignedInView { account, step } = *signed_in;
+            let SignedInView {
+                account,
+                step,
+                page_access,
+            } = *signed_in;
             html! {
             <>
                 <SignedIn admin={account.admin} tenant_name={account.tenant_name}
@@ -412,6 +416,10 @@ pub fn wizard(props: &WizardProps) -> Html {
                     missing={account.missing} on_grant={on_sign_in.clone()}
                     exchange_note={account.exchange_note} />
                 { step_view(step) }
+                if let Some(state) = page_access {
+                    <PageAccessView state={state} client_id={config.client_id.to_string()}
+                        on_remove={driver.on(|()| Event::RemovePageAccess)} />
+                }
             </>
             }
         }

@@ -93,6 +93,8 @@ mod tests {
             login_hint: None,
             mailbox: None,
             tenant: None,
+            group_members: false,
+            scope_answer: None,
         };
         let shown = [
             format!(

@@ -715,6 +715,16 @@ async fn consent(State(app): State<App>, Path(tenant): Path<String>, body: Bytes
     if needs_admin && !user.can_admin_consent() {
         return entra_page_error(90094, ADMIN_APPROVAL_TEXT);
     }
+    // Consent is recorded as a delegated permission grant (and the client's service principal
+    // made if the tenant had none): what "Remove this setup page's access" deletes.
+    let graph_scopes: Vec<String> = pending
+        .scopes
+        .iter()
+        .filter(|s| matches!(parse_scope(s), Scope::Graph(_)))
+        .cloned()
+        .collect();
+    st.directory
+        .consent(&pending.client_id, &user.id, &graph_scopes);
     let code = format!("1.AXEA{}", random_token(96));
     let code_expires = st.now() + CODE_LIFETIME;
     st.codes.insert(

@@ -217,6 +217,20 @@ impl ServicePrincipal {
     }
 }
 
+/// A delegated permission grant (`oAuth2PermissionGrant`): consent for `clientId` (a service
+/// principal's object id) to call `resourceId` (Microsoft Graph's) with `scope`, for one user
+/// (`consentType` `Principal`) or everyone (`AllPrincipals`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2PermissionGrant {
+    pub id: String,
+    pub client_id: String,
+    pub consent_type: String,
+    pub principal_id: Option<String>,
+    pub resource_id: String,
+    pub scope: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppRoleAssignment {

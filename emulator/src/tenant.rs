@@ -160,7 +160,7 @@ impl Group {
     }
 }
 
-pub use crate::model::{AppRoleAssignment, Application, ServicePrincipal};
+pub use crate::model::{AppRoleAssignment, Application, OAuth2PermissionGrant, ServicePrincipal};
 
 /// The directory: everything `POST /_emulator/reset` restores.
 #[derive(Clone, Debug, Serialize)]
@@ -171,6 +171,7 @@ pub struct Directory {
     pub applications: Vec<Application>,
     pub service_principals: Vec<ServicePrincipal>,
     pub app_role_assignments: Vec<AppRoleAssignment>,
+    pub oauth2_permission_grants: Vec<OAuth2PermissionGrant>,
 }
 
 impl Directory {
@@ -183,6 +184,72 @@ impl Directory {
 
     pub fn group(&self, id: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.id.eq_ignore_ascii_case(id))
+    }
+
+    /// A user consented for themselves to `client_id` calling Microsoft Graph with `scopes`
+    /// (as the authorize request named them). Consent creates the client's service principal
+    /// in the tenant when there is none, and adds the scopes to the user's grant.
+    pub fn consent(&mut self, client_id: &str, user_id: &str, scopes: &[String]) {
+        let sp_id = match self
+            .service_principals
+            .iter()
+            .find(|s| s.app_id.eq_ignore_ascii_case(client_id))
+        {
+            Some(sp) => sp.id.clone(),
+            None => {
+                let name = self
+                    .application_by_app_id(client_id)
+                    .map(|a| a.display_name.clone())
+                    .unwrap_or_default();
+                let sp = ServicePrincipal::new(
+                    &crate::http_util::new_guid(),
+                    client_id,
+                    &name,
+                    Some(DEMO_TENANT_ID),
+                );
+                let id = sp.id.clone();
+                self.service_principals.push(sp);
+                id
+            }
+        };
+        let graph = self
+            .service_principals
+            .iter()
+            .find(|s| s.app_id == GRAPH_APP_ID)
+            .map(|s| s.id.clone())
+            .unwrap_or_default();
+        let wanted: Vec<String> = scopes
+            .iter()
+            .map(|s| {
+                s.rsplit_once('/')
+                    .map_or(s.as_str(), |(_, name)| name)
+                    .to_owned()
+            })
+            .collect();
+        let existing = self.oauth2_permission_grants.iter_mut().find(|g| {
+            g.client_id == sp_id
+                && g.resource_id == graph
+                && g.principal_id.as_deref() == Some(user_id)
+        });
+        match existing {
+            Some(g) => {
+                let mut have: Vec<String> = g.scope.split(' ').map(str::to_owned).collect();
+                for w in wanted {
+                    if !have.iter().any(|h| h.eq_ignore_ascii_case(&w)) {
+                        have.push(w);
+                    }
+                }
+                g.scope = have.join(" ");
+            }
+            None => self.oauth2_permission_grants.push(OAuth2PermissionGrant {
+                id: crate::http_util::new_guid(),
+                client_id: sp_id,
+                consent_type: "Principal".into(),
+                principal_id: Some(user_id.to_owned()),
+                resource_id: graph,
+                scope: wanted.join(" "),
+            }),
+        }
     }
 
     pub fn application_by_app_id(&self, app_id: &str) -> Option<&Application> {
@@ -569,6 +636,7 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         applications,
         service_principals,
         app_role_assignments: vec![],
+        oauth2_permission_grants: vec![],
     }
 }
 

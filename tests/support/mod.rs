@@ -461,6 +461,13 @@ where
         .unwrap();
     fill().await;
     wait_id(d, "to-review").await.click().await.unwrap();
+    if scope == "group" {
+        // GroupMember.Read.All is asked for only now (incremental consent); back from the
+        // sign-in, the page checks the group by itself.
+        let error = wait_id(d, "error").await.text().await.unwrap();
+        assert!(error.contains("one more permission"), "{error}");
+        sign_in_from(ctx, "grant-more", "adele", "accept").await;
+    }
     wait_id(d, "review-step").await.text().await.unwrap()
 }
 

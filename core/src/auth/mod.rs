@@ -184,8 +184,17 @@ impl Discovery {
     /// only the OpenID Connect scopes it supports (a strict provider refuses unknown scopes with
     /// `invalid_scope`).
     pub fn requested_scopes(&self, mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
+        self.requested_scopes_with(mode, false)
+    }
+
+    /// [`Discovery::requested_scopes`], with [`GROUP_MEMBERS_SCOPE`] at Entra when asked.
+    pub fn requested_scopes_with(
+        &self,
+        mode: ScopeMode,
+        group_members: bool,
+    ) -> Vec<(&'static str, &'static str)> {
         if self.is_entra() {
-            return scopes(mode);
+            return scopes_with(mode, group_members);
         }
         let supported = |s: &str| {
             s == "openid"
@@ -219,6 +228,23 @@ const OPENID_SCOPES: [(&str, &str); 3] = [
     ("email", "show your e-mail address"),
 ];
 
+/// Asked for only when the admin scopes the app to an existing group (incremental consent): the
+/// group, its direct members and `checkMemberGroups` need it (Graph's permission tables for
+/// List groups, List group members and checkMemberGroups).
+pub const GROUP_MEMBERS_SCOPE: (&str, &str) = (
+    "GroupMember.Read.All",
+    "read the group you chose and its members, to check the mailbox is one of them",
+);
+
+/// [`scopes`], plus [`GROUP_MEMBERS_SCOPE`] when `group_members`.
+pub fn scopes_with(mode: ScopeMode, group_members: bool) -> Vec<(&'static str, &'static str)> {
+    let mut s = scopes(mode);
+    if group_members {
+        s.push(GROUP_MEMBERS_SCOPE);
+    }
+    s
+}
+
 /// The delegated Microsoft Graph permissions each mode needs, with the reason shown to the admin
 /// before the redirect.
 pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
@@ -238,10 +264,6 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
         (
             "User.Read.All",
             "find the mailbox's user object and check it is a member, not a guest",
-        ),
-        (
-            "GroupMember.Read.All",
-            "list mail-enabled security groups and check the mailbox's membership",
         ),
     ];
     match mode {
@@ -271,6 +293,10 @@ pub struct PendingSignIn {
     pub mailbox: Option<String>,
     /// The tenant that mailbox was typed for; it is looked up again only in that tenant.
     pub tenant: Option<String>,
+    /// [`GROUP_MEMBERS_SCOPE`] was asked for (the admin scopes to an existing group).
+    pub group_members: bool,
+    /// The Scope step's answer to check again after the sign-in that granted it.
+    pub scope_answer: Option<serde_json::Value>,
 }
 
 impl std::fmt::Debug for PendingSignIn {
@@ -295,6 +321,8 @@ impl PendingSignIn {
             "loginHint": self.login_hint,
             "mailbox": self.mailbox,
             "tenant": self.tenant,
+            "groupMembers": self.group_members,
+            "scopeAnswer": self.scope_answer,
         })
         .to_string()
     }
@@ -314,6 +342,8 @@ impl PendingSignIn {
             login_hint: s("loginHint"),
             mailbox: s("mailbox"),
             tenant: s("tenant"),
+            group_members: v["groupMembers"].as_bool().unwrap_or(false),
+            scope_answer: Some(v["scopeAnswer"].clone()).filter(|a| a.is_object()),
         })
     }
 }
@@ -337,6 +367,7 @@ pub fn authorize_url(
     discovery: &Discovery,
     redirect_uri: &str,
     mode: ScopeMode,
+    group_members: bool,
     login_hint: Option<&str>,
     random: &SignInRandomness,
 ) -> Result<(String, PendingSignIn), AuthError> {
@@ -364,7 +395,7 @@ pub fn authorize_url(
     let (url, _) = request
         .add_scopes(
             discovery
-                .requested_scopes(mode)
+                .requested_scopes_with(mode, group_members)
                 .into_iter()
                 .map(|(s, _)| Scope::new(s.to_owned())),
         )
@@ -382,6 +413,8 @@ pub fn authorize_url(
             login_hint: login_hint.map(str::to_owned),
             mailbox: None,
             tenant: None,
+            group_members,
+            scope_answer: None,
         },
     ))
 }
@@ -456,6 +489,7 @@ mod tests {
             &discovery(),
             "https://vendor.example/setup/",
             ScopeMode::RbacForApplications,
+            false,
             None,
             &random,
         )
@@ -484,6 +518,10 @@ mod tests {
             !scope.contains("AppRoleAssignment"),
             "RBAC mode needs no grant scope"
         );
+        assert!(
+            !scope.contains("GroupMember"),
+            "group reads are asked for only when a group is chosen"
+        );
         assert!(!url.contains(pending.verifier.expose_secret()));
     }
 
@@ -497,8 +535,12 @@ mod tests {
             login_hint: Some("adele@contoso.example".into()),
             mailbox: Some("invoices@contoso.example".into()),
             tenant: None,
+            group_members: true,
+            scope_answer: Some(serde_json::json!({"kind": "existingGroup"})),
         };
         let back = PendingSignIn::from_storage(&p.to_storage()).unwrap();
+        assert!(back.group_members);
+        assert_eq!(back.scope_answer, p.scope_answer);
         assert_eq!(
             (back.state.as_str(), back.mode),
             ("s", ScopeMode::ApplicationAccessPolicy)

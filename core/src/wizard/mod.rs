@@ -3,6 +3,7 @@
 //! wizard is a native test that replays events.
 
 pub mod files;
+pub mod page_access;
 pub mod scope;
 pub mod setup;
 mod sign_in;
@@ -39,6 +40,10 @@ pub enum Purpose {
     Organization,
     /// The admin's directory roles from Graph, when the ID token has no `wids`.
     Roles,
+    /// The page's own service principal in the tenant ([`page_access`]).
+    PageServicePrincipal,
+    /// Its deletion.
+    DeletePageServicePrincipal,
 }
 
 /// Something for the shell to do.
@@ -270,6 +275,8 @@ pub enum Event {
     },
     /// The admin discarded a saved run that could not be continued.
     DiscardSavedRun,
+    /// The admin asked to remove this setup page's access to the tenant.
+    RemovePageAccess,
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -362,6 +369,12 @@ pub struct State {
     resume_mailbox: Option<(String, [u8; 16], Option<String>)>,
     /// The page navigated to the authority (only a bfcache `Restored` can follow).
     redirecting: bool,
+    /// The admin scopes to an existing group: sign-ins also ask for GroupMember.Read.All.
+    group_members: bool,
+    /// A Scope step answer to check again once the sign-in granted that permission.
+    resume_scope: Option<(scope::ScopeAnswer, [u8; 16])>,
+    /// Whether the page's own consent in the tenant is still there ([`page_access`]).
+    pub(super) page_access: page_access::PageAccess,
     /// The run this tab holds the Web Lock of ([`tabs`]).
     held_run: Option<crate::ids::Guid>,
     /// A saved run waiting for this tab to hold it, with CSPRNG bytes to resume it.
@@ -388,6 +401,9 @@ impl State {
             interrupted: None,
             resume_mailbox: None,
             redirecting: false,
+            group_members: false,
+            resume_scope: None,
+            page_access: page_access::PageAccess::Granted,
             held_run: None,
             awaiting_hold: None,
             damaged_journal: None,
@@ -512,6 +528,11 @@ impl State {
                 purpose: Purpose::Prefetch,
                 ..
             } => vec![],
+            Event::HttpFailed {
+                purpose: Purpose::PageServicePrincipal | Purpose::DeletePageServicePrincipal,
+                reason,
+                ..
+            } => self.page_access_failed(config, format!("the network failed: {reason}")),
             Event::HttpFailed {
                 purpose, reason, ..
             } => {
@@ -644,6 +665,7 @@ impl State {
                 now_ms,
             } => self.run_held(config, run_id, held, now_ms),
             Event::DiscardSavedRun => self.discard_saved_run(),
+            Event::RemovePageAccess => self.remove_page_access(config),
         }
     }
 }

@@ -6,15 +6,18 @@ use crate::job::{Options, Scope};
 use crate::powershell::{self, DisplayText, ScopeTarget, ScriptError};
 
 /// Which scope the admin picked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ScopeKind {
     OneMailbox,
     ExistingGroup,
     NewGroup,
 }
 
-/// What the Scope step's form holds, as typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the Scope step's form holds, as typed (kept across a sign-in that grants the group
+/// permission, in the pending entry: no secret).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScopeAnswer {
     pub kind: ScopeKind,
     pub group_name: String,

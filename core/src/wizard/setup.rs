@@ -179,11 +179,24 @@ impl State {
 
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
     pub(super) fn token(&self) -> Option<Rc<AccessToken>> {
+        if self.page_access == super::page_access::PageAccess::Removed {
+            // Nothing more is sent once the page removed its own access.
+            return None;
+        }
         self.graph_session().map(|s| s.access_token.clone())
     }
 
+    /// The mode's permissions the token lacks (what every step needs).
     fn missing_scopes_error(&self) -> Option<Explanation> {
-        let missing = self.missing_scopes();
+        let missing: Vec<_> = self
+            .missing_scopes()
+            .into_iter()
+            .filter(|s| *s != crate::auth::GROUP_MEMBERS_SCOPE)
+            .collect();
+        self.explain_missing(&missing)
+    }
+
+    fn explain_missing(&self, missing: &[(&'static str, &'static str)]) -> Option<Explanation> {
         (!missing.is_empty()).then(|| Explanation {
             title: format!("{} needs a permission your sign-in did not grant.", self.mode.title()),
             detail: missing
@@ -257,7 +270,22 @@ impl State {
             }
         };
         self.setup.scope_problem = None;
-        if let ScopeTarget::ExistingGroup { .. } = scope.target {
+        let group = matches!(scope.target, ScopeTarget::ExistingGroup { .. });
+        self.group_members = group;
+        if group && !self.missing_scopes().is_empty() {
+            // Incremental consent: only now is GroupMember.Read.All asked for. The answer
+            // travels in the pending entry and is checked again after the sign-in.
+            let missing = self.missing_scopes();
+            let why = self.explain_missing(&missing).map(|mut e| {
+                e.title = "Checking the group's members needs one more permission.".into();
+                e.fix = "Choose “Sign in again to grant it”: Microsoft asks for this permission only, and the page comes back here and checks the group.".into();
+                e
+            });
+            if let Some(why) = why {
+                return self.fail(why);
+            }
+        }
+        if group {
             let mut job = Job::preflight(inputs.clone(), crate::ids::Guid::new_v4(seed));
             job.mailbox_id = Some(findings.mailbox.id);
             job.scope = scope.clone();
@@ -452,6 +480,10 @@ impl State {
                 self.busy = false;
                 self.setup.findings = run.findings();
                 self.step = Step::Scope;
+                // Back from the sign-in that granted the group permission: check the group.
+                if let Some((answer, seed)) = self.resume_scope.take() {
+                    out.extend(self.scope_chosen(config, answer, seed, now_ms));
+                }
             }
             (RunKind::Preflight, Status::Failed(e)) => {
                 self.fail(e.explain());

@@ -81,7 +81,7 @@ impl State {
         };
         // Only Graph permissions count: whether a provider echoes `openid`/`profile` in `scope`
         // varies, and they never gate a step.
-        auth::scopes(self.mode)
+        auth::scopes_with(self.mode, self.group_members)
             .into_iter()
             .filter(|(s, _)| !matches!(*s, "openid" | "profile" | "email" | "offline_access"))
             .filter(|(s, _)| !session.granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
@@ -137,8 +137,8 @@ impl State {
     /// provider than Entra ID is asked only for OpenID Connect scopes).
     pub fn requested_scopes(&self) -> Vec<(&'static str, &'static str)> {
         match &self.discovery {
-            Some(d) => d.requested_scopes(self.mode),
-            None => auth::scopes(self.mode),
+            Some(d) => d.requested_scopes_with(self.mode, self.group_members),
+            None => auth::scopes_with(self.mode, self.group_members),
         }
     }
 
@@ -177,6 +177,13 @@ impl State {
                 if let Some(p) = &pending {
                     self.mode = p.mode;
                     self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed, p.tenant.clone()));
+                    self.group_members = p.group_members;
+                    // Another seed than the mailbox look-up's: a different run.
+                    self.resume_scope = p
+                        .scope_answer
+                        .clone()
+                        .and_then(|a| serde_json::from_value(a).ok())
+                        .map(|a| (a, seed.map(|b| b ^ 0x5a)));
                 }
                 self.busy = true;
                 self.pending = pending;
@@ -212,6 +219,9 @@ impl State {
                 vec![]
             }
             Purpose::Token => self.token_answered(config, status, body, now_secs),
+            Purpose::PageServicePrincipal | Purpose::DeletePageServicePrincipal => {
+                self.page_access_answered(config, purpose, status, body)
+            }
             Purpose::Me | Purpose::Organization | Purpose::Roles => {
                 if !self.outstanding.contains(&purpose) {
                     return vec![];
@@ -239,12 +249,20 @@ impl State {
                 discovery,
                 &redirect_uri,
                 self.mode,
+                self.group_members,
                 hint.as_deref(),
                 &random,
             ) {
                 Err(e) => self.fail(e.explain()),
                 Ok((url, mut pending)) => {
                     pending.mailbox = self.mailbox_to_resume();
+                    // The group to check once the sign-in granted its permission.
+                    pending.scope_answer = self
+                        .setup
+                        .answer
+                        .as_ref()
+                        .filter(|_| self.group_members && self.setup.apply.is_none())
+                        .and_then(|a| serde_json::to_value(a).ok());
                     pending.tenant = self
                         .session
                         .as_ref()
@@ -268,7 +286,7 @@ impl State {
             return self.fail(AuthError::NoPendingSignIn.explain());
         };
         let scope = discovery
-            .requested_scopes(self.mode)
+            .requested_scopes_with(self.mode, self.group_members)
             .iter()
             .map(|(s, _)| *s)
             .collect::<Vec<_>>()
@@ -343,7 +361,7 @@ impl State {
         }
         let granted = if tokens.scope.trim().is_empty() {
             discovery
-                .requested_scopes(self.mode)
+                .requested_scopes_with(self.mode, self.group_members)
                 .iter()
                 .map(|(s, _)| (*s).to_owned())
                 .collect()

@@ -37,6 +37,8 @@ pub enum Screen {
 pub struct SignedIn {
     pub account: Account,
     pub step: StepView,
+    /// "Remove this setup page's access": offered at the end (Hand-off, or after Undo).
+    pub page_access: Option<crate::wizard::page_access::PageAccess>,
 }
 
 /// The first page: what will happen, the mode, the scopes, Sign in.
@@ -155,6 +157,7 @@ impl State {
                         exchange_note: self.exchange_note(),
                     },
                     step: self.step_view(config),
+                    page_access: self.page_access_offered(),
                 }))
             }
             _ if self.step == Step::Welcome || self.error.is_some() => Screen::Welcome(Welcome {
@@ -363,5 +366,19 @@ impl State {
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
         }
+    }
+}
+
+impl State {
+    /// The page's own access is offered for removal once the setup is over: at Hand-off, or
+    /// when Undo has finished.
+    fn page_access_offered(&self) -> Option<crate::wizard::page_access::PageAccess> {
+        let undone = self
+            .setup
+            .apply
+            .as_ref()
+            .is_some_and(|r| r.undoing() && r.status() == Status::Done);
+        (self.graph_session().is_some() && (self.step == Step::HandOff || undone))
+            .then_some(self.page_access)
     }
 }

@@ -147,6 +147,7 @@ pub async fn state(State(app): State<App>) -> Response {
         "applications": applications,
         "servicePrincipals": service_principals,
         "appRoleAssignments": assignments,
+        "oauth2PermissionGrants": d.oauth2_permission_grants,
         // Exchange Online: role definitions and role assignments (Graph beta), application
         // access policies and management role assignments (the PowerShell stand-in hooks).
         "exchange": st.exchange.state_json(),

@@ -324,6 +324,11 @@ fn delete(ctx: &Ctx, target: &Target) -> GResult<Response> {
     st.directory
         .app_role_assignments
         .retain(|r| r.principal_id != sp.id && r.resource_id != sp.id);
+    // Its delegated permission grants (consent) go with it (style-and-security's reference,
+    // exchange-and-credentials §5; the Graph page for deleting a service principal is silent).
+    st.directory
+        .oauth2_permission_grants
+        .retain(|g| g.client_id != sp.id && g.resource_id != sp.id);
     // Its Exchange role assignments go too (docs silent; our assumption, see `crate::exchange`).
     st.exchange.remove_service_principal(&sp.id);
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -1,0 +1,114 @@
+//! GroupMember.Read.All is asked for only when the admin scopes the app to an existing group
+//! (incremental consent), and the group is checked after the sign-in that grants it.
+
+use super::*;
+use crate::wizard::scope::{ScopeAnswer, ScopeKind};
+
+fn at_scope_step(config: &Config) -> State {
+    let mut state = signed_in(config);
+    let inputs = crate::plan::Inputs {
+        tenant: crate::ids::TenantId::parse(TID).unwrap(),
+        mailbox: crate::ids::SmtpAddress::parse("invoices@contoso.example").unwrap(),
+        mode: state.mode,
+        vendor: "V".into(),
+        app_display_name: "V x".into(),
+        secret_lifetime_days: 180,
+    };
+    state.setup.findings = Some(crate::plan::Findings {
+        mailbox: serde_json::from_value(serde_json::json!({
+            "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
+            "mail": "invoices@contoso.example"
+        }))
+        .unwrap(),
+        app: None,
+        same_name: vec![],
+        sp: None,
+        grants: vec![],
+    });
+    state.setup.inputs = Some(inputs);
+    state.step = Step::Scope;
+    state
+}
+
+fn group_answer() -> ScopeAnswer {
+    ScopeAnswer {
+        kind: ScopeKind::ExistingGroup,
+        group_address: "senders@contoso.example".into(),
+        ..ScopeAnswer::one_mailbox()
+    }
+}
+
+#[test]
+fn the_first_sign_in_does_not_ask_for_group_reads() {
+    let config = config();
+    let mut state = State::new(&config);
+    let (_, url) = start(&mut state, &config);
+    let scope = query_param(&url, "scope");
+    assert!(scope.contains("Application.ReadWrite.All"), "{scope}");
+    assert!(!scope.contains("GroupMember"), "{scope}");
+}
+
+#[test]
+fn choosing_a_group_asks_for_the_permission_then_checks_the_group_after_the_sign_in() {
+    let config = config();
+    let mut state = at_scope_step(&config);
+    let rows = vec![
+        (
+            Event::ScopeChosen {
+                answer: group_answer(),
+                seed: [4; 16],
+                now_ms: NOW * 1000,
+            },
+            Expect::fx(&[]).error("one more permission"),
+        ),
+        (click(7, 8, 9), Expect::any()),
+    ];
+    let fx = check(&mut state, &config, rows);
+    assert_eq!(state.step, Step::Scope);
+    assert_eq!(
+        state.missing_scopes(),
+        vec![crate::auth::GROUP_MEMBERS_SCOPE]
+    );
+    let all: Vec<&Effect> = fx.iter().flatten().collect();
+    let pending = all
+        .iter()
+        .find_map(|e| match e {
+            Effect::SavePending(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a sign-in that asks for the permission");
+    let url = all
+        .iter()
+        .find_map(|e| match e {
+            Effect::Navigate(u) => Some(u.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(query_param(&url, "scope").contains("GroupMember.Read.All"));
+    let stored = PendingSignIn::from_storage(&pending).unwrap();
+    assert!(stored.group_members);
+    assert_eq!(
+        stored.scope_answer.unwrap()["groupAddress"],
+        "senders@contoso.example"
+    );
+    assert_eq!(stored.mailbox.as_deref(), Some("invoices@contoso.example"));
+}
+
+#[test]
+fn a_single_mailbox_needs_no_group_permission() {
+    let config = config();
+    let mut state = at_scope_step(&config);
+    check(
+        &mut state,
+        &config,
+        vec![(
+            Event::ScopeChosen {
+                answer: ScopeAnswer::one_mailbox(),
+                seed: [4; 16],
+                now_ms: NOW * 1000,
+            },
+            Expect::fx(&[]).error("").step(Step::Review),
+        )],
+    );
+    assert!(state.missing_scopes().is_empty());
+}
