@@ -126,12 +126,80 @@ pub fn write(dist: &Path) -> Result<(), String> {
         "dist/hosting/: nginx.conf, staticwebapp.config.json, _headers (the same {} headers)",
         h.len() + 1
     );
+    let sums = checksums(dist)?;
+    let path = dist.join("SHA256SUMS");
+    std::fs::write(&path, &sums).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("dist/SHA256SUMS: {} files", sums.lines().count());
     Ok(())
+}
+
+/// `sha256sum` lines (`<hex>  <path>`) for every file under `dist` but `SHA256SUMS` itself and
+/// `config.json` (the vendor's own), sorted by path: `sha256sum -c SHA256SUMS` checks a copy.
+fn checksums(dist: &Path) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = vec![];
+    walk(dist, &mut files)?;
+    let mut lines: Vec<String> = vec![];
+    for path in files {
+        let rel = path
+            .strip_prefix(dist)
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == "SHA256SUMS" || rel == "config.json" {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        lines.push(format!("{hex}  {rel}"));
+    }
+    lines.sort_by(|a, b| a[66..].cmp(&b[66..]));
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksums_are_what_sha256sum_checks() {
+        let dir = std::env::temp_dir().join(format!("mailgrant-sums-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("hosting")).unwrap();
+        std::fs::write(dir.join("index.html"), "abc").unwrap();
+        std::fs::write(dir.join("config.json"), "{}").unwrap();
+        std::fs::write(dir.join("hosting/_headers"), "").unwrap();
+        let sums = checksums(&dir).unwrap();
+        assert_eq!(
+            sums,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  hosting/_headers\n\
+             ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  index.html\n"
+        );
+        std::fs::write(dir.join("SHA256SUMS"), &sums).unwrap();
+        let check = std::process::Command::new("sha256sum")
+            .args(["-c", "--quiet", "SHA256SUMS"])
+            .current_dir(&dir)
+            .status();
+        if let Ok(status) = check {
+            assert!(status.success(), "sha256sum -c refuses the file");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn every_file_carries_every_header() {

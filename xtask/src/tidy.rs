@@ -1,6 +1,7 @@
 //! Tidy tests: rules about the shipped code (the page `src/`, `index.html` and the core
 //! `core/src/`) that no compiler checks, run with xtask's own tests (`cargo test -p xtask`).
-//! Test code (files named `tests.rs`, modules after `#[cfg(test)]`) and comments are exempt.
+//! Test code (files named `tests.rs`, folders named `tests/`, modules after `#[cfg(test)]`) and
+//! comments are exempt.
 
 #![cfg(test)]
 
@@ -74,7 +75,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("a source folder") {
         let path = entry.expect("an entry").path();
         if path.is_dir() {
-            rust_files(&path, out);
+            // A `tests/` folder is test code (`mod tests;` with its submodules).
+            if path.file_name().is_some_and(|n| n != "tests") {
+                rust_files(&path, out);
+            }
         } else if path.extension().is_some_and(|e| e == "rs")
             && path.file_name().is_some_and(|n| n != "tests.rs")
         {
