@@ -250,6 +250,7 @@ fn reads() {
 #[test]
 fn the_app() {
     let app = json!({"id": APP, "appId": APP_ID});
+    let marked = json!({"id": APP, "appId": APP_ID, "tags": [format!("mailgrant:run={RUN}")]});
     let existed = Existing {
         app: ObjectId::parse(APP).ok(),
         ..Existing::default()
@@ -267,10 +268,30 @@ fn the_app() {
                 .then(Then::Done(Outcome::Existing))
         },
         case(
-            "absent at the preflight, there at the first upsert: another run's",
+            "absent at the preflight, there at the first upsert (a replay): this run's",
             Kind::UPSERT_APP,
         )
-        .answers(vec![(204, String::new()), ok(200, app.clone())])
+        .answers(vec![
+            (204, String::new()),
+            ok(
+                200,
+                json!({"id": APP, "appId": APP_ID, "tags": [format!("mailgrant:run={RUN}")]}),
+            ),
+        ])
+        .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+        .then(Then::Done(Outcome::Created)),
+        case(
+            "absent at the preflight, there with another run's secret: another run's",
+            Kind::UPSERT_APP,
+        )
+        .answers(vec![
+            (204, String::new()),
+            ok(
+                200,
+                json!({"id": APP, "appId": APP_ID, "tags": [format!("mailgrant:run={RUN}")],
+                    "passwordCredentials": [{"keyId": "44444444-5555-4666-8777-888888888888", "displayName": "mailgrant run beefbeef"}]}),
+            ),
+        ])
         .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
         .then(Then::Fail("foreign")),
         case("read back not replicated yet", Kind::UPSERT_APP)
@@ -283,7 +304,7 @@ fn the_app() {
                 "204 after a lost answer: this run made it",
                 Kind::UPSERT_APP,
             )
-            .answers(vec![(204, String::new()), ok(200, app.clone())])
+            .answers(vec![(204, String::new()), ok(200, marked.clone())])
             .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
             .then(Then::Done(Outcome::Created))
         },

@@ -41,6 +41,37 @@ fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
     })
 }
 
+/// An app that was not there at the preflight: this run's (Created) only if it carries this
+/// run's mark (`mailgrant:run=…`, which the upsert writes) and no secret of another mailgrant run;
+/// otherwise another run's, which this run stops at and never undoes.
+///
+/// `sent` says whether this run's upsert reached the app (then it wrote the mark itself, so only
+/// another run's secret tells). Graph has no creation-only field, so one narrow race stays
+/// undetectable: another run creates the app and, before that run adds its secret, this run's
+/// upsert updates it.
+fn claim(answer: &Answer, cx: &mut Cx, sent: bool) -> Next<Step> {
+    let app = match answer.parse::<Application>() {
+        Ok(app) => app,
+        Err(e) => return Next::Fail(OpError::Unexpected(e)),
+    };
+    let ours = cx.job.secret_name();
+    let marked = app.tags.contains(&cx.job.run_tag());
+    let others_secret = app.password_credentials.iter().any(|p| {
+        p.display_name
+            .as_deref()
+            .is_some_and(|n| n.starts_with(job::SECRET_PREFIX) && n != ours)
+    });
+    if marked && !others_secret {
+        read(answer, cx, Outcome::Created)
+    } else {
+        Next::Fail(OpError::Foreign {
+            what: "app registration",
+            unique_name: unique_name(cx),
+            changed: sent || marked,
+        })
+    }
+}
+
 impl Operation for UpsertApp {
     type Step = Step;
     const FIRST: Step = Step::Upsert;
@@ -75,36 +106,15 @@ impl Operation for UpsertApp {
                 what: "app registration",
                 poll: Step::ReadBack,
             },
-            // 204: it existed before this request — made by this run's earlier upsert whose
-            // answer was lost (then Undo must delete it), or there before the plan.
+            // 204: it existed before this request — there at the preflight, or made by this
+            // run itself (an earlier upsert whose answer was lost, or the same request replayed
+            // by the browser's network stack after a dropped connection), or by another run.
             Step::ReadBack if existed => read(answer, cx, Outcome::Existing),
-            // After a lost answer: most likely this run's own earlier upsert (the residual race
-            // is described at the reconcile below).
-            Step::ReadBack if cx.unknown => read(answer, cx, Outcome::Created),
-            // Absent at the preflight, present at this run's first upsert: another run's.
-            Step::ReadBack => Next::Fail(OpError::Foreign {
-                what: "app registration",
-                unique_name: unique_name(cx),
-                changed: true,
-            }),
+            Step::ReadBack => claim(answer, cx, true),
             // The lost upsert did not happen: send it.
             Step::Reconcile if answer.lag() => Next::Send(Step::Upsert),
             Step::Reconcile if existed => read(answer, cx, Outcome::Existing),
-            // Not there at the preflight: this run's only if it carries this run's mark (the
-            // upsert writes it). Graph has no creation-only field, so one narrow race remains
-            // undetectable: another run creates the app and this run's lost upsert then
-            // updated it (stamping this run's mark).
-            Step::Reconcile => match answer.parse::<Application>() {
-                Ok(app) if app.tags.contains(&cx.job.run_tag()) => {
-                    read(answer, cx, Outcome::Created)
-                }
-                Ok(_) => Next::Fail(OpError::Foreign {
-                    what: "app registration",
-                    unique_name: unique_name(cx),
-                    changed: false,
-                }),
-                Err(e) => Next::Fail(OpError::Unexpected(e)),
-            },
+            Step::Reconcile => claim(answer, cx, false),
         }
     }
 }
