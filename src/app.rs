@@ -192,6 +192,23 @@ impl Driver {
                     });
                 });
             }
+            Effect::PrefetchHandOff => browser::handoff::prefetch(),
+            Effect::Seal {
+                kind,
+                mut file,
+                seal,
+            } => {
+                let driver = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = browser::handoff::seal(&file.bytes, &seal)
+                        .await
+                        .map(|bytes| {
+                            file.bytes = bytes;
+                            file
+                        });
+                    driver.dispatch(Event::Sealed { kind, result });
+                });
+            }
             Effect::HoldRun { run_id, name } => {
                 let driver = self.clone();
                 wasm_bindgen_futures::spawn_local(async move {

@@ -335,3 +335,44 @@ async fn a_token_that_expired_on_the_mailbox_step_is_re_acquired_and_the_address
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_of_an_older_page_left_in_the_tab_is_refused_clearly_and_kept() {
+    support::run("old_journal", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "welcome").await;
+        // What version 1 of the page left in sessionStorage: the run wrapped with the Scope answer.
+        let old =
+            r#"{"run":"{\"version\":1,\"runId\":\"x\"}","scope":{"kind":"one"},"denied":null}"#;
+        d.execute(
+            "sessionStorage.setItem('mailgrant.run', arguments[0]);",
+            vec![serde_json::json!(old)],
+        )
+        .await
+        .unwrap();
+        d.refresh().await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let error = support::wait_id(d, "error").await.text().await.unwrap();
+        assert!(error.contains("another version of this page"), "{error}");
+        support::wait_id(d, "download-saved-run").await;
+        let kept = d
+            .execute("return sessionStorage.getItem('mailgrant.run');", vec![])
+            .await
+            .unwrap();
+        assert_eq!(kept.json().as_str(), Some(old), "kept, not deleted");
+        // Discarding it leaves a page that can start a new setup.
+        support::wait_id(d, "discard-saved-run")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "mailbox").await;
+        let gone = d
+            .execute("return sessionStorage.getItem('mailgrant.run');", vec![])
+            .await
+            .unwrap();
+        assert!(gone.json().is_null(), "{:?}", gone.json());
+    })
+    .await;
+}

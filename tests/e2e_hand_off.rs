@@ -41,6 +41,84 @@ fn age_with_passphrase(file: &std::path::Path, passphrase: &str) -> String {
     text[start..=end].to_owned()
 }
 
+/// The hand-off module's `.wasm` in a copy of the release build.
+fn hand_off_wasm(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("handoff-") && n.ends_with("_bg.wasm"))
+        })
+        .expect("the build has a hand-off module")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_secret_kept() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e/sites/no-hand-off");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(support::dist()).unwrap().flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+    let wasm = hand_off_wasm(&dir);
+    let good = std::fs::read(&wasm).unwrap();
+    let mut bad = good.clone();
+    let i = bad.len() / 2;
+    bad[i] ^= 0x01;
+    std::fs::write(&wasm, &bad).unwrap();
+    support::run_serving(
+        "hand_off_module_fails",
+        support::Served::Emulator(dir.clone(), SiteConfig::Demo),
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            support::find_mailbox(d).await;
+            support::wait_id(d, "to-review")
+                .await
+                .click()
+                .await
+                .unwrap();
+            support::wait_id(d, "apply").await.click().await.unwrap();
+            support::wait_id(d, "reveal").await.click().await.unwrap();
+            let shown = support::wait_id(d, "secret-value")
+                .await
+                .text()
+                .await
+                .unwrap();
+            support::wait_id(d, "download-bundle")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let error = support::wait_id(d, "error").await.text().await.unwrap();
+            assert!(error.contains("did not load"), "{error}");
+            assert!(error.contains("secret stays"), "{error}");
+            let kept = support::wait_id(d, "secret-value")
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(kept, shown, "the secret is still in the page");
+            // The module arrives intact now: the same button works.
+            std::fs::write(hand_off_wasm(&dir), &good).unwrap();
+            support::wait_id(d, "download-bundle")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let encrypted = support::downloaded(&ctx, "mailgrant-bundle.json.age").await;
+            assert!(encrypted.starts_with(b"age-encryption.org/v1\n"));
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
     support::run("hand_off_age", SiteConfig::Demo, |ctx| async move {

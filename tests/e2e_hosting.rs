@@ -17,7 +17,10 @@ fn asset_names(html: &str) -> (String, String) {
             .trim_start_matches("./")
             .to_owned()
     };
-    (after("await import('"), after("fetch('"))
+    (
+        after("await import('"),
+        after("await init({ module_or_path: fetch('"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,6 +2,7 @@
 //! decides anything; results go back to the components as values.
 
 pub mod config;
+pub mod handoff;
 pub mod lock;
 pub mod signin;
 

@@ -233,8 +233,29 @@ pub fn run() -> Result<(), String> {
         }
         println!("\nFor comparison: the CLI and script tools that do this job today take 5 to 14 sequential rounds, plus fixed sleeps of 2–30 s.");
         emulator.stop().await;
-        Ok(())
-    })
+        Ok::<(), String>(())
+    })?;
+    // The release page: its sizes against their budgets, and its load times in Chromium.
+    let tools = crate::setup::run()?;
+    crate::util::trunk_build(&tools)?;
+    let mut c = crate::util::cmd(&tools, "cargo");
+    c.args([
+        "test",
+        "--locked",
+        "-p",
+        "mailgrant",
+        "--test",
+        "load_times",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env("CHROMEDRIVER", &tools.chromedriver)
+    .env("CHROMIUM", &tools.chromium)
+    .env("NGINX", &tools.nginx)
+    .env("MAILGRANT_DIST", crate::util::root().join("dist"));
+    crate::util::run(c)?;
+    crate::size::report()
 }
 
 #[cfg(test)]

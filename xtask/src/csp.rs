@@ -63,7 +63,11 @@ fn sri(dist: &std::path::Path, name: &str) -> Result<String, String> {
 /// Replaces trunk's inline bootstrap with one that imports the glue and fetches the `.wasm`
 /// with their integrity hashes (an import map's `integrity`, `fetch(…, {integrity})`), and
 /// shows a plain message when either does not load or does not match.
-pub fn bootstrap(html: &str, dist: &std::path::Path) -> Result<String, String> {
+pub fn bootstrap(
+    html: &str,
+    dist: &std::path::Path,
+    handoff: &crate::handoff::Module,
+) -> Result<String, String> {
     let start = html
         .find(MODULE_OPEN)
         .ok_or("dist/index.html has no inline module script")?;
@@ -76,9 +80,15 @@ pub fn bootstrap(html: &str, dist: &std::path::Path) -> Result<String, String> {
     let js = quoted_after(trunk, "from '")?;
     let wasm = quoted_after(trunk, "module_or_path: '")?;
     let (js_sri, wasm_sri) = (sri(dist, js)?, sri(dist, wasm)?);
+    let (h_js, h_wasm) = (format!("./{}", handoff.js), format!("./{}", handoff.wasm));
+    let (h_js_sri, h_wasm_sri) = (sri(dist, &h_js)?, sri(dist, &h_wasm)?);
     let ours = format!(
-        "{IMPORTMAP_OPEN}{{\"integrity\":{{\"{js}\":\"{js_sri}\"}}}}</script>\n\
+        "{IMPORTMAP_OPEN}{{\"integrity\":{{\"{js}\":\"{js_sri}\",\"{h_js}\":\"{h_js_sri}\"}}}}</script>\n\
          {MODULE_OPEN}\n\
+         let handOff;\n\
+         window.mailgrantHandOff = () => handOff ??= import('{h_js}')\n\
+         \x20 .then(async (m) => {{ await m.default({{ module_or_path: fetch('{h_wasm}', {{ integrity: '{h_wasm_sri}' }}) }}); return m; }})\n\
+         \x20 .catch((e) => {{ handOff = undefined; throw String(e); }});\n\
          const couldNotStart = () => {{\n\
          \x20 const p = document.createElement('p');\n\
          \x20 p.id = '{COULD_NOT_START_ID}';\n\
@@ -124,6 +134,7 @@ pub fn finalize(
     html: &str,
     dist: &std::path::Path,
     extra_connect: &[String],
+    handoff: &crate::handoff::Module,
 ) -> Result<String, String> {
     if html.contains("Content-Security-Policy") {
         return Err("dist/index.html already has a Content-Security-Policy".into());
@@ -146,7 +157,7 @@ pub fn finalize(
             ));
         }
     }
-    let html = bootstrap(html, dist)?;
+    let html = bootstrap(html, dist, handoff)?;
     let meta = format!(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\" />",
         policy(&html, extra_connect)?
@@ -166,19 +177,43 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.js"), b"export default function init() {}").unwrap();
         std::fs::write(dir.join("a_bg.wasm"), b"\0asm").unwrap();
+        std::fs::write(dir.join("h.js"), b"export default function h() {}").unwrap();
+        std::fs::write(dir.join("h_bg.wasm"), b"\0asm\x01").unwrap();
         dir
+    }
+
+    fn module() -> crate::handoff::Module {
+        crate::handoff::Module {
+            js: "h.js".into(),
+            wasm: "h_bg.wasm".into(),
+        }
     }
 
     #[test]
     fn the_bootstrap_checks_both_files_and_the_policy_pins_it() {
-        let out = finalize(PAGE, &dist(), &["http://127.0.0.1:8401".into()]).unwrap();
+        let out = finalize(PAGE, &dist(), &["http://127.0.0.1:8401".into()], &module()).unwrap();
         let js = format!(
             "sha384-{}",
             STANDARD.encode(Sha384::digest(b"export default function init() {}"))
         );
         let wasm = format!("sha384-{}", STANDARD.encode(Sha384::digest(b"\0asm")));
+        let h_js = format!(
+            "sha384-{}",
+            STANDARD.encode(Sha384::digest(b"export default function h() {}"))
+        );
+        let h_wasm = format!("sha384-{}", STANDARD.encode(Sha384::digest(b"\0asm\x01")));
         assert!(
-            out.contains(&format!("{{\"integrity\":{{\"./a.js\":\"{js}\"}}}}")),
+            out.contains(&format!(
+                "{{\"integrity\":{{\"./a.js\":\"{js}\",\"./h.js\":\"{h_js}\"}}}}"
+            )),
+            "{out}"
+        );
+        // The hand-off module is fetched on demand, with its hash too.
+        assert!(out.contains("import('./h.js')"), "{out}");
+        assert!(
+            out.contains(&format!(
+                "fetch('./h_bg.wasm', {{ integrity: '{h_wasm}' }})"
+            )),
             "{out}"
         );
         assert!(
@@ -202,13 +237,16 @@ mod tests {
 
     #[test]
     fn finalize_inserts_once_and_demands_sri() {
-        let out = finalize(PAGE, &dist(), &[]).unwrap();
+        let out = finalize(PAGE, &dist(), &[], &module()).unwrap();
         assert!(out.starts_with(
             "<!DOCTYPE html><html><head>\n  <meta http-equiv=\"Content-Security-Policy\""
         ));
-        assert!(finalize(&out, &dist(), &[]).is_err(), "twice is refused");
+        assert!(
+            finalize(&out, &dist(), &[], &module()).is_err(),
+            "twice is refused"
+        );
         let no_sri = PAGE.replace(" integrity=\"sha384-x\"", "");
-        assert!(finalize(&no_sri, &dist(), &[])
+        assert!(finalize(&no_sri, &dist(), &[], &module())
             .unwrap_err()
             .contains("integrity"));
     }

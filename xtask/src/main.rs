@@ -2,6 +2,7 @@
 
 mod bench;
 mod csp;
+mod handoff;
 mod hosting;
 mod setup;
 mod size;

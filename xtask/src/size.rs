@@ -44,9 +44,11 @@ pub fn report() -> Result<(), String> {
             .filter(|(n, _, _)| pred(n))
             .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz))
     };
-    let wasm = sum(&|n| n.ends_with(".wasm"));
-    let js = sum(&|n| n.ends_with(".js"));
-    let page = sum(&|_| true);
+    let lazy = |n: &str| n.starts_with("handoff-");
+    let shipped = |n: &str| n != "SHA256SUMS";
+    let first = sum(&|n| shipped(n) && !lazy(n));
+    let later = sum(&lazy);
+    let whole = sum(&shipped);
     println!(
         "\n{:<40} {:>12} {:>12}",
         "file (dist/)", "raw bytes", "gzip -9"
@@ -55,24 +57,58 @@ pub fn report() -> Result<(), String> {
         println!("{name:<40} {raw:>12} {gz:>12}");
     }
     println!("{}", "-".repeat(66));
-    for (label, (raw, gz)) in [("wasm", wasm), ("JS glue", js), ("whole page", page)] {
+    for (label, (raw, gz)) in [
+        ("first load (before Welcome)", first),
+        ("hand-off module (once Apply starts)", later),
+        ("whole page", whole),
+    ] {
         println!("{label:<40} {raw:>12} {gz:>12}");
     }
-    // The whole app (sign-in, engine, Exchange scripts, age encryption) measured 407.5 kB on
-    // 2026-11-26, 362.1 kB once `url`'s IDNA backend was pinned to the ASCII-only one (its
-    // Unicode tables were 45 kB); the foundation alone was 202.5 kB against its 300 kB target.
-    // The operation layer took it to 354.8 kB (the journal no longer serializes the plan); the
-    // Exchange role assignment, the legacy script's gate and the group check added 20.6 kB
-    // (375.4 kB). This budget stops growth until the hand-off code moves to a module of its
-    // own, loaded at the Hand-off step (age's X25519/ChaCha20/scrypt stack is the largest part).
-    const BUDGET: usize = 380 * 1000;
-    println!(
-        "\ngzip'd .wasm: {:.1} kB of the {} kB budget",
-        wasm.1 as f64 / 1000.0,
-        BUDGET / 1000
-    );
-    if wasm.1 > BUDGET {
-        return Err(format!("the gzip'd .wasm ({} B) is over budget", wasm.1));
+    check(first.1, later.1, whole.1)
+}
+
+/// The targets are 250 kB for the first load and 330 kB for the whole page. Measured:
+/// the whole app in one module was 390.1 kB (2026-12-02); moving age's X25519/ChaCha20/scrypt
+/// into the hand-off module took the first load to about 348 kB and made the whole page about
+/// 447 kB (the second module repeats the standard library, the allocator and wasm-bindgen's
+/// runtime). These budgets stop growth from here; reaching 250 kB needs the engine (run, op,
+/// plan) out of the first load as well.
+pub const FIRST_LOAD_BUDGET: usize = 352 * 1000;
+pub const HAND_OFF_BUDGET: usize = 104 * 1000;
+pub const WHOLE_BUDGET: usize = 452 * 1000;
+
+fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
+    let mut over = vec![];
+    for (what, got, budget) in [
+        ("first load", first, FIRST_LOAD_BUDGET),
+        ("hand-off module", later, HAND_OFF_BUDGET),
+        ("whole page", whole, WHOLE_BUDGET),
+    ] {
+        println!(
+            "{what}: {:.1} kB gzip'd of the {} kB budget",
+            got as f64 / 1000.0,
+            budget / 1000
+        );
+        if got > budget {
+            over.push(format!(
+                "the {what} ({got} B gzip'd) is over its {budget} B budget"
+            ));
+        }
     }
-    Ok(())
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(over.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_budget_exceeded_fails() {
+        assert!(super::check(1, 1, 2).is_ok());
+        let e = super::check(super::FIRST_LOAD_BUDGET + 1, 1, 2).unwrap_err();
+        assert!(e.contains("first load"), "{e}");
+        assert!(super::check(1, 1, super::WHOLE_BUDGET + 1).is_err());
+    }
 }

@@ -21,7 +21,7 @@ pub fn run_all() -> Result<(), String> {
         "clippy --locked --target wasm32-unknown-unknown -p mailgrant --all-targets -- -D warnings",
     ))?;
     run(cargo(
-        "clippy --locked --target wasm32-unknown-unknown -p mailgrant-core --lib -- -D warnings",
+        "clippy --locked --target wasm32-unknown-unknown -p mailgrant-core -p mailgrant-handoff --lib -- -D warnings",
     ))?;
 
     // Native unit and integration tests of the core, the emulator and xtask.

@@ -97,9 +97,10 @@ pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String>
     c.args(["build", "--release"]);
     run(c)?;
     let dist = root().join("dist");
+    let handoff = crate::handoff::build(tools, &dist)?;
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let html = crate::csp::finalize(&html, &dist, extra_connect)?;
+    let html = crate::csp::finalize(&html, &dist, extra_connect, &handoff)?;
     std::fs::write(&index, html).map_err(|e| format!("{}: {e}", index.display()))?;
     println!("dist/index.html: integrity-checked bootstrap, Content-Security-Policy added, Subresource Integrity checked");
     crate::hosting::write(&dist)

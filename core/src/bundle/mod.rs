@@ -20,22 +20,29 @@
 //! the encryption functions, which encrypt [`render_json`]'s output). `Debug` of every type here
 //! redacts it.
 
-mod crypt;
+#[cfg(feature = "encrypt")]
+mod encrypt;
 mod ics;
 mod json;
+mod passphrase;
 mod scripts;
 mod text;
 
 use std::fmt;
 
 pub use crate::time::{TimeError, UtcDateTime};
-pub use crypt::{
+#[cfg(feature = "encrypt")]
+pub use encrypt::{
     encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
-    estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
-    GENERATED_PASSPHRASE_BITS, MIN_PASSPHRASE_BITS, SCRYPT_LOG_N,
+    seal_to_recipient, seal_with_passphrase,
 };
 pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
 pub use json::{render_json, SCHEMA};
+pub use passphrase::SCRYPT_LOG_N;
+pub use passphrase::{
+    estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
+    GENERATED_PASSPHRASE_BITS, MIN_PASSPHRASE_BITS,
+};
 pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
 pub use text::{render_env, render_readme, render_sh};
 

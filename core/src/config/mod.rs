@@ -401,7 +401,15 @@ const URL_FORM: &str =
 /// The recipient the Hand-off encrypts to, checked the way it will be used (bech32 checksum
 /// included), so a typo is caught before the tenant changes.
 fn is_age_recipient(r: &str) -> bool {
-    r.len() == 62 && r.starts_with("age1") && r.parse::<age::x25519::Recipient>().is_ok()
+    // age's own encoding: bech32 (not bech32m), human-readable part "age", 32 bytes of key.
+    use bech32::FromBase32;
+    r.len() == 62
+        && r.starts_with("age1")
+        && matches!(
+            bech32::decode(r),
+            Ok((hrp, data, bech32::Variant::Bech32))
+                if hrp == "age" && Vec::<u8>::from_base32(&data).is_ok_and(|k| k.len() == 32)
+        )
 }
 
 /// The same rule the scripts and the bundle apply to a display name ([`DisplayText`]), at load.

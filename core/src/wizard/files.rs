@@ -76,6 +76,69 @@ impl FileKind {
     }
 }
 
+/// What a download needs: ready now, or sealed by the hand-off module first.
+pub enum Prepared {
+    Ready(File),
+    /// `file` holds the bundle JSON, in plain text; the module encrypts it with `seal`.
+    Seal {
+        file: File,
+        seal: Seal,
+    },
+}
+
+/// How the hand-off module encrypts the bundle.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Seal {
+    /// To the vendor's age X25519 recipient.
+    Recipient(String),
+    /// With the admin's passphrase; `suggested`: the page's own suggestion, unchanged.
+    Passphrase { text: String, suggested: bool },
+}
+
+impl fmt::Debug for Seal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seal::Recipient(r) => write!(f, "Recipient({r})"),
+            Seal::Passphrase { suggested, .. } => {
+                write!(f, "Passphrase([redacted], suggested: {suggested})")
+            }
+        }
+    }
+}
+
+/// Why the hand-off module did not seal the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    /// The module did not load, or did not match its hash.
+    #[error("the hand-off module did not load: {0}")]
+    Unavailable(String),
+    /// It loaded and refused (a recipient or passphrase it cannot use).
+    #[error("the bundle could not be encrypted: {0}")]
+    Refused(String),
+}
+
+impl crate::explain::Explain for SealError {
+    fn explain(&self) -> crate::explain::Explanation {
+        let (title, fix) = match self {
+            SealError::Unavailable(_) => (
+                "The part of this page that encrypts the bundle did not load.",
+                "Check your connection, then click the download button again. Nothing was lost: the secret stays in this page until you save it or leave.",
+            ),
+            SealError::Refused(_) => (
+                "The bundle could not be encrypted.",
+                "Check the passphrase (or tell the vendor their age key was refused), then try again. Nothing was lost.",
+            ),
+        };
+        crate::explain::Explanation {
+            title: title.into(),
+            detail: self.to_string(),
+            fix: fix.into(),
+            audience: crate::explain::Audience::Admin,
+            example: None,
+        }
+    }
+}
+
 /// A file to download: name, media type, bytes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct File {
@@ -121,8 +184,9 @@ impl State {
         self.apply_command(config, run::Event::SecretHandedOff, now_ms)
     }
 
-    /// Renders `kind` from the applied run.
-    pub fn file(&self, config: &Config, kind: &FileKind) -> Result<File, SetupError> {
+    /// Renders `kind` from the applied run; the encrypted bundles are sealed afterwards by the
+    /// hand-off module ([`Prepared::Seal`]).
+    pub fn file(&self, config: &Config, kind: &FileKind) -> Result<Prepared, SetupError> {
         let scripts = |rollback: bool| -> Result<File, SetupError> {
             let script = self.script_input(config)?;
             let text = if rollback {
@@ -138,9 +202,9 @@ impl State {
         };
         // The rest is made from the bundle, which needs the secret in memory.
         let the_bundle = || self.bundle(config, self.token_endpoint().unwrap_or_default());
-        Ok(match kind {
-            FileKind::SetupScript => return scripts(false),
-            FileKind::RollbackScript => return scripts(true),
+        Ok(Prepared::Ready(match kind {
+            FileKind::SetupScript => return scripts(false).map(Prepared::Ready),
+            FileKind::RollbackScript => return scripts(true).map(Prepared::Ready),
             FileKind::SavedRun => text(
                 "mailgrant-saved-run.json",
                 "application/json",
@@ -156,27 +220,45 @@ impl State {
                     .ok_or(SetupError::Missing("the apply run"))?;
                 text("mailgrant-log.json", "application/json", run.log_json())
             }
+            // Sealed by the hand-off module: the page makes the JSON, the module encrypts it.
             FileKind::BundleForVendor => {
                 let recipient = config
                     .vendor
                     .age_recipient
-                    .as_deref()
+                    .clone()
                     .ok_or(SetupError::Missing("the vendor's age recipient"))?;
-                File {
-                    name: HandOffFormat::AgeRecipient.file_name().to_owned(),
-                    mime: HandOffFormat::AgeRecipient.media_type(),
-                    bytes: bundle::encrypt_to_recipient(&the_bundle()?, recipient)?,
-                }
+                return Ok(Prepared::Seal {
+                    file: File {
+                        name: HandOffFormat::AgeRecipient.file_name().to_owned(),
+                        mime: HandOffFormat::AgeRecipient.media_type(),
+                        bytes: bundle::render_json(&the_bundle()?).into_bytes(),
+                    },
+                    seal: Seal::Recipient(recipient),
+                });
             }
-            FileKind::BundleWithPassphrase { typed, suggestion } => File {
-                // Not the vendor file's name: both may be downloaded.
-                name: "mailgrant-bundle.passphrase.json.age".to_owned(),
-                mime: HandOffFormat::AgePassphrase.media_type(),
-                bytes: bundle::encrypt_with_passphrase(
-                    &the_bundle()?,
-                    &bundle::Passphrase::submitted(typed.clone(), suggestion),
-                )?,
-            },
+            FileKind::BundleWithPassphrase { typed, suggestion } => {
+                let passphrase = bundle::Passphrase::submitted(typed.clone(), suggestion);
+                let strength = passphrase.strength();
+                if strength.strength == bundle::Strength::TooWeak {
+                    return Err(bundle::BundleError::WeakPassphrase {
+                        bits: strength.bits,
+                        min: bundle::MIN_PASSPHRASE_BITS,
+                    }
+                    .into());
+                }
+                return Ok(Prepared::Seal {
+                    file: File {
+                        // Not the vendor file's name: both may be downloaded.
+                        name: "mailgrant-bundle.passphrase.json.age".to_owned(),
+                        mime: HandOffFormat::AgePassphrase.media_type(),
+                        bytes: bundle::render_json(&the_bundle()?).into_bytes(),
+                    },
+                    seal: Seal::Passphrase {
+                        text: typed.clone(),
+                        suggested: !suggestion.is_empty() && typed == suggestion,
+                    },
+                });
+            }
             FileKind::BundleJson => text(
                 HandOffFormat::PlainJson.file_name(),
                 HandOffFormat::PlainJson.media_type(),
@@ -212,6 +294,6 @@ impl State {
                 TEXT,
                 bundle::render_test_sh(&the_bundle()?),
             ),
-        })
+        }))
     }
 }

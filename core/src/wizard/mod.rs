@@ -14,7 +14,7 @@ pub mod view;
 use std::fmt;
 use std::rc::Rc;
 
-pub use files::{File, FileKind};
+pub use files::{File, FileKind, Prepared, Seal, SealError};
 pub use scope::{ScopeAnswer, ScopeField, ScopeKind, ScopeProblem};
 pub use setup::{MailboxRequest, RunKind, Setup};
 pub use step::Step;
@@ -101,6 +101,15 @@ pub enum Effect {
         run_id: crate::ids::Guid,
         name: String,
     },
+    /// Have the hand-off module encrypt `file`'s bytes (the bundle JSON) with `seal`; answer
+    /// with [`Event::Sealed`] (the module is fetched first if it is not loaded yet).
+    Seal {
+        kind: FileKind,
+        file: File,
+        seal: Seal,
+    },
+    /// Start fetching the hand-off module (no answer; a failure shows at the first Seal).
+    PrefetchHandOff,
     /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
     Download { kind: FileKind, file: File },
     /// Put this text on the clipboard.
@@ -171,6 +180,8 @@ impl fmt::Debug for Effect {
             Effect::SaveJournal(text) => write!(f, "SaveJournal([{} bytes])", text.len()),
             Effect::RemoveJournal => f.write_str("RemoveJournal"),
             Effect::HoldRun { name, .. } => write!(f, "HoldRun({name})"),
+            Effect::Seal { kind, file, seal } => write!(f, "Seal({kind:?}, {file:?}, {seal:?})"),
+            Effect::PrefetchHandOff => f.write_str("PrefetchHandOff"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
             Effect::Copy(text) => write!(f, "Copy({text:?})"),
@@ -277,6 +288,11 @@ pub enum Event {
     DiscardSavedRun,
     /// The admin asked to remove this setup page's access to the tenant.
     RemovePageAccess,
+    /// The answer to [`Effect::Seal`]: the encrypted file.
+    Sealed {
+        kind: FileKind,
+        result: Result<File, SealError>,
+    },
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -632,10 +648,15 @@ impl State {
             Event::Download(kind) => {
                 self.error = None;
                 match self.file(config, &kind) {
-                    Ok(file) => vec![Effect::Download { kind, file }],
+                    Ok(Prepared::Ready(file)) => vec![Effect::Download { kind, file }],
+                    Ok(Prepared::Seal { file, seal }) => vec![Effect::Seal { kind, file, seal }],
                     Err(e) => self.fail(e.explain()),
                 }
             }
+            Event::Sealed { kind, result } => match result {
+                Ok(file) => vec![Effect::Download { kind, file }],
+                Err(e) => self.fail(e.explain()),
+            },
             Event::Downloaded { kind, now_ms } => self.downloaded(config, &kind, now_ms),
             Event::DownloadFailed(reason) => self.fail(Explanation {
                 title: "Your browser did not save the file.".into(),

@@ -405,7 +405,10 @@ impl State {
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        wrap(RunKind::Apply, effects, config, self.token().as_ref())
+        // The hand-off module is fetched now, so the admin never waits for it.
+        let mut out = vec![Effect::PrefetchHandOff];
+        out.extend(wrap(RunKind::Apply, effects, config, self.token().as_ref()));
+        out
     }
 
     /// Review step: apply the plan.
@@ -431,10 +434,13 @@ impl State {
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
-        let mut out = vec![Effect::HoldRun {
-            run_id: id,
-            name: super::tabs::lock_name(id),
-        }];
+        let mut out = vec![
+            Effect::HoldRun {
+                run_id: id,
+                name: super::tabs::lock_name(id),
+            },
+            Effect::PrefetchHandOff,
+        ];
         out.extend(wrap(RunKind::Apply, effects, config, self.token().as_ref()));
         out
     }

@@ -109,6 +109,8 @@ fn shape(e: &Effect) -> String {
         Effect::Download { kind, .. } => format!("Download {kind:?}"),
         Effect::Copy(_) => "Copy".into(),
         Effect::HoldRun { .. } => "HoldRun".into(),
+        Effect::Seal { kind, .. } => format!("Seal {kind:?}"),
+        Effect::PrefetchHandOff => "PrefetchHandOff".into(),
     }
 }
 
