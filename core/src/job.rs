@@ -27,6 +27,86 @@ pub struct Inputs {
     pub vendor: String,
     pub app_display_name: String,
     pub secret_lifetime_days: u32,
+    /// The credential the vendor gets (config `vendor.credentials`, the first this mode allows).
+    #[serde(default)]
+    pub credential: CredentialPlan,
+}
+
+/// The credential of a setup, as the plan and the journal keep it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum CredentialPlan {
+    /// A client secret (`addPassword`), handed to the vendor encrypted.
+    #[default]
+    ClientSecret,
+    /// The vendor's certificate in the app's `keyCredentials`.
+    #[serde(rename_all = "camelCase")]
+    Certificate {
+        /// The DER, base64: `keyCredentials[].key`.
+        key: String,
+        /// SHA-1 thumbprint, upper-case hex (the admin center's); base64 of its bytes is the
+        /// `customKeyIdentifier` Graph sets by default.
+        thumbprint: String,
+        /// SHA-256 thumbprint, base64url: a client assertion's `x5t#S256`.
+        thumbprint_sha256: String,
+        not_before: String,
+        not_after: String,
+    },
+    /// A federated identity credential on the app.
+    Federated {
+        issuer: String,
+        subject: String,
+        audience: String,
+    },
+    /// The vendor's own multi-tenant app: only its service principal here.
+    #[serde(rename_all = "camelCase")]
+    MultiTenantApp { app_id: ClientId },
+}
+
+impl CredentialPlan {
+    /// From the config's credential.
+    pub fn from_config(c: &crate::config::Credential) -> Self {
+        use crate::config::Credential;
+        match c {
+            Credential::ClientSecret => CredentialPlan::ClientSecret,
+            Credential::Certificate(cert) => CredentialPlan::Certificate {
+                key: cert.der_base64.clone(),
+                thumbprint: cert.thumbprint.clone(),
+                thumbprint_sha256: cert.thumbprint_sha256.clone(),
+                not_before: cert.not_before.to_rfc3339(),
+                not_after: cert.not_after.to_rfc3339(),
+            },
+            Credential::Federated {
+                issuer,
+                subject,
+                audience,
+            } => CredentialPlan::Federated {
+                issuer: issuer.clone(),
+                subject: subject.clone(),
+                audience: audience.clone(),
+            },
+            Credential::MultiTenantApp { app_id } => {
+                CredentialPlan::MultiTenantApp { app_id: *app_id }
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CredentialPlan::ClientSecret => "clientSecret",
+            CredentialPlan::Certificate { .. } => "certificate",
+            CredentialPlan::Federated { .. } => "federated",
+            CredentialPlan::MultiTenantApp { .. } => "multiTenantApp",
+        }
+    }
+
+    /// The vendor's own app: nothing of an app registration is made here.
+    pub fn vendor_app(&self) -> Option<ClientId> {
+        match self {
+            CredentialPlan::MultiTenantApp { app_id } => Some(*app_id),
+            _ => None,
+        }
+    }
 }
 
 mod mode_serde {
@@ -87,6 +167,9 @@ pub struct Existing {
     pub secrets: Vec<KeyId>,
     /// An unscoped `Mail.Send` grant on the existing app.
     pub mail_send_grant: Option<Assignment>,
+    /// The `customKeyIdentifier`s of the existing app's certificates.
+    #[serde(default)]
+    pub keys: Vec<String>,
 }
 
 /// Everything an operation of one run may read; fixed for the run.
@@ -140,6 +223,18 @@ impl Job {
         notes(&self.inputs, &self.tool_version)
     }
 
+    /// The name of the federated identity credential this setup adds: `mailgrant-<vendor>`,
+    /// letters, digits and dashes, 3 to 120 characters (Entra's rule), the same for every run
+    /// (upserted by name, so never two).
+    pub fn federated_name(&self) -> String {
+        let slug = vendor_slug(&self.inputs.vendor);
+        if slug.is_empty() {
+            TAG.to_owned()
+        } else {
+            format!("{TAG}-{slug}")
+        }
+    }
+
     pub fn aap(&self) -> bool {
         self.inputs.mode == ScopeMode::ApplicationAccessPolicy
     }
@@ -149,6 +244,16 @@ impl Job {
 /// object id>`, lower-case ASCII letters, digits and `-` only (graph-facts A.2: the allowed
 /// character set and length are UNVERIFIED, so stay conservative: at most 100 characters).
 pub fn unique_name(vendor: &str, mailbox_id: ObjectId) -> String {
+    let slug = vendor_slug(vendor);
+    if slug.is_empty() {
+        format!("{TAG}-{mailbox_id}")
+    } else {
+        format!("{TAG}-{slug}-{mailbox_id}")
+    }
+}
+
+/// The vendor's name in lower-case ASCII letters, digits and single dashes, at most 40.
+fn vendor_slug(vendor: &str) -> String {
     let mut slug = String::new();
     for c in vendor.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -158,12 +263,7 @@ pub fn unique_name(vendor: &str, mailbox_id: ObjectId) -> String {
         }
     }
     let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
-    let slug = slug.trim_end_matches('-');
-    if slug.is_empty() {
-        format!("{TAG}-{mailbox_id}")
-    } else {
-        format!("{TAG}-{slug}-{mailbox_id}")
-    }
+    slug.trim_end_matches('-').to_owned()
 }
 
 /// The tags stamped on the app and its service principal.

@@ -155,6 +155,7 @@ async fn measure(
         vendor: "Contoso Mailer".into(),
         app_display_name: "Contoso Mailer mail sender".into(),
         secret_lifetime_days: 180,
+        credential: Default::default(),
     };
     let now = http.now_ms();
     let (mut pre, fx) = Run::preflight(inputs.clone(), [7; 16], now);

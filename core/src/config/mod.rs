@@ -8,11 +8,14 @@ use serde_json::Value;
 use crate::ids::ClientId;
 use crate::powershell::DisplayText;
 
+pub mod certificate;
+pub mod credential;
 mod json;
 mod origins;
 #[cfg(test)]
 mod tests;
 
+pub use credential::Credential;
 use json::{describe, missing, object, only_known, quote, required_text, string};
 pub use origins::{is_microsoft_authority, MICROSOFT_GRAPH_ORIGINS, MICROSOFT_LOGIN_HOSTS};
 use origins::{origin_of, url};
@@ -114,6 +117,8 @@ pub struct Vendor {
     /// An age X25519 recipient (`age1…`) the hand-off bundle is encrypted to.
     pub age_recipient: Option<String>,
     pub secret_lifetime_days: u32,
+    /// The credentials the vendor accepts, in order of preference (at least one).
+    pub credentials: Vec<Credential>,
 }
 
 impl Vendor {
@@ -180,14 +185,32 @@ pub const EXAMPLE: &str = r#"{
   }
 }"#;
 
-/// [`parse`], then [`Config::check_page_origin`]: what the page runs at load.
-pub fn parse_for_page(text: &str, page_origin: &str) -> Result<Config, ConfigError> {
+/// [`parse`], then [`Config::check_page_origin`] and [`Config::check_valid_at`]: what the page
+/// runs at load, with its origin and its clock.
+pub fn parse_for_page(text: &str, page_origin: &str, now_ms: u64) -> Result<Config, ConfigError> {
     let config = parse(text)?;
     config.check_page_origin(page_origin)?;
+    config.check_valid_at(now_ms)?;
     Ok(config)
 }
 
 impl Config {
+    /// Refuses a vendor certificate that is expired or not valid yet at `now_ms`.
+    pub fn check_valid_at(&self, now_ms: u64) -> Result<(), ConfigError> {
+        for (i, c) in self.vendor.credentials.iter().enumerate() {
+            if let Credential::Certificate(cert) = c {
+                cert.check_valid_at(now_ms)
+                    .map_err(|e| ConfigError::Invalid {
+                        key: format!("vendor.credentials[{i}].certificate"),
+                        expected: "a certificate valid today (ask the vendor for a renewed one)"
+                            .into(),
+                        found: e.to_string(),
+                    })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses a `graphBaseUrl` or `authority` on the page's own origin (possible only with
     /// `developmentOrigins`): the page would send the administrator's token or sign-in to the
     /// server that serves it.
@@ -311,6 +334,7 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             "supportContact",
             "ageRecipient",
             "secretLifetimeDays",
+            "credentials",
         ],
     )?;
     const NAME_FORM: &str =
@@ -375,6 +399,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
         }
     };
 
+    let credentials = credential::parse(vendor)?;
+
     Ok(Config {
         client_id,
         authority,
@@ -386,6 +412,7 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             support_contact,
             age_recipient,
             secret_lifetime_days,
+            credentials,
         },
     })
 }

@@ -262,11 +262,183 @@ fn the_pages_own_origin_never_receives_the_token() {
         v["authority"] = "http://127.0.0.1:8401/organizations/v2.0".into();
         v["graphBaseUrl"] = "http://127.0.0.1:8403".into();
     });
-    assert!(parse_for_page(&dev, "http://127.0.0.1:8404").is_ok());
-    let err = parse_for_page(&dev, "http://127.0.0.1:8403").unwrap_err();
+    assert!(parse_for_page(&dev, "http://127.0.0.1:8404", 0).is_ok());
+    let err = parse_for_page(&dev, "http://127.0.0.1:8403", 0).unwrap_err();
     assert_eq!(err.key(), Some("graphBaseUrl"));
     assert!(err.to_string().contains("this page's own"), "{err}");
-    let err = parse_for_page(&dev, "http://127.0.0.1:8401/").unwrap_err();
+    let err = parse_for_page(&dev, "http://127.0.0.1:8401/", 0).unwrap_err();
     assert_eq!(err.key(), Some("authority"));
-    assert!(parse_for_page(GOOD, "https://setup.contoso.example").is_ok());
+    assert!(parse_for_page(GOOD, "https://setup.contoso.example", 0).is_ok());
+}
+
+fn cert(name: &str) -> String {
+    let path = format!("{}/tests/data/certs/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn demo_cert() -> String {
+    let path = format!(
+        "{}/../fixtures/demo-vendor-certificate.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// 2026-12-02, within the demo certificate's validity (2026-01-01 to 2036-01-01).
+const NOW_MS: u64 = 1_796_169_600_000;
+
+#[test]
+fn credentials_default_to_a_client_secret_and_keep_their_order() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.vendor.credentials, vec![Credential::ClientSecret]);
+    let c = parse(&with(|v| {
+        v["vendor"]["credentials"] = serde_json::json!([
+            {"kind": "certificate", "certificate": demo_cert()},
+            {"kind": "federated", "issuer": "https://token.actions.githubusercontent.com", "subject": "repo:contoso/mailer:environment:production"},
+            {"kind": "multiTenantApp", "appId": "6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f"},
+            {"kind": "clientSecret"}
+        ]);
+    }))
+    .unwrap();
+    let kinds: Vec<&str> = c.vendor.credentials.iter().map(Credential::kind).collect();
+    assert_eq!(
+        kinds,
+        ["certificate", "federated", "multiTenantApp", "clientSecret"]
+    );
+    let Credential::Certificate(cert) = &c.vendor.credentials[0] else {
+        panic!()
+    };
+    // As `openssl x509 -fingerprint -sha1` prints it.
+    assert_eq!(cert.thumbprint, "5D7D0948B39DC4066ACC2E54E0C4FF8F1B1D3036");
+    assert_eq!(cert.public_key, certificate::PublicKey::Rsa { bits: 2048 });
+    assert_eq!(cert.not_after.to_rfc3339(), "2036-01-01T00:00:00Z");
+    let Credential::Federated { audience, .. } = &c.vendor.credentials[1] else {
+        panic!()
+    };
+    assert_eq!(audience, credential::FEDERATED_AUDIENCE);
+    assert!(c.check_valid_at(NOW_MS).is_ok());
+}
+
+#[test]
+fn each_credential_key_is_named_when_wrong() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "vendor.credentials",
+            serde_json::json!([]),
+            "non-empty array",
+        ),
+        (
+            "vendor.credentials",
+            serde_json::json!("certificate"),
+            "non-empty array",
+        ),
+        (
+            "vendor.credentials[0]",
+            serde_json::json!(["clientSecret"]),
+            "object",
+        ),
+        (
+            "vendor.credentials[0].kind",
+            serde_json::json!([{}]),
+            "clientSecret",
+        ),
+        (
+            "vendor.credentials[0].kind",
+            serde_json::json!([{"kind": "password"}]),
+            "clientSecret",
+        ),
+        (
+            "vendor.credentials[1].kind",
+            serde_json::json!([{"kind": "clientSecret"}, {"kind": "clientSecret"}]),
+            "at most once",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate"}]),
+            "PEM",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": "MIIC0TCC"}]),
+            "not a PEM",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}]),
+            "never the private key",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": cert("weak")}]),
+            "1024 bits",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": cert("k1")}]),
+            "EC on curve",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": cert("ed")}]),
+            "of algorithm",
+        ),
+        (
+            "vendor.credentials[0].issuer",
+            serde_json::json!([{"kind": "federated", "subject": "s"}]),
+            "issuer",
+        ),
+        (
+            "vendor.credentials[0].issuer",
+            serde_json::json!([{"kind": "federated", "issuer": "http://idp.example", "subject": "s"}]),
+            "https://",
+        ),
+        (
+            "vendor.credentials[0].subject",
+            serde_json::json!([{"kind": "federated", "issuer": "https://idp.example"}]),
+            "sub",
+        ),
+        (
+            "vendor.credentials[0].subject",
+            serde_json::json!([{"kind": "federated", "issuer": "https://idp.example", "subject": "repo:*"}]),
+            "no wildcards",
+        ),
+        (
+            "vendor.credentials[0].appId",
+            serde_json::json!([{"kind": "multiTenantApp"}]),
+            "GUID",
+        ),
+        (
+            "vendor.credentials[0].appId",
+            serde_json::json!([{"kind": "multiTenantApp", "appId": "contoso-mailer"}]),
+            "GUID",
+        ),
+        (
+            "vendor.credentials[0].subjectt",
+            serde_json::json!([{"kind": "federated", "issuer": "https://idp.example", "subjectt": "s"}]),
+            "subject",
+        ),
+    ];
+    for (key, value, says) in cases {
+        let text = with(|v| v["vendor"]["credentials"] = value.clone());
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.key(), Some(key), "{value} → {err}");
+        assert!(err.to_string().contains(says), "{value} → {err}");
+    }
+}
+
+#[test]
+fn a_certificate_outside_its_validity_is_refused_at_load() {
+    let at = |name: &str| {
+        let text = with(|v| {
+            v["vendor"]["credentials"] =
+                serde_json::json!([{"kind": "certificate", "certificate": cert(name)}])
+        });
+        parse_for_page(&text, "https://setup.contoso.example", NOW_MS)
+    };
+    let e = at("expired").unwrap_err();
+    assert_eq!(e.key(), Some("vendor.credentials[0].certificate"));
+    assert!(e.to_string().contains("expired on 2021-01-01"), "{e}");
+    let e = at("future").unwrap_err();
+    assert!(e.to_string().contains("valid only from 2040-01-01"), "{e}");
+    assert!(at("ecp256").is_ok(), "an EC P-256 certificate is accepted");
 }

@@ -52,7 +52,8 @@ pub fn odata_literal(s: &str) -> String {
     encode(&s.replace('\'', "''"))
 }
 
-const APP_SELECT: &str = "$select=id,appId,displayName,uniqueName,tags,notes,passwordCredentials";
+const APP_SELECT: &str =
+    "$select=id,appId,displayName,uniqueName,tags,notes,passwordCredentials,keyCredentials";
 
 // ---- the mailbox user (A.8) ----
 
@@ -165,6 +166,8 @@ pub struct Application {
     pub tags: Vec<String>,
     #[serde(default)]
     pub password_credentials: Vec<PasswordInfo>,
+    #[serde(default)]
+    pub key_credentials: Vec<super::credentials::KeyInfo>,
 }
 
 // ---- service principals (A.3, A.5) ----
@@ -180,12 +183,15 @@ pub fn get_sp(id: ObjectId) -> Request {
 }
 
 /// `PATCH /servicePrincipals(appId='…')` + `Prefer: create-if-missing` (A.3).
-pub fn upsert_sp(app_id: ClientId, display_name: &str, tags: &[String]) -> Request {
-    Request::patch(
-        format!("/v1.0/servicePrincipals(appId='{app_id}')"),
-        json!({"displayName": display_name, "tags": tags}),
-    )
-    .with_header("Prefer", "create-if-missing")
+/// `display_name` for the app mailgrant made; `None` for the vendor's own multi-tenant app,
+/// whose service principal keeps its app's name.
+pub fn upsert_sp(app_id: ClientId, display_name: Option<&str>, tags: &[String]) -> Request {
+    let body = match display_name {
+        Some(name) => json!({"displayName": name, "tags": tags}),
+        None => json!({"tags": tags}),
+    };
+    Request::patch(format!("/v1.0/servicePrincipals(appId='{app_id}')"), body)
+        .with_header("Prefer", "create-if-missing")
 }
 
 pub fn get_graph_sp() -> Request {

@@ -2,6 +2,7 @@
 //! paths and JSON.
 
 pub mod apps;
+pub mod credentials;
 pub mod exchange;
 pub mod groups;
 pub mod identity;

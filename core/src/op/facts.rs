@@ -33,6 +33,8 @@ pub struct Facts {
     pub exchange_assignment: Option<Guid>,
     /// Why the page could not scope the app in Exchange itself (the script does it then).
     pub exchange_fallback: Option<Fallback>,
+    /// The name of the federated identity credential this run made.
+    pub federated: Option<String>,
     /// What the preflight read (not journalled).
     pub found: Found,
 }

@@ -17,11 +17,12 @@ mod add_password;
 mod answer;
 mod exchange;
 mod facts;
+mod federated;
 mod gate;
 mod grant;
 mod reads;
 mod remove;
-mod upsert_app;
+pub(crate) mod upsert_app;
 mod upsert_sp;
 
 use std::fmt;
@@ -32,7 +33,7 @@ pub use facts::{Facts, Fallback, Findings, Found};
 use crate::explain::{Audience, Explanation};
 use crate::graph::apps::RoleLookupError;
 use crate::graph::{GraphError, Request};
-use crate::ids::{AssignmentId, Guid, KeyId, ObjectId};
+use crate::ids::{AssignmentId, ClientId, Guid, KeyId, ObjectId};
 use crate::job::Job;
 use crate::secret::ClientSecret;
 
@@ -69,6 +70,8 @@ pub enum Write {
     UpsertApp,
     UpsertServicePrincipal,
     AddPassword,
+    /// The vendor's federated identity credential on the app (no secret).
+    AddFederated,
     GrantMailSend,
     /// Exchange's `Application Mail.Send` role, assigned to the app's service principal over the
     /// scope (Graph beta; optional: the script does it when the page cannot).
@@ -106,6 +109,10 @@ pub enum Removal {
     ExchangeAssignment {
         id: Guid,
     },
+    FederatedCredential {
+        app: ObjectId,
+        name: String,
+    },
 }
 
 /// One Graph operation (which may take several requests: a read-back, replication polls).
@@ -121,6 +128,7 @@ impl Kind {
     pub const UPSERT_APP: Kind = Kind::Write(Write::UpsertApp);
     pub const UPSERT_SP: Kind = Kind::Write(Write::UpsertServicePrincipal);
     pub const ADD_PASSWORD: Kind = Kind::Write(Write::AddPassword);
+    pub const ADD_FEDERATED: Kind = Kind::Write(Write::AddFederated);
     pub const GRANT_MAIL_SEND: Kind = Kind::Write(Write::GrantMailSend);
     pub const ASSIGN_EXCHANGE_ROLE: Kind = Kind::Write(Write::AssignExchangeRole);
 
@@ -143,6 +151,7 @@ impl Kind {
             Kind::Write(Write::UpsertApp) => "create or update app",
             Kind::Write(Write::UpsertServicePrincipal) => "create or update service principal",
             Kind::Write(Write::AddPassword) => "add client secret",
+            Kind::Write(Write::AddFederated) => "add the federated credential",
             Kind::Write(Write::GrantMailSend) => "grant Mail.Send",
             Kind::Write(Write::AssignExchangeRole) => "scope the app to the mailbox in Exchange",
             Kind::Wait(Wait::PolicyScript) => "wait for the Exchange script's confirmation code",
@@ -153,6 +162,7 @@ impl Kind {
                 Removal::ServicePrincipal { .. } => "undo: delete service principal",
                 Removal::App { .. } => "undo: delete app",
                 Removal::ExchangeAssignment { .. } => "undo: remove the Exchange role assignment",
+                Removal::FederatedCredential { .. } => "undo: remove the federated credential",
             },
         }
     }
@@ -210,6 +220,10 @@ impl Kind {
             Kind::Write(Write::AssignExchangeRole) => Removal::ExchangeAssignment {
                 id: facts.exchange_assignment?,
             },
+            Kind::Write(Write::AddFederated) => Removal::FederatedCredential {
+                app: facts.app?,
+                name: facts.federated.clone()?,
+            },
             _ => return None,
         };
         Some(Kind::Write(Write::Remove(removal)))
@@ -233,6 +247,7 @@ impl Kind {
                 Box::new(Handler::new(upsert_sp::UpsertSp))
             }
             Kind::Write(Write::AddPassword) => Box::new(Handler::new(add_password::AddPassword)),
+            Kind::Write(Write::AddFederated) => Box::new(Handler::new(federated::AddFederated)),
             Kind::Write(Write::GrantMailSend) => Box::new(Handler::new(grant::Grant)),
             Kind::Write(Write::AssignExchangeRole) => Box::new(Handler::new(exchange::Assign)),
             Kind::Write(Write::Remove(r)) => Box::new(Handler::new(remove::Remove(r.clone()))),
@@ -495,6 +510,8 @@ pub enum OpError {
         /// This run's upsert reached it (an update: Graph answered 204).
         changed: bool,
     },
+    #[error("the vendor's app {app_id} is not a multi-tenant app Graph knows ({graph})")]
+    VendorApp { app_id: ClientId, graph: GraphError },
     #[error("{0}")]
     Unexpected(GraphError),
 }
@@ -510,6 +527,7 @@ impl OpError {
             OpError::MailboxNotFound { graph, .. }
             | OpError::LifetimeOverPolicy { graph, .. }
             | OpError::SecretsForbidden { graph }
+            | OpError::VendorApp { graph, .. }
             | OpError::Unexpected(graph) => Some(graph),
             OpError::MailSendRole(_)
             | OpError::GroupNotFound { .. }
@@ -552,6 +570,10 @@ impl OpError {
             OpError::Foreign { what, changed, .. } => (
                 format!("Another setup made the same {what} at the same time."),
                 format!("{} Perhaps this setup page is open in another tab or another administrator is running it for the same mailbox: finish there, or remove that {what} in the Entra admin center. Undo removes only what this run made.", if *changed { "This run updated its name, notes and tags (Graph's upsert does that) but will not remove it." } else { "This run did not change it and will not remove it." }),
+            ),
+            OpError::VendorApp { .. } => (
+                "The vendor's app could not be added to your tenant.".into(),
+                "Nothing was created. Tell the vendor: its application id in config.json must be a multi-tenant app (\"Accounts in any organizational directory\") registered in its own tenant.".into(),
             ),
             OpError::Unexpected(_) => (
                 format!("Microsoft Graph refused to {}.", op.label()),

@@ -137,10 +137,16 @@ impl Lookup for AppByUniqueName {
 
 impl Lookup for AppServicePrincipal {
     fn skip(&self, cx: &Cx) -> bool {
-        cx.facts.found.app.is_none()
+        cx.facts.found.app.is_none() && cx.job.inputs.credential.vendor_app().is_none()
     }
     fn get(&self, cx: &Cx) -> Request {
-        let app_id = cx.facts.found.app.as_ref().map(|a| a.app_id);
+        // The vendor's own app's service principal, or the one of the app mailgrant made.
+        let app_id = cx
+            .job
+            .inputs
+            .credential
+            .vendor_app()
+            .or_else(|| cx.facts.found.app.as_ref().map(|a| a.app_id));
         apps::get_sp_by_app_id(app_id.unwrap_or(ClientId::from_guid(NIL)))
     }
     fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {

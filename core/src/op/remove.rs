@@ -4,6 +4,7 @@
 
 use super::{Answer, Cx, Next, OpError, Operation, Outcome, Removal};
 use crate::graph::apps::{self, Application, Assignment};
+use crate::graph::credentials;
 use crate::graph::exchange;
 use crate::graph::Request;
 use crate::ids::{Guid, ObjectId};
@@ -34,7 +35,8 @@ impl Remove {
                 .map(|l| l.iter().all(|a| &a.id != assignment_id)),
             Removal::ServicePrincipal { .. }
             | Removal::App { .. }
-            | Removal::ExchangeAssignment { .. } => answer.ok().then_some(false),
+            | Removal::ExchangeAssignment { .. }
+            | Removal::FederatedCredential { .. } => answer.ok().then_some(false),
         }
     }
 }
@@ -71,6 +73,12 @@ impl Operation for Remove {
             (Removal::App { id }, Step::Confirm) => apps::get_app(*id),
             (Removal::ExchangeAssignment { id }, Step::Remove) => exchange::delete_assignment(*id),
             (Removal::ExchangeAssignment { id }, Step::Confirm) => exchange::get_assignment(*id),
+            (Removal::FederatedCredential { app, name }, Step::Remove) => {
+                credentials::delete_federated(*app, name)
+            }
+            (Removal::FederatedCredential { app, name }, Step::Confirm) => {
+                credentials::get_federated(*app, name)
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use super::*;
 use crate::config::ScopeMode;
 use crate::graph::apps::MAIL_SEND_ROLE_ID;
 use crate::ids::{ClientId, Guid, SmtpAddress, TenantId};
-use crate::job::{Existing, Inputs, Options};
+use crate::job::{CredentialPlan, Existing, Inputs, Options};
 use crate::op::facts::Fallback;
 
 const APP: &str = "a1000000-0000-4000-8000-000000000001";
@@ -18,7 +18,7 @@ const KEY: &str = "c1000000-0000-4000-8000-000000000004";
 const OLD_KEY: &str = "c1000000-0000-4000-8000-000000000005";
 const RUN: Guid = Guid::from_bytes([0x12; 16]);
 
-fn job(existing: Existing) -> Job {
+fn job(existing: Existing, credential: CredentialPlan) -> Job {
     Job {
         inputs: Inputs {
             tenant: TenantId::parse("72f988bf-86f1-41af-91ab-2d7cd011db47").unwrap(),
@@ -27,6 +27,7 @@ fn job(existing: Existing) -> Job {
             vendor: "V".into(),
             app_display_name: "V x".into(),
             secret_lifetime_days: 180,
+            credential,
         },
         run_id: RUN,
         tool_version: "test".into(),
@@ -107,6 +108,7 @@ impl Then {
                 OpError::GroupNotFound { .. } => "group not found",
                 OpError::NotMailEnabledSecurity { .. } => "not a mail-enabled security group",
                 OpError::Foreign { .. } => "foreign",
+                OpError::VendorApp { .. } => "vendor app",
                 OpError::Unexpected(_) => "unexpected",
             }),
         }
@@ -126,12 +128,17 @@ struct Case {
     /// `METHOD path-fragment` of each request sent, in order.
     requests: Vec<&'static str>,
     then: Then,
+    credential: CredentialPlan,
+    /// JSON pointers into the first request's body that must be there (`true`) or not.
+    body: Vec<(&'static str, bool)>,
 }
 
 fn case(name: &'static str, kind: Kind) -> Case {
     Case {
         name,
         kind,
+        credential: CredentialPlan::ClientSecret,
+        body: vec![],
         existing: Existing::default(),
         facts: known(),
         unknown: false,
@@ -155,6 +162,14 @@ impl Case {
         self.then = t;
         self
     }
+    fn credential(mut self, c: CredentialPlan) -> Self {
+        self.credential = c;
+        self
+    }
+    fn body(mut self, b: &[(&'static str, bool)]) -> Self {
+        self.body = b.to_vec();
+        self
+    }
     fn facts(mut self, f: impl FnOnce(&mut Facts)) -> Self {
         f(&mut self.facts);
         self
@@ -164,7 +179,7 @@ impl Case {
 /// Starts the operation, feeds the answers one request at a time, and checks the requests sent
 /// and what the last move is. Returns the facts and the secret it left.
 fn check(c: Case) -> (Facts, Option<ClientSecret>) {
-    let job = job(c.existing);
+    let job = job(c.existing, c.credential);
     let mut facts = c.facts;
     let mut secret = None;
     let mut live = c.kind.live();
@@ -189,6 +204,17 @@ fn check(c: Case) -> (Facts, Option<ClientSecret>) {
             c.name
         );
         let r = live.request(&cx).expect("a request");
+        if sent.is_empty() {
+            let body = r.body.clone().unwrap_or_default();
+            for (pointer, present) in &c.body {
+                assert_eq!(
+                    body.pointer(pointer).is_some(),
+                    *present,
+                    "{}: {pointer} in {body}",
+                    c.name
+                );
+            }
+        }
         sent.push(format!("{} {}", r.method, r.path));
         let error =
             (!(200..300).contains(status)).then(|| GraphError::from_response(*status, body));
@@ -702,7 +728,7 @@ fn the_scope_group() {
             .then(then);
         let job = Job {
             scope: scope.clone(),
-            ..job(Existing::default())
+            ..job(Existing::default(), CredentialPlan::ClientSecret)
         };
         let mut facts = c.facts.clone();
         let mut secret = None;
@@ -725,5 +751,113 @@ fn the_scope_group() {
         let (status, body) = &c.answers[0];
         let answer = Answer::new(*status, body, None);
         assert_eq!(Then::of(&live.answer(&answer, &mut cx)), c.then);
+    }
+}
+
+fn certificate() -> CredentialPlan {
+    CredentialPlan::Certificate {
+        key: "MIIC0TCC".into(),
+        thumbprint: "5D7D0948B39DC4066ACC2E54E0C4FF8F1B1D3036".into(),
+        thumbprint_sha256: "x".into(),
+        not_before: "2026-01-01T00:00:00Z".into(),
+        not_after: "2036-01-01T00:00:00Z".into(),
+    }
+}
+
+fn federated() -> CredentialPlan {
+    CredentialPlan::Federated {
+        issuer: "https://idp.example".into(),
+        subject: "repo:contoso/mailer".into(),
+        audience: "api://AzureADTokenExchange".into(),
+    }
+}
+
+#[test]
+fn the_credentials_without_a_secret() {
+    let app = json!({"id": APP, "appId": APP_ID});
+    let vendor_app = ClientId::parse("6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f").unwrap();
+    let holds_it = Existing {
+        app: ObjectId::parse(APP).ok(),
+        // base64 of the thumbprint's bytes, as Graph sets customKeyIdentifier.
+        keys: vec![crate::op::upsert_app::thumbprint_id(
+            "5D7D0948B39DC4066ACC2E54E0C4FF8F1B1D3036",
+        )],
+        ..Existing::default()
+    };
+    let run = RUN.to_string();
+    for c in [
+        case("the certificate goes in the app's upsert", Kind::UPSERT_APP)
+            .credential(certificate())
+            .body(&[
+                ("/keyCredentials/0/key", true),
+                ("/keyCredentials/0/type", true),
+                ("/keyCredentials/0/usage", true),
+                ("/keyCredentials/0/customKeyIdentifier", false),
+            ])
+            .answers(vec![ok(201, app.clone())])
+            .sends(&["PATCH /v1.0/applications(uniqueName="])
+            .then(Then::Done(Outcome::Created)),
+        Case {
+            existing: holds_it,
+            ..case("an app that holds it already is not sent it again", Kind::UPSERT_APP)
+                .credential(certificate())
+                .body(&[("/keyCredentials", false)])
+                .answers(vec![(204, String::new()), ok(200, app.clone())])
+                .sends(&["PATCH /v1.0/applications(", "GET /v1.0/applications("])
+                .then(Then::Done(Outcome::Existing))
+        },
+        case("a secret's app has no keyCredentials", Kind::UPSERT_APP)
+            .body(&[("/keyCredentials", false)])
+            .answers(vec![ok(201, app.clone())])
+            .sends(&["PATCH /v1.0/applications("])
+            .then(Then::Done(Outcome::Created)),
+        case("federated: made", Kind::ADD_FEDERATED)
+            .credential(federated())
+            .body(&[("/issuer", true), ("/audiences/0", true), ("/description", true)])
+            .answers(vec![ok(201, json!({"name": "mailgrant-v"}))])
+            .sends(&["PATCH /v1.0/applications/a1000000-0000-4000-8000-000000000001/federatedIdentityCredentials(name='mailgrant-v')"])
+            .then(Then::Done(Outcome::Created)),
+        case("federated: there already", Kind::ADD_FEDERATED)
+            .credential(federated())
+            .answers(vec![(204, String::new())])
+            .sends(&["PATCH /v1.0/applications/"])
+            .then(Then::Done(Outcome::Existing)),
+        case("federated: the app is not readable yet", Kind::ADD_FEDERATED)
+            .credential(federated())
+            .answers(vec![not_found()])
+            .sends(&["PATCH /v1.0/applications/"])
+            .then(Then::Lag("app registration")),
+        Case {
+            reconcile: true,
+            ..case("federated: a lost answer, and it is this run's", Kind::ADD_FEDERATED)
+                .credential(federated())
+                .answers(vec![ok(
+                    200,
+                    json!({"name": "mailgrant-v", "description": format!("Made by mailgrant run {run} for V")}),
+                )])
+                .sends(&["GET /v1.0/applications/a1000000-0000-4000-8000-000000000001/federatedIdentityCredentials/mailgrant-v"])
+                .then(Then::Done(Outcome::Created))
+        },
+        case("the vendor's app: its service principal only, its name kept", Kind::UPSERT_SP)
+            .credential(CredentialPlan::MultiTenantApp { app_id: vendor_app })
+            .facts(|f| {
+                f.app = None;
+                f.app_id = None;
+            })
+            .body(&[("/tags", true), ("/displayName", false)])
+            .answers(vec![ok(201, json!({"id": SP, "appId": vendor_app.to_string()}))])
+            .sends(&["PATCH /v1.0/servicePrincipals(appId='6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f')"])
+            .then(Then::Done(Outcome::Created)),
+        case("the vendor's app is unknown here", Kind::UPSERT_SP)
+            .credential(CredentialPlan::MultiTenantApp { app_id: vendor_app })
+            .answers(vec![err(
+                400,
+                "Request_BadRequest",
+                "The appId of the service principal does not reference a valid application object.",
+            )])
+            .sends(&["PATCH /v1.0/servicePrincipals(appId='6e3c1f0a"])
+            .then(Then::Fail("vendor app")),
+    ] {
+        check(c);
     }
 }

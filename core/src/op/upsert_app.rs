@@ -4,6 +4,7 @@
 
 use super::{Answer, Cx, Next, OpError, Operation, Outcome};
 use crate::graph::apps::{self, Application};
+use crate::graph::credentials;
 use crate::graph::Request;
 use crate::ids::{Guid, ObjectId};
 use crate::job;
@@ -39,6 +40,47 @@ fn read(answer: &Answer, cx: &mut Cx, outcome: Outcome) -> Next<Step> {
             .collect();
         Next::Done(outcome)
     })
+}
+
+/// The vendor's certificate for the app's `keyCredentials`, unless the app (as the preflight
+/// found it) already holds it: a PATCH replaces the whole collection, so it is sent only when
+/// the certificate is not there yet.
+fn certificate_keys(cx: &Cx) -> Option<serde_json::Value> {
+    let job::CredentialPlan::Certificate {
+        key,
+        thumbprint,
+        not_before,
+        not_after,
+        ..
+    } = &cx.job.inputs.credential
+    else {
+        return None;
+    };
+    if cx
+        .job
+        .existing
+        .keys
+        .iter()
+        .any(|k| k == &thumbprint_id(thumbprint))
+    {
+        return None;
+    }
+    let name: String = format!("mailgrant {} certificate", cx.job.inputs.vendor)
+        .chars()
+        .take(90)
+        .collect();
+    Some(credentials::key_credentials(
+        key, &name, not_before, not_after,
+    ))
+}
+
+/// `customKeyIdentifier` as Graph sets it by default: the SHA-1 thumbprint's bytes, base64.
+pub fn thumbprint_id(thumbprint_hex: &str) -> String {
+    use base64::Engine;
+    let bytes: Vec<u8> = (0..thumbprint_hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(thumbprint_hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// An app that was not there at the preflight: this run's (Created) only if it carries this
@@ -79,15 +121,18 @@ impl Operation for UpsertApp {
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         match step {
-            Step::Upsert => apps::upsert_app(
-                &unique_name(cx),
-                apps::app_body(
+            Step::Upsert => {
+                let mut body = apps::app_body(
                     cx.job.inputs.app_display_name.trim(),
                     cx.job.aap(),
                     &cx.job.notes(),
                     &cx.job.tags(),
-                ),
-            ),
+                );
+                if let Some(keys) = certificate_keys(cx) {
+                    body["keyCredentials"] = keys;
+                }
+                apps::upsert_app(&unique_name(cx), body)
+            }
             Step::ReadBack | Step::Reconcile => apps::get_app_by_unique_name(&unique_name(cx)),
         }
     }

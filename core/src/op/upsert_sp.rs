@@ -35,11 +35,17 @@ impl Operation for UpsertSp {
     const RECONCILE: Step = Step::Reconcile;
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
-        let app_id = cx.facts.app_id.unwrap_or(ClientId::from_guid(NIL));
+        // The vendor's own multi-tenant app: its id is the vendor's, and its name stays.
+        let vendor_app = cx.job.inputs.credential.vendor_app();
+        let app_id = vendor_app
+            .or(cx.facts.app_id)
+            .unwrap_or(ClientId::from_guid(NIL));
         match step {
             Step::Upsert => apps::upsert_sp(
                 app_id,
-                cx.job.inputs.app_display_name.trim(),
+                vendor_app
+                    .is_none()
+                    .then(|| cx.job.inputs.app_display_name.trim()),
                 &cx.job.tags(),
             ),
             Step::WaitForApp => apps::get_app(cx.facts.app.unwrap_or(ObjectId::from_guid(NIL))),
@@ -53,6 +59,18 @@ impl Operation for UpsertSp {
             Step::Upsert => match answer.status() {
                 201 => read(answer, cx, Outcome::Created),
                 204 => Next::Send(Step::ReadBack),
+                // The vendor's app is not in this tenant's reach (unknown, or single-tenant).
+                400 | 404 if cx.job.inputs.credential.vendor_app().is_some() => {
+                    Next::Fail(OpError::VendorApp {
+                        app_id: cx
+                            .job
+                            .inputs
+                            .credential
+                            .vendor_app()
+                            .unwrap_or(ClientId::from_guid(NIL)),
+                        graph: answer.error(),
+                    })
+                }
                 _ if answer.lag() && app_is_new => Next::Lag {
                     what: "app registration",
                     poll: Step::WaitForApp,

@@ -17,7 +17,7 @@ pub use review::{mask, ReviewLine};
 use crate::config::{ScopeMode, MAX_SECRET_LIFETIME_DAYS};
 use crate::explain::{Audience, Explain, Explanation};
 use crate::ids::{ClientId, Guid, KeyId, ObjectId};
-use crate::job::{is_ours, Job};
+use crate::job::{is_ours, CredentialPlan, Job};
 use crate::powershell::{DisplayText, ScopeTarget};
 
 /// Identifies an operation within a plan (its index).
@@ -130,6 +130,8 @@ pub enum PlanError {
     Lifetime { days: u32 },
     #[error("the app display name is empty or longer than 120 characters")]
     DisplayName,
+    #[error("the vendor's own multi-tenant app can be scoped only with RBAC for Applications")]
+    VendorAppNeedsRbac,
 }
 
 impl Explain for PlanError {
@@ -158,6 +160,10 @@ impl Explain for PlanError {
             PlanError::DisplayName => (
                 "The app name is not usable.",
                 "Use a name of 1 to 120 characters.",
+            ),
+            PlanError::VendorAppNeedsRbac => (
+                "This vendor's app needs RBAC for Applications.",
+                "Choose RBAC for Applications: an Application Access Policy would first need Microsoft Graph's Mail.Send for every mailbox on the vendor's app. Nothing was changed.",
             ),
         };
         Explanation {
@@ -188,7 +194,9 @@ pub fn build(
         }
     }
     let unique_name = unique_name(&inputs.vendor, findings.mailbox.id);
-    if let Some(app) = &findings.app {
+    // The vendor's own app: no app registration is made here, so no name can clash.
+    let makes_app = inputs.credential.vendor_app().is_none();
+    if let Some(app) = findings.app.as_ref().filter(|_| makes_app) {
         if !is_ours(&app.tags) {
             return Err(PlanError::UniqueNameNotOurs {
                 unique_name,
@@ -199,6 +207,7 @@ pub fn build(
     if let Some(other) = findings
         .same_name
         .iter()
+        .filter(|_| makes_app)
         .find(|a| a.unique_name.as_deref() != Some(unique_name.as_str()))
     {
         return Err(PlanError::SameNameExists {
@@ -224,6 +233,12 @@ pub fn build(
         sp: findings.sp.as_ref().map(|s| s.id),
         secrets,
         mail_send_grant: findings.grants.iter().find(|g| g.is_mail_send()).cloned(),
+        keys: findings
+            .app
+            .iter()
+            .flat_map(|a| &a.key_credentials)
+            .filter_map(|k| k.custom_key_identifier.clone())
+            .collect(),
     };
     let shared = shared_mailbox_group(inputs, findings, &scope);
     let mut plan = rebuild(
@@ -316,18 +331,27 @@ pub fn rebuild(
         id
     };
     let aap = inputs.mode == ScopeMode::ApplicationAccessPolicy;
-    let app = push(
+    let vendor_app = inputs.credential.vendor_app();
+    if vendor_app.is_some() && aap {
+        return Err(PlanError::VendorAppNeedsRbac);
+    }
+    let app = vendor_app.is_none().then(|| push(
         Kind::UPSERT_APP,
         &[],
         if existing.app.is_some() {
             "Update the app mailgrant made earlier for this mailbox (found by its uniqueName); nothing new is created.".into()
         } else {
             format!(
-                "Register the app “{name}” for the vendor: single tenant, no sign-in addresses{}.",
-                if aap { ", declaring Mail.Send" } else { "" }
+                "Register the app “{name}” for the vendor: single tenant, no sign-in addresses{}{}.",
+                if aap { ", declaring Mail.Send" } else { "" },
+                if matches!(inputs.credential, CredentialPlan::Certificate { .. }) {
+                    ", with the vendor's certificate as its only credential"
+                } else {
+                    ""
+                }
             )
         },
-    );
+    ));
     let graph_sp = aap.then(|| {
         push(
             Kind::Read(Read::GraphServicePrincipal),
@@ -335,21 +359,49 @@ pub fn rebuild(
             "Find Microsoft Graph in your tenant and its Mail.Send permission (checked against the documented id).".into(),
         )
     });
+    let app_deps: Vec<OpId> = app.into_iter().collect();
     let sp = push(
         Kind::UPSERT_SP,
-        &[app],
-        "Create the app's identity in your tenant (service principal); Exchange Online and the grant refer to it.".into(),
+        &app_deps,
+        match vendor_app {
+            Some(id) => format!("Create the vendor's own app (application id {id}, registered in the vendor's tenant) in your tenant as an enterprise application (service principal); Exchange Online refers to it. No app registration and no credential are made here."),
+            None => "Create the app's identity in your tenant (service principal); Exchange Online and the grant refer to it.".into(),
+        },
     );
-    if existing.secrets.is_empty() || options.new_secret {
+    match &inputs.credential {
+        CredentialPlan::ClientSecret => {}
+        CredentialPlan::Certificate {
+            thumbprint,
+            not_after,
+            ..
+        } => notices.push(format!(
+            "No secret is made: the app gets the vendor's certificate (thumbprint {thumbprint}, valid until {}) in the write that creates it. The vendor keeps its private key.",
+            &not_after[..10.min(not_after.len())]
+        )),
+        CredentialPlan::Federated {
+            issuer, subject, ..
+        } => {
+            push(
+                Kind::ADD_FEDERATED,
+                &app_deps,
+                format!("Add a federated credential: tokens the vendor's sign-in service {issuer} issues for “{subject}” can sign in as the app. No secret exists."),
+            );
+        }
+        CredentialPlan::MultiTenantApp { .. } => notices.push(
+            "Nothing secret is made or handed over: the vendor keeps its own app's credential in its own tenant. You can revoke its access by deleting its enterprise application.".into(),
+        ),
+    }
+    let secret = inputs.credential == CredentialPlan::ClientSecret;
+    if secret && (existing.secrets.is_empty() || options.new_secret) {
         push(
             Kind::ADD_PASSWORD,
-            &[app],
+            &app_deps,
             format!(
                 "Create a client secret valid {} days for the vendor; it is shown to you once and never stored.",
                 inputs.secret_lifetime_days
             ),
         );
-    } else {
+    } else if secret {
         notices.push(format!(
             "The app already has {} secret(s) made by mailgrant; no new secret is added unless you ask for one.",
             existing.secrets.len()

@@ -125,6 +125,8 @@ struct FactsJ {
     exchange_role: Option<Guid>,
     exchange_assignment: Option<Guid>,
     exchange_fallback: Option<String>,
+    #[serde(default)]
+    federated: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -228,6 +230,7 @@ pub(crate) fn text(
             exchange_role: facts.exchange_role,
             exchange_assignment: facts.exchange_assignment,
             exchange_fallback: facts.exchange_fallback.map(Fallback::as_str),
+            federated: facts.federated.clone(),
         },
         undo_from,
     };
@@ -346,6 +349,7 @@ impl Journal {
                 Some(s) => Some(Fallback::parse(&s).ok_or_else(|| bad(format!("fallback “{s}”")))?),
                 None => None,
             },
+            federated: f.federated,
             found: Default::default(),
         };
         Ok(Journal {

@@ -3,6 +3,7 @@
 //! wizard is a native test that replays events.
 
 pub mod files;
+mod hand_off;
 pub mod page_access;
 pub mod scope;
 pub mod setup;

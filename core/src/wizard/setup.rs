@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use crate::bundle::{self, Bundle, BundleInput, Endpoints, MailboxScope};
+use crate::bundle;
 use crate::config::Config;
 use crate::config::ScopeMode;
 use crate::explain::{Audience, Explain, Explanation};
@@ -12,10 +12,9 @@ use crate::ids::{ObjectId, SmtpAddress};
 use crate::job::{Job, Options, Scope};
 use crate::op::OpError;
 use crate::plan::{self, Findings, Inputs, Plan};
-use crate::powershell::{self, Cloud, DisplayText, ScopeTarget, ScriptInput};
+use crate::powershell::{self, Cloud, ScopeTarget};
 use crate::run::{self, Run, Schedule, Status};
 use crate::secret::{AccessToken, ClientSecret};
-use crate::time::UtcDateTime;
 
 use super::scope::{self, ScopeAnswer, ScopeProblem};
 use super::{Effect, State, Step};
@@ -52,6 +51,8 @@ pub struct Setup {
     /// When the apply run delivered the secret (unix ms): the bundle's `createdAt`, the same in
     /// every file made from it.
     pub secret_at_ms: Option<u64>,
+    /// How many of the vendor's credentials the tenant refused (a policy that forbids secrets).
+    pub refused_credentials: usize,
 }
 
 /// The mailbox could not be used.
@@ -71,6 +72,8 @@ pub enum SetupError {
     Bundle(#[from] bundle::BundleError),
     #[error("the run did not record {0}")]
     Missing(&'static str),
+    #[error("the vendor offers only its own multi-tenant app, which {} cannot scope", .0.title())]
+    NoCredential(crate::config::ScopeMode),
 }
 
 impl Explain for SetupError {
@@ -82,6 +85,9 @@ impl Explain for SetupError {
                     SetupError::NotAnAddress(_) => "That is not a mailbox address.".into(),
                     SetupError::NoTenant => "The tenant could not be determined.".into(),
                     SetupError::NotEntra => "The setup needs a Microsoft Entra ID sign-in.".into(),
+                    SetupError::NoCredential(_) => {
+                        "This vendor can be set up only with RBAC for Applications.".into()
+                    }
                     _ => "The results could not be prepared.".into(),
                 },
                 detail: other.to_string(),
@@ -92,6 +98,7 @@ impl Explain for SetupError {
                     SetupError::NoTenant => {
                         "Sign out and sign in again with a work account of the tenant.".into()
                     }
+                    SetupError::NoCredential(_) => "Choose RBAC for Applications above: the vendor uses its own multi-tenant app, and only Exchange's RBAC for Applications can limit it to one mailbox (an Application Access Policy would first need Microsoft Graph's Mail.Send for every mailbox on it). Nothing was changed.".into(),
                     SetupError::NotEntra => "Every setup step runs on Microsoft Graph. Ask the vendor for this page configured with Microsoft Entra ID (its default `authority`); nothing was changed anywhere.".into(),
                     _ => {
                         "Check the inputs on the Scope step and try again; nothing was lost.".into()
@@ -177,6 +184,21 @@ impl State {
         self.setup.inputs.as_ref().map(|i| i.mailbox.to_string())
     }
 
+    /// The credential this setup makes: the vendor's first that this mode allows (the vendor's
+    /// own multi-tenant app needs RBAC for Applications: an Application Access Policy would
+    /// need a tenant-wide Mail.Send grant on it), after those the tenant refused.
+    pub fn credential<'c>(&self, config: &'c Config) -> Option<&'c crate::config::Credential> {
+        config
+            .vendor
+            .credentials
+            .iter()
+            .filter(|c| {
+                self.mode == crate::config::ScopeMode::RbacForApplications
+                    || !matches!(c, crate::config::Credential::MultiTenantApp { .. })
+            })
+            .nth(self.setup.refused_credentials)
+    }
+
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
     pub(super) fn token(&self) -> Option<Rc<AccessToken>> {
         if self.page_access == super::page_access::PageAccess::Removed {
@@ -236,6 +258,10 @@ impl State {
             vendor: config.vendor.name.clone(),
             app_display_name: config.vendor.app_display_name(),
             secret_lifetime_days: config.vendor.secret_lifetime_days,
+            credential: match self.credential(config) {
+                Some(c) => crate::job::CredentialPlan::from_config(c),
+                None => return self.fail(SetupError::NoCredential(self.mode).explain()),
+            },
         };
         let (run, effects) = Run::preflight(inputs.clone(), req.seed, req.now_ms);
         self.setup = Setup {
@@ -553,100 +579,6 @@ impl State {
             fx.push(Effect::GuardUnload(false));
         }
         fx
-    }
-
-    /// The Exchange Online scripts' input, once the apply run is done.
-    pub fn script_input(&self, config: &Config) -> Result<ScriptInput, SetupError> {
-        let run = self
-            .setup
-            .apply
-            .as_ref()
-            .ok_or(SetupError::Missing("the apply run"))?;
-        let facts = run.facts();
-        let plan = run.plan().ok_or(SetupError::Missing("the plan"))?;
-        let session = self.session.as_ref().ok_or(SetupError::NoTenant)?;
-        let admin = session
-            .me
-            .as_ref()
-            .and_then(|m| m.user_principal_name.clone())
-            .or_else(|| session.claims.preferred_username.clone())
-            .and_then(|u| SmtpAddress::parse(&u).ok())
-            .ok_or(SetupError::Missing(
-                "the administrator's user principal name",
-            ))?;
-        let name = DisplayText::parse(&plan.inputs.app_display_name)
-            .map_err(|_| SetupError::Missing("a usable app display name"))?;
-        Ok(ScriptInput {
-            tenant_id: plan.inputs.tenant,
-            cloud: cloud(config),
-            admin_upn: admin,
-            client_id: facts
-                .app_id
-                .ok_or(SetupError::Missing("the application id"))?,
-            service_principal_id: facts
-                .sp
-                .ok_or(SetupError::Missing("the service principal"))?,
-            app_display_name: name,
-            mailbox_object_id: plan.mailbox_id,
-            mailbox: plan.inputs.mailbox.clone(),
-            denied_mailbox: plan.scope.denied.clone(),
-            mode: plan.inputs.mode,
-            target: plan.scope.target.clone(),
-            description: None,
-            exchange_applied: facts.exchange_assignment.is_some(),
-        })
-    }
-
-    /// The hand-off bundle, while the secret is still in memory.
-    pub fn bundle(&self, config: &Config, token_endpoint: &str) -> Result<Bundle, SetupError> {
-        let script = self.script_input(config)?;
-        let run = self
-            .setup
-            .apply
-            .as_ref()
-            .ok_or(SetupError::Missing("the apply run"))?;
-        let facts = run.facts();
-        let secret = self
-            .setup
-            .secret
-            .as_ref()
-            .ok_or(SetupError::Missing("the client secret (it was forgotten)"))?;
-        let expires = facts
-            .secret_end
-            .ok_or(SetupError::Missing("the secret's expiry"))?;
-        let endpoints = match script.cloud {
-            Cloud::Global if config.graph_base_url != crate::config::DEFAULT_GRAPH_BASE_URL => {
-                Endpoints::custom(
-                    &token_endpoint.replace("/organizations/", &format!("/{}/", script.tenant_id)),
-                    &config.graph_base_url,
-                )?
-            }
-            cloud => Endpoints::for_cloud(cloud, script.tenant_id),
-        };
-        Ok(Bundle::new(BundleInput {
-            tenant_id: script.tenant_id,
-            client_id: script.client_id,
-            app_object_id: facts
-                .app
-                .ok_or(SetupError::Missing("the app's object id"))?,
-            service_principal_object_id: script.service_principal_id,
-            app_display_name: script.app_display_name.clone(),
-            client_secret_value: ClientSecret::new(secret.expose_secret().to_owned()),
-            client_secret_id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
-            client_secret_expires_at: expires,
-            mailbox_object_id: script.mailbox_object_id,
-            mailbox_address: script.mailbox.clone(),
-            mailbox_scope: MailboxScope {
-                mode: script.mode,
-                target: script.target.clone(),
-            },
-            endpoints,
-            created_at: self
-                .setup
-                .secret_at_ms
-                .and_then(|ms| UtcDateTime::from_unix_millis(ms as i64))
-                .ok_or(SetupError::Missing("the time the secret was made"))?,
-        })?)
     }
 
     /// The mailbox the preflight found, for display.

@@ -591,6 +591,7 @@ pub fn inputs(mode: ScopeMode) -> Inputs {
         vendor: "Contoso Mailer".into(),
         app_display_name: "Contoso Mailer mail sender".into(),
         secret_lifetime_days: 180,
+        credential: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ fn at_scope_step(config: &Config) -> State {
         vendor: "V".into(),
         app_display_name: "V x".into(),
         secret_lifetime_days: 180,
+        credential: Default::default(),
     };
     state.setup.findings = Some(crate::plan::Findings {
         mailbox: serde_json::from_value(serde_json::json!({

@@ -1131,6 +1131,7 @@ fn journal_in(tenant: &str) -> String {
         vendor: "V".into(),
         app_display_name: "V x".into(),
         secret_lifetime_days: 180,
+        credential: Default::default(),
     };
     let findings = crate::plan::Findings {
         mailbox: serde_json::from_value(serde_json::json!({
