@@ -35,7 +35,10 @@ mod tenant;
 
 pub use faults::{ConsentFault, ExchangeRbac, Faults, RequestRule, SecretPolicy};
 pub use oidc::{GENERIC_CLIENT_ID, GENERIC_SUB};
-pub use tenant::DEMO_SPA_APP_OBJECT_ID;
+pub use tenant::{
+    DEMO_SPA_APP_OBJECT_ID, DEMO_VENDOR_APP_ID, DEMO_VENDOR_SINGLE_TENANT_APP_ID,
+    DEMO_VENDOR_TENANT_ID,
+};
 
 /// The app id (client id) of the page's own SPA registration in the demo tenant.
 pub const DEMO_SPA_CLIENT_ID: &str = "979222d0-3313-4d36-8cd1-21da0fdf283f";

@@ -43,6 +43,64 @@ impl PasswordCredential {
     }
 }
 
+/// A certificate (or symmetric key) on an application (`keyCredential`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCredential {
+    pub key_id: String,
+    /// Base64; the SHA-1 thumbprint's bytes unless the request gave one.
+    pub custom_key_identifier: String,
+    pub display_name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub usage: String,
+    /// Base64 of the certificate's DER; returned on reads only to a `$select` (not modelled:
+    /// always `null`, the documented answer without `$select`).
+    pub key: String,
+    pub start_date_time: String,
+    pub end_date_time: String,
+}
+
+impl KeyCredential {
+    pub fn graph_json(&self) -> Value {
+        json!({
+            "customKeyIdentifier": self.custom_key_identifier,
+            "displayName": self.display_name,
+            "endDateTime": self.end_date_time,
+            "key": null,
+            "keyId": self.key_id,
+            "startDateTime": self.start_date_time,
+            "type": self.kind,
+            "usage": self.usage,
+        })
+    }
+}
+
+/// A federated identity credential on an application.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FederatedCredential {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+    pub description: Option<String>,
+}
+
+impl FederatedCredential {
+    pub fn graph_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "issuer": self.issuer,
+            "subject": self.subject,
+            "audiences": self.audiences,
+            "description": self.description,
+        })
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
@@ -60,6 +118,8 @@ pub struct Application {
     pub web_redirect_uris: Vec<String>,
     pub public_client_redirect_uris: Vec<String>,
     pub password_credentials: Vec<PasswordCredential>,
+    pub key_credentials: Vec<KeyCredential>,
+    pub federated_credentials: Vec<FederatedCredential>,
     /// Other writable Graph properties the emulator stores verbatim (see `validate.rs`).
     pub extra: Map<String, Value>,
     /// Emulator-internal: the delegated Graph permissions `https://graph.microsoft.com/.default`
@@ -90,6 +150,8 @@ impl Application {
             web_redirect_uris: vec![],
             public_client_redirect_uris: vec![],
             password_credentials: vec![],
+            key_credentials: vec![],
+            federated_credentials: vec![],
             extra: Map::new(),
             default_graph_scopes: vec![],
             created_date_time: created,
@@ -116,7 +178,7 @@ impl Application {
             "api": {"acceptMappedClaims": null, "knownClientApplications": [], "requestedAccessTokenVersion": null, "oauth2PermissionScopes": [], "preAuthorizedApplications": []},
             "appRoles": [],
             "info": {"logoUrl": null, "marketingUrl": null, "privacyStatementUrl": null, "supportUrl": null, "termsOfServiceUrl": null},
-            "keyCredentials": [],
+            "keyCredentials": self.key_credentials.iter().map(KeyCredential::graph_json).collect::<Vec<_>>(),
             "passwordCredentials": self.password_credentials.iter().filter(|p| visible(p.visible_at)).map(|p| p.graph_json()).collect::<Vec<_>>(),
             "publicClient": {"redirectUris": self.public_client_redirect_uris},
             "requiredResourceAccess": self.required_resource_access,

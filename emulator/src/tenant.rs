@@ -162,6 +162,23 @@ impl Group {
 
 pub use crate::model::{AppRoleAssignment, Application, OAuth2PermissionGrant, ServicePrincipal};
 
+/// An application registered in another tenant, which a service principal here may stand for
+/// (a multi-tenant app: `signInAudience` AzureADMultipleOrgs).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForeignApp {
+    pub app_id: String,
+    pub display_name: String,
+    pub owner_tenant_id: String,
+    pub sign_in_audience: String,
+}
+
+/// The demo vendor's own tenant, and its multi-tenant app (config `multiTenantApp`).
+pub const DEMO_VENDOR_TENANT_ID: &str = "7e11d1f3-5c9e-4d2a-9f0e-3b6a2c8d4e51";
+pub const DEMO_VENDOR_APP_ID: &str = "6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f";
+/// A single-tenant app of the vendor's tenant: no service principal of it can be made here.
+pub const DEMO_VENDOR_SINGLE_TENANT_APP_ID: &str = "6e3c1f0a-8a3b-4c1e-9d2f-000000000001";
+
 /// The directory: everything `POST /_emulator/reset` restores.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -172,6 +189,8 @@ pub struct Directory {
     pub service_principals: Vec<ServicePrincipal>,
     pub app_role_assignments: Vec<AppRoleAssignment>,
     pub oauth2_permission_grants: Vec<OAuth2PermissionGrant>,
+    /// Apps of other tenants (the vendor's), for service principals of multi-tenant apps.
+    pub foreign_apps: Vec<ForeignApp>,
 }
 
 impl Directory {
@@ -637,6 +656,20 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         service_principals,
         app_role_assignments: vec![],
         oauth2_permission_grants: vec![],
+        foreign_apps: vec![
+            ForeignApp {
+                app_id: DEMO_VENDOR_APP_ID.into(),
+                display_name: "Contoso Mailer".into(),
+                owner_tenant_id: DEMO_VENDOR_TENANT_ID.into(),
+                sign_in_audience: "AzureADMultipleOrgs".into(),
+            },
+            ForeignApp {
+                app_id: DEMO_VENDOR_SINGLE_TENANT_APP_ID.into(),
+                display_name: "Contoso Mailer (internal)".into(),
+                owner_tenant_id: DEMO_VENDOR_TENANT_ID.into(),
+                sign_in_audience: "AzureADMyOrg".into(),
+            },
+        ],
     }
 }
 

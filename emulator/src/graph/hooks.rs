@@ -106,6 +106,11 @@ pub async fn state(State(app): State<App>) -> Response {
         .iter()
         .map(|a| {
             let mut v = a.graph_json();
+            v["federatedIdentityCredentials"] = json!(a
+                .federated_credentials
+                .iter()
+                .map(|f| f.graph_json())
+                .collect::<Vec<_>>());
             v["passwordCredentials"] = json!(a
                 .password_credentials
                 .iter()

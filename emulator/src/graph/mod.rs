@@ -29,6 +29,7 @@ use crate::http_util::{
 use crate::tenant::{AccessToken, Role, INITIAL_DOMAIN, SEED_CREATED, TENANT_DISPLAY_NAME};
 use crate::{App, DEMO_TENANT_ID};
 
+mod app_credentials;
 mod apps;
 mod authz;
 pub(crate) mod error;

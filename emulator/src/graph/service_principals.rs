@@ -218,18 +218,45 @@ fn insert_new(ctx: &Ctx, body: &Map<String, Value>, app_id: &str) -> GResult<Res
         .applications
         .iter()
         .find(|a| a.app_id.eq_ignore_ascii_case(app_id) && visible(a.visible_at))
-        .cloned()
-        .ok_or_else(|| no_backing_application(app_id))?;
-    may_manage(ctx, Some(&app.owners))?;
-    let mut sp = ServicePrincipal::new(
-        &new_guid(),
-        &app.app_id,
-        &app.display_name,
-        Some(DEMO_TENANT_ID),
-    );
-    sp.sign_in_audience = app.sign_in_audience.clone();
-    sp.service_principal_names
-        .extend(app.identifier_uris.iter().cloned());
+        .cloned();
+    let mut sp = match app {
+        Some(app) => {
+            may_manage(ctx, Some(&app.owners))?;
+            let mut sp = ServicePrincipal::new(
+                &new_guid(),
+                &app.app_id,
+                &app.display_name,
+                Some(DEMO_TENANT_ID),
+            );
+            sp.sign_in_audience = app.sign_in_audience.clone();
+            sp.service_principal_names
+                .extend(app.identifier_uris.iter().cloned());
+            sp
+        }
+        // Another tenant's app: only a multi-tenant one can have a service principal here.
+        None => {
+            let foreign = ctx
+                .app
+                .lock()
+                .directory
+                .foreign_apps
+                .iter()
+                .find(|a| {
+                    a.app_id.eq_ignore_ascii_case(app_id) && a.sign_in_audience != "AzureADMyOrg"
+                })
+                .cloned()
+                .ok_or_else(|| no_backing_application(app_id))?;
+            may_manage(ctx, None)?;
+            let mut sp = ServicePrincipal::new(
+                &new_guid(),
+                &foreign.app_id,
+                &foreign.display_name,
+                Some(&foreign.owner_tenant_id),
+            );
+            sp.sign_in_audience = foreign.sign_in_audience.clone();
+            sp
+        }
+    };
     sp.owners = vec![ctx.user_id().to_string()];
     apply(&mut sp, body);
     sp.visible_at = ctx.consistency_delay();
