@@ -16,9 +16,6 @@ use crate::time::UtcDateTime;
 
 const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 
 /// The smallest RSA key accepted (NIST SP 800-131A; Entra's own guidance asks for 2048 too).
 pub const MIN_RSA_BITS: usize = 2048;
@@ -27,14 +24,12 @@ pub const MIN_RSA_BITS: usize = 2048;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublicKey {
     Rsa { bits: usize },
-    Ec { curve: &'static str },
 }
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PublicKey::Rsa { bits } => write!(f, "RSA {bits} bits"),
-            PublicKey::Ec { curve } => write!(f, "EC {curve}"),
         }
     }
 }
@@ -66,7 +61,7 @@ pub enum CertificateError {
     WrongLabel(String),
     #[error("it does not parse as an X.509 certificate ({0})")]
     Malformed(String),
-    #[error("its key is {0}; Entra needs an RSA (at least {MIN_RSA_BITS} bits) or EC (P-256, P-384, P-521) key")]
+    #[error("its key is {0}; Entra needs an RSA key of at least {MIN_RSA_BITS} bits")]
     KeyType(String),
     #[error("its RSA key has {bits} bits; at least {MIN_RSA_BITS} are needed")]
     WeakRsa { bits: usize },
@@ -116,22 +111,11 @@ pub fn parse(pem: &str) -> Result<VendorCertificate, CertificateError> {
         }
         PublicKey::Rsa { bits }
     } else if spki.algorithm.oid == EC {
-        let curve = spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-        match curve {
-            Some(c) if c == P256 => PublicKey::Ec { curve: "P-256" },
-            Some(c) if c == P384 => PublicKey::Ec { curve: "P-384" },
-            Some(c) if c == P521 => PublicKey::Ec { curve: "P-521" },
-            other => {
-                return Err(CertificateError::KeyType(format!(
-                    "EC on curve {}",
-                    other.map_or_else(|| "(none)".to_owned(), |c| c.to_string())
-                )))
-            }
-        }
+        // Microsoft Entra's client assertions are RS256 or PS256 (certificate-credentials
+        // page): an EC key could not sign in.
+        return Err(CertificateError::KeyType(
+            "EC; Microsoft Entra's client assertions are signed with RSA (PS256 or RS256)".into(),
+        ));
     } else {
         return Err(CertificateError::KeyType(format!(
             "of algorithm {}",

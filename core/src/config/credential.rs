@@ -76,7 +76,7 @@ impl Credential {
 const KIND_FORM: &str = "\"clientSecret\", \"certificate\", \"federated\" or \"multiTenantApp\"";
 const LIST_FORM: &str =
     "a non-empty array of credentials in order of preference, each an object with a \"kind\"";
-const PEM_FORM: &str = "the vendor's public X.509 certificate in PEM (-----BEGIN CERTIFICATE----- …), RSA of at least 2048 bits or EC, valid today";
+const PEM_FORM: &str = "the vendor's public X.509 certificate in PEM (-----BEGIN CERTIFICATE----- …), RSA of at least 2048 bits, valid today";
 const ISSUER_FORM: &str =
     "the https:// URL of the vendor's OpenID Connect issuer (at most 600 characters)";
 const SUBJECT_FORM: &str =
