@@ -10,9 +10,9 @@ use std::str::FromStr;
 use age::secrecy::SecretString;
 use mailgrant_core::bundle::{
     encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
-    generate_passphrase, render_ics, render_json, Bundle, BundleError, BundleInput, Endpoints,
-    MailboxScope, Passphrase, UtcDateTime, DEMO_AGE_RECIPIENT, REMINDER_DAYS_BEFORE_EXPIRY, SCHEMA,
-    SCRYPT_LOG_N,
+    generate_passphrase, render_ics, render_json, Bundle, BundleCredential, BundleError,
+    BundleInput, Endpoints, MailboxScope, Passphrase, UtcDateTime, DEMO_AGE_RECIPIENT,
+    REMINDER_DAYS_BEFORE_EXPIRY, SCHEMA, SCRYPT_LOG_N,
 };
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
@@ -27,13 +27,15 @@ fn bundle_with(target: ScopeTarget, mode: ScopeMode) -> Bundle {
     Bundle::new(BundleInput {
         tenant_id,
         client_id: ClientId::parse("11111111-2222-4333-8444-555555555555").unwrap(),
-        app_object_id: ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap(),
+        app_object_id: Some(ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap()),
         service_principal_object_id: ObjectId::parse("33333333-4444-4555-8666-777777777777")
             .unwrap(),
         app_display_name: DisplayText::parse("Acme Mailer, O’Brien; \"x\" ünïcode ✉").unwrap(),
-        client_secret_value: ClientSecret::new(SECRET.into()),
-        client_secret_id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
-        client_secret_expires_at: UtcDateTime::parse_rfc3339("2027-03-01T09:30:00Z").unwrap(),
+        credential: BundleCredential::ClientSecret {
+            value: ClientSecret::new(SECRET.into()),
+            id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
+            expires_at: UtcDateTime::parse_rfc3339("2027-03-01T09:30:00Z").unwrap(),
+        },
         mailbox_object_id: ObjectId::parse("55555555-6666-4777-8888-999999999999").unwrap(),
         mailbox_address: SmtpAddress::parse("shared.mailbox@contoso.onmicrosoft.com").unwrap(),
         mailbox_scope: MailboxScope { mode, target },
@@ -156,7 +158,7 @@ fn ics_parses_and_the_reminder_is_30_days_before_expiry() {
 
     let b = bundle();
     let dtstamp = UtcDateTime::parse_rfc3339("2026-11-26T15:00:00Z").unwrap();
-    let text = render_ics(&b, dtstamp);
+    let text = render_ics(&b, dtstamp).unwrap();
     // The strict component parser, then the high-level one.
     icalendar::parser::read_calendar(&icalendar::parser::unfold(&text)).expect("parses");
     let calendar = icalendar::Calendar::from_str(&text).expect("parses");
@@ -179,7 +181,7 @@ fn ics_parses_and_the_reminder_is_30_days_before_expiry() {
         Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(t))) => t.timestamp(),
         other => panic!("DTSTART is not a UTC date-time: {other:?}"),
     };
-    let expiry = b.fields().client_secret_expires_at.unix_seconds();
+    let expiry = b.fields().credential_expires_at().unwrap().unix_seconds();
     assert_eq!(
         start(events[0]),
         expiry - REMINDER_DAYS_BEFORE_EXPIRY * 86_400

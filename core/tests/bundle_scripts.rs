@@ -10,7 +10,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use mailgrant_core::bundle::{
-    render_json, render_test_sh, Bundle, BundleInput, Endpoints, MailboxScope, UtcDateTime,
+    render_json, render_test_sh, Bundle, BundleCredential, BundleInput, Endpoints, MailboxScope,
+    UtcDateTime,
 };
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
@@ -80,7 +81,10 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.as_str())
         };
-        if get("client_secret") == Some(SECRET)
+        let assertion_ok = get("client_assertion_type")
+            == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            && get("client_assertion").is_some_and(|a| assertion_verifies(a, &path));
+        if (get("client_secret") == Some(SECRET) || assertion_ok)
             && get("grant_type") == Some("client_credentials")
             && get("scope").is_some_and(|s| s.ends_with("/.default"))
         {
@@ -110,6 +114,87 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
     stream.flush()
 }
 
+fn b64url_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .unwrap_or_default()
+}
+
+/// A PS256 client assertion as Entra checks it: header `x5t#S256` of the demo certificate,
+/// `aud` the token endpoint, `iss` = `sub` = the client id, the signature verified with the
+/// certificate's public key (openssl, RSA-PSS, salt 32).
+fn assertion_verifies(jwt: &str, path: &str) -> bool {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [h, c, sig] = parts[..] else { return false };
+    let header: serde_json::Value = serde_json::from_slice(&b64url_decode(h)).unwrap_or_default();
+    let claims: serde_json::Value = serde_json::from_slice(&b64url_decode(c)).unwrap_or_default();
+    if header["alg"] != "PS256" || header["x5t#S256"] != demo_x5t_s256() {
+        return false;
+    }
+    if claims["iss"] != "11111111-2222-4333-8444-555555555555"
+        || claims["sub"] != claims["iss"]
+        || !claims["aud"].as_str().is_some_and(|a| a.ends_with(path))
+        || claims["jti"].as_str().is_none_or(str::is_empty)
+    {
+        return false;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "mailgrant-jwt-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("data"), format!("{h}.{c}")).unwrap();
+    std::fs::write(dir.join("sig"), b64url_decode(sig)).unwrap();
+    let pubkey = Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(fixture("demo-vendor-certificate.pem"))
+        .output()
+        .unwrap()
+        .stdout;
+    std::fs::write(dir.join("pub.pem"), pubkey).unwrap();
+    let ok = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+            "-verify",
+        ])
+        .arg(dir.join("pub.pem"))
+        .arg("-signature")
+        .arg(dir.join("sig"))
+        .arg(dir.join("data"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+    ok
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+/// The demo certificate's `x5t#S256`, as the config reads it.
+fn demo_x5t_s256() -> String {
+    let pem = std::fs::read_to_string(fixture("demo-vendor-certificate.pem")).unwrap();
+    mailgrant_core::config::certificate::parse(&pem)
+        .unwrap()
+        .thumbprint_sha256
+}
+
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -134,16 +219,25 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn bundle(base: &str) -> Bundle {
+    bundle_with(
+        base,
+        BundleCredential::ClientSecret {
+            value: ClientSecret::new(SECRET.into()),
+            id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
+            expires_at: UtcDateTime::parse_rfc3339("2027-05-25T14:47:57Z").unwrap(),
+        },
+    )
+}
+
+fn bundle_with(base: &str, credential: BundleCredential) -> Bundle {
     Bundle::new(BundleInput {
         tenant_id: TenantId::parse("72f988bf-86f1-41af-91ab-2d7cd011db47").unwrap(),
         client_id: ClientId::parse("11111111-2222-4333-8444-555555555555").unwrap(),
-        app_object_id: ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap(),
+        app_object_id: Some(ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap()),
         service_principal_object_id: ObjectId::parse("33333333-4444-4555-8666-777777777777")
             .unwrap(),
         app_display_name: DisplayText::parse("Acme Mailer").unwrap(),
-        client_secret_value: ClientSecret::new(SECRET.into()),
-        client_secret_id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
-        client_secret_expires_at: UtcDateTime::parse_rfc3339("2027-05-25T14:47:57Z").unwrap(),
+        credential,
         mailbox_object_id: ObjectId::parse(MAILBOX_ID).unwrap(),
         mailbox_address: SmtpAddress::parse("shared.mailbox@contoso.com").unwrap(),
         mailbox_scope: MailboxScope {
@@ -284,5 +378,79 @@ fn sh_script_sends_as_the_mailbox_and_sees_the_refusal() {
             assert_eq!(mail["saveToSentItems"], false);
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_certificate_script_signs_an_assertion_entra_would_accept() {
+    assert!(
+        have("curl") && have("openssl"),
+        "curl and openssl are needed"
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    {
+        let seen = seen.clone();
+        std::thread::spawn(move || serve(listener, seen));
+    }
+    let pem = std::fs::read_to_string(fixture("demo-vendor-certificate.pem")).unwrap();
+    let cert = mailgrant_core::config::certificate::parse(&pem).unwrap();
+    let b = bundle_with(
+        &base,
+        BundleCredential::Certificate {
+            thumbprint: cert.thumbprint,
+            thumbprint_sha256: cert.thumbprint_sha256,
+            expires_at: cert.not_after,
+        },
+    );
+    let dir = std::env::temp_dir().join(format!("mailgrant-cert-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("test-mailgrant.sh");
+    std::fs::write(&script, render_test_sh(&b)).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("sh").arg(&script).args(args).output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let key = fixture("demo-vendor-certificate-key.pem");
+    let (code, out) = run(&[
+        "-k".as_ref(),
+        key.as_os_str(),
+        "-d".as_ref(),
+        "other@contoso.com".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("All checks passed."), "{out}");
+    // Another key: the token endpoint refuses the assertion.
+    let other = dir.join("other.pem");
+    let made = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&other)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, out) = run(&["-k".as_ref(), other.as_os_str()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("AADSTS700027"),
+        "the hint for a wrong key: {out}"
+    );
+    let body = &seen.lock().unwrap()[0].body;
+    assert!(body.contains("client_assertion="), "{body}");
+    assert!(!body.contains("client_secret"), "{body}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,9 @@
 //! The rotation reminder: an RFC 5545 calendar with an event
-//! [`REMINDER_DAYS_BEFORE_EXPIRY`] days before the client secret expires and one at expiry.
+//! [`REMINDER_DAYS_BEFORE_EXPIRY`] days before the client secret (or the vendor's certificate)
+//! expires and one at expiry. A federated credential or the vendor's own app does not expire
+//! here, so it has no reminder.
 
-use super::{Bundle, UtcDateTime};
+use super::{Bundle, BundleCredential, UtcDateTime};
 
 /// How long before the secret's expiry the first reminder falls.
 pub const REMINDER_DAYS_BEFORE_EXPIRY: i64 = 30;
@@ -11,8 +13,8 @@ pub const REMINDER_DAYS_BEFORE_EXPIRY: i64 = 30;
 /// before the bundle was made. 0 (no early reminder) for a lifetime under two days.
 pub fn reminder_lead_days(bundle: &Bundle) -> i64 {
     let b = bundle.fields();
-    let lifetime_days =
-        (b.client_secret_expires_at.unix_seconds() - b.created_at.unix_seconds()) / 86_400;
+    let expires = b.credential_expires_at().unwrap_or(b.created_at);
+    let lifetime_days = (expires.unix_seconds() - b.created_at.unix_seconds()) / 86_400;
     if lifetime_days > REMINDER_DAYS_BEFORE_EXPIRY {
         REMINDER_DAYS_BEFORE_EXPIRY
     } else {
@@ -20,34 +22,60 @@ pub fn reminder_lead_days(bundle: &Bundle) -> i64 {
     }
 }
 
-/// `rotate-client-secret.ics`: an event [`reminder_lead_days`] (normally 30) days before the
-/// secret expires and one at expiry. `dtstamp` is when the file is made (the caller's clock); it is
+/// `rotate-client-secret.ics` (or `renew-certificate.ics`): an event [`reminder_lead_days`]
+/// (normally 30) days before the credential expires and one at expiry; `None` for a credential
+/// that does not expire here. `dtstamp` is when the file is made (the caller's clock); it is
 /// usually the bundle's `created_at`. No secret value is in it.
-pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
+pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> Option<String> {
     let b = bundle.fields();
-    let expiry = b.client_secret_expires_at;
+    let expiry = b.credential_expires_at()?;
     let lead = reminder_lead_days(bundle);
     // The years 0000–9999 minus 30 days still fit unless the expiry is in January of year 0.
     let reminder = expiry.plus_days(-lead).unwrap_or(expiry);
+    let (thing, uid, steps) = match &b.credential {
+        BundleCredential::Certificate { thumbprint, .. } => (
+            "the vendor's certificate",
+            thumbprint.clone(),
+            format!(
+                "What to do:\n\
+                 1. Vendor: make a new certificate and send its public part (never its private \
+                 key) to the admin.\n\
+                 2. Admin: run mailgrant again with it, or add it in the Microsoft Entra admin \
+                 center under App registrations > \"{app}\" > Certificates & secrets; the vendor \
+                 switches to the new key and checks that mail is sent.\n\
+                 3. Admin: delete the old certificate, thumbprint {thumbprint}.",
+                app = b.app_display_name,
+            ),
+        ),
+        BundleCredential::ClientSecret { id, .. } => (
+            "the client secret",
+            id.to_string(),
+            format!(
+                "What to do:\n\
+                 1. Admin: in the Microsoft Entra admin center open App registrations > \"{app}\" > \
+                 Certificates & secrets and add a new client secret (or run mailgrant again for a new \
+                 hand-off bundle).\n\
+                 2. Give the new secret value to the vendor the same secure way as before; the vendor \
+                 switches to it and checks that mail is sent.\n\
+                 3. Admin: delete the old client secret, ID {id} (the secret ID, not its value).",
+                app = b.app_display_name,
+            ),
+        ),
+        BundleCredential::Federated { .. } | BundleCredential::VendorApp => return None,
+    };
     let what = format!(
-        "the client secret of the app \"{app}\" (client ID {client}, tenant {tenant}), which \
+        "{thing} of the app \"{app}\" (client ID {client}, tenant {tenant}), which \
          lets the vendor send mail as {mailbox}",
         app = b.app_display_name,
         client = b.client_id,
         tenant = b.tenant_id,
         mailbox = b.mailbox_address,
     );
-    let steps = format!(
-        "What to do:\n\
-         1. Admin: in the Microsoft Entra admin center open App registrations > \"{app}\" > \
-         Certificates & secrets and add a new client secret (or run mailgrant again for a new \
-         hand-off bundle).\n\
-         2. Give the new secret value to the vendor the same secure way as before; the vendor \
-         switches to it and checks that mail is sent.\n\
-         3. Admin: delete the old client secret, ID {key_id} (the secret ID, not its value).",
-        app = b.app_display_name,
-        key_id = b.client_secret_id,
-    );
+    let noun = if thing.contains("certificate") {
+        "certificate"
+    } else {
+        "client secret"
+    };
 
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
@@ -61,7 +89,7 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
             "rotate",
             reminder,
             format!(
-                "Rotate the client secret of \"{}\" ({lead} days left)",
+                "Renew the {noun} of \"{}\" ({lead} days left)",
                 b.app_display_name
             ),
             format!(
@@ -73,7 +101,7 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
         (
             "expired",
             expiry,
-            format!("Client secret of \"{}\" expires now", b.app_display_name),
+            format!("The {noun} of \"{}\" expires now", b.app_display_name),
             format!(
                 "Now ({}) {what} expires: the vendor can no longer get tokens or send mail \
                  with it. If it has not been rotated yet, do it now.\n\n{steps}",
@@ -87,7 +115,7 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
         }
         lines.extend([
             "BEGIN:VEVENT".into(),
-            format!("UID:{}-{kind}@mailgrant", b.client_secret_id),
+            format!("UID:{uid}-{kind}@mailgrant"),
             format!("DTSTAMP:{}", dtstamp.to_ical()),
             format!("DTSTART:{}", start.to_ical()),
             "DURATION:PT30M".into(),
@@ -108,7 +136,7 @@ pub fn render_ics(bundle: &Bundle, dtstamp: UtcDateTime) -> String {
     for line in lines {
         fold_into(&mut out, &line);
     }
-    out
+    Some(out)
 }
 
 /// RFC 5545 §3.3.11 TEXT: backslash, semicolon and comma escaped, line breaks as `\n`.

@@ -212,22 +212,87 @@ pub struct MailboxScope {
     pub target: ScopeTarget,
 }
 
+/// The credential the vendor signs in with.
+pub enum BundleCredential {
+    /// A client secret made in the tenant: its **value** (`secretText`, the password), its
+    /// **id** (`keyId`, names it, is not the secret) and its expiry.
+    ClientSecret {
+        value: ClientSecret,
+        id: KeyId,
+        expires_at: UtcDateTime,
+    },
+    /// The vendor's certificate in the app's `keyCredentials` (the vendor has the private key).
+    Certificate {
+        /// SHA-1, upper-case hex (the admin center's thumbprint).
+        thumbprint: String,
+        /// SHA-256, base64url (`x5t#S256` of a client assertion).
+        thumbprint_sha256: String,
+        expires_at: UtcDateTime,
+    },
+    /// A federated identity credential: the vendor's issuer's tokens for `subject`.
+    Federated {
+        name: String,
+        issuer: String,
+        subject: String,
+        audience: String,
+    },
+    /// The vendor's own multi-tenant app: its credential never left the vendor's tenant.
+    VendorApp,
+}
+
+impl BundleCredential {
+    /// The config name of the kind (`credential.kind` in the JSON).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BundleCredential::ClientSecret { .. } => "clientSecret",
+            BundleCredential::Certificate { .. } => "certificate",
+            BundleCredential::Federated { .. } => "federated",
+            BundleCredential::VendorApp => "multiTenantApp",
+        }
+    }
+}
+
+impl fmt::Debug for BundleCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BundleCredential::ClientSecret { id, expires_at, .. } => f
+                .debug_struct("ClientSecret")
+                .field("value", &"[redacted]")
+                .field("id", id)
+                .field("expires_at", expires_at)
+                .finish(),
+            BundleCredential::Certificate {
+                thumbprint,
+                expires_at,
+                ..
+            } => f
+                .debug_struct("Certificate")
+                .field("thumbprint", thumbprint)
+                .field("expires_at", expires_at)
+                .finish(),
+            BundleCredential::Federated { name, issuer, .. } => f
+                .debug_struct("Federated")
+                .field("name", name)
+                .field("issuer", issuer)
+                .finish(),
+            BundleCredential::VendorApp => f.write_str("VendorApp"),
+        }
+    }
+}
+
 /// Everything that goes into a bundle, from the applied plan. All validated except the secret
 /// value, which [`Bundle::new`] checks.
 pub struct BundleInput {
     pub tenant_id: TenantId,
-    /// The application (client) id, `appId`.
+    /// The application (client) id, `appId` (the vendor's own app's, for `multiTenantApp`).
     pub client_id: ClientId,
-    /// The app registration's object id (`id` of the application object).
-    pub app_object_id: ObjectId,
+    /// The app registration's object id (`id` of the application object); `None` for the
+    /// vendor's own app, registered in the vendor's tenant.
+    pub app_object_id: Option<ObjectId>,
     /// The service principal's (Enterprise application's) object id.
     pub service_principal_object_id: ObjectId,
     pub app_display_name: DisplayText,
-    /// The client secret's **value** (`secretText`): the password.
-    pub client_secret_value: ClientSecret,
-    /// The client secret's **id** (`keyId`): names the secret, is not the secret.
-    pub client_secret_id: KeyId,
-    pub client_secret_expires_at: UtcDateTime,
+    pub credential: BundleCredential,
     /// The Entra object id of the mailbox's user.
     pub mailbox_object_id: ObjectId,
     /// The mailbox's primary SMTP address.
@@ -249,15 +314,24 @@ impl fmt::Debug for BundleInput {
                 &self.service_principal_object_id,
             )
             .field("app_display_name", &self.app_display_name)
-            .field("client_secret_value", &"[redacted]")
-            .field("client_secret_id", &self.client_secret_id)
-            .field("client_secret_expires_at", &self.client_secret_expires_at)
+            .field("credential", &self.credential)
             .field("mailbox_object_id", &self.mailbox_object_id)
             .field("mailbox_address", &self.mailbox_address)
             .field("mailbox_scope", &self.mailbox_scope)
             .field("endpoints", &self.endpoints)
             .field("created_at", &self.created_at)
             .finish()
+    }
+}
+
+impl BundleInput {
+    /// When the credential stops working (a secret or a certificate); `None` for the others.
+    pub fn credential_expires_at(&self) -> Option<UtcDateTime> {
+        match &self.credential {
+            BundleCredential::ClientSecret { expires_at, .. }
+            | BundleCredential::Certificate { expires_at, .. } => Some(*expires_at),
+            BundleCredential::Federated { .. } | BundleCredential::VendorApp => None,
+        }
     }
 }
 
@@ -280,7 +354,7 @@ pub enum BundleError {
     EmptySecret,
     #[error("the client secret value contains a space, quote, backslash or control character, which Entra never generates; check that the secretText of Graph's addPassword answer was used")]
     UnexpectedSecretCharacters,
-    #[error("the client secret expires ({expires}) before the bundle was made ({created}); check the computer's clock and the secret's end date")]
+    #[error("the credential expires ({expires}) before the bundle was made ({created}); check the computer's clock and the credential's end date")]
     ExpiresBeforeCreation {
         expires: UtcDateTime,
         created: UtcDateTime,
@@ -304,23 +378,35 @@ pub enum BundleError {
 impl Bundle {
     /// Checks the secret value and the dates.
     pub fn new(input: BundleInput) -> Result<Self, BundleError> {
-        let secret = input.client_secret_value.expose_secret();
-        if secret.is_empty() {
-            return Err(BundleError::EmptySecret);
+        if let BundleCredential::ClientSecret { value, .. } = &input.credential {
+            let secret = value.expose_secret();
+            if secret.is_empty() {
+                return Err(BundleError::EmptySecret);
+            }
+            if secret
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "'\"`\\".contains(c))
+            {
+                return Err(BundleError::UnexpectedSecretCharacters);
+            }
         }
-        if secret
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "'\"`\\".contains(c))
-        {
-            return Err(BundleError::UnexpectedSecretCharacters);
-        }
-        if input.client_secret_expires_at <= input.created_at {
-            return Err(BundleError::ExpiresBeforeCreation {
-                expires: input.client_secret_expires_at,
-                created: input.created_at,
-            });
+        if let Some(expires) = input.credential_expires_at() {
+            if expires <= input.created_at {
+                return Err(BundleError::ExpiresBeforeCreation {
+                    expires,
+                    created: input.created_at,
+                });
+            }
         }
         Ok(Bundle(input))
+    }
+
+    /// The client secret, for the secret kind only.
+    pub fn secret(&self) -> Option<&ClientSecret> {
+        match &self.0.credential {
+            BundleCredential::ClientSecret { value, .. } => Some(value),
+            _ => None,
+        }
     }
 
     /// The checked fields (read only).

@@ -6,7 +6,7 @@
 //! URL, and is quoted anyway: PowerShell through [`crate::powershell::quote`], `sh` with
 //! [`sh_quote`].
 
-use super::{Bundle, BUNDLE_FORMAT, JSON_FILE_NAME};
+use super::{Bundle, BundleCredential, BUNDLE_FORMAT, JSON_FILE_NAME};
 use crate::powershell::quote as ps_quote;
 
 /// The environment variable the test scripts (and [`super::render_env`]) use for the secret value.
@@ -42,44 +42,51 @@ fn values(bundle: &Bundle) -> Values {
 
 fn header(comment: &str, bundle: &Bundle) -> String {
     let b = bundle.fields();
+    let how = match &b.credential {
+        BundleCredential::ClientSecret { .. } => format!(
+            "{comment} Gets a token with the app's client secret, sends a test message as {mailbox} and, when\n\
+             {comment} asked, checks that another mailbox is refused (HTTP 403 ErrorAccessDenied).\n\
+             {comment} The client secret is NOT in this script: it is read from the decrypted bundle\n\
+             {comment} ({JSON_FILE_NAME}, field clientSecretValue) or the environment variable\n\
+             {comment} {SECRET_ENV_VAR}.\n",
+            mailbox = b.mailbox_address
+        ),
+        BundleCredential::Certificate { thumbprint, .. } => format!(
+            "{comment} Gets a token with a client assertion (RFC 7523, PS256) signed with the private key of\n\
+             {comment} your certificate (thumbprint {thumbprint}), sends a test message as {mailbox} and,\n\
+             {comment} when asked, checks that another mailbox is refused (HTTP 403 ErrorAccessDenied).\n\
+             {comment} The private key never leaves your machine; no secret exists in the tenant.\n",
+            mailbox = b.mailbox_address
+        ),
+        BundleCredential::Federated { issuer, subject, .. } => format!(
+            "{comment} Gets a token with a token of YOUR issuer ({issuer}, subject {subject}) as the client\n\
+             {comment} assertion, sends a test message as {mailbox} and, when asked, checks that\n\
+             {comment} another mailbox is refused (HTTP 403 ErrorAccessDenied). No secret exists.\n",
+            mailbox = b.mailbox_address
+        ),
+        BundleCredential::VendorApp => format!(
+            "{comment} Gets a token for YOUR multi-tenant app in the customer's tenant with your app's own\n\
+             {comment} client secret (the environment variable {SECRET_ENV_VAR}; it never was in any bundle),\n\
+             {comment} sends a test message as {mailbox} and, when asked, checks that another mailbox is\n\
+             {comment} refused (HTTP 403 ErrorAccessDenied).\n",
+            mailbox = b.mailbox_address
+        ),
+    };
     format!(
-        "{comment} mailgrant vendor test, made {} by mailgrant {} for the app with client ID {}.\n\
-         {comment} Gets a token with the app's client secret, sends a test message as {} and, when\n\
-         {comment} asked, checks that another mailbox is refused (HTTP 403 ErrorAccessDenied).\n\
-         {comment} The client secret is NOT in this script: it is read from the decrypted bundle\n\
-         {comment} ({JSON_FILE_NAME}, field clientSecretValue) or the environment variable\n\
-         {comment} {SECRET_ENV_VAR}.\n",
+        "{comment} mailgrant vendor test, made {} by mailgrant {} for the app with client ID {}.\n{how}",
         b.created_at,
         crate::VERSION,
         b.client_id,
-        b.mailbox_address
     )
 }
 
 /// `test-mailgrant.ps1`, for Windows PowerShell 5.1 and PowerShell 7.
 pub fn render_test_powershell(bundle: &Bundle) -> String {
     let v = values(bundle);
+    let credential = &bundle.fields().credential;
     let mut s = header("#", bundle);
-    s.push_str(&format!(
-        "#\n\
-         # Usage:\n\
-         #   ./test-mailgrant.ps1 -BundlePath ./{JSON_FILE_NAME} [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n\
-         #   $env:{SECRET_ENV_VAR} = '<secret value>'; ./test-mailgrant.ps1\n\
-         # Windows PowerShell blocks downloaded scripts; run it with\n\
-         #   powershell -ExecutionPolicy Bypass -File .\\test-mailgrant.ps1 -BundlePath .\\{JSON_FILE_NAME}\n\
-         # Exit code 0: all checks passed.\n"
-    ));
-    s.push_str(
-        r#"[CmdletBinding()]
-param(
-    [string] $BundlePath,
-    [string] $To,
-    [string] $DeniedMailbox
-)
-Set-StrictMode -Version 3
-$ErrorActionPreference = 'Stop'
-"#,
-    );
+    s.push_str(&ps_usage(credential));
+    s.push_str(ps_params(credential));
     for (name, value) in [
         ("TenantId", &v.tenant_id),
         ("ClientId", &v.client_id),
@@ -96,9 +103,88 @@ $ErrorActionPreference = 'Stop'
         ps_quote(BUNDLE_FORMAT),
         ps_quote(SECRET_ENV_VAR)
     ));
-    s.push_str(
-        r#"
-$secret = ''
+    if let BundleCredential::Certificate {
+        thumbprint_sha256, ..
+    } = credential
+    {
+        s.push_str(&format!("$X5tS256 = {}\n", ps_quote(thumbprint_sha256)));
+    }
+    s.push('\n');
+    s.push_str(match credential {
+        BundleCredential::ClientSecret { .. } => PS_SECRET,
+        BundleCredential::VendorApp => PS_VENDOR_SECRET,
+        BundleCredential::Certificate { .. } => PS_CERTIFICATE,
+        BundleCredential::Federated { .. } => PS_FEDERATED,
+    });
+    s.push_str(PS_COMMON);
+    s
+}
+
+fn ps_usage(credential: &BundleCredential) -> String {
+    let how = match credential {
+        BundleCredential::ClientSecret { .. } => format!(
+            "#   ./test-mailgrant.ps1 -BundlePath ./{JSON_FILE_NAME} [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n\
+             #   $env:{SECRET_ENV_VAR} = '<secret value>'; ./test-mailgrant.ps1\n"
+        ),
+        BundleCredential::VendorApp => format!(
+            "#   $env:{SECRET_ENV_VAR} = '<your app's secret value>'; ./test-mailgrant.ps1 [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n"
+        ),
+        BundleCredential::Certificate { .. } => "#   ./test-mailgrant.ps1 -CertificatePath ./vendor.pfx [-CertificatePassword <password>] [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n\
+             #   (the .pfx holds the certificate and its private key; PowerShell 7, or Windows PowerShell 5.1 with .NET 4.7)\n"
+            .to_owned(),
+        BundleCredential::Federated { .. } => "#   ./test-mailgrant.ps1 -FederatedToken <a token your issuer made for this subject> [-To <recipient>] [-DeniedMailbox <UPN or object id>]\n\
+             #   $env:MAILGRANT_FEDERATED_TOKEN = '<token>'; ./test-mailgrant.ps1\n"
+            .to_owned(),
+    };
+    format!(
+        "#\n# Usage:\n{how}\
+         # Windows PowerShell blocks downloaded scripts; run it with\n\
+         #   powershell -ExecutionPolicy Bypass -File .\\test-mailgrant.ps1 ...\n\
+         # Exit code 0: all checks passed.\n"
+    )
+}
+
+fn ps_params(credential: &BundleCredential) -> &'static str {
+    match credential {
+        BundleCredential::ClientSecret { .. } | BundleCredential::VendorApp => PS_PARAMS_SECRET,
+        BundleCredential::Certificate { .. } => PS_PARAMS_CERTIFICATE,
+        BundleCredential::Federated { .. } => PS_PARAMS_FEDERATED,
+    }
+}
+
+const PS_PARAMS_SECRET: &str = r#"[CmdletBinding()]
+param(
+    [string] $BundlePath,
+    [string] $To,
+    [string] $DeniedMailbox
+)
+Set-StrictMode -Version 3
+$ErrorActionPreference = 'Stop'
+"#;
+
+const PS_PARAMS_CERTIFICATE: &str = r#"[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)] [string] $CertificatePath,
+    [string] $CertificatePassword,
+    [string] $To,
+    [string] $DeniedMailbox
+)
+Set-StrictMode -Version 3
+$ErrorActionPreference = 'Stop'
+"#;
+
+const PS_PARAMS_FEDERATED: &str = r#"[CmdletBinding()]
+param(
+    [string] $FederatedToken,
+    [string] $To,
+    [string] $DeniedMailbox
+)
+Set-StrictMode -Version 3
+$ErrorActionPreference = 'Stop'
+"#;
+
+/// The secret kind: the value from the bundle or the environment.
+const PS_SECRET: &str = r#"$secret = ''
 if ($BundlePath) {
     $bundle = Get-Content -LiteralPath $BundlePath -Raw -Encoding UTF8 | ConvertFrom-Json
     function Get-BundleValue([string] $Name) {
@@ -118,7 +204,53 @@ if ($BundlePath) {
 if (-not $secret) {
     throw "Give -BundlePath <the decrypted mailgrant-bundle.json> or set the environment variable $SecretEnvVar to the client secret value."
 }
-if (-not $To) { $To = $Mailbox }
+$tokenBody = @{ client_secret = $secret }
+$secret = $null
+$signInHint = 'AADSTS7000215 means the secret value is wrong (was the secret ID used instead of the value?); AADSTS7000222 means it expired.'
+"#;
+
+/// The vendor's own app: its own secret, from the environment only.
+const PS_VENDOR_SECRET: &str = r#"$secret = [Environment]::GetEnvironmentVariable($SecretEnvVar)
+if (-not $secret) {
+    throw "Set the environment variable $SecretEnvVar to your app's own client secret value (from your tenant)."
+}
+$tokenBody = @{ client_secret = $secret }
+$secret = $null
+$signInHint = 'AADSTS700016 means your app is not in this tenant; AADSTS7000215 that the secret value is wrong.'
+"#;
+
+/// The certificate kind: a PS256 client assertion signed with the .pfx's private key.
+const PS_CERTIFICATE: &str = r#"function ConvertTo-Base64Url([byte[]] $Bytes) {
+    [Convert]::ToBase64String($Bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+}
+$flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::EphemeralKeySet
+$cert = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($CertificatePath, $CertificatePassword, $flags)
+$rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
+if (-not $rsa) { throw "$CertificatePath holds no RSA private key." }
+$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+$header = @{ alg = 'PS256'; typ = 'JWT'; 'x5t#S256' = $X5tS256 } | ConvertTo-Json -Compress
+$claims = @{ aud = $TokenEndpoint; iss = $ClientId; sub = $ClientId; jti = [guid]::NewGuid().ToString(); nbf = $now; exp = $now + 600 } | ConvertTo-Json -Compress
+$unsigned = (ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes($header))) + '.' + (ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes($claims)))
+$signature = $rsa.SignData([Text.Encoding]::ASCII.GetBytes($unsigned), [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pss)
+$tokenBody = @{
+    client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    client_assertion      = $unsigned + '.' + (ConvertTo-Base64Url $signature)
+}
+$signInHint = 'AADSTS700027 means the assertion is not signed by the certificate the app holds (another key, or its x5t#S256 differs).'
+"#;
+
+/// The federated kind: the vendor's issuer's token is the client assertion.
+const PS_FEDERATED: &str = r#"if (-not $FederatedToken) { $FederatedToken = [Environment]::GetEnvironmentVariable('MAILGRANT_FEDERATED_TOKEN') }
+if (-not $FederatedToken) { throw 'Give -FederatedToken <a token your issuer made for the subject> or set MAILGRANT_FEDERATED_TOKEN.' }
+$tokenBody = @{
+    client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    client_assertion      = $FederatedToken
+}
+$signInHint = 'AADSTS70021 right after set-up: the federated credential is still spreading through Microsoft Entra; try again in a few minutes. Later, it means the token''s iss, sub or aud differ from the credential.'
+"#;
+
+/// What every kind shares: the recipient, errors, the token request, the test messages.
+const PS_COMMON: &str = r#"if (-not $To) { $To = $Mailbox }
 
 function Get-GraphError($ErrorRecord) {
     $status = 0
@@ -148,19 +280,17 @@ function Get-GraphError($ErrorRecord) {
 
 Write-Host "1. Token from $TokenEndpoint (client ID $ClientId, scope $TokenScope)"
 try {
-    $tokenAnswer = Invoke-RestMethod -Method Post -Uri $TokenEndpoint -ContentType 'application/x-www-form-urlencoded' -Body @{
-        client_id     = $ClientId
-        client_secret = $secret
-        scope         = $TokenScope
-        grant_type    = 'client_credentials'
-    }
+    $tokenBody['client_id'] = $ClientId
+    $tokenBody['scope'] = $TokenScope
+    $tokenBody['grant_type'] = 'client_credentials'
+    $tokenAnswer = Invoke-RestMethod -Method Post -Uri $TokenEndpoint -ContentType 'application/x-www-form-urlencoded' -Body $tokenBody
 } catch {
     $e = Get-GraphError $_
     Write-Host "   FAILED: HTTP $($e.Status) $($e.Code): $($e.Message)"
-    Write-Host '   AADSTS7000215 means the secret value is wrong (was the secret ID used instead of the value?); AADSTS7000222 means it expired.'
+    Write-Host "   $signInHint"
     exit 1
 }
-$secret = $null
+$tokenBody = $null
 $headers = @{ Authorization = "Bearer $($tokenAnswer.access_token)" }
 Write-Host '   OK'
 
@@ -210,24 +340,15 @@ if ($DeniedMailbox) {
 if ($failed) { exit 1 }
 Write-Host 'All checks passed.'
 exit 0
-"#,
-    );
-    s
-}
+"#;
 
 /// `test-mailgrant.sh`, for POSIX `sh` with `curl` (7.55 or later); uses `jq` when present.
 pub fn render_test_sh(bundle: &Bundle) -> String {
     let v = values(bundle);
+    let credential = &bundle.fields().credential;
     let mut s = String::from("#!/bin/sh\n");
     s.push_str(&header("#", bundle));
-    s.push_str(&format!(
-        "#\n\
-         # Usage:\n\
-         #   sh test-mailgrant.sh -b ./{JSON_FILE_NAME} [-t <recipient>] [-d <UPN or object id of another mailbox>]\n\
-         #   {SECRET_ENV_VAR}='<secret value>' sh test-mailgrant.sh\n\
-         # Exit code 0: all checks passed.\n\
-         set -eu\n\n"
-    ));
+    s.push_str(&sh_usage(credential));
     for (name, value) in [
         ("TENANT_ID", &v.tenant_id),
         ("CLIENT_ID", &v.client_id),
@@ -240,8 +361,43 @@ pub fn render_test_sh(bundle: &Bundle) -> String {
         s.push_str(&format!("{name}={}\n", sh_quote(value)));
     }
     s.push_str(&format!("BUNDLE_FORMAT={}\n", sh_quote(BUNDLE_FORMAT)));
-    s.push_str(
-        r#"
+    if let BundleCredential::Certificate {
+        thumbprint_sha256, ..
+    } = credential
+    {
+        s.push_str(&format!("X5T_S256={}\n", sh_quote(thumbprint_sha256)));
+    }
+    s.push_str(match credential {
+        BundleCredential::ClientSecret { .. } => SH_SECRET,
+        BundleCredential::VendorApp => SH_VENDOR_SECRET,
+        BundleCredential::Certificate { .. } => SH_CERTIFICATE,
+        BundleCredential::Federated { .. } => SH_FEDERATED,
+    });
+    s.push_str(SH_COMMON);
+    s
+}
+
+fn sh_usage(credential: &BundleCredential) -> String {
+    let how = match credential {
+        BundleCredential::ClientSecret { .. } => format!(
+            "#   sh test-mailgrant.sh -b ./{JSON_FILE_NAME} [-t <recipient>] [-d <UPN or object id of another mailbox>]\n\
+             #   {SECRET_ENV_VAR}='<secret value>' sh test-mailgrant.sh\n"
+        ),
+        BundleCredential::VendorApp => format!(
+            "#   {SECRET_ENV_VAR}='<your app's secret value>' sh test-mailgrant.sh [-t <recipient>] [-d <another mailbox>]\n"
+        ),
+        BundleCredential::Certificate { .. } => "#   sh test-mailgrant.sh -k ./vendor-key.pem [-t <recipient>] [-d <UPN or object id of another mailbox>]\n\
+             #   (-k: the certificate's RSA private key, PEM; needs openssl)\n"
+            .to_owned(),
+        BundleCredential::Federated { .. } => "#   sh test-mailgrant.sh -f <a token your issuer made for this subject> [-t <recipient>] [-d <another mailbox>]\n\
+             #   MAILGRANT_FEDERATED_TOKEN='<token>' sh test-mailgrant.sh\n"
+            .to_owned(),
+    };
+    format!("#\n# Usage:\n{how}# Exit code 0: all checks passed.\nset -eu\n\n")
+}
+
+/// The options (`-b` bundle, `-t`, `-d`), and the secret from the bundle or the environment.
+const SH_SECRET: &str = r#"
 usage() {
     echo "usage: sh $0 [-b mailgrant-bundle.json] [-t recipient] [-d denied-mailbox]" >&2
     exit 2
@@ -288,7 +444,95 @@ else
 fi
 [ -n "$secret" ] || { echo 'The client secret value is empty or could not be read.' >&2; exit 2; }
 
-# Addresses go into JSON and URLs: plain characters only.
+credential_field=client_secret
+assertion_type=''
+sign_in_hint='AADSTS7000215 means the secret value is wrong (was the secret ID used instead of the value?); AADSTS7000222 means it expired.'
+"#;
+
+/// The vendor's own app: its own secret from the environment.
+const SH_VENDOR_SECRET: &str = r#"usage() {
+    echo "usage: MAILGRANT_CLIENT_SECRET=<your app's secret> sh $0 [-t recipient] [-d denied-mailbox]" >&2
+    exit 2
+}
+to=''
+denied=''
+while getopts t:d:h opt; do
+    case $opt in
+        t) to=$OPTARG ;;
+        d) denied=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+
+command -v curl >/dev/null 2>&1 || { echo 'This script needs curl.' >&2; exit 2; }
+secret=${MAILGRANT_CLIENT_SECRET:-}
+[ -n "$secret" ] || { echo "Set MAILGRANT_CLIENT_SECRET to your app's own client secret value (from your tenant)." >&2; exit 2; }
+credential_field=client_secret
+assertion_type=''
+sign_in_hint='AADSTS700016 means your app is not in this tenant; AADSTS7000215 that the secret value is wrong.'
+"#;
+
+/// The certificate kind: a PS256 client assertion signed with the private key (openssl).
+const SH_CERTIFICATE: &str = r#"usage() {
+    echo "usage: sh $0 -k private-key.pem [-t recipient] [-d denied-mailbox]" >&2
+    exit 2
+}
+key=''
+to=''
+denied=''
+while getopts k:t:d:h opt; do
+    case $opt in
+        k) key=$OPTARG ;;
+        t) to=$OPTARG ;;
+        d) denied=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+
+command -v curl >/dev/null 2>&1 || { echo 'This script needs curl.' >&2; exit 2; }
+command -v openssl >/dev/null 2>&1 || { echo 'This script needs openssl.' >&2; exit 2; }
+[ -n "$key" ] && [ -r "$key" ] || usage
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+now=$(date +%s)
+jti=$(openssl rand -hex 16)
+header=$(printf '{"alg":"PS256","typ":"JWT","x5t#S256":"%s"}' "$X5T_S256" | b64url)
+claims=$(printf '{"aud":"%s","iss":"%s","sub":"%s","jti":"%s","nbf":%s,"exp":%s}' \
+    "$TOKEN_ENDPOINT" "$CLIENT_ID" "$CLIENT_ID" "$jti" "$now" "$((now + 600))" | b64url)
+signature=$(printf '%s.%s' "$header" "$claims" \
+    | openssl dgst -sha256 -sign "$key" -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 \
+    | b64url) || { echo "Could not sign with $key (an RSA private key in PEM is needed)." >&2; exit 2; }
+secret="$header.$claims.$signature"
+credential_field=client_assertion
+assertion_type='urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+sign_in_hint='AADSTS700027 means the assertion is not signed by the certificate the app holds (another key, or its x5t#S256 differs).'
+"#;
+
+/// The federated kind: the vendor's issuer's token is the client assertion.
+const SH_FEDERATED: &str = r#"usage() {
+    echo "usage: sh $0 -f <token of your issuer> [-t recipient] [-d denied-mailbox]" >&2
+    exit 2
+}
+secret=${MAILGRANT_FEDERATED_TOKEN:-}
+to=''
+denied=''
+while getopts f:t:d:h opt; do
+    case $opt in
+        f) secret=$OPTARG ;;
+        t) to=$OPTARG ;;
+        d) denied=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+
+command -v curl >/dev/null 2>&1 || { echo 'This script needs curl.' >&2; exit 2; }
+[ -n "$secret" ] || usage
+credential_field=client_assertion
+assertion_type='urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+sign_in_hint="AADSTS70021 right after set-up: the federated credential is still spreading through Microsoft Entra; try again in a few minutes. Later, it means the token's iss, sub or aud differ from the credential."
+"#;
+
+/// What every kind shares: addresses checked, the token request, the test messages.
+const SH_COMMON: &str = r#"# Addresses go into JSON and URLs: plain characters only.
 check_plain() {
     case $2 in
         '' | *[!A-Za-z0-9._+@-]*) echo "$1 \"$2\": use a plain address, user principal name or object id." >&2; exit 2 ;;
@@ -311,19 +555,20 @@ error_of() {
     fi
 }
 
-echo "1. Token from $TOKEN_ENDPOINT (client ID $CLIENT_ID, scope $TOKEN_SCOPE)"
-printf '%s' "$secret" > "$tmp/secret"
+printf '%s' "$secret" > "$tmp/credential"
 secret=''
+echo "1. Token from $TOKEN_ENDPOINT (client ID $CLIENT_ID, scope $TOKEN_SCOPE)"
 status=$(curl -sS -o "$tmp/token.json" -w '%{http_code}' \
     --data-urlencode 'grant_type=client_credentials' \
     --data-urlencode "client_id=$CLIENT_ID" \
     --data-urlencode "scope=$TOKEN_SCOPE" \
-    --data-urlencode "client_secret@$tmp/secret" \
+    ${assertion_type:+--data-urlencode "client_assertion_type=$assertion_type"} \
+    --data-urlencode "$credential_field@$tmp/credential" \
     "$TOKEN_ENDPOINT") || status=000
-rm -f "$tmp/secret"
+rm -f "$tmp/credential"
 if [ "$status" != 200 ]; then
     echo "   FAILED: HTTP $status $(error_of "$tmp/token.json")"
-    echo '   AADSTS7000215 means the secret value is wrong (was the secret ID used instead of the value?); AADSTS7000222 means it expired.'
+    echo "   $sign_in_hint"
     exit 1
 fi
 if command -v jq >/dev/null 2>&1; then
@@ -373,7 +618,4 @@ fi
 
 [ "$failed" = 0 ] || exit 1
 echo 'All checks passed.'
-"#,
-    );
-    s
-}
+"#;

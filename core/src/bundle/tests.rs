@@ -8,13 +8,15 @@ pub(crate) fn input(target: ScopeTarget) -> BundleInput {
     BundleInput {
         tenant_id,
         client_id: ClientId::parse("11111111-2222-4333-8444-555555555555").unwrap(),
-        app_object_id: ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap(),
+        app_object_id: Some(ObjectId::parse("22222222-3333-4444-8555-666666666666").unwrap()),
         service_principal_object_id: ObjectId::parse("33333333-4444-4555-8666-777777777777")
             .unwrap(),
         app_display_name: DisplayText::parse("Acme Mailer for O’Brien; \"quotes\", $x").unwrap(),
-        client_secret_value: ClientSecret::new(SECRET.into()),
-        client_secret_id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
-        client_secret_expires_at: UtcDateTime::parse_rfc3339("2027-05-25T14:47:57.123Z").unwrap(),
+        credential: BundleCredential::ClientSecret {
+            value: ClientSecret::new(SECRET.into()),
+            id: KeyId::parse("44444444-5555-4666-8777-888888888888").unwrap(),
+            expires_at: UtcDateTime::parse_rfc3339("2027-05-25T14:47:57.123Z").unwrap(),
+        },
         mailbox_object_id: ObjectId::parse("55555555-6666-4777-8888-999999999999").unwrap(),
         mailbox_address: SmtpAddress::parse("shared.mailbox@contoso.onmicrosoft.com").unwrap(),
         mailbox_scope: MailboxScope {
@@ -23,6 +25,20 @@ pub(crate) fn input(target: ScopeTarget) -> BundleInput {
         },
         endpoints: Endpoints::for_cloud(Cloud::Global, tenant_id),
         created_at: UtcDateTime::parse_rfc3339("2026-11-26T14:47:57Z").unwrap(),
+    }
+}
+
+/// Sets the secret's value (the input is a secret's).
+fn set_secret(i: &mut BundleInput, text: &str) {
+    if let BundleCredential::ClientSecret { value, .. } = &mut i.credential {
+        *value = ClientSecret::new(text.into());
+    }
+}
+
+/// Sets the secret's expiry.
+fn set_expiry(i: &mut BundleInput, at: UtcDateTime) {
+    if let BundleCredential::ClientSecret { expires_at, .. } = &mut i.credential {
+        *expires_at = at;
     }
 }
 
@@ -57,7 +73,7 @@ fn only_json_and_env_contain_the_secret_value() {
     assert!(render_env(&b).contains(SECRET));
     for (name, text) in [
         ("README", render_readme(&b)),
-        ("ics", render_ics(&b, b.fields().created_at)),
+        ("ics", render_ics(&b, b.fields().created_at).unwrap()),
         ("ps1", render_test_powershell(&b)),
         ("sh", render_test_sh(&b)),
     ] {
@@ -125,7 +141,7 @@ fn docker_env_file(text: &str) -> Vec<(String, String)> {
 #[test]
 fn the_env_file_is_literal_for_docker_and_the_sh_file_for_sh() {
     let mut i = input(ScopeTarget::OneMailbox);
-    i.client_secret_value = ClientSecret::new("a$HOME#b~c.d_e-f${X}!".into());
+    set_secret(&mut i, "a$HOME#b~c.d_e-f${X}!");
     i.mailbox_address = SmtpAddress::parse("o{x}$y`z@contoso.com").unwrap();
     i.endpoints =
         Endpoints::custom("http://localhost:8402/t$x/token", "http://localhost:8402").unwrap();
@@ -143,7 +159,7 @@ fn the_env_file_is_literal_for_docker_and_the_sh_file_for_sh() {
         ),
     ];
     let docker = docker_env_file(&render_env(&b));
-    assert_eq!(docker.len(), 11);
+    assert_eq!(docker.len(), 12);
     for (k, v) in expected {
         assert!(
             docker.iter().any(|(dk, dv)| dk == k && dv == v),
@@ -179,7 +195,7 @@ fn the_env_file_is_literal_for_docker_and_the_sh_file_for_sh() {
 fn secret_values_that_cannot_be_quoted_are_refused() {
     for bad in ["", "a b", "a'b", "a\"b", "a\\b", "a\nb", "a`b"] {
         let mut i = input(ScopeTarget::OneMailbox);
-        i.client_secret_value = ClientSecret::new(bad.into());
+        set_secret(&mut i, bad);
         let err = Bundle::new(i).unwrap_err();
         assert!(
             matches!(
@@ -190,7 +206,8 @@ fn secret_values_that_cannot_be_quoted_are_refused() {
         );
     }
     let mut i = input(ScopeTarget::OneMailbox);
-    i.client_secret_expires_at = i.created_at;
+    let at = i.created_at;
+    set_expiry(&mut i, at);
     assert!(matches!(
         Bundle::new(i),
         Err(BundleError::ExpiresBeforeCreation { .. })
@@ -241,7 +258,8 @@ fn ics_shape() {
     let ics = render_ics(
         &b,
         UtcDateTime::parse_rfc3339("2026-11-26T15:00:00Z").unwrap(),
-    );
+    )
+    .unwrap();
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mailgrant//"));
     assert!(ics.ends_with("END:VCALENDAR\r\n"));
     assert!(!ics.replace("\r\n", "").contains('\n'), "bare LF");
@@ -291,7 +309,8 @@ fn sh_script_embeds_values_as_literals_and_parses() {
     assert!(sh.starts_with("#!/bin/sh\n"));
     assert!(sh.contains("MAILBOX='o{x}$y`z@contoso.com'\n"), "{sh}");
     assert!(sh.contains("MAILBOX_OBJECT_ID='55555555-6666-4777-8888-999999999999'\n"));
-    assert!(sh.contains("--data-urlencode \"client_secret@$tmp/secret\""));
+    assert!(sh.contains("--data-urlencode \"$credential_field@$tmp/credential\""));
+    assert!(sh.contains("credential_field=client_secret\n"));
     assert!(sh.contains("bundle_value clientSecretValue"));
     assert!(
         !sh.contains("client_secret=$"),
@@ -375,19 +394,23 @@ fn scripts_are_ascii_for_windows_powershell() {
 #[test]
 fn short_lived_secrets_get_the_reminder_at_half_their_lifetime() {
     let mut i = input(ScopeTarget::OneMailbox);
-    i.client_secret_expires_at = i.created_at.plus_days(10).unwrap();
+    let at = i.created_at.plus_days(10).unwrap();
+    set_expiry(&mut i, at);
     let b = Bundle::new(i).unwrap();
     assert_eq!(reminder_lead_days(&b), 5);
-    let ics = render_ics(&b, b.fields().created_at).replace("\r\n ", "");
+    let ics = render_ics(&b, b.fields().created_at)
+        .unwrap()
+        .replace("\r\n ", "");
     assert!(ics.contains("\r\nDTSTART:20261201T144757Z\r\n"), "{ics}");
     assert!(ics.contains("(5 days left)"));
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
 
     let mut i = input(ScopeTarget::OneMailbox);
-    i.client_secret_expires_at = i.created_at.plus_days(1).unwrap();
+    let at = i.created_at.plus_days(1).unwrap();
+    set_expiry(&mut i, at);
     let b = Bundle::new(i).unwrap();
     assert_eq!(reminder_lead_days(&b), 0);
-    let ics = render_ics(&b, b.fields().created_at);
+    let ics = render_ics(&b, b.fields().created_at).unwrap();
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
     assert!(ics.contains("\r\nDTSTART:20261127T144757Z\r\n"));
 

@@ -31,36 +31,13 @@ pub fn render_readme(bundle: &Bundle) -> String {
     );
 
     let _ = writeln!(s, "SIGN-IN (OAuth 2.0 client credentials)\n");
-    let rows: [(&str, String); 7] = [
+    let mut rows: Vec<(&str, String)> = vec![
         ("Tenant (directory) ID", b.tenant_id.to_string()),
         ("Client (application) ID", b.client_id.to_string()),
-        (
-            "Client secret VALUE",
-            format!(
-                "the password (client_secret). NOT printed here: it is the field \
-                 \"clientSecretValue\" of {JSON_FILE_NAME} (inside {AGE_FILE_NAME} when \
-                 encrypted). Keep it private."
-            ),
-        ),
-        (
-            "Client secret ID",
-            format!(
-                "{} (keyId). NOT the secret and NOT a password: it only names the secret \
-                 in Microsoft Entra (Certificates & secrets).",
-                b.client_secret_id
-            ),
-        ),
-        (
-            "Client secret expires",
-            format!(
-                "{} ({})",
-                b.client_secret_expires_at.to_human(),
-                b.client_secret_expires_at
-            ),
-        ),
-        ("Token endpoint", e.token_endpoint().to_owned()),
-        ("Token scope", e.token_scope()),
     ];
+    rows.extend(credential_rows(b));
+    rows.push(("Token endpoint", e.token_endpoint().to_owned()));
+    rows.push(("Token scope", e.token_scope()));
     write_rows(&mut s, &rows);
 
     let _ = writeln!(s, "\nSENDING MAIL (Microsoft Graph)\n");
@@ -112,7 +89,13 @@ pub fn render_readme(bundle: &Bundle) -> String {
     write_rows(
         &mut s,
         &[
-            ("App registration object ID", b.app_object_id.to_string()),
+            (
+                "App registration object ID",
+                b.app_object_id.map_or_else(
+                    || "none in this tenant: the vendor's own app, registered in the vendor's tenant".to_owned(),
+                    |id| id.to_string(),
+                ),
+            ),
             (
                 "Service principal object ID",
                 b.service_principal_object_id.to_string(),
@@ -137,9 +120,13 @@ pub fn render_readme(bundle: &Bundle) -> String {
             ),
             (
                 JSON_FILE_NAME,
-                "the bundle as JSON (with the secret value). Store it in your secret store, \
-                 then delete it."
-                    .to_owned(),
+                if bundle.secret().is_some() {
+                    "the bundle as JSON (with the secret value). Store it in your secret store, \
+                     then delete it."
+                } else {
+                    "the bundle as JSON (nothing secret in it: ids and where to sign in)."
+                }
+                .to_owned(),
             ),
             (
                 POWERSHELL_TEST_FILE_NAME,
@@ -158,37 +145,128 @@ pub fn render_readme(bundle: &Bundle) -> String {
                     "the same test with curl.\n      \
                      sh ./{SH_TEST_FILE_NAME} -b ./{JSON_FILE_NAME} [-t <recipient>] \
                      [-d <another mailbox>]\n      \
-                     Both read the secret from the bundle file or the environment variable \
-                     {SECRET_ENV_VAR}."
+                     What each needs to sign in is written at its top."
                 ),
             ),
             (
                 ICS_FILE_NAME,
-                match super::reminder_lead_days(bundle) {
-                    0 => "a calendar reminder when the secret expires.".to_owned(),
-                    lead => format!(
-                        "calendar reminders: {lead} days before the secret expires, and at \
+                match (b.credential_expires_at(), super::reminder_lead_days(bundle)) {
+                    (None, _) => "(none: this credential does not expire here)".to_owned(),
+                    (Some(_), 0) => "a calendar reminder when the credential expires.".to_owned(),
+                    (Some(_), lead) => format!(
+                        "calendar reminders: {lead} days before the credential expires, and at \
                          expiry."
                     ),
                 },
             ),
         ],
     );
-
-    let _ = writeln!(
-        s,
-        "\nBEFORE THE SECRET EXPIRES ({})\n",
-        b.client_secret_expires_at.date()
-    );
-    let _ = writeln!(
-        s,
-        "  1. The admin adds a new client secret to the app registration \"{}\" (Entra admin \
-         center > App registrations > Certificates & secrets > New client secret).\n  \
-         2. The vendor switches to the new secret value and checks that mail is sent.\n  \
-         3. The admin deletes the old secret, ID {}.",
-        b.app_display_name, b.client_secret_id
-    );
+    s.push_str(&renewal(b));
     s
+}
+
+/// What the vendor signs in with, for the README's table.
+fn credential_rows(b: &super::BundleInput) -> Vec<(&'static str, String)> {
+    use super::BundleCredential as C;
+    match &b.credential {
+        C::ClientSecret { id, expires_at, .. } => vec![
+            (
+                "Client secret VALUE",
+                format!(
+                    "the password (client_secret). NOT printed here: it is the field \
+                     \"clientSecretValue\" of {JSON_FILE_NAME} (inside {AGE_FILE_NAME} when \
+                     encrypted). Keep it private."
+                ),
+            ),
+            (
+                "Client secret ID",
+                format!(
+                    "{id} (keyId). NOT the secret and NOT a password: it only names the secret \
+                     in Microsoft Entra (Certificates & secrets)."
+                ),
+            ),
+            (
+                "Client secret expires",
+                format!("{} ({expires_at})", expires_at.to_human()),
+            ),
+        ],
+        C::Certificate {
+            thumbprint,
+            thumbprint_sha256,
+            expires_at,
+        } => vec![
+            (
+                "Credential",
+                "YOUR certificate: sign a client assertion (RFC 7523, PS256) with its private \
+                 key; no secret exists in this tenant."
+                    .to_owned(),
+            ),
+            ("Certificate thumbprint (SHA-1)", thumbprint.clone()),
+            ("x5t#S256 of the assertion", thumbprint_sha256.clone()),
+            (
+                "Certificate expires",
+                format!("{} ({expires_at})", expires_at.to_human()),
+            ),
+        ],
+        C::Federated {
+            name,
+            issuer,
+            subject,
+            audience,
+        } => vec![
+            (
+                "Credential",
+                format!(
+                    "a federated credential named \"{name}\": a token YOUR issuer makes is the \
+                     client assertion; no secret exists."
+                ),
+            ),
+            ("Issuer (iss)", issuer.clone()),
+            ("Subject (sub)", subject.clone()),
+            ("Audience (aud)", audience.clone()),
+        ],
+        C::VendorApp => vec![(
+            "Credential",
+            "YOUR app's own credential, from your tenant: nothing was made here, and nothing \
+             secret was handed over. Sign in to THIS tenant's token endpoint (below)."
+                .to_owned(),
+        )],
+    }
+}
+
+/// The README's last section: what happens before the credential stops working.
+fn renewal(b: &super::BundleInput) -> String {
+    use super::BundleCredential as C;
+    match &b.credential {
+        C::ClientSecret { id, expires_at, .. } => format!(
+            "\nBEFORE THE SECRET EXPIRES ({})\n\n  1. The admin adds a new client secret to the app \
+             registration \"{}\" (Entra admin center > App registrations > Certificates & \
+             secrets > New client secret).\n  2. The vendor switches to the new secret value and \
+             checks that mail is sent.\n  3. The admin deletes the old secret, ID {id}.\n",
+            expires_at.date(),
+            b.app_display_name,
+        ),
+        C::Certificate {
+            thumbprint,
+            expires_at,
+            ..
+        } => format!(
+            "\nBEFORE THE CERTIFICATE EXPIRES ({})\n\n  1. The vendor makes a new certificate and \
+             sends its public part to the admin.\n  2. The admin adds it to the app registration \
+             \"{}\" (or runs mailgrant again with it); the vendor switches to the new key.\n  \
+             3. The admin deletes the old certificate, thumbprint {thumbprint}.\n",
+            expires_at.date(),
+            b.app_display_name,
+        ),
+        C::Federated { .. } => "\nNOTHING EXPIRES HERE\n\n  The federated credential has no end date. \
+             Tokens AADSTS70021 in the first minutes after set-up mean it is still spreading through \
+             Microsoft Entra: try again a few minutes later.\n"
+            .to_owned(),
+        C::VendorApp => "\nNOTHING EXPIRES HERE\n\n  Your app's credential lives in your tenant. The \
+             admin removes your access by deleting the enterprise application (or its Exchange role \
+             assignment).\n"
+            .to_owned(),
+    }
 }
 
 fn write_rows(s: &mut String, rows: &[(&str, String)]) {
@@ -237,21 +315,47 @@ fn header(bundle: &Bundle, usage: &str) -> String {
     )
 }
 
-fn env_vars(bundle: &Bundle) -> [(&'static str, String); 11] {
+fn env_vars(bundle: &Bundle) -> Vec<(&'static str, String)> {
+    use super::BundleCredential as C;
     let b = bundle.fields();
     let e = &b.endpoints;
-    [
+    let mut vars = vec![
         ("MAILGRANT_TENANT_ID", b.tenant_id.to_string()),
         ("MAILGRANT_CLIENT_ID", b.client_id.to_string()),
-        (
-            SECRET_ENV_VAR,
-            b.client_secret_value.expose_secret().to_owned(),
-        ),
-        ("MAILGRANT_CLIENT_SECRET_ID", b.client_secret_id.to_string()),
-        (
-            "MAILGRANT_CLIENT_SECRET_EXPIRES_AT",
-            b.client_secret_expires_at.to_string(),
-        ),
+        ("MAILGRANT_CREDENTIAL_KIND", b.credential.kind().to_owned()),
+    ];
+    match &b.credential {
+        C::ClientSecret {
+            value,
+            id,
+            expires_at,
+        } => vars.extend([
+            (SECRET_ENV_VAR, value.expose_secret().to_owned()),
+            ("MAILGRANT_CLIENT_SECRET_ID", id.to_string()),
+            ("MAILGRANT_CLIENT_SECRET_EXPIRES_AT", expires_at.to_string()),
+        ]),
+        C::Certificate {
+            thumbprint,
+            thumbprint_sha256,
+            expires_at,
+        } => vars.extend([
+            ("MAILGRANT_CERTIFICATE_THUMBPRINT", thumbprint.clone()),
+            ("MAILGRANT_CERTIFICATE_X5T_S256", thumbprint_sha256.clone()),
+            ("MAILGRANT_CERTIFICATE_EXPIRES_AT", expires_at.to_string()),
+        ]),
+        C::Federated {
+            issuer,
+            subject,
+            audience,
+            ..
+        } => vars.extend([
+            ("MAILGRANT_FEDERATED_ISSUER", issuer.clone()),
+            ("MAILGRANT_FEDERATED_SUBJECT", subject.clone()),
+            ("MAILGRANT_FEDERATED_AUDIENCE", audience.clone()),
+        ]),
+        C::VendorApp => {}
+    }
+    vars.extend([
         (
             "MAILGRANT_MAILBOX_OBJECT_ID",
             b.mailbox_object_id.to_string(),
@@ -267,5 +371,6 @@ fn env_vars(bundle: &Bundle) -> [(&'static str, String); 11] {
             "MAILGRANT_SCOPE_MODE",
             b.mailbox_scope.mode.as_config_str().to_owned(),
         ),
-    ]
+    ]);
+    vars
 }

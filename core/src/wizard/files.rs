@@ -178,7 +178,9 @@ impl State {
         kind: &FileKind,
         now_ms: u64,
     ) -> Vec<Effect> {
-        if !kind.carries_secret() || self.setup.handed_off {
+        // Without a secret in memory (a certificate, a federated credential, the vendor's own
+        // app; or a secret already forgotten) no file carries one.
+        if !kind.carries_secret() || self.setup.handed_off || self.setup.secret.is_none() {
             return vec![];
         }
         self.apply_command(config, run::Event::SecretHandedOff, now_ms)
@@ -276,11 +278,16 @@ impl State {
             ),
             FileKind::Readme => text("README.txt", TEXT, bundle::render_readme(&the_bundle()?)),
             FileKind::Reminder => text(
-                "rotate-client-secret.ics",
+                match self.setup.plan.as_ref().map(|p| &p.inputs.credential) {
+                    Some(crate::job::CredentialPlan::Certificate { .. }) => "renew-certificate.ics",
+                    _ => "rotate-client-secret.ics",
+                },
                 "text/calendar; charset=utf-8",
                 {
                     let b = the_bundle()?;
-                    bundle::render_ics(&b, b.fields().created_at)
+                    bundle::render_ics(&b, b.fields().created_at).ok_or(SetupError::Missing(
+                        "an expiry (this credential does not expire)",
+                    ))?
                 },
             ),
             FileKind::TestPowerShell => text(

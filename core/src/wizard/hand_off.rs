@@ -3,9 +3,10 @@
 
 use super::setup::{cloud, SetupError};
 use super::State;
-use crate::bundle::{Bundle, BundleInput, Endpoints, MailboxScope};
+use crate::bundle::{Bundle, BundleCredential, BundleInput, Endpoints, MailboxScope};
 use crate::config::Config;
 use crate::ids::SmtpAddress;
+use crate::job::CredentialPlan;
 use crate::powershell::{Cloud, DisplayText, ScriptInput};
 use crate::secret::ClientSecret;
 use crate::time::UtcDateTime;
@@ -53,7 +54,7 @@ impl State {
         })
     }
 
-    /// The hand-off bundle, while the secret is still in memory.
+    /// The hand-off bundle (for a secret, while it is still in memory).
     pub fn bundle(&self, config: &Config, token_endpoint: &str) -> Result<Bundle, SetupError> {
         let script = self.script_input(config)?;
         let run = self
@@ -62,14 +63,45 @@ impl State {
             .as_ref()
             .ok_or(SetupError::Missing("the apply run"))?;
         let facts = run.facts();
-        let secret = self
-            .setup
-            .secret
-            .as_ref()
-            .ok_or(SetupError::Missing("the client secret (it was forgotten)"))?;
-        let expires = facts
-            .secret_end
-            .ok_or(SetupError::Missing("the secret's expiry"))?;
+        let plan = run.plan().ok_or(SetupError::Missing("the plan"))?;
+        let credential = match &plan.inputs.credential {
+            CredentialPlan::ClientSecret => BundleCredential::ClientSecret {
+                value: ClientSecret::new(
+                    self.setup
+                        .secret
+                        .as_ref()
+                        .ok_or(SetupError::Missing("the client secret (it was forgotten)"))?
+                        .expose_secret()
+                        .to_owned(),
+                ),
+                id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
+                expires_at: facts
+                    .secret_end
+                    .ok_or(SetupError::Missing("the secret's expiry"))?,
+            },
+            CredentialPlan::Certificate {
+                thumbprint,
+                thumbprint_sha256,
+                not_after,
+                ..
+            } => BundleCredential::Certificate {
+                thumbprint: thumbprint.clone(),
+                thumbprint_sha256: thumbprint_sha256.clone(),
+                expires_at: UtcDateTime::parse_rfc3339(not_after)
+                    .map_err(|_| SetupError::Missing("the certificate's expiry"))?,
+            },
+            CredentialPlan::Federated {
+                issuer,
+                subject,
+                audience,
+            } => BundleCredential::Federated {
+                name: plan.job(run.run_id()).federated_name(),
+                issuer: issuer.clone(),
+                subject: subject.clone(),
+                audience: audience.clone(),
+            },
+            CredentialPlan::MultiTenantApp { .. } => BundleCredential::VendorApp,
+        };
         let endpoints = match script.cloud {
             Cloud::Global if config.graph_base_url != crate::config::DEFAULT_GRAPH_BASE_URL => {
                 Endpoints::custom(
@@ -82,14 +114,17 @@ impl State {
         Ok(Bundle::new(BundleInput {
             tenant_id: script.tenant_id,
             client_id: script.client_id,
-            app_object_id: facts
-                .app
-                .ok_or(SetupError::Missing("the app's object id"))?,
+            app_object_id: match &credential {
+                BundleCredential::VendorApp => None,
+                _ => Some(
+                    facts
+                        .app
+                        .ok_or(SetupError::Missing("the app's object id"))?,
+                ),
+            },
             service_principal_object_id: script.service_principal_id,
             app_display_name: script.app_display_name.clone(),
-            client_secret_value: ClientSecret::new(secret.expose_secret().to_owned()),
-            client_secret_id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
-            client_secret_expires_at: expires,
+            credential,
             mailbox_object_id: script.mailbox_object_id,
             mailbox_address: script.mailbox.clone(),
             mailbox_scope: MailboxScope {
@@ -101,7 +136,7 @@ impl State {
                 .setup
                 .secret_at_ms
                 .and_then(|ms| UtcDateTime::from_unix_millis(ms as i64))
-                .ok_or(SetupError::Missing("the time the secret was made"))?,
+                .ok_or(SetupError::Missing("the time the credential was made"))?,
         })?)
     }
 }

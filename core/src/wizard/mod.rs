@@ -2,6 +2,7 @@
 //! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
 //! wizard is a native test that replays events.
 
+pub mod credential;
 pub mod files;
 mod hand_off;
 pub mod page_access;
@@ -264,6 +265,11 @@ pub enum Event {
     /// Resume, Undo or "secret saved" for the apply run.
     ApplyCommand {
         event: crate::run::Event,
+        now_ms: u64,
+    },
+    /// The tenant refused the credential (a policy forbids client secrets): undo what the run
+    /// made and plan again with the vendor's next choice.
+    NextCredential {
         now_ms: u64,
     },
     /// Drop the client secret from memory.
@@ -639,6 +645,7 @@ impl State {
                 now_ms,
             } => self.run_event(config, kind, event, now_ms),
             Event::ApplyCommand { event, now_ms } => self.apply_command(config, event, now_ms),
+            Event::NextCredential { now_ms } => self.next_credential_chosen(config, now_ms),
             Event::ScriptCode { code, now_ms } => {
                 self.apply_command(config, crate::run::Event::Confirm { code }, now_ms)
             }

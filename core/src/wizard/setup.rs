@@ -48,11 +48,13 @@ pub struct Setup {
     pub secret: Option<ClientSecret>,
     /// The admin confirmed the credentials were saved.
     pub handed_off: bool,
-    /// When the apply run delivered the secret (unix ms): the bundle's `createdAt`, the same in
-    /// every file made from it.
+    /// When the apply run delivered the secret, or finished (unix ms): the bundle's
+    /// `createdAt`, the same in every file made from it.
     pub secret_at_ms: Option<u64>,
     /// How many of the vendor's credentials the tenant refused (a policy that forbids secrets).
     pub refused_credentials: usize,
+    /// The admin chose the vendor's next credential: once Undo is done, plan again with it.
+    pub switching_credential: bool,
 }
 
 /// The mailbox could not be used.
@@ -188,15 +190,25 @@ impl State {
     /// own multi-tenant app needs RBAC for Applications: an Application Access Policy would
     /// need a tenant-wide Mail.Send grant on it), after those the tenant refused.
     pub fn credential<'c>(&self, config: &'c Config) -> Option<&'c crate::config::Credential> {
-        config
-            .vendor
-            .credentials
-            .iter()
-            .filter(|c| {
-                self.mode == crate::config::ScopeMode::RbacForApplications
-                    || !matches!(c, crate::config::Credential::MultiTenantApp { .. })
-            })
+        self.usable_credentials(config)
             .nth(self.setup.refused_credentials)
+    }
+
+    /// The vendor's choice after [`Self::credential`], for when the tenant refuses that one.
+    pub fn next_credential<'c>(&self, config: &'c Config) -> Option<&'c crate::config::Credential> {
+        self.usable_credentials(config)
+            .nth(self.setup.refused_credentials + 1)
+    }
+
+    fn usable_credentials<'c>(
+        &self,
+        config: &'c Config,
+    ) -> impl Iterator<Item = &'c crate::config::Credential> {
+        let mode = self.mode;
+        config.vendor.credentials.iter().filter(move |c| {
+            mode == crate::config::ScopeMode::RbacForApplications
+                || !matches!(c, crate::config::Credential::MultiTenantApp { .. })
+        })
     }
 
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
@@ -522,6 +534,10 @@ impl State {
             }
             // Handled above, by `scope_checked`.
             (RunKind::ScopeCheck, _) => {}
+            (RunKind::Apply, Status::Done) if run.undoing() && self.setup.switching_credential => {
+                self.busy = false;
+                out.extend(self.plan_with_next_credential(config));
+            }
             (RunKind::Apply, Status::Done) => {
                 self.busy = false;
                 if !run.undoing() {
@@ -530,12 +546,23 @@ impl State {
                         self.setup.secret_at_ms = Some(now_ms);
                         out.push(Effect::GuardUnload(true));
                     }
+                    // Without a secret, the bundle's `createdAt` is when the run finished.
+                    self.setup.secret_at_ms.get_or_insert(now_ms);
                     self.step = Step::HandOff;
                 }
             }
             (_, Status::Failed(e)) => {
                 self.busy = false;
-                self.error = Some(e.explain());
+                let mut why = e.explain();
+                if let (Some(OpError::SecretsForbidden { .. }), Some(next)) =
+                    (e.op_error(), self.next_credential(config))
+                {
+                    why.fix = format!(
+                        "The vendor also accepts {}. Choose “Undo and use it instead”: the page deletes what this run made and shows the new plan on Review before anything else is made. Or ask the administrator of app management policies for an exemption for this app.",
+                        next.title()
+                    );
+                }
+                self.error = Some(why);
             }
             (_, Status::Paused(p)) => {
                 self.busy = false;
@@ -579,6 +606,53 @@ impl State {
             fx.push(Effect::GuardUnload(false));
         }
         fx
+    }
+
+    /// The apply run stopped because the tenant forbids client secrets, and the vendor has
+    /// another choice: what it is.
+    pub fn offered_credential<'c>(
+        &self,
+        config: &'c Config,
+    ) -> Option<&'c crate::config::Credential> {
+        let run = self.setup.apply.as_ref()?;
+        let refused = matches!(
+            run.status(),
+            Status::Failed(e) if matches!(e.op_error(), Some(OpError::SecretsForbidden { .. }))
+        );
+        (refused && !run.undoing() && !self.setup.switching_credential)
+            .then(|| self.next_credential(config))
+            .flatten()
+    }
+
+    /// "Undo and use it instead": Undo first, so nothing of the refused plan stays; then
+    /// [`Self::plan_with_next_credential`].
+    pub(super) fn next_credential_chosen(&mut self, config: &Config, now_ms: u64) -> Vec<Effect> {
+        if self.offered_credential(config).is_none() {
+            return vec![];
+        }
+        self.setup.switching_credential = true;
+        self.apply_command(config, run::Event::Undo, now_ms)
+    }
+
+    /// Undo is done: the same mailbox and scope, planned with the next credential, on Review.
+    fn plan_with_next_credential(&mut self, config: &Config) -> Vec<Effect> {
+        self.setup.switching_credential = false;
+        let refused = self.credential(config).map(|c| c.title());
+        self.setup.refused_credentials += 1;
+        let (Some(next), Some(old)) = (self.credential(config), self.setup.plan.take()) else {
+            return vec![];
+        };
+        let mut inputs = old.inputs.clone();
+        inputs.credential = crate::job::CredentialPlan::from_config(next);
+        self.setup.inputs = Some(inputs);
+        self.setup.apply = None;
+        self.held_run = None;
+        let notice = format!(
+            "Your tenant's policy forbids {}, so this plan uses {} instead. What the refused plan made was deleted.",
+            refused.unwrap_or("that credential"),
+            next.title()
+        );
+        self.review(old.scope, old.options, vec![notice])
     }
 
     /// The mailbox the preflight found, for display.

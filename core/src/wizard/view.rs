@@ -5,11 +5,13 @@ use std::rc::Rc;
 
 use crate::config::{Config, ScopeMode};
 use crate::explain::{Explain, Explanation};
+use crate::job::CredentialPlan;
 use crate::plan::ReviewLine;
 use crate::powershell::{self, ScopeTarget};
 use crate::roles::RoleCheck;
 use crate::run::{self, LogEntry, Status};
 
+use super::credential::{self, CredentialWords};
 use super::scope::ScopeProblem;
 use super::{State, Step};
 
@@ -51,6 +53,12 @@ pub struct Welcome {
     pub scopes: Vec<(&'static str, &'static str)>,
     /// The provider is Microsoft Entra ID (assumed until discovery says otherwise).
     pub entra: bool,
+    /// What is made for the vendor, and who holds what; `None` when this mode has no
+    /// credential the vendor accepts (then `no_credential` says why and Sign in waits).
+    pub credential: Option<CredentialWords>,
+    pub no_credential: Option<String>,
+    /// What happens if the tenant refuses the first choice.
+    pub fallback: Option<String>,
 }
 
 /// Who is signed in, to which tenant, and what their roles allow.
@@ -90,6 +98,8 @@ pub enum StepView {
         busy: bool,
     },
     Review {
+        /// In plain words: what is made for the vendor, who holds what, what leaves.
+        credential: CredentialWords,
         lines: Vec<ReviewLine>,
         notices: Vec<String>,
     },
@@ -107,6 +117,9 @@ pub struct Apply {
     pub sign_in_again: bool,
     /// The legacy mode waits here for the Exchange script and the code it prints.
     pub script: Option<Script>,
+    /// The tenant forbids client secrets and the vendor accepts this instead: offer
+    /// "Undo and use it instead".
+    pub other_credential: Option<&'static str>,
 }
 
 /// The Exchange Online script, and its files.
@@ -129,8 +142,18 @@ pub struct HandOff {
     pub summary: Vec<(&'static str, String)>,
     pub script: Script,
     pub has_recipient: bool,
+    /// The credential is a client secret: Reveal, Copy, the passphrase bundle and the
+    /// clear-text warning apply. Without one, the files hold ids only.
+    pub secret_kind: bool,
     /// The secret is still in memory.
     pub has_secret: bool,
+    /// Who holds what, and what leaves the browser.
+    pub credential: CredentialWords,
+    /// The credential expires: the reminder's button label (`None`: nothing to renew).
+    pub reminder: Option<&'static str>,
+    /// What the run had to change (a secret's lifetime capped by the tenant's policy, with
+    /// both numbers).
+    pub notes: Vec<String>,
     pub handed_off: bool,
     pub can_undo: bool,
 }
@@ -166,6 +189,14 @@ impl State {
                 interrupted: self.has_interrupted_setup(),
                 scopes: self.requested_scopes(),
                 entra: self.provider_is_entra(),
+                credential: self
+                    .credential(config)
+                    .map(|c| credential::for_config(c, config)),
+                no_credential: self
+                    .credential(config)
+                    .is_none()
+                    .then(|| credential::none_for_mode(self.mode, config)),
+                fallback: credential::fallback(self.next_credential(config)),
             }),
             _ => Screen::SigningIn,
         };
@@ -229,6 +260,7 @@ impl State {
             }
             Step::Review => match &s.plan {
                 Some(plan) => StepView::Review {
+                    credential: credential::words(&plan.inputs.credential, config),
                     lines: plan.review(),
                     notices: plan.notices.clone(),
                 },
@@ -267,6 +299,7 @@ impl State {
             ) && !run.undoing(),
             sign_in_again: self.needs_sign_in_again(),
             script: (status == Status::Waiting).then(|| self.script_view(config)),
+            other_credential: self.offered_credential(config).map(|c| c.title()),
         }
     }
 
@@ -290,35 +323,10 @@ impl State {
         let run = self.setup.apply.as_ref();
         let facts = run.map(|r| r.facts());
         let plan = run.and_then(|r| r.plan());
-        let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
-        let summary = vec![
-            ("Tenant id", show(plan.map(|p| p.inputs.tenant.to_string()))),
-            (
-                "Application (client) id",
-                show(facts.and_then(|f| f.app_id).map(|x| x.to_string())),
-            ),
-            (
-                "App object id",
-                show(facts.and_then(|f| f.app).map(|x| x.to_string())),
-            ),
-            (
-                "Service principal object id",
-                show(facts.and_then(|f| f.sp).map(|x| x.to_string())),
-            ),
-            (
-                "Client secret id (not the secret)",
-                show(facts.and_then(|f| f.key_id).map(|x| x.to_string())),
-            ),
-            (
-                "Client secret expires",
-                show(facts.and_then(|f| f.secret_end).map(|x| x.to_rfc3339())),
-            ),
-            ("Mailbox", show(plan.map(|p| p.inputs.mailbox.to_string()))),
-            (
-                "Mailbox object id",
-                show(plan.map(|p| p.mailbox_id.to_string())),
-            ),
-        ];
+        let credential_plan = plan
+            .map(|p| p.inputs.credential.clone())
+            .unwrap_or_default();
+        let summary = self.hand_off_summary(&credential_plan);
         let mailbox = plan
             .map(|p| p.inputs.mailbox.to_string())
             .unwrap_or_default();
@@ -362,7 +370,15 @@ impl State {
             summary,
             script: self.script_view(config),
             has_recipient: config.vendor.age_recipient.is_some(),
+            secret_kind: credential_plan == CredentialPlan::ClientSecret,
             has_secret: self.setup.secret.is_some(),
+            credential: credential::words(&credential_plan, config),
+            reminder: match credential_plan {
+                CredentialPlan::ClientSecret => Some("Rotation reminder (.ics)"),
+                CredentialPlan::Certificate { .. } => Some("Certificate renewal reminder (.ics)"),
+                CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
+            },
+            notes: facts.map(|f| f.notes.clone()).unwrap_or_default(),
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
         }
@@ -370,6 +386,64 @@ impl State {
 }
 
 impl State {
+    /// Hand-off's table of ids: what the vendor's code needs for the credential in force.
+    fn hand_off_summary(&self, credential: &CredentialPlan) -> Vec<(&'static str, String)> {
+        let run = self.setup.apply.as_ref();
+        let facts = run.map(|r| r.facts());
+        let plan = run.and_then(|r| r.plan());
+        let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        let mut rows = vec![
+            ("Tenant id", show(plan.map(|p| p.inputs.tenant.to_string()))),
+            (
+                "Application (client) id",
+                show(facts.and_then(|f| f.app_id).map(|x| x.to_string())),
+            ),
+        ];
+        if credential.vendor_app().is_none() {
+            rows.push((
+                "App object id",
+                show(facts.and_then(|f| f.app).map(|x| x.to_string())),
+            ));
+        }
+        rows.push((
+            "Service principal object id",
+            show(facts.and_then(|f| f.sp).map(|x| x.to_string())),
+        ));
+        match credential {
+            CredentialPlan::ClientSecret => {
+                rows.push((
+                    "Client secret id (not the secret)",
+                    show(facts.and_then(|f| f.key_id).map(|x| x.to_string())),
+                ));
+                rows.push((
+                    "Client secret expires",
+                    show(facts.and_then(|f| f.secret_end).map(|x| x.to_rfc3339())),
+                ));
+            }
+            CredentialPlan::Certificate {
+                thumbprint,
+                not_after,
+                ..
+            } => {
+                rows.push(("Certificate thumbprint (SHA-1)", thumbprint.clone()));
+                rows.push(("Certificate expires", not_after.clone()));
+            }
+            CredentialPlan::Federated {
+                issuer, subject, ..
+            } => {
+                rows.push(("Federated credential issuer", issuer.clone()));
+                rows.push(("Federated credential subject", subject.clone()));
+            }
+            CredentialPlan::MultiTenantApp { .. } => {}
+        }
+        rows.push(("Mailbox", show(plan.map(|p| p.inputs.mailbox.to_string()))));
+        rows.push((
+            "Mailbox object id",
+            show(plan.map(|p| p.mailbox_id.to_string())),
+        ));
+        rows
+    }
+
     /// The page's own access is offered for removal once the setup is over: at Hand-off, or
     /// when Undo has finished.
     fn page_access_offered(&self) -> Option<crate::wizard::page_access::PageAccess> {

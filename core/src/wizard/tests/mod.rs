@@ -1230,5 +1230,6 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
 }
 
 mod consent;
+mod credentials;
 mod page_access;
 mod tabs;

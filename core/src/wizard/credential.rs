@@ -1,0 +1,108 @@
+//! The credential in plain words: what Welcome promises, what Review says will exist, what
+//! Hand-off says the vendor holds. One place, so the three steps never disagree.
+
+use crate::config::{Config, Credential, ScopeMode};
+use crate::job::CredentialPlan;
+
+/// What the admin reads about the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialWords {
+    /// What is made for the vendor in the tenant (Welcome's first line).
+    pub app: String,
+    /// The credential that is made, if any (none for the vendor's own app).
+    pub credential: Option<String>,
+    /// Who holds what once the setup is done.
+    pub holds: String,
+    /// What leaves the browser at Hand-off.
+    pub leaves: String,
+}
+
+/// The words for a credential of the config (Welcome, before anything is planned).
+pub fn for_config(c: &Credential, config: &Config) -> CredentialWords {
+    words(&CredentialPlan::from_config(c), config)
+}
+
+/// The words for the planned credential.
+pub fn words(c: &CredentialPlan, config: &Config) -> CredentialWords {
+    let vendor = &config.vendor.name;
+    let app_name = config.vendor.app_display_name();
+    let registration = format!(
+        "An app registration named “{app_name}” (single tenant, no redirect URIs), and its service principal (enterprise application)."
+    );
+    match c {
+        CredentialPlan::ClientSecret => CredentialWords {
+            app: registration,
+            credential: Some(format!(
+                "One client secret for it, valid for {} days (less if your tenant's policy caps it; the page then says so).",
+                config.vendor.secret_lifetime_days
+            )),
+            holds: format!("{vendor} holds the client secret; nobody else needs it."),
+            leaves: format!(
+                "The client secret, in a bundle encrypted for {vendor} (or with a passphrase you send by another channel), with the ids."
+            ),
+        },
+        CredentialPlan::Certificate {
+            thumbprint,
+            not_after,
+            ..
+        } => CredentialWords {
+            app: registration,
+            credential: Some(format!(
+                "{vendor}'s public certificate on it (thumbprint {thumbprint}, expires {}). No client secret is made.",
+                date(not_after)
+            )),
+            holds: format!(
+                "{vendor} keeps the certificate's private key on its own systems; it never comes near this page or your tenant."
+            ),
+            leaves: "Only ids (tenant, application, mailbox) and the certificate's thumbprint: nothing secret.".into(),
+        },
+        CredentialPlan::Federated {
+            issuer, subject, ..
+        } => CredentialWords {
+            app: registration,
+            credential: Some(format!(
+                "A federated credential on it: tokens that {issuer} issues for “{subject}” stand in for a secret. No client secret is made."
+            )),
+            holds: format!(
+                "{vendor}'s own sign-in service ({issuer}) vouches for it; no secret exists anywhere."
+            ),
+            leaves: "Only ids (tenant, application, mailbox): nothing secret.".into(),
+        },
+        CredentialPlan::MultiTenantApp { app_id } => CredentialWords {
+            app: format!(
+                "The enterprise application (service principal) of {vendor}'s own app (application id {app_id}). No app registration and no credential are made in your tenant."
+            ),
+            credential: None,
+            holds: format!(
+                "{vendor} holds its own app's credential in its own tenant; your tenant holds none."
+            ),
+            leaves: "Only ids (tenant, service principal, mailbox): nothing secret.".into(),
+        },
+    }
+}
+
+/// Why the config's credentials leave nothing for `mode` (only the vendor's own app is listed,
+/// and this is the legacy mode).
+pub fn none_for_mode(mode: ScopeMode, config: &Config) -> String {
+    format!(
+        "{} is not offered for {}: it signs in with its own multi-tenant app, and an Application Access Policy would need a tenant-wide Mail.Send permission on that app first. Choose {}: Exchange then grants Mail.Send over your mailbox only.",
+        mode.title(),
+        config.vendor.name,
+        ScopeMode::RbacForApplications.title()
+    )
+}
+
+/// The vendor's next choice, for when the tenant refuses this one.
+pub fn fallback(next: Option<&Credential>) -> Option<String> {
+    next.map(|c| {
+        format!(
+            "If your tenant's policy forbids it, the page offers the vendor's next choice: {}.",
+            c.title()
+        )
+    })
+}
+
+/// `2036-01-01T00:00:00Z` → `2036-01-01`.
+pub fn date(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
