@@ -384,7 +384,11 @@ pub fn wizard(props: &WizardProps) -> Html {
         problem={problem.map(|p| AttrValue::from(p.message))} {busy}
         on_choose={on_scope.clone()}
         on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> },
-        StepView::Review { lines, notices } => html! { <ReviewStep {lines} {notices}
+        StepView::Review {
+            credential,
+            lines,
+            notices,
+        } => html! { <ReviewStep {credential} {lines} {notices}
         on_apply={on_apply.clone()} on_back={driver.on(|()| Event::Back(Step::Scope))} /> },
         StepView::Apply(a) => html! { <ApplyStep status={a.status} log={a.log}
         can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}
@@ -393,7 +397,9 @@ pub fn wizard(props: &WizardProps) -> Html {
         on_download_log={driver.on(|()| Event::Download(FileKind::Log))}
         script={a.script} on_code={driver.on(|code| Event::ScriptCode { code, now_ms: browser::now_ms() })}
         on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
-        on_download={driver.on(Event::Download)} /> },
+        on_download={driver.on(Event::Download)}
+        other_credential={a.other_credential.map(AttrValue::from)}
+        on_other_credential={driver.on(|()| Event::NextCredential { now_ms: browser::now_ms() })} /> },
         StepView::HandOff(h) => {
             let revealed_text = (*revealed)
                 .then(|| {
@@ -406,6 +412,8 @@ pub fn wizard(props: &WizardProps) -> Html {
             html! { <HandOffStep heading={h.heading} scope_note={h.scope_note}
             script_first={h.script_first} summary={h.summary} script={h.script}
             has_recipient={h.has_recipient} has_secret={h.has_secret}
+            secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
+            notes={h.notes}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
             on_reveal={on_reveal.clone()} on_copy_secret={driver.on(|()| Event::Copy(Copyable::Secret))}
             on_forget={driver.on(|()| Event::ForgetSecret)}
@@ -443,7 +451,8 @@ pub fn wizard(props: &WizardProps) -> Html {
         Screen::Welcome(w) => html! {
             <Welcome config={config.clone()} mode={w.mode} on_mode={driver.on(Event::ModeChosen)}
                 on_sign_in={on_sign_in.clone()} busy={w.busy} interrupted={w.interrupted}
-                scopes={w.scopes} entra={w.entra} />
+                scopes={w.scopes} entra={w.entra} credential={w.credential}
+                no_credential={w.no_credential} fallback={w.fallback} />
         },
         Screen::SigningIn => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };

@@ -38,11 +38,38 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-async fn one(mode: &'static str, scope: &'static str) {
-    let name = format!("{mode}-{scope}");
+/// The demo config with one credential kind (`None`: the default client secret).
+fn config_for(kind: Option<&str>) -> SiteConfig {
+    let pem = || {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/demo-vendor-certificate.pem"),
+        )
+        .unwrap()
+    };
+    let credential = match kind {
+        None => return SiteConfig::Demo,
+        Some("certificate") => serde_json::json!({"kind": "certificate", "certificate": pem()}),
+        Some("federated") => serde_json::json!({"kind": "federated",
+            "issuer": "https://token.actions.githubusercontent.com",
+            "subject": "repo:contoso/mailer:environment:production"}),
+        Some(_) => serde_json::json!({"kind": "multiTenantApp",
+            "appId": mailgrant_emulator::DEMO_VENDOR_APP_ID}),
+    };
+    let mut keys = serde_json::Map::new();
+    keys.insert("credentials".into(), serde_json::json!([credential]));
+    SiteConfig::DemoVendor(keys)
+}
+
+async fn one(mode: &'static str, scope: &'static str, kind: Option<&'static str>) {
+    let name = match kind {
+        None => format!("{mode}-{scope}"),
+        Some(k) => format!("{mode}-{scope}-{k}"),
+    };
+    let secret = kind.is_none();
     support::run(
         &format!("artifacts_{name}"),
-        SiteConfig::Demo,
+        config_for(kind),
         move |ctx| async move {
             let d = &ctx.driver;
             support::set_up(&ctx, mode == "aap", scope, || async {
@@ -78,7 +105,9 @@ async fn one(mode: &'static str, scope: &'static str) {
             if mode == "aap" {
                 support::pass_policy_script(&ctx, false).await;
             }
-            support::wait_id(d, "plain-ok").await.click().await.unwrap();
+            if secret {
+                support::wait_id(d, "plain-ok").await.click().await.unwrap();
+            }
             let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("target/artifacts")
                 .join(&name);
@@ -100,7 +129,16 @@ async fn one(mode: &'static str, scope: &'static str) {
             )
             .await
             .unwrap();
-            for button in BUTTONS {
+            // Without a secret there is no passphrase bundle, and nothing to renew for a
+            // federated credential or the vendor's own app.
+            let buttons: Vec<&str> = BUTTONS
+                .into_iter()
+                .filter(|b| secret || *b != "download-passphrase")
+                .filter(|b| {
+                    !matches!(kind, Some("federated" | "multiTenantApp")) || *b != "download-ics"
+                })
+                .collect();
+            for button in &buttons {
                 support::wait_id(d, button).await.click().await.unwrap();
             }
             let files = d
@@ -118,7 +156,7 @@ async fn one(mode: &'static str, scope: &'static str) {
                 .json()
                 .clone();
             let files = files.as_array().unwrap();
-            assert_eq!(files.len(), BUTTONS.len(), "one file per button");
+            assert_eq!(files.len(), buttons.len(), "one file per button");
             for f in files {
                 let (file, data) = (f[0].as_str().unwrap(), f[1].as_str().unwrap());
                 let file = if file == "mailgrant-bundle.json.age" && out.join(file).exists() {
@@ -128,13 +166,15 @@ async fn one(mode: &'static str, scope: &'static str) {
                 };
                 std::fs::write(out.join(file), base64_decode(data)).unwrap();
             }
-            let passphrase = support::wait_id(d, "passphrase")
-                .await
-                .value()
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            std::fs::write(out.join("PASSPHRASE-DEMO-ONLY.txt"), passphrase).unwrap();
+            if secret {
+                let passphrase = support::wait_id(d, "passphrase")
+                    .await
+                    .value()
+                    .await
+                    .unwrap()
+                    .unwrap_or_default();
+                std::fs::write(out.join("PASSPHRASE-DEMO-ONLY.txt"), passphrase).unwrap();
+            }
             eprintln!("artifacts: wrote {}", out.display());
         },
     )
@@ -146,7 +186,10 @@ async fn one(mode: &'static str, scope: &'static str) {
 async fn write_artifacts() {
     for mode in ["rbac", "aap"] {
         for scope in ["one", "group", "new"] {
-            one(mode, scope).await;
+            one(mode, scope, None).await;
         }
+        one(mode, "one", Some("certificate")).await;
+        one(mode, "one", Some("federated")).await;
     }
+    one("rbac", "one", Some("multiTenantApp")).await;
 }

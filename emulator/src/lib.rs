@@ -95,6 +95,8 @@ pub enum SiteConfig {
     Demo,
     /// The demo configuration with the plain OpenID Connect provider ([`oidc`]) as authority.
     GenericOidc,
+    /// The demo configuration with these keys set (or replaced) in its `vendor` object.
+    DemoVendor(serde_json::Map<String, serde_json::Value>),
     /// Served verbatim, except that `{siteOrigin}` stands for the site listener's origin.
     Raw(String),
     /// 404.
@@ -210,6 +212,16 @@ impl Shared {
         });
         if let Some(r) = DEMO_AGE_RECIPIENT {
             v["vendor"]["ageRecipient"] = serde_json::json!(r);
+        }
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+
+    /// [`Shared::demo_config`] with `keys` set in `vendor`.
+    pub fn demo_vendor_config(&self, keys: &serde_json::Map<String, serde_json::Value>) -> String {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&self.demo_config()).unwrap_or_default();
+        for (k, x) in keys {
+            v["vendor"][k] = x.clone();
         }
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }

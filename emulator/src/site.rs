@@ -78,6 +78,7 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
         let body = match &site.config {
             SiteConfig::Demo => app.demo_config(),
             SiteConfig::GenericOidc => app.generic_oidc_config(),
+            SiteConfig::DemoVendor(keys) => app.demo_vendor_config(keys),
             SiteConfig::Raw(s) => {
                 let host = req
                     .headers()

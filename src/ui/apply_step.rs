@@ -29,6 +29,11 @@ pub struct ApplyStepProps {
     pub on_copy_script: Callback<()>,
     #[prop_or_default]
     pub on_download: Callback<FileKind>,
+    /// The tenant forbids client secrets; the vendor accepts this instead.
+    #[prop_or_default]
+    pub other_credential: Option<AttrValue>,
+    #[prop_or_default]
+    pub on_other_credential: Callback<()>,
 }
 
 /// Progress of the Graph calls, each attempt logged.
@@ -60,6 +65,13 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                         <input id="script-code" ref={code} autocomplete="off" placeholder="XXXX-XXXX" />
                         <button id="confirm-code" class="primary" type="submit">{ "Grant Mail.Send" }</button>
                     </form>
+                </div>
+            }
+            if let Some(other) = &props.other_credential {
+                <div id="other-credential" class="notice">
+                    <p>{ format!("Your tenant forbids client secrets. The vendor also accepts {other}.") }</p>
+                    <button id="use-other-credential" class="primary" onclick={props.on_other_credential.reform(|_| ())}>
+                        { "Undo and use it instead" }</button>
                 </div>
             }
             <div class="buttons">

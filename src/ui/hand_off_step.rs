@@ -1,4 +1,5 @@
 use mailgrant_core::bundle::{Passphrase, Strength};
+use mailgrant_core::wizard::credential::CredentialWords;
 use mailgrant_core::wizard::view::Script;
 use mailgrant_core::wizard::FileKind;
 use yew::prelude::*;
@@ -15,8 +16,16 @@ pub struct HandOffStepProps {
     pub script: Script,
     /// The vendor configured an age recipient.
     pub has_recipient: bool,
+    /// The credential is a client secret (Reveal, Copy, the passphrase, the clear-text warning).
+    pub secret_kind: bool,
     /// The secret is still in memory.
     pub has_secret: bool,
+    /// Who holds what, what leaves the browser.
+    pub credential: CredentialWords,
+    /// The reminder's label, when the credential expires.
+    pub reminder: Option<&'static str>,
+    /// What the run had to change (a capped lifetime, with both numbers).
+    pub notes: Vec<String>,
     /// The secret's text, only while revealed.
     pub revealed: Option<AttrValue>,
     pub handed_off: bool,
@@ -88,7 +97,20 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
 
             if props.script_first { { script_section.clone() } }
             <h3>{ format!("{credentials_n}. Send the credentials to the vendor") }</h3>
-            if props.has_secret {
+            <p id="credential-note">{ format!("{} What leaves this browser: {}", props.credential.holds, props.credential.leaves) }</p>
+            { for props.notes.iter().map(|n| html! { <p class="notice credential-notice">{ n.clone() }</p> }) }
+            if !props.secret_kind {
+                <p class="muted">{ "These files hold ids only: they can go to the vendor by e-mail." }</p>
+                <div class="buttons">
+                    if props.has_recipient {
+                        <button id="download-bundle" class="primary" onclick={dl(FileKind::BundleForVendor)}>
+                            { "Download the bundle, encrypted for the vendor (.age)" }</button>
+                    }
+                    <button id="download-json" onclick={dl(FileKind::BundleJson)}>{ "mailgrant-bundle.json" }</button>
+                    <button id="download-env" onclick={dl(FileKind::BundleEnv)}>{ "mailgrant.env (docker --env-file)" }</button>
+                    <button id="download-sh" onclick={dl(FileKind::BundleShell)}>{ "mailgrant.sh (sh)" }</button>
+                </div>
+            } else if props.has_secret {
                 <p>
                     <strong>{ "Client secret value: " }</strong>
                     <code id="secret-value">{ props.revealed.clone().unwrap_or_else(|| AttrValue::from("••••••••••••••••")) }</code>
@@ -136,7 +158,9 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             }
             <div class="buttons">
                 <button id="download-readme" onclick={dl(FileKind::Readme)}>{ "README.txt" }</button>
-                <button id="download-ics" onclick={dl(FileKind::Reminder)}>{ "Rotation reminder (.ics)" }</button>
+                if let Some(label) = props.reminder {
+                    <button id="download-ics" onclick={dl(FileKind::Reminder)}>{ label }</button>
+                }
                 <button id="download-test-ps1" onclick={dl(FileKind::TestPowerShell)}>{ "Vendor test (PowerShell)" }</button>
                 <button id="download-test-sh" onclick={dl(FileKind::TestShell)}>{ "Vendor test (curl)" }</button>
             </div>

@@ -1,6 +1,7 @@
 use std::rc::Rc;
 
 use mailgrant_core::config::{Config, ScopeMode};
+use mailgrant_core::wizard::credential::CredentialWords;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -19,6 +20,11 @@ pub struct WelcomeProps {
     pub scopes: Vec<(&'static str, &'static str)>,
     /// The provider is Microsoft Entra ID (assumed until discovery says otherwise).
     pub entra: bool,
+    /// What is made for the vendor and who holds what (none: this mode has no credential the
+    /// vendor accepts, `no_credential` says why).
+    pub credential: Option<CredentialWords>,
+    pub no_credential: Option<String>,
+    pub fallback: Option<String>,
 }
 
 fn host(url: &str) -> &str {
@@ -32,7 +38,6 @@ pub fn welcome(props: &WelcomeProps) -> Html {
     let config = &props.config;
     let vendor = &config.vendor;
     let mode = &props.mode;
-    let app_name = vendor.app_display_name();
     let on_mode = {
         let on_mode = props.on_mode.clone();
         Callback::from(move |e: Event| {
@@ -60,8 +65,10 @@ pub fn welcome(props: &WelcomeProps) -> Html {
 
             <h2>{ "What will be created in your tenant" }</h2>
             <ul id="will-create">
-                <li>{ "An app registration named " }<strong>{ app_name.clone() }</strong>{ " (single tenant, no redirect URIs), and its service principal (enterprise application)." }</li>
-                <li>{ format!("One client secret for it, valid for {} days.", vendor.secret_lifetime_days) }</li>
+                if let Some(c) = &props.credential {
+                    <li>{ c.app.clone() }</li>
+                    if let Some(made) = &c.credential { <li>{ made.clone() }</li> }
+                }
                 if *mode == ScopeMode::ApplicationAccessPolicy {
                     <li>{ "An Exchange Online PowerShell script you run first: it makes the Application Access Policy that limits the app to your mailbox, checks it, and prints a code." }</li>
                     <li>{ "Only after you typed that code: Microsoft Graph's " }<code>{ "Mail.Send" }</code>{ " application permission, with admin consent. So the app never holds it unrestricted." }</li>
@@ -69,6 +76,17 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                     <li>{ "An Exchange role assignment that lets the app send as your chosen mailbox and no other (Exchange's " }<code>{ "Application Mail.Send" }</code>{ " role, scoped to that mailbox), made through Microsoft Graph. If your tenant or role does not allow that, the page gives you a PowerShell script that does it." }</li>
                 }
             </ul>
+            if let Some(c) = &props.credential {
+                <h2>{ "Who holds what" }</h2>
+                <ul id="credential">
+                    <li>{ c.holds.clone() }</li>
+                    <li>{ format!("What leaves this browser: {}", c.leaves) }</li>
+                    if let Some(f) = &props.fallback { <li>{ f.clone() }</li> }
+                </ul>
+            }
+            if let Some(why) = &props.no_credential {
+                <p id="no-credential" class="notice">{ why.clone() }</p>
+            }
             <p>{ "Nothing else in your tenant is changed, and the page never modifies or deletes an object it did not create. If a step fails, the page can finish or undo what it made." }</p>
 
             <h2>{ "How the app is limited to one mailbox" }</h2>
@@ -107,11 +125,11 @@ pub fn welcome(props: &WelcomeProps) -> Html {
             <h2>{ "Your data" }</h2>
             <p id="privacy">
                 { format!("This page runs entirely in your browser. Nothing leaves it except calls to Microsoft ({} and {}). \
-                   Your sign-in token and the client secret are kept in this tab's memory only and are gone when you close it.",
+                   Your sign-in token (and a client secret, if one is made) are kept in this tab's memory only and are gone when you close it.",
                    host(&config.authority), host(&config.graph_base_url)) }
             </p>
 
-            <button id="sign-in" class="primary" onclick={on_click} disabled={props.busy}>
+            <button id="sign-in" class="primary" onclick={on_click} disabled={props.busy || props.no_credential.is_some()}>
                 { match (props.busy, props.entra) {
                     (true, true) => "Opening Microsoft sign-in…",
                     (true, false) => "Opening sign-in…",

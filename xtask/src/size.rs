@@ -71,11 +71,17 @@ pub fn report() -> Result<(), String> {
 /// the whole app in one module was 390.1 kB (2026-12-02); moving age's X25519/ChaCha20/scrypt
 /// into the hand-off module took the first load to about 348 kB and made the whole page about
 /// 447 kB (the second module repeats the standard library, the allocator and wasm-bindgen's
-/// runtime). These budgets stop growth from here; reaching 250 kB needs the engine (run, op,
-/// plan) out of the first load as well.
-pub const FIRST_LOAD_BUDGET: usize = 352 * 1000;
+/// runtime). Credentials without a secret (issue 12) then took the first load to 402.6 kB: the
+/// vendor's certificate read at load (der, SHA-1, PEM; twiggy: about 50 kB of wasm before
+/// wasm-opt), the credential kinds' words, bundle fields and vendor test scripts, and the
+/// federated-credential and vendor-app operations. Decoding only the certificate fields the page
+/// reads and an externally tagged `CredentialPlan` cut 11.3 kB: first load 391.3 kB, whole page
+/// 491.8 kB. These budgets stop growth from there. Next cuts: the bundle and script rendering,
+/// and the certificate reading, into the hand-off module; reaching 250 kB needs the engine (run,
+/// op, plan) out of the first load as well.
+pub const FIRST_LOAD_BUDGET: usize = 396 * 1000;
 pub const HAND_OFF_BUDGET: usize = 104 * 1000;
-pub const WHOLE_BUDGET: usize = 452 * 1000;
+pub const WHOLE_BUDGET: usize = 496 * 1000;
 
 fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
     let mut over = vec![];

@@ -1,5 +1,11 @@
-//! The vendor's public certificate for the `certificate` credential: read with the `x509-cert`
-//! and `der` crates (no hand-written DER), checked when `config.json` loads.
+//! The vendor's public certificate for the `certificate` credential: read with the `der` crate's
+//! decoder (no hand-written DER) and `x509-cert`'s and `spki`'s types, checked when
+//! `config.json` loads.
+//!
+//! Only what the page reads is decoded: RFC 5280 §4.1's structure is declared below with the
+//! fields the page never looks at (issuer, subject, extensions, the signature) kept as raw TLVs
+//! (`AnyRef`), still checked for well-formed DER. Decoding `x509_cert::Certificate` whole
+//! (names, every extension) cost the first load about 20 kB gzip'd more.
 //!
 //! Microsoft Entra takes an X.509 certificate in the app's `keyCredentials` (type
 //! `AsymmetricX509Cert`, usage `Verify`, `key` = the DER, base64) and the vendor signs client
@@ -7,10 +13,41 @@
 
 use std::fmt;
 
-use der::asn1::{ObjectIdentifier, UintRef};
-use der::{Decode, Reader, SliceReader};
+use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, UintRef};
+use der::{Decode, Reader, Sequence, SliceReader};
 use sha1::{Digest, Sha1};
-use x509_cert::Certificate;
+use spki::SubjectPublicKeyInfoRef;
+use x509_cert::time::Validity;
+
+/// `Certificate` (RFC 5280 §4.1), as far as the page reads it. Fields never read are decoded
+/// all the same, so malformed DER is refused.
+#[allow(dead_code)]
+#[derive(Sequence)]
+struct CertificateRef<'a> {
+    tbs_certificate: TbsCertificateRef<'a>,
+    signature_algorithm: AnyRef<'a>,
+    signature: BitStringRef<'a>,
+}
+
+/// `TBSCertificate`: the validity and the public key; the rest as raw TLVs.
+#[allow(dead_code)]
+#[derive(Sequence)]
+struct TbsCertificateRef<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    version: Option<u8>,
+    serial_number: AnyRef<'a>,
+    signature: AnyRef<'a>,
+    issuer: AnyRef<'a>,
+    validity: Validity,
+    subject: AnyRef<'a>,
+    subject_public_key_info: SubjectPublicKeyInfoRef<'a>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    issuer_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
+    subject_unique_id: Option<BitStringRef<'a>>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    extensions: Option<AnyRef<'a>>,
+}
 
 use crate::time::UtcDateTime;
 
@@ -101,7 +138,13 @@ pub fn parse(pem: &str) -> Result<VendorCertificate, CertificateError> {
         return Err(CertificateError::WrongLabel(label.to_owned()));
     }
     let cert =
-        Certificate::from_der(&der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
+        CertificateRef::from_der(&der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
+    // v1 (no version field), v2 (1) or v3 (2): nothing else exists.
+    if cert.tbs_certificate.version.is_some_and(|v| v > 2) {
+        return Err(CertificateError::Malformed(
+            "an unknown X.509 version".into(),
+        ));
+    }
     let tbs = &cert.tbs_certificate;
     let spki = &tbs.subject_public_key_info;
     let public_key = if spki.algorithm.oid == RSA {

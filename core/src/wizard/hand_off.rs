@@ -37,8 +37,10 @@ impl State {
             tenant_id: plan.inputs.tenant,
             cloud: cloud(config),
             admin_upn: admin,
+            // The vendor's own app: its application id is the config's, no app is made here.
             client_id: facts
                 .app_id
+                .or_else(|| plan.inputs.credential.vendor_app())
                 .ok_or(SetupError::Missing("the application id"))?,
             service_principal_id: facts
                 .sp

@@ -396,7 +396,12 @@ impl State {
             ("Tenant id", show(plan.map(|p| p.inputs.tenant.to_string()))),
             (
                 "Application (client) id",
-                show(facts.and_then(|f| f.app_id).map(|x| x.to_string())),
+                show(
+                    facts
+                        .and_then(|f| f.app_id)
+                        .or_else(|| credential.vendor_app())
+                        .map(|x| x.to_string()),
+                ),
             ),
         ];
         if credential.vendor_app().is_none() {
