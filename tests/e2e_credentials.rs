@@ -159,7 +159,11 @@ async fn a_certificate_in_the_legacy_mode_waits_for_the_policy_and_still_makes_n
         // A user mailbox: the policy scopes it directly (a shared one goes through a new group).
         let megan = "megan@contosodemo.onmicrosoft.com";
         support::to_review(&ctx, true, megan, "one", || async {}).await;
-        support::wait_id(&ctx.driver, "apply").await.click().await.unwrap();
+        support::wait_id(&ctx.driver, "apply")
+            .await
+            .click()
+            .await
+            .unwrap();
         support::pass_policy_script(&ctx, true).await;
         assert_no_secret_offered(&ctx).await;
         let bundle = vendor_bundle(&ctx).await;
