@@ -58,6 +58,65 @@ async fn vendor_bundle(ctx: &Ctx) -> Value {
     serde_json::from_slice(&out.stdout).expect("the bundle is JSON")
 }
 
+/// Objects by kind: what Review lists, or what the tenant gained.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Objects {
+    apps: usize,
+    service_principals: usize,
+    secrets: usize,
+    certificates: usize,
+    federated: usize,
+    graph_grants: usize,
+    exchange_assignments: usize,
+}
+
+/// What the Review step lists: each write's method and path (and the certificate in the app's
+/// body).
+fn listed(review: &str) -> Objects {
+    let n = |s: &str| review.matches(s).count();
+    Objects {
+        apps: n("PATCH /v1.0/applications(uniqueName="),
+        service_principals: n("PATCH /v1.0/servicePrincipals(appId="),
+        secrets: n("/addPassword"),
+        certificates: n("AsymmetricX509Cert"),
+        federated: n("PATCH /v1.0/applications/{app object id}/federatedIdentityCredentials(name="),
+        graph_grants: n("/appRoleAssignedTo"),
+        // One operation: its first request on Review looks up the role, then it assigns it.
+        exchange_assignments: n(" /beta/roleManagement/exchange/"),
+    }
+}
+
+/// What the tenant holds: counted over the emulator's whole state.
+fn held(state: &Value) -> Objects {
+    let list = |v: &Value| v.as_array().map_or(0, Vec::len);
+    let apps = state["applications"].as_array().unwrap();
+    let per_app = |key: &str| apps.iter().map(|a| list(&a[key])).sum();
+    Objects {
+        apps: apps.len(),
+        service_principals: list(&state["servicePrincipals"]),
+        secrets: per_app("passwordCredentials"),
+        certificates: per_app("keyCredentials"),
+        federated: per_app("federatedIdentityCredentials"),
+        graph_grants: list(&state["appRoleAssignments"]),
+        exchange_assignments: list(&state["exchange"]["roleAssignments"]),
+    }
+}
+
+/// The tenant gained exactly what Review listed (`before`: its state on Review).
+fn assert_made_what_review_listed(review: &str, before: &Value, after: &Value) {
+    let (b, a) = (held(before), held(after));
+    let gained = Objects {
+        apps: a.apps - b.apps,
+        service_principals: a.service_principals - b.service_principals,
+        secrets: a.secrets - b.secrets,
+        certificates: a.certificates - b.certificates,
+        federated: a.federated - b.federated,
+        graph_grants: a.graph_grants - b.graph_grants,
+        exchange_assignments: a.exchange_assignments - b.exchange_assignments,
+    };
+    assert_eq!(gained, listed(review), "{review}");
+}
+
 fn find<'a>(state: &'a Value, collection: &str, key: &str, value: &Value) -> Option<&'a Value> {
     state[collection]
         .as_array()
@@ -105,12 +164,18 @@ async fn a_certificate_in_rbac_mode_makes_no_secret_and_the_bundle_names_its_thu
         assert!(review.contains(THUMBPRINT), "{review}");
         assert!(review.contains("No client secret is made"), "{review}");
         assert!(!review.contains("addPassword"), "{review}");
+        let before = support::emulator_state(&ctx.graph).await;
         support::wait_id(&ctx.driver, "apply")
             .await
             .click()
             .await
             .unwrap();
         let text = assert_no_secret_offered(&ctx).await;
+        assert_made_what_review_listed(
+            &review,
+            &before,
+            &support::emulator_state(&ctx.graph).await,
+        );
         assert!(text.contains(THUMBPRINT), "{text}");
         assert!(text.contains("private key"), "{text}");
 
@@ -158,7 +223,8 @@ async fn a_certificate_in_the_legacy_mode_waits_for_the_policy_and_still_makes_n
     support::run("credential_certificate_aap", config, |ctx| async move {
         // A user mailbox: the policy scopes it directly (a shared one goes through a new group).
         let megan = "megan@contosodemo.onmicrosoft.com";
-        support::to_review(&ctx, true, megan, "one", || async {}).await;
+        let review = support::to_review(&ctx, true, megan, "one", || async {}).await;
+        let before = support::emulator_state(&ctx.graph).await;
         support::wait_id(&ctx.driver, "apply")
             .await
             .click()
@@ -166,6 +232,11 @@ async fn a_certificate_in_the_legacy_mode_waits_for_the_policy_and_still_makes_n
             .unwrap();
         support::pass_policy_script(&ctx, true).await;
         assert_no_secret_offered(&ctx).await;
+        assert_made_what_review_listed(
+            &review,
+            &before,
+            &support::emulator_state(&ctx.graph).await,
+        );
         let bundle = vendor_bundle(&ctx).await;
         let state = support::emulator_state(&ctx.graph).await;
         let app = find(&state, "applications", "appId", &bundle["clientId"]).unwrap();
@@ -188,12 +259,18 @@ async fn a_federated_credential_is_made_once_by_name_and_nothing_secret_exists()
         let review = support::to_review(&ctx, false, MAILBOX, "one", || async {}).await;
         assert!(review.contains("federatedIdentityCredentials"), "{review}");
         assert!(review.contains(SUBJECT), "{review}");
+        let before = support::emulator_state(&ctx.graph).await;
         support::wait_id(&ctx.driver, "apply")
             .await
             .click()
             .await
             .unwrap();
         let text = assert_no_secret_offered(&ctx).await;
+        assert_made_what_review_listed(
+            &review,
+            &before,
+            &support::emulator_state(&ctx.graph).await,
+        );
         assert!(text.contains(ISSUER), "{text}");
         assert!(
             ctx.driver
@@ -247,8 +324,14 @@ async fn the_vendors_own_app_gets_only_a_service_principal_scoped_in_exchange() 
         let review = support::to_review(&ctx, false, MAILBOX, "one", || async {}).await;
         assert!(review.contains("No app registration"), "{review}");
         assert!(!review.contains("/applications"), "{review}");
+        let before = support::emulator_state(&ctx.graph).await;
         support::wait_id(d, "apply").await.click().await.unwrap();
         let text = assert_no_secret_offered(&ctx).await;
+        assert_made_what_review_listed(
+            &review,
+            &before,
+            &support::emulator_state(&ctx.graph).await,
+        );
         assert!(!text.contains("App object id"), "{text}");
         let bundle = vendor_bundle(&ctx).await;
         assert_eq!(bundle["clientId"], DEMO_VENDOR_APP_ID);
@@ -315,8 +398,14 @@ async fn a_tenant_that_forbids_secrets_is_offered_the_vendors_certificate_and_no
             support::our_app_ids(&ctx.graph).await.is_empty(),
             "Undo removed the refused plan's app before the new plan"
         );
+        let before = support::emulator_state(&ctx.graph).await;
         support::wait_id(d, "apply").await.click().await.unwrap();
         assert_no_secret_offered(&ctx).await;
+        assert_made_what_review_listed(
+            &review,
+            &before,
+            &support::emulator_state(&ctx.graph).await,
+        );
         let ids = support::our_app_ids(&ctx.graph).await;
         assert_eq!(ids.len(), 1, "{ids:?}");
         let state = support::emulator_state(&ctx.graph).await;
@@ -365,6 +454,70 @@ async fn a_capped_secret_lifetime_is_said_with_both_numbers_and_the_files_use_it
         assert_eq!(
             bundle["clientSecretExpiresAt"],
             bundle["credential"]["expiresAt"]
+        );
+        // The tenant's secret ends when the bundle says, and the reminder comes before that.
+        let state = support::emulator_state(&ctx.graph).await;
+        let app = find(&state, "applications", "appId", &bundle["clientId"]).unwrap();
+        let end = app["passwordCredentials"][0]["endDateTime"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            &end[..10],
+            &expires[..10],
+            "the tenant's expiry is the bundle's"
+        );
+        support::wait_id(d, "download-ics")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let ics =
+            String::from_utf8(support::downloaded(&ctx, "rotate-client-secret.ics").await).unwrap();
+        let start = ics
+            .lines()
+            .find_map(|l| l.strip_prefix("DTSTART:"))
+            .expect("the reminder has a start");
+        let start = format!("{}-{}-{}", &start[..4], &start[4..6], &start[6..8]);
+        let before_expiry = days(&expires) - days(&start);
+        assert!(
+            (1..=30).contains(&before_expiry),
+            "the reminder ({start}) is before the 90-day expiry ({expires})"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_that_forbids_secrets_with_no_other_credential_stops_clearly_and_undo_leaves_nothing(
+) {
+    support::run("credential_forbidden", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        support::set_faults(&ctx, json!({"secretPolicy": {"forbidSecrets": true}})).await;
+        let before = support::emulator_state(&ctx.graph).await;
+        support::set_up(&ctx, false, "one", || async {}).await;
+        let error = support::wait_id(d, "error").await.text().await.unwrap();
+        assert!(error.contains("forbids client secrets"), "{error}");
+        assert!(error.contains("exemption"), "{error}");
+        assert!(
+            d.find(thirtyfour::By::Id("use-other-credential"))
+                .await
+                .is_err(),
+            "the vendor lists no other credential"
+        );
+        assert!(d.find(thirtyfour::By::Id("hand-off-step")).await.is_err());
+        support::wait_id(d, "undo").await.click().await.unwrap();
+        let status = support::wait_id(d, "run-status").await;
+        for _ in 0..100 {
+            if status.text().await.unwrap().starts_with("Undone") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(status.text().await.unwrap().starts_with("Undone"));
+        assert_eq!(
+            held(&support::emulator_state(&ctx.graph).await),
+            held(&before),
+            "nothing is left"
         );
     })
     .await;
