@@ -385,10 +385,10 @@ pub fn wizard(props: &WizardProps) -> Html {
         on_choose={on_scope.clone()}
         on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> },
         StepView::Review {
-            credential,
+            summary,
             lines,
             notices,
-        } => html! { <ReviewStep {credential} {lines} {notices}
+        } => html! { <ReviewStep {summary} {lines} {notices}
         on_apply={on_apply.clone()} on_back={driver.on(|()| Event::Back(Step::Scope))} /> },
         StepView::Apply(a) => html! { <ApplyStep status={a.status} log={a.log}
         can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}

@@ -79,11 +79,7 @@ async fn rbac_mode_creates_one_app_one_sp_one_secret_and_no_grant_then_undo() {
         set_up(&ctx, false).await;
         wait_hand_off(d).await;
         assert_eq!(count(&ctx.graph).await, (1, 1, 1, 0));
-        let script = support::wait_id(d, "setup-script")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let script = support::script_text(d).await;
         // The page made the Exchange role assignment itself: the script checks it.
         assert!(
             script.contains("Test-ServicePrincipalAuthorization"),
@@ -114,11 +110,7 @@ async fn aap_mode_adds_the_mail_send_grant_and_applying_again_adds_nothing() {
         set_up(&ctx, true).await;
         wait_hand_off(d).await;
         assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
-        let script = support::wait_id(d, "setup-script")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let script = support::script_text(d).await;
         assert!(script.contains("New-ApplicationAccessPolicy"), "{script}");
         // Again, from a fresh sign-in: everything is found and reused.
         support::wait_id(d, "saved").await.click().await.unwrap();

@@ -387,11 +387,7 @@ async fn a_tenant_that_forbids_secrets_is_offered_the_vendors_certificate_and_no
             .click()
             .await
             .unwrap();
-        let review = support::wait_id(d, "review-step")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let review = support::review_text(d).await;
         assert!(review.contains("forbids"), "{review}");
         assert!(review.contains(THUMBPRINT), "{review}");
         assert!(

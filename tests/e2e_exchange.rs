@@ -77,11 +77,7 @@ async fn rbac_the_page_scopes_the_app_to_the_mailbox_and_applying_again_adds_not
             .unwrap()
             .starts_with("/Users/"));
         // The script only checks what the page made.
-        let script = support::wait_id(d, "setup-script")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let script = support::script_text(d).await;
         assert!(script.contains("Test-ServicePrincipalAuthorization"));
         assert!(!script.contains("New-ManagementRoleAssignment"), "{script}");
 
@@ -175,11 +171,7 @@ async fn rbac_without_the_beta_endpoint_the_script_scopes_and_nothing_is_half_ma
                 assert!(note.contains(says), "{note}");
                 assert!(note.contains("can send as no mailbox"), "{note}");
                 // The script comes first, and makes the scope itself.
-                let script = support::wait_id(d, "setup-script")
-                    .await
-                    .text()
-                    .await
-                    .unwrap();
+                let script = support::script_text(d).await;
                 assert!(script.contains("New-ManagementRoleAssignment"), "{script}");
                 assert!(support::exchange_assignments(&ctx.graph).await.is_empty());
                 let app = support::our_app_ids(&ctx.graph).await.remove(0);

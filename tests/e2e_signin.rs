@@ -327,7 +327,7 @@ async fn a_mode_that_needs_more_permission_signs_in_again_for_it_and_keeps_the_m
             .click()
             .await
             .unwrap();
-        let review = text(d, "review-step").await;
+        let review = support::review_text(d).await;
         assert!(
             review.contains("Grant Mail.Send"),
             "the plan is the AAP one: {review}"

@@ -46,7 +46,9 @@ fn host(props: &HostProps) -> Html {
     html! {
         <Welcome config={props.config.clone()} mode={*mode} {on_mode}
             on_sign_in={Callback::noop()} busy=false
-            scopes={mailgrant_core::auth::scopes(*mode)} entra=true />
+            scopes={mailgrant_core::auth::scopes(*mode)} entra=true
+            credential={Some(mailgrant_core::wizard::credential::for_config(
+                &props.config.vendor.credentials[0], &props.config))} />
     }
 }
 
@@ -104,6 +106,9 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
                 ("email", "show your e-mail address"),
             ],
             entra: false,
+            credential: None,
+            no_credential: None,
+            fallback: None,
         },
     )
     .render();

@@ -11,7 +11,8 @@ pub struct ScriptViewProps {
     pub on_download: Callback<FileKind>,
 }
 
-/// The Exchange Online script: Copy, Download (and the rollback), and its text with line numbers.
+/// The Exchange Online script: Copy, Download (and the rollback), and its text with line numbers,
+/// folded (it is long; Copy and Download need no unfolding).
 #[function_component(ScriptView)]
 pub fn script_view(props: &ScriptViewProps) -> Html {
     let dl = |k: FileKind| props.on_download.reform(move |_| k.clone());
@@ -22,11 +23,14 @@ pub fn script_view(props: &ScriptViewProps) -> Html {
                 <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
                 <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
             </div>
-            <pre id="setup-script" class="numbered">
-                { for props.text.lines().enumerate().map(|(i, l)| html! {
-                    <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
-                }) }
-            </pre>
+            <details id="script-details">
+                <summary>{ format!("Show the script ({} lines)", props.text.lines().count()) }</summary>
+                <pre id="setup-script" class="numbered">
+                    { for props.text.lines().enumerate().map(|(i, l)| html! {
+                        <span class="line"><span class="ln">{ format!("{:>4} ", i + 1) }</span>{ l.to_owned() }{ "\n" }</span>
+                    }) }
+                </pre>
+            </details>
         </>
     }
 }

@@ -23,7 +23,9 @@ pub struct WelcomeProps {
     /// What is made for the vendor and who holds what (none: this mode has no credential the
     /// vendor accepts, `no_credential` says why).
     pub credential: Option<CredentialWords>,
+    #[prop_or_default]
     pub no_credential: Option<String>,
+    #[prop_or_default]
     pub fallback: Option<String>,
 }
 

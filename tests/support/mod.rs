@@ -468,7 +468,17 @@ where
         assert!(error.contains("one more permission"), "{error}");
         sign_in_from(ctx, "grant-more", "adele", "accept").await;
     }
-    wait_id(d, "review-step").await.text().await.unwrap()
+    review_text(d).await
+}
+
+/// The Review step's whole text, the folded calls included (its text content).
+pub async fn review_text(d: &WebDriver) -> String {
+    wait_id(d, "review-step")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default()
 }
 
 /// The code the legacy Exchange script prints after PASS: SHA-256 over `mailgrant:<app
@@ -484,9 +494,19 @@ pub fn script_code(app_id: &str, policy_scope: &str) -> String {
     format!("{}-{}", &hex[..4], &hex[4..])
 }
 
+/// The script the page shows (`#setup-script`, folded or not: its text content).
+pub async fn script_text(driver: &WebDriver) -> String {
+    wait_id(driver, "setup-script")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
 /// The value of `$Name = '…'` in the script the page shows (`#setup-script`).
 pub async fn script_value(driver: &WebDriver, name: &str) -> String {
-    let text = wait_id(driver, "setup-script").await.text().await.unwrap();
+    let text = script_text(driver).await;
     let line = text
         .lines()
         .find(|l| l.contains(&format!("${name} ")) && l.contains(" = '"))

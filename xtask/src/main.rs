@@ -31,6 +31,8 @@ cargo xtask <command>
                         sequential rounds and wall time, concurrent and one at a time
   artifacts             run the demo flow headless in both modes and for each scope; write every
                         file the page offers (scripts, bundles, reminder, tests) to target/artifacts/
+  screenshots           every step and state at 1280 and 375 px, light and dark, into
+                        target/screenshots/, each checked by axe-core and for sideways scrolling
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Some("test") => test::run_all(),
         Some("size") => size::run(),
         Some("artifacts") => test::artifacts(),
+        Some("screenshots") => test::screenshots(),
         Some("bench") => bench::run(),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");

@@ -13,6 +13,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// wasm-opt from npm's binaryen (package.json); Debian's 108 and crates.io's 116 cannot read
 /// current wasm-bindgen output.
 const WASM_OPT_VERSION: &str = "version_132";
+/// axe-core, as pinned in package.json.
+const AXE_VERSION: &str = "4.14.1";
 
 /// Where the installed tools are: the PATH to give child processes.
 pub struct Tools {
@@ -126,18 +128,25 @@ pub fn run() -> Result<Tools, String> {
         report.installed(format!("wasm-bindgen-cli {wb}"));
     }
 
-    // 4. wasm-opt from npm's binaryen.
+    // 4. wasm-opt from npm's binaryen, and axe-core for the accessibility checks (package.json).
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let version = output(&wasm_opt.to_string_lossy(), &["--version"], &path).unwrap_or_default();
-    if version.contains(WASM_OPT_VERSION) {
-        report.found(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
+    let axe = std::fs::read_to_string(root().join("node_modules/axe-core/package.json"))
+        .unwrap_or_default();
+    let axe_ok = axe.contains(&format!("\"version\": \"{AXE_VERSION}\""));
+    if version.contains(WASM_OPT_VERSION) && axe_ok {
+        report.found(format!(
+            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION} (npm)"
+        ));
     } else {
         let mut c = Command::new("npm");
         c.args(["ci", "--no-audit", "--no-fund"])
             .current_dir(root())
             .env("PATH", &path);
         util::run(c)?;
-        report.installed(format!("wasm-opt {WASM_OPT_VERSION} (npm binaryen)"));
+        report.installed(format!(
+            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION} (npm)"
+        ));
     }
 
     // 5. From Debian: the browser and its driver for the tests, `age` to check encrypted bundles,

@@ -55,6 +55,30 @@ pub fn run_all() -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask screenshots` (the same test runs in `cargo xtask test`).
+pub fn screenshots() -> Result<(), String> {
+    let tools = crate::setup::run()?;
+    trunk_build(&tools)?;
+    let mut c = cmd(&tools, "cargo");
+    c.args([
+        "test",
+        "--locked",
+        "-p",
+        "mailgrant",
+        "--test",
+        "screenshots",
+    ])
+    .env("CHROMEDRIVER", &tools.chromedriver)
+    .env("CHROMIUM", &tools.chromium)
+    .env("MAILGRANT_DIST", root().join("dist"));
+    run(c)?;
+    println!(
+        "\nscreenshots: {}",
+        root().join("target/screenshots").display()
+    );
+    Ok(())
+}
+
 /// `cargo xtask artifacts`.
 pub fn artifacts() -> Result<(), String> {
     let tools = crate::setup::run()?;

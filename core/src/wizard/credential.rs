@@ -106,3 +106,56 @@ pub fn fallback(next: Option<&Credential>) -> Option<String> {
 pub fn date(rfc3339: &str) -> &str {
     rfc3339.get(..10).unwrap_or(rfc3339)
 }
+
+/// Review's plain summary, before the exact calls: what will exist, for which mailbox and
+/// scope, what is left alone, what the vendor receives, who does what next.
+pub fn review_summary(plan: &crate::plan::Plan, config: &Config) -> Vec<String> {
+    use crate::powershell::ScopeTarget;
+    let mailbox = plan.inputs.mailbox.to_string();
+    let vendor = &config.vendor.name;
+    let who = match &plan.scope.target {
+        ScopeTarget::OneMailbox => format!("{mailbox} only"),
+        ScopeTarget::ExistingGroup { address } => match plan.inputs.mode {
+            ScopeMode::RbacForApplications => format!(
+                "the direct members of {address} (members through nested groups are not counted)"
+            ),
+            ScopeMode::ApplicationAccessPolicy => {
+                format!("the members of {address}, nested groups included")
+            }
+        },
+        ScopeTarget::NewGroup { address, .. } => {
+            format!("the new group {address}, with {mailbox} its only member")
+        }
+    };
+    let words = words(&plan.inputs.credential, config);
+    let mut out = vec![format!("{vendor} will be able to send e-mail as {who}.")];
+    out.push(words.app.clone());
+    if let Some(c) = &words.credential {
+        out.push(c.clone());
+    }
+    out.push(match plan.inputs.mode {
+        ScopeMode::RbacForApplications => format!(
+            "Exchange's Application Mail.Send role for the app, scoped to {who}; no tenant-wide Mail.Send permission in Entra ID."
+        ),
+        ScopeMode::ApplicationAccessPolicy => "Microsoft Graph's Mail.Send application permission, granted only after your Exchange script made the Application Access Policy and printed its code.".into(),
+    });
+    if let Some(denied) = &plan.scope.denied {
+        out.push(format!(
+            "The Exchange script checks that {denied} stays out of reach."
+        ));
+    }
+    if plan.existing.app.is_some() {
+        out.push(
+            "The app mailgrant made earlier for this mailbox is updated, not duplicated.".into(),
+        );
+    }
+    out.push("Nothing else in your tenant is changed.".into());
+    out.push(format!("{} receives: {}", vendor, words.leaves));
+    out.push(match plan.inputs.mode {
+        ScopeMode::RbacForApplications => format!(
+            "Next: on Hand-off, send the files to {vendor}, then run the Exchange script (it checks the scope; it makes it if the page could not)."
+        ),
+        ScopeMode::ApplicationAccessPolicy => "Next: during Apply, run the Exchange script and type the code it prints; then send the files to the vendor.".into(),
+    });
+    out
+}

@@ -98,8 +98,9 @@ pub enum StepView {
         busy: bool,
     },
     Review {
-        /// In plain words: what is made for the vendor, who holds what, what leaves.
-        credential: CredentialWords,
+        /// In plain words, first: what will exist, for which mailbox, what is left alone, what
+        /// the vendor receives, what comes next.
+        summary: Vec<String>,
         lines: Vec<ReviewLine>,
         notices: Vec<String>,
     },
@@ -260,7 +261,7 @@ impl State {
             }
             Step::Review => match &s.plan {
                 Some(plan) => StepView::Review {
-                    credential: credential::words(&plan.inputs.credential, config),
+                    summary: credential::review_summary(plan, config),
                     lines: plan.review(),
                     notices: plan.notices.clone(),
                 },

@@ -17,7 +17,9 @@ fn config_with(credentials: &str) -> Config {
 }
 
 /// (credentials, mode, refused) → (the kind in force, the next kind).
-fn check(rows: &[(&str, ScopeMode, usize, Option<&str>, Option<&str>)]) {
+type Row<'a> = (&'a str, ScopeMode, usize, Option<&'a str>, Option<&'a str>);
+
+fn check(rows: &[Row]) {
     for (credentials, mode, refused, now, next) in rows {
         let config = config_with(credentials);
         let mut state = State::new(&config);
