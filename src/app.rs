@@ -369,10 +369,13 @@ pub fn wizard(props: &WizardProps) -> Html {
     let step_view = |step: StepView| match step {
         StepView::None => html! {},
         StepView::Mailbox {
+            address,
             busy,
             sign_in_again,
-        } => html! { <MailboxStep on_submit={on_mailbox.clone()} {busy} {sign_in_again}
-        on_sign_in={on_sign_in.clone()} /> },
+        } => {
+            html! { <MailboxStep on_submit={on_mailbox.clone()} address={AttrValue::from(address)} {busy} {sign_in_again}
+            on_sign_in={on_sign_in.clone()} /> }
+        }
         StepView::Scope {
             mailbox_name,
             mailbox_address,
@@ -380,10 +383,13 @@ pub fn wizard(props: &WizardProps) -> Html {
             unscoped_grant,
             problem,
             busy,
-        } => html! { <ScopeStep {mailbox_name} {mailbox_address} {app_exists} {unscoped_grant}
-        problem={problem.map(|p| AttrValue::from(p.message))} {busy}
-        on_choose={on_scope.clone()}
-        on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> },
+            answer,
+        } => {
+            html! { <ScopeStep {mailbox_name} {mailbox_address} {app_exists} {unscoped_grant} {answer}
+            problem={problem.map(|p| AttrValue::from(p.message))} {busy}
+            on_choose={on_scope.clone()}
+            on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> }
+        }
         StepView::Review {
             summary,
             lines,
@@ -399,7 +405,8 @@ pub fn wizard(props: &WizardProps) -> Html {
         on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
         on_download={driver.on(Event::Download)}
         other_credential={a.other_credential.map(AttrValue::from)}
-        on_other_credential={driver.on(|()| Event::NextCredential { now_ms: browser::now_ms() })} /> },
+        on_other_credential={driver.on(|()| Event::NextCredential { now_ms: browser::now_ms() })}
+        can_start_over={a.can_start_over} on_start_over={driver.on(|()| Event::StartOver)} /> },
         StepView::HandOff(h) => {
             let revealed_text = (*revealed)
                 .then(|| {
@@ -439,7 +446,8 @@ pub fn wizard(props: &WizardProps) -> Html {
                     can_change_mode={account.can_change_mode}
                     on_mode={driver.on(Event::ModeChosen)}
                     missing={account.missing} on_grant={on_sign_in.clone()}
-                    exchange_note={account.exchange_note} />
+                    exchange_note={account.exchange_note}
+                    sign_out_blocked={account.sign_out_blocked} />
                 { step_view(step) }
                 if let Some(state) = page_access {
                     <PageAccessView state={state} client_id={config.client_id.to_string()}

@@ -34,6 +34,11 @@ pub struct ApplyStepProps {
     pub other_credential: Option<AttrValue>,
     #[prop_or_default]
     pub on_other_credential: Callback<()>,
+    /// Undo is done: a new setup can begin.
+    #[prop_or_default]
+    pub can_start_over: bool,
+    #[prop_or_default]
+    pub on_start_over: Callback<()>,
 }
 
 /// Progress of the Graph calls, each attempt logged.
@@ -75,6 +80,9 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                 </div>
             }
             <div class="buttons">
+                if props.can_start_over {
+                    <button id="start-over" class="primary" onclick={props.on_start_over.reform(|_| ())}>{ "Start a new setup" }</button>
+                }
                 if props.sign_in_again {
                     <button id="sign-in-again" class="primary" onclick={props.on_sign_in.reform(|_| ())}>{ "Sign in again and continue" }</button>
                 } else if props.can_resume {

@@ -3,6 +3,9 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct MailboxStepProps {
+    /// What was typed before (kept across Back).
+    #[prop_or_default]
+    pub address: AttrValue,
     pub on_submit: Callback<String>,
     pub busy: bool,
     /// The look-up stopped because the sign-in expired.
@@ -29,7 +32,7 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
             <h2>{ "Which mailbox may the app send as?" }</h2>
             <form {onsubmit}>
                 <label for="mailbox">{ "Mailbox address" }</label>
-                <input id="mailbox" type="email" ref={input} required=true
+                <input id="mailbox" type="email" ref={input} required=true value={props.address.clone()}
                     placeholder="invoices@contoso.com" autocomplete="off" />
                 <button id="find-mailbox" class="primary" type="submit" disabled={props.busy}>
                     { if props.busy { "Looking it up…" } else { "Continue" } }

@@ -19,6 +19,9 @@ pub struct ScopeStepProps {
     /// The group is being looked up.
     #[prop_or_default]
     pub busy: bool,
+    /// The answer given before (kept across Back from Review).
+    #[prop_or_default]
+    pub answer: Option<ScopeAnswer>,
 }
 
 fn value(node: &NodeRef) -> String {
@@ -35,9 +38,13 @@ fn checked(node: &NodeRef) -> bool {
 /// goes to the core as text; its answer comes back as `problem`.
 #[function_component(ScopeStep)]
 pub fn scope_step(props: &ScopeStepProps) -> Html {
-    let kind = use_state(|| ScopeKind::OneMailbox);
+    let before = props.answer.clone();
+    let kind = use_state(|| before.as_ref().map_or(ScopeKind::OneMailbox, |a| a.kind));
     // Removing an unscoped grant is what keeps the app to one mailbox: on unless unticked.
-    let remove_grant = use_state(|| true);
+    let remove_grant = use_state(|| before.as_ref().is_none_or(|a| a.remove_unscoped_grant));
+    let typed = |f: fn(&ScopeAnswer) -> &String| {
+        AttrValue::from(before.as_ref().map(f).cloned().unwrap_or_default())
+    };
     let (group, group_name, denied, new_secret) = (
         use_node_ref(),
         use_node_ref(),
@@ -82,16 +89,16 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                     { " A new mail-enabled security group with this mailbox as its member" }</label>
                 if *kind == ScopeKind::NewGroup {
                     <label for="group-name">{ "Group name" }</label>
-                    <input id="group-name" ref={group_name} />
+                    <input id="group-name" ref={group_name} value={typed(|a| &a.group_name)} />
                 }
                 if *kind != ScopeKind::OneMailbox {
                     <label for="group-address">{ "Group address" }</label>
-                    <input id="group-address" type="email" ref={group} />
+                    <input id="group-address" type="email" ref={group} value={typed(|a| &a.group_address)} />
                 }
                 <label for="denied">{ "Optional: a mailbox the app must NOT reach (the Exchange script tests it)" }</label>
-                <input id="denied" type="email" ref={denied} />
+                <input id="denied" type="email" ref={denied} value={typed(|a| &a.denied)} />
                 if props.app_exists {
-                    <label class="mode"><input type="checkbox" id="new-secret" ref={new_secret} />
+                    <label class="mode"><input type="checkbox" id="new-secret" ref={new_secret} checked={before.as_ref().is_some_and(|a| a.new_secret)} />
                         { " The app exists already: add a new client secret" }</label>
                 }
                 if props.unscoped_grant {

@@ -12,6 +12,9 @@ pub struct SignedInProps {
     /// What could not be determined, in words.
     pub unknowns: Vec<String>,
     pub on_sign_out: Callback<()>,
+    /// Why Sign out is not offered now.
+    #[prop_or_default]
+    pub sign_out_blocked: Option<&'static str>,
     /// The mode may still change (nothing applied yet).
     pub can_change_mode: bool,
     pub on_mode: Callback<ScopeMode>,
@@ -97,7 +100,12 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                     <ul>{ for props.unknowns.iter().map(|u| html! { <li>{ u.clone() }</li> }) }</ul>
                 </div>
             }
-            <button id="sign-out" onclick={props.on_sign_out.reform(|_| ())}>{ "Sign out" }</button>
+            <button id="sign-out" onclick={props.on_sign_out.reform(|_| ())}
+                disabled={props.sign_out_blocked.is_some()}
+                aria-describedby={props.sign_out_blocked.map(|_| "sign-out-why")}>{ "Sign out" }</button>
+            if let Some(why) = props.sign_out_blocked {
+                <span id="sign-out-why" class="muted">{ format!(" {why}") }</span>
+            }
         </section>
     }
 }

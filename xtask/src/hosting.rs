@@ -8,8 +8,9 @@
 
 use std::path::Path;
 
-/// Assets whose names carry trunk's content hash: `name-<16 hex>.js|css`, `name-<16 hex>_bg.wasm`.
-pub const HASHED_ASSET_REGEX: &str = "-[0-9a-f]{16}(_bg)?\\.(js|wasm|css)$";
+/// Assets whose names carry trunk's content hash: `name-<hex>.js|css`, `name-<hex>_bg.wasm`.
+/// Trunk prints the 64-bit hash without leading zeros, so it has up to 16 hex digits (15 seen).
+pub const HASHED_ASSET_REGEX: &str = "-[0-9a-f]{8,16}(_bg)?\\.(js|wasm|css)$";
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const REVALIDATE: &str = "no-cache";
 

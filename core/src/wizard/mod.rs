@@ -272,6 +272,8 @@ pub enum Event {
     NextCredential {
         now_ms: u64,
     },
+    /// After Undo: forget this setup (the session stays) and begin again on the Mailbox step.
+    StartOver,
     /// Drop the client secret from memory.
     ForgetSecret,
     /// The admin asked for this file (or the log).
@@ -609,6 +611,8 @@ impl State {
                 }
                 vec![]
             }
+            // Signing out would drop a run in flight (a half-made app) or an unsaved secret.
+            Event::SignOut if self.sign_out_blocked().is_some() => vec![],
             Event::SignOut => {
                 *self = State::new(config);
                 vec![
@@ -646,6 +650,7 @@ impl State {
             } => self.run_event(config, kind, event, now_ms),
             Event::ApplyCommand { event, now_ms } => self.apply_command(config, event, now_ms),
             Event::NextCredential { now_ms } => self.next_credential_chosen(config, now_ms),
+            Event::StartOver => self.start_over(),
             Event::ScriptCode { code, now_ms } => {
                 self.apply_command(config, crate::run::Event::Confirm { code }, now_ms)
             }

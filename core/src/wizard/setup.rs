@@ -655,6 +655,53 @@ impl State {
         self.review(old.scope, old.options, vec![notice])
     }
 
+    /// Why Sign out is not offered now: a run is sending, waits for the Exchange script, or
+    /// stopped with something to finish or undo; or a client secret has not been saved yet.
+    pub fn sign_out_blocked(&self) -> Option<&'static str> {
+        if self.setup.secret.is_some() && !self.setup.handed_off {
+            return Some("Save the credentials (or forget the secret) before you sign out: the secret exists only in this page.");
+        }
+        let run = self.setup.apply.as_ref()?;
+        match run.status() {
+            Status::Done => None,
+            Status::Running | Status::Offline => {
+                Some("The setup is running: signing out now would leave it half made.")
+            }
+            Status::Waiting | Status::Paused(_) | Status::Failed(_) => Some(
+                "The setup is not finished: finish it or undo it first (Resume or Undo above).",
+            ),
+        }
+    }
+
+    /// The run was undone: a new setup can begin.
+    pub fn can_start_over(&self) -> bool {
+        self.setup
+            .apply
+            .as_ref()
+            .is_some_and(|r| r.undoing() && r.status() == Status::Done)
+    }
+
+    pub(super) fn start_over(&mut self) -> Vec<Effect> {
+        if !self.can_start_over() {
+            return vec![];
+        }
+        self.setup = Setup::default();
+        self.held_run = None;
+        self.error = None;
+        self.busy = false;
+        self.step = Step::Mailbox;
+        vec![Effect::RemoveJournal]
+    }
+
+    /// The mailbox step's field: what was typed before (Back keeps it).
+    pub fn mailbox_typed(&self) -> String {
+        self.setup
+            .inputs
+            .as_ref()
+            .map(|i| i.mailbox.to_string())
+            .unwrap_or_default()
+    }
+
     /// The mailbox the preflight found, for display.
     pub fn mailbox_found(&self) -> Option<(ObjectId, String)> {
         let f = self.setup.findings.as_ref()?;

@@ -12,7 +12,7 @@ use crate::roles::RoleCheck;
 use crate::run::{self, LogEntry, Status};
 
 use super::credential::{self, CredentialWords};
-use super::scope::ScopeProblem;
+use super::scope::{ScopeAnswer, ScopeProblem};
 use super::{State, Step};
 
 /// What the page shows.
@@ -75,6 +75,8 @@ pub struct Account {
     pub missing: Vec<(&'static str, &'static str)>,
     /// RBAC mode: whether the page can scope the app in Exchange itself, in words.
     pub exchange_note: Option<String>,
+    /// Why Sign out is not offered now (`None`: it is).
+    pub sign_out_blocked: Option<&'static str>,
 }
 
 /// The signed-in step's own part.
@@ -82,6 +84,8 @@ pub struct Account {
 pub enum StepView {
     None,
     Mailbox {
+        /// What was typed before (Back from a later step keeps it).
+        address: String,
         busy: bool,
         /// The look-up stopped because the sign-in expired.
         sign_in_again: bool,
@@ -96,6 +100,8 @@ pub enum StepView {
         problem: Option<ScopeProblem>,
         /// The group is being looked up.
         busy: bool,
+        /// The answer given before (Back from Review keeps it).
+        answer: Option<ScopeAnswer>,
     },
     Review {
         /// In plain words, first: what will exist, for which mailbox, what is left alone, what
@@ -121,6 +127,8 @@ pub struct Apply {
     /// The tenant forbids client secrets and the vendor accepts this instead: offer
     /// "Undo and use it instead".
     pub other_credential: Option<&'static str>,
+    /// Undo is done: offer "Start a new setup".
+    pub can_start_over: bool,
 }
 
 /// The Exchange Online script, and its files.
@@ -179,6 +187,7 @@ impl State {
                         can_change_mode: self.can_change_mode(),
                         missing: self.missing_scopes(),
                         exchange_note: self.exchange_note(),
+                        sign_out_blocked: self.sign_out_blocked(),
                     },
                     step: self.step_view(config),
                     page_access: self.page_access_offered(),
@@ -237,6 +246,7 @@ impl State {
         let s = &self.setup;
         match self.step {
             Step::Mailbox => StepView::Mailbox {
+                address: self.mailbox_typed(),
                 busy: self.busy,
                 sign_in_again: self.needs_sign_in_again(),
             },
@@ -257,6 +267,7 @@ impl State {
                             .is_some_and(|f| f.grants.iter().any(|g| g.is_mail_send())),
                     problem: s.scope_problem.clone(),
                     busy: self.busy,
+                    answer: s.answer.clone(),
                 }
             }
             Step::Review => match &s.plan {
@@ -287,7 +298,7 @@ impl State {
             }
             (Status::Paused(p), _) => format!("Paused: {}", p.explain().title),
             (Status::Failed(e), _) => format!("Stopped: {e}"),
-            (Status::Done, true) => "Undone: everything this run created was deleted.".to_owned(),
+            (Status::Done, true) => "Undone: what this run created in Entra ID (and the Exchange role assignment the page made) was deleted. If you ran the Exchange script, its rollback script removes what the script made.".to_owned(),
             (Status::Done, false) => "Done.".to_owned(),
         };
         Apply {
@@ -301,6 +312,7 @@ impl State {
             sign_in_again: self.needs_sign_in_again(),
             script: (status == Status::Waiting).then(|| self.script_view(config)),
             other_credential: self.offered_credential(config).map(|c| c.title()),
+            can_start_over: self.can_start_over(),
         }
     }
 

@@ -1232,4 +1232,5 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
 mod consent;
 mod credentials;
 mod page_access;
+mod sign_out;
 mod tabs;
