@@ -501,15 +501,7 @@ async fn a_tenant_that_forbids_secrets_with_no_other_credential_stops_clearly_an
             "the vendor lists no other credential"
         );
         assert!(d.find(thirtyfour::By::Id("hand-off-step")).await.is_err());
-        support::wait_id(d, "undo").await.click().await.unwrap();
-        let status = support::wait_id(d, "run-status").await;
-        for _ in 0..100 {
-            if status.text().await.unwrap().starts_with("Undone") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(status.text().await.unwrap().starts_with("Undone"));
+        support::undo_and_wait(d).await;
         assert_eq!(
             held(&support::emulator_state(&ctx.graph).await),
             held(&before),

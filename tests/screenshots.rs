@@ -182,14 +182,7 @@ async fn every_step_in_both_widths_and_schemes_passes_axe_and_fits() {
         support::wait_id(d, "apply").await.click().await.unwrap();
         support::wait_id(d, "hand-off-step").await;
         capture(&ctx, "5-hand-off", &axe_js, &mut failures).await;
-        support::wait_id(d, "undo").await.click().await.unwrap();
-        let status = support::wait_id(d, "run-status").await;
-        for _ in 0..100 {
-            if status.text().await.unwrap().starts_with("Undone") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        support::undo_and_wait(d).await;
         capture(&ctx, "6-after-undo", &axe_js, &mut failures).await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })

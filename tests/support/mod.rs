@@ -494,6 +494,21 @@ pub fn script_code(app_id: &str, policy_scope: &str) -> String {
     format!("{}-{}", &hex[..4], &hex[4..])
 }
 
+/// Clicks Undo and waits (at most 20 s) until the run says it is undone.
+pub async fn undo_and_wait(d: &WebDriver) {
+    wait_id(d, "undo").await.click().await.unwrap();
+    let status = wait_id(d, "run-status").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !status.text().await.unwrap().starts_with("Undone") {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            status.text().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The script the page shows (`#setup-script`, folded or not: its text content).
 pub async fn script_text(driver: &WebDriver) -> String {
     wait_id(driver, "setup-script")

@@ -55,50 +55,32 @@ pub fn run_all() -> Result<(), String> {
     Ok(())
 }
 
-/// `cargo xtask screenshots` (the same test runs in `cargo xtask test`).
-pub fn screenshots() -> Result<(), String> {
+/// Builds the release page and runs one browser test file against it (`args` after `--`);
+/// prints where its output went.
+fn browser_test(test: &str, args: &[&str], output: &str) -> Result<(), String> {
     let tools = crate::setup::run()?;
     trunk_build(&tools)?;
     let mut c = cmd(&tools, "cargo");
-    c.args([
-        "test",
-        "--locked",
-        "-p",
-        "mailgrant",
-        "--test",
-        "screenshots",
-    ])
-    .env("CHROMEDRIVER", &tools.chromedriver)
-    .env("CHROMIUM", &tools.chromium)
-    .env("MAILGRANT_DIST", root().join("dist"));
+    c.args(["test", "--locked", "-p", "mailgrant", "--test", test, "--"])
+        .args(args)
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("CHROMIUM", &tools.chromium)
+        .env("MAILGRANT_DIST", root().join("dist"));
     run(c)?;
-    println!(
-        "\nscreenshots: {}",
-        root().join("target/screenshots").display()
-    );
+    println!("\n{test}: {}", root().join(output).display());
     Ok(())
+}
+
+/// `cargo xtask screenshots` (the same test runs in `cargo xtask test`).
+pub fn screenshots() -> Result<(), String> {
+    browser_test("screenshots", &[], "target/screenshots")
 }
 
 /// `cargo xtask artifacts`.
 pub fn artifacts() -> Result<(), String> {
-    let tools = crate::setup::run()?;
-    trunk_build(&tools)?;
-    let mut c = cmd(&tools, "cargo");
-    c.args([
-        "test",
-        "--locked",
-        "-p",
-        "mailgrant",
-        "--test",
+    browser_test(
         "artifacts",
-        "--",
-        "--ignored",
-        "--nocapture",
-    ])
-    .env("CHROMEDRIVER", &tools.chromedriver)
-    .env("CHROMIUM", &tools.chromium)
-    .env("MAILGRANT_DIST", root().join("dist"));
-    run(c)?;
-    println!("\nartifacts: {}", root().join("target/artifacts").display());
-    Ok(())
+        &["--ignored", "--nocapture"],
+        "target/artifacts",
+    )
 }

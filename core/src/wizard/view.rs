@@ -465,12 +465,7 @@ impl State {
     /// The page's own access is offered for removal once the setup is over: at Hand-off, or
     /// when Undo has finished.
     fn page_access_offered(&self) -> Option<crate::wizard::page_access::PageAccess> {
-        let undone = self
-            .setup
-            .apply
-            .as_ref()
-            .is_some_and(|r| r.undoing() && r.status() == Status::Done);
-        (self.graph_session().is_some() && (self.step == Step::HandOff || undone))
+        (self.graph_session().is_some() && (self.step == Step::HandOff || self.can_start_over()))
             .then_some(self.page_access)
     }
 }
