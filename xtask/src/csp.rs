@@ -173,7 +173,11 @@ mod tests {
     const PAGE: &str = "<!DOCTYPE html><html><head>\n<script type=\"module\">\nimport init, * as bindings from './a.js';\nconst wasm = await init({ module_or_path: './a_bg.wasm' });\n</script>\n<link rel=\"modulepreload\" href=\"./a.js\" integrity=\"sha384-x\"></head><body></body></html>";
 
     fn dist() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("mailgrant-csp-{}", std::process::id()));
+        // One folder per call: tests run in parallel threads, and rewriting a shared folder let
+        // one test hash another's half-written file.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mailgrant-csp-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.js"), b"export default function init() {}").unwrap();
         std::fs::write(dir.join("a_bg.wasm"), b"\0asm").unwrap();
