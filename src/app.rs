@@ -379,13 +379,16 @@ pub fn wizard(props: &WizardProps) -> Html {
         StepView::Scope {
             mailbox_name,
             mailbox_address,
+            mailbox_id,
+            mailbox_note,
             app_exists,
             unscoped_grant,
             problem,
             busy,
             answer,
         } => {
-            html! { <ScopeStep {mailbox_name} {mailbox_address} {app_exists} {unscoped_grant} {answer}
+            html! { <ScopeStep {mailbox_name} {mailbox_address} mailbox_id={AttrValue::from(mailbox_id)}
+            mailbox_note={mailbox_note.map(AttrValue::from)} {app_exists} {unscoped_grant} {answer}
             problem={problem.map(|p| AttrValue::from(p.message))} {busy}
             on_choose={on_scope.clone()}
             on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> }

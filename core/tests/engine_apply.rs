@@ -214,13 +214,32 @@ fn a_guest_or_missing_mailbox_is_refused() {
     let Status::Failed(e) = status else {
         panic!("{status:?}")
     };
-    assert!(e.explain().title.contains("mailbox was not found"), "{e:?}");
+    assert!(
+        e.explain()
+            .title
+            .contains("No mailbox in your tenant has this address"),
+        "{e:?}"
+    );
+    // A guest is refused by the look-up itself, before any plan is made.
     i.mailbox = mailgrant_core::ids::SmtpAddress::parse("guest@contoso.com").unwrap();
-    let f = preflight(&mut tenant, &i, &mut now).unwrap();
-    assert!(matches!(
-        plan::build(&i, &f, Options::default(), Scope::default(), "0.1.0"),
-        Err(PlanError::MailboxIsGuest { .. })
-    ));
+    let Status::Failed(e) = preflight(&mut tenant, &i, &mut now).unwrap_err() else {
+        panic!("a failure")
+    };
+    assert!(e.explain().title.contains("guest account"), "{e:?}");
+    // An address on a domain the tenant does not own is named as such.
+    i.mailbox = mailgrant_core::ids::SmtpAddress::parse("someone@fabrikam.example").unwrap();
+    let Status::Failed(e) = preflight(&mut tenant, &i, &mut now).unwrap_err() else {
+        panic!("a failure")
+    };
+    let why = e.explain();
+    assert!(
+        why.title
+            .contains("fabrikam.example is not one of your tenant's domains")
+            && why.detail.contains("contoso.com"),
+        "{why:?}"
+    );
+    // Nothing was written.
+    assert!(tenant.log.iter().all(|(m, _, _)| m == "GET"));
 }
 
 #[test]
@@ -362,6 +381,7 @@ fn a_shared_mailbox_in_the_legacy_mode_is_scoped_through_a_new_group() {
             "id": MAILBOX_ID, "userType": "Member", "mail": MAILBOX, "accountEnabled": false
         }))
         .unwrap(),
+        mailbox_kind: Default::default(),
         app: None,
         same_name: vec![],
         sp: None,

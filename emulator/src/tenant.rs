@@ -389,6 +389,10 @@ pub mod ids {
     pub const INVOICES: &str = "670604ea-5ccf-4fa0-94d3-14e71cc55ce7";
     pub const GRADY: &str = "c89b7563-fe51-4f2f-b778-c33025694db7";
     pub const ISAIAH: &str = "0d107972-b712-4948-821d-38b2930bca42";
+    /// A mail user: an address Exchange knows, on the tenant's domain, with no mailbox.
+    pub const ALERTS: &str = "3f0a9f5e-2c61-4d7b-9a43-8e1f5b6c2d70";
+    /// A disabled account without a mailbox (not a shared mailbox).
+    pub const JONI: &str = "b1e7c3d2-5a4f-4e8b-9c6d-7f2a1e0d9b84";
 
     pub const MAILGRANT_SENDERS: &str = "71b53146-ceb2-4940-b73e-51e8ef4be99b";
     pub const FINANCE_NOTIFICATIONS: &str = "a7e58b83-461d-4a33-a42b-dafcb70f68fc";
@@ -535,6 +539,31 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
             false,
         ),
     ];
+    users.push(user(
+        JONI,
+        "Joni Sherman",
+        Some(("Joni", "Sherman")),
+        "joni",
+        Some("Former Paralegal"),
+        vec![],
+        None,
+        false,
+    ));
+    // A mail user (Exchange's MailUser): mail and a primary SMTP address on the tenant's domain,
+    // mail forwarded elsewhere, no mailbox.
+    let mut alerts = user(
+        ALERTS,
+        "Alerts (external)",
+        None,
+        "alerts",
+        None,
+        vec![],
+        None,
+        true,
+    );
+    alerts.mail = Some(format!("alerts@{INITIAL_DOMAIN}"));
+    alerts.proxy_addresses = vec![format!("SMTP:alerts@{INITIAL_DOMAIN}")];
+    users.push(alerts);
     // The invoices shared mailbox also answers to a secondary address.
     if let Some(inv) = users.iter_mut().find(|u| u.id == INVOICES) {
         inv.proxy_addresses
@@ -633,6 +662,7 @@ pub fn seed(spa_redirect_uris: Vec<String>) -> Directory {
         "Application.ReadWrite.All",
         "AppRoleAssignment.ReadWrite.All",
         "User.Read.All",
+        "MailboxSettings.Read",
         "GroupMember.Read.All",
         "RoleManagement.ReadWrite.Exchange",
     ]
@@ -800,7 +830,8 @@ mod tests {
             }
         }
         let signers: Vec<_> = d.users.iter().filter(|u| u.can_sign_in()).collect();
-        assert_eq!(signers.len(), 7);
+        // Seven people and the mail user (an enabled account without a mailbox).
+        assert_eq!(signers.len(), 8);
         assert_eq!(d.spa_origins(), vec!["http://127.0.0.1:1".to_string()]);
     }
 }

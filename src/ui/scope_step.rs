@@ -6,6 +6,10 @@ use yew::prelude::*;
 pub struct ScopeStepProps {
     pub mailbox_name: AttrValue,
     pub mailbox_address: AttrValue,
+    pub mailbox_id: AttrValue,
+    /// The kind of mailbox, the alias that was typed (the core's words).
+    #[prop_or_default]
+    pub mailbox_note: Option<AttrValue>,
     /// An app made earlier by mailgrant for this mailbox exists.
     pub app_exists: bool,
     /// That app holds an unscoped Mail.Send grant.
@@ -79,7 +83,16 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
     html! {
         <section id="scope-step">
             <h2>{ "Limit the app to this mailbox" }</h2>
-            <p id="mailbox-found">{ format!("Mailbox: {} ({})", props.mailbox_name, props.mailbox_address) }</p>
+            <div id="mailbox-found">
+                <dl class="facts">
+                    <dt>{ "Mailbox" }</dt><dd id="mailbox-name">{ props.mailbox_name.clone() }</dd>
+                    <dt>{ "Primary address" }</dt><dd id="mailbox-address">{ props.mailbox_address.clone() }</dd>
+                    <dt>{ "Object id" }</dt><dd id="mailbox-id" class="id">{ props.mailbox_id.clone() }</dd>
+                </dl>
+                if let Some(note) = &props.mailbox_note {
+                    <p id="mailbox-note">{ note.clone() }</p>
+                }
+            </div>
             <form {onsubmit}>
                 <label class="mode"><input type="radio" name="scope" id="scope-one" checked={*kind == ScopeKind::OneMailbox} onchange={choose(ScopeKind::OneMailbox)} />
                     { " Only this mailbox (recommended)" }</label>

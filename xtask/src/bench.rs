@@ -133,7 +133,7 @@ async fn measure(
     let token: serde_json::Value = post(
         "/_emulator/token",
         json!({"user": ADMIN, "scopes": ["User.Read", "Application.ReadWrite.All",
-               "AppRoleAssignment.ReadWrite.All", "User.Read.All", "GroupMember.Read.All",
+               "AppRoleAssignment.ReadWrite.All", "User.Read.All", "MailboxSettings.Read", "GroupMember.Read.All",
                "RoleManagement.ReadWrite.Exchange"]}),
     )
     .await

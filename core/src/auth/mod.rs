@@ -245,6 +245,11 @@ pub fn scopes_with(mode: ScopeMode, group_members: bool) -> Vec<(&'static str, &
     s
 }
 
+/// Asked for but not required: without `MailboxSettings.Read` (a tenant whose admin consent
+/// predates it, say) the Mailbox step's check sees only whether Exchange knows an SMTP address,
+/// not whether a mailbox is behind it; nothing else changes.
+pub const BEST_EFFORT_SCOPES: &[&str] = &["MailboxSettings.Read"];
+
 /// The delegated Microsoft Graph permissions each mode needs, with the reason shown to the admin
 /// before the redirect.
 pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
@@ -263,7 +268,11 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
         ),
         (
             "User.Read.All",
-            "find the mailbox's user object and check it is a member, not a guest",
+            "find the mailbox's user object by any of its addresses and check it is a member, not a guest",
+        ),
+        (
+            "MailboxSettings.Read",
+            "check that Exchange Online has a mailbox behind the address (only its kind is asked for: user or shared mailbox; never mail or settings)",
         ),
     ];
     match mode {

@@ -1,11 +1,14 @@
-//! The vendor's public certificate for the `certificate` credential: read with the `der` crate's
-//! decoder (no hand-written DER) and `x509-cert`'s and `spki`'s types, checked when
-//! `config.json` loads.
+//! The vendor's public certificate for the `certificate` credential: its DER read with the
+//! `der` crate's reader (every tag and length is der's: no hand-written DER) into `x509-cert`'s
+//! and `spki`'s types, checked when `config.json` loads.
 //!
-//! Only what the page reads is decoded: RFC 5280 §4.1's structure is declared below with the
-//! fields the page never looks at (issuer, subject, extensions, the signature) kept as raw TLVs
-//! (`AnyRef`), still checked for well-formed DER. Decoding `x509_cert::Certificate` whole
-//! (names, every extension) cost the first load about 20 kB gzip'd more.
+//! Only what the page reads is decoded: RFC 5280 §4.1's fields are taken in order with der's
+//! reader, the validity and the key into their types, the rest (serial, names, unique ids,
+//! extensions, the signature) as raw TLVs whose tags are checked, so malformed DER is refused.
+//! Decoding `x509_cert::Certificate` whole (names, every extension) cost the first load about
+//! 20 kB gzip'd more; der's derive over a trimmed structure still cost 20 kB in all (it inlined
+//! four context-specific field decoders); this walk, with the `base64` crate the page already
+//! has instead of `pem-rfc7468`'s own base64, and no der error texts, is the small one.
 //!
 //! Microsoft Entra takes an X.509 certificate in the app's `keyCredentials` (type
 //! `AsymmetricX509Cert`, usage `Verify`, `key` = the DER, base64) and the vendor signs client
@@ -13,41 +16,13 @@
 
 use std::fmt;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, UintRef};
-use der::{Decode, Reader, Sequence, SliceReader};
+use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use sha1::{Digest, Sha1};
 use spki::SubjectPublicKeyInfoRef;
 use x509_cert::time::Validity;
-
-/// `Certificate` (RFC 5280 §4.1), as far as the page reads it. Fields never read are decoded
-/// all the same, so malformed DER is refused.
-#[allow(dead_code)]
-#[derive(Sequence)]
-struct CertificateRef<'a> {
-    tbs_certificate: TbsCertificateRef<'a>,
-    signature_algorithm: AnyRef<'a>,
-    signature: BitStringRef<'a>,
-}
-
-/// `TBSCertificate`: the validity and the public key; the rest as raw TLVs.
-#[allow(dead_code)]
-#[derive(Sequence)]
-struct TbsCertificateRef<'a> {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    version: Option<u8>,
-    serial_number: AnyRef<'a>,
-    signature: AnyRef<'a>,
-    issuer: AnyRef<'a>,
-    validity: Validity,
-    subject: AnyRef<'a>,
-    subject_public_key_info: SubjectPublicKeyInfoRef<'a>,
-    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    issuer_unique_id: Option<BitStringRef<'a>>,
-    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
-    subject_unique_id: Option<BitStringRef<'a>>,
-    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
-    extensions: Option<AnyRef<'a>>,
-}
 
 use crate::time::UtcDateTime;
 
@@ -116,8 +91,16 @@ fn time(t: x509_cert::time::Time) -> Result<UtcDateTime, CertificateError> {
         .ok_or_else(|| CertificateError::Malformed("a validity date out of range".into()))
 }
 
+/// der's error texts (and the formatting code behind them) stay out of the page: where in the
+/// DER it broke is enough for the vendor to look.
+fn malformed(e: der::Error) -> CertificateError {
+    CertificateError::Malformed(match e.position() {
+        Some(at) => format!("malformed DER near byte {}", u32::from(at)),
+        None => "malformed DER".into(),
+    })
+}
+
 fn rsa_bits(public_key: &[u8]) -> Result<usize, CertificateError> {
-    let malformed = |e: der::Error| CertificateError::Malformed(e.to_string());
     let mut reader = SliceReader::new(public_key).map_err(malformed)?;
     let modulus = reader
         .sequence(|seq| {
@@ -130,24 +113,68 @@ fn rsa_bits(public_key: &[u8]) -> Result<usize, CertificateError> {
     Ok(modulus.len() * 8 - first.leading_zeros() as usize)
 }
 
-/// Reads and checks `pem` (its key; its dates with [`VendorCertificate::check_valid_at`]).
-pub fn parse(pem: &str) -> Result<VendorCertificate, CertificateError> {
-    let (label, der) =
-        pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| CertificateError::NotPem)?;
+/// RFC 7468's textual encoding of one certificate: `-----BEGIN CERTIFICATE-----`, base64 (line
+/// breaks and other whitespace ignored, §3's lax reading), `-----END CERTIFICATE-----`.
+fn pem_der(pem: &str) -> Result<Vec<u8>, CertificateError> {
+    let rest = pem
+        .trim()
+        .strip_prefix("-----BEGIN ")
+        .ok_or(CertificateError::NotPem)?;
+    let (label, rest) = rest.split_once("-----").ok_or(CertificateError::NotPem)?;
     if label != "CERTIFICATE" {
-        return Err(CertificateError::WrongLabel(label.to_owned()));
-    }
-    let cert =
-        CertificateRef::from_der(&der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
-    // v1 (no version field), v2 (1) or v3 (2): nothing else exists.
-    if cert.tbs_certificate.version.is_some_and(|v| v > 2) {
-        return Err(CertificateError::Malformed(
-            "an unknown X.509 version".into(),
+        return Err(CertificateError::WrongLabel(
+            label.chars().take(40).collect(),
         ));
     }
-    let tbs = &cert.tbs_certificate;
-    let spki = &tbs.subject_public_key_info;
-    let public_key = if spki.algorithm.oid == RSA {
+    let body = rest
+        .strip_suffix("-----END CERTIFICATE-----")
+        .ok_or(CertificateError::NotPem)?;
+    let text: String = body.split_ascii_whitespace().collect();
+    match STANDARD.decode(text) {
+        Ok(der) if !der.is_empty() => Ok(der),
+        _ => Err(CertificateError::NotPem),
+    }
+}
+
+/// The next TLV, which must carry `tag`.
+fn field<'a>(r: &mut SliceReader<'a>, tag: Tag) -> Result<AnyRef<'a>, CertificateError> {
+    let any = AnyRef::decode(r).map_err(malformed)?;
+    if any.tag() != tag {
+        return Err(CertificateError::Malformed(format!(
+            "a field of the certificate has an unexpected type near byte {}",
+            u32::from(r.position())
+        )));
+    }
+    Ok(any)
+}
+
+/// `TBSCertificate` (RFC 5280 §4.1): the validity and the public key; the rest checked as TLVs.
+fn tbs(r: &mut SliceReader<'_>) -> Result<(Validity, PublicKey), CertificateError> {
+    let version_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    if r.peek_tag().map_err(malformed)? == version_tag {
+        // v1 has no version field, v2 is 1, v3 is 2: nothing else exists.
+        let explicit = field(r, version_tag)?;
+        let version = u8::from_der(explicit.value()).map_err(malformed)?;
+        if version > 2 {
+            return Err(CertificateError::Malformed(
+                "an unknown X.509 version".into(),
+            ));
+        }
+    }
+    field(r, Tag::Integer)?; // serialNumber
+    field(r, Tag::Sequence)?; // signature (algorithm)
+    field(r, Tag::Sequence)?; // issuer
+    let validity = Validity::decode(r).map_err(malformed)?;
+    field(r, Tag::Sequence)?; // subject
+    let spki = SubjectPublicKeyInfoRef::decode(r).map_err(malformed)?;
+    // issuerUniqueID [1], subjectUniqueID [2], extensions [3]: well-formed, not read.
+    while !r.is_finished() {
+        AnyRef::decode(r).map_err(malformed)?;
+    }
+    let key = if spki.algorithm.oid == RSA {
         let bits = rsa_bits(spki.subject_public_key.raw_bytes())?;
         if bits < MIN_RSA_BITS {
             return Err(CertificateError::WeakRsa { bits });
@@ -165,17 +192,44 @@ pub fn parse(pem: &str) -> Result<VendorCertificate, CertificateError> {
             spki.algorithm.oid
         )));
     };
-    use base64::Engine;
+    Ok((validity, key))
+}
+
+/// Reads and checks `pem` (its key; its dates with [`VendorCertificate::check_valid_at`]).
+pub fn parse(pem: &str) -> Result<VendorCertificate, CertificateError> {
+    let der = pem_der(pem)?;
+    let mut outer = SliceReader::new(&der).map_err(malformed)?;
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+    let tbs_der = outer
+        .sequence(|cert| {
+            let tbs = AnyRef::decode(cert)?;
+            AnyRef::decode(cert)?;
+            BitStringRef::decode(cert)?;
+            Ok(tbs)
+        })
+        .map_err(malformed)?;
+    if !outer.is_finished() {
+        return Err(CertificateError::Malformed(
+            "data after the certificate".into(),
+        ));
+    }
+    if tbs_der.tag() != Tag::Sequence {
+        return Err(CertificateError::Malformed(
+            "its TBSCertificate is not a SEQUENCE".into(),
+        ));
+    }
+    let mut r = SliceReader::new(tbs_der.value()).map_err(malformed)?;
+    let (validity, public_key) = tbs(&mut r)?;
     Ok(VendorCertificate {
-        der_base64: base64::engine::general_purpose::STANDARD.encode(&der),
+        der_base64: STANDARD.encode(&der),
         thumbprint: Sha1::digest(&der)
             .iter()
             .map(|b| format!("{b:02X}"))
             .collect(),
         thumbprint_sha256: base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(sha2::Sha256::digest(&der)),
-        not_before: time(tbs.validity.not_before)?,
-        not_after: time(tbs.validity.not_after)?,
+        not_before: time(validity.not_before)?,
+        not_after: time(validity.not_after)?,
         public_key,
     })
 }

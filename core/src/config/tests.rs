@@ -276,6 +276,21 @@ fn cert(name: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// The demo certificate with its DER changed by `change`, as PEM again.
+fn reencoded(change: impl FnOnce(&mut Vec<u8>)) -> String {
+    use base64::Engine;
+    let pem = demo_cert();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    change(&mut der);
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
+}
+
 fn demo_cert() -> String {
     let path = format!(
         "{}/../fixtures/demo-vendor-certificate.pem",
@@ -371,6 +386,27 @@ fn each_credential_key_is_named_when_wrong() {
             "vendor.credentials[0].certificate",
             serde_json::json!([{"kind": "certificate", "certificate": cert("weak")}]),
             "1024 bits",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": reencoded(|der| der.truncate(300))}]),
+            "malformed DER near byte",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": reencoded(|der| der.push(0))}]),
+            "data after the certificate",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            // SEQUENCE { INTEGER 1, SEQUENCE {}, BIT STRING }: DER, but no TBSCertificate.
+            serde_json::json!([{"kind": "certificate", "certificate": reencoded(|der| *der = vec![0x30, 0x09, 0x02, 0x01, 0x01, 0x30, 0x00, 0x03, 0x02, 0x00, 0x00])}]),
+            "not a SEQUENCE",
+        ),
+        (
+            "vendor.credentials[0].certificate",
+            serde_json::json!([{"kind": "certificate", "certificate": "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----"}]),
+            "not a PEM",
         ),
         (
             "vendor.credentials[0].certificate",

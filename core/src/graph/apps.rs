@@ -57,11 +57,33 @@ const APP_SELECT: &str =
 
 // ---- the mailbox user (A.8) ----
 
-pub fn get_user(address: &SmtpAddress) -> Request {
+const USER_SELECT: &str =
+    "$select=id,displayName,userPrincipalName,mail,proxyAddresses,userType,accountEnabled";
+
+/// The user whose sign-in name, primary address or any SMTP address (an alias) is `address`
+/// (graph-facts A.8). The filter is the one Microsoft's B2B invitation docs give for "does this
+/// address exist" (`userPrincipalName eq … or mail eq … or proxyAddresses/any(…)`), a default
+/// query (no `ConsistencyLevel`). The directory compares strings without regard to case, so
+/// `smtp:` also finds the primary `SMTP:` entry (UNVERIFIED in Microsoft's docs; seen in peers).
+pub fn find_user(address: &SmtpAddress) -> Request {
+    let a = address.as_str().replace('\'', "''");
     Request::get(format!(
-        "/v1.0/users/{}?$select=id,displayName,userPrincipalName,mail,userType,accountEnabled",
-        encode(address.as_str())
+        "/v1.0/users?$filter={}&{USER_SELECT}",
+        encode(&format!(
+            "userPrincipalName eq '{a}' or mail eq '{a}' or proxyAddresses/any(x:x eq 'smtp:{a}')"
+        ))
     ))
+}
+
+/// The tenant's verified domains (`User.Read` is enough: graph-facts A.10).
+pub fn get_verified_domains() -> Request {
+    Request::get("/v1.0/organization?$select=verifiedDomains".to_string())
+}
+
+/// What kind of mailbox Exchange has for the user (`user`, `shared`, `room`, …;
+/// user-get-mailboxsettings.md, delegated `MailboxSettings.Read`).
+pub fn get_mailbox_purpose(user: ObjectId) -> Request {
+    Request::get(format!("/v1.0/users/{user}/mailboxSettings/userPurpose"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -74,10 +96,49 @@ pub struct MailboxUser {
     pub user_principal_name: Option<String>,
     #[serde(default)]
     pub mail: Option<String>,
+    /// `SMTP:` (primary) and `smtp:` (aliases) entries, among others (`X500:`, `SIP:`).
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
     #[serde(default)]
     pub user_type: Option<String>,
     #[serde(default)]
     pub account_enabled: Option<bool>,
+}
+
+impl MailboxUser {
+    /// The primary SMTP address (`SMTP:` in capitals), else `mail`.
+    pub fn primary_address(&self) -> Option<&str> {
+        self.proxy_addresses
+            .iter()
+            .find_map(|p| p.strip_prefix("SMTP:"))
+            .or(self.mail.as_deref())
+    }
+
+    /// Whether Exchange knows any SMTP address for this user.
+    pub fn has_smtp_address(&self) -> bool {
+        self.mail.is_some()
+            || self
+                .proxy_addresses
+                .iter()
+                .any(|p| p.get(..5).is_some_and(|t| t.eq_ignore_ascii_case("smtp:")))
+    }
+}
+
+/// `GET /organization?$select=verifiedDomains`: `value[].verifiedDomains[].name` (read through
+/// `serde_json::Value`, which the page has anyway: a derived reader per answer costs bytes).
+pub fn verified_domains(answer: &Value) -> Vec<String> {
+    answer["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|o| o["verifiedDomains"].as_array().into_iter().flatten())
+        .filter_map(|d| d["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// `GET /users/{id}/mailboxSettings/userPurpose`: `{"value": "user" | "shared" | …}`.
+pub fn user_purpose(answer: &Value) -> Option<&str> {
+    answer["value"].as_str()
 }
 
 // ---- the app registration (A.2) ----
@@ -469,11 +530,10 @@ mod tests {
             r.path,
             "/v1.0/applications?$filter=displayName%20eq%20%27O%27%27Brien%20%26%20Co%20%231%20100%25%27&$select=id,appId,displayName,uniqueName,tags"
         );
-        let u = get_user(&SmtpAddress::parse("a+b#c@contoso.com").unwrap());
-        assert!(
-            u.path.starts_with("/v1.0/users/a%2Bb%23c%40contoso.com?"),
-            "{}",
-            u.path
+        let u = find_user(&SmtpAddress::parse("a+b#c@contoso.com").unwrap());
+        assert_eq!(
+            u.path,
+            "/v1.0/users?$filter=userPrincipalName%20eq%20%27a%2Bb%23c%40contoso.com%27%20or%20mail%20eq%20%27a%2Bb%23c%40contoso.com%27%20or%20proxyAddresses%2Fany%28x%3Ax%20eq%20%27smtp%3Aa%2Bb%23c%40contoso.com%27%29&$select=id,displayName,userPrincipalName,mail,proxyAddresses,userType,accountEnabled"
         );
     }
 

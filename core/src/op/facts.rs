@@ -90,10 +90,33 @@ impl Fallback {
     }
 }
 
+/// What Exchange says the mailbox is (`mailboxSettings/userPurpose`), when the page may read it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MailboxKind {
+    /// Not readable (the usual case: a delegated token reads only mailboxes its user may open).
+    #[default]
+    Unknown,
+    User,
+    Shared,
+    /// A room, equipment or linked mailbox, or a kind Graph adds later.
+    Other,
+}
+
+impl MailboxKind {
+    pub fn from_purpose(purpose: &str) -> MailboxKind {
+        match purpose {
+            "user" => MailboxKind::User,
+            "shared" => MailboxKind::Shared,
+            _ => MailboxKind::Other,
+        }
+    }
+}
+
 /// What the preflight has read so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
     pub mailbox: Option<MailboxUser>,
+    pub mailbox_kind: MailboxKind,
     pub app: Option<Application>,
     pub same_name: Vec<Application>,
     pub sp: Option<ServicePrincipal>,
@@ -112,6 +135,7 @@ pub struct Found {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Findings {
     pub mailbox: MailboxUser,
+    pub mailbox_kind: MailboxKind,
     /// The app with our `uniqueName`, if any.
     pub app: Option<Application>,
     /// Apps with the same display name.
@@ -125,6 +149,7 @@ impl Found {
     pub fn findings(&self) -> Option<Findings> {
         Some(Findings {
             mailbox: self.mailbox.clone()?,
+            mailbox_kind: self.mailbox_kind,
             app: self.app.clone(),
             same_name: self.same_name.clone(),
             sp: self.sp.clone(),

@@ -20,6 +20,7 @@ mod facts;
 mod federated;
 mod gate;
 mod grant;
+mod mailbox;
 mod reads;
 mod remove;
 pub(crate) mod upsert_app;
@@ -28,7 +29,8 @@ mod upsert_sp;
 use std::fmt;
 
 pub use answer::Answer;
-pub use facts::{Facts, Fallback, Findings, Found};
+pub use facts::{Facts, Fallback, Findings, Found, MailboxKind};
+pub use mailbox::NoMailbox;
 
 use crate::explain::{Audience, Explanation};
 use crate::graph::apps::RoleLookupError;
@@ -135,7 +137,7 @@ impl Kind {
     /// A short label for logs and progress.
     pub fn label(&self) -> &'static str {
         match self {
-            Kind::Read(Read::Mailbox) => "read mailbox user",
+            Kind::Read(Read::Mailbox) => "check the mailbox",
             Kind::Read(Read::AppByUniqueName) => "find app by uniqueName",
             Kind::Read(Read::AppsByDisplayName) => "find apps by display name",
             Kind::Read(Read::AppServicePrincipal) => "read app's service principal",
@@ -184,7 +186,7 @@ impl Kind {
                 "Granting or removing Microsoft Graph's Mail.Send needs the Privileged Role Administrator or Global Administrator role (Application Administrator and Cloud Application Administrator cannot grant Microsoft Graph application permissions), and this page's consent to AppRoleAssignment.ReadWrite.All."
             }
             Kind::Read(Read::Mailbox) => {
-                "Reading the mailbox user needs this page's consent to User.Read.All."
+                "Finding the mailbox's user needs this page's consent to User.Read.All."
             }
             Kind::Read(Read::ScopeGroup | Read::DirectMembers | Read::MemberGroups) => {
                 "Reading groups and their members needs this page's consent to GroupMember.Read.All."
@@ -331,6 +333,10 @@ pub(crate) trait Operation {
     const RECONCILE: Self::Step;
     /// A refusal (403) does not stop the run: the operation reads it and falls back.
     const OPTIONAL: bool = false;
+    /// Whether a refusal (403) of this step's request goes to the operation.
+    fn optional(&self, _step: Self::Step) -> bool {
+        Self::OPTIONAL
+    }
     /// The first move: [`Self::FIRST`]'s request, or done without one.
     fn start(&self, _cx: &mut Cx) -> Next<Self::Step> {
         Next::Send(Self::FIRST)
@@ -466,7 +472,7 @@ impl<O: Operation> Erased for Handler<O> {
     }
 
     fn optional(&self) -> bool {
-        O::OPTIONAL
+        self.op.optional(self.step)
     }
 
     fn request(&self, cx: &Cx) -> Option<Request> {
@@ -491,8 +497,24 @@ impl<O: Operation> Erased for Handler<O> {
 /// Why an operation stopped (the engine adds which operation it was).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpError {
-    #[error("no user {address} in this tenant ({graph})")]
-    MailboxNotFound { address: String, graph: GraphError },
+    #[error("no user in this tenant has the sign-in name, primary address or alias {address}")]
+    MailboxNotFound { address: String },
+    #[error("{domain} is not a verified domain of this tenant (its domains: {})", domains.join(", "))]
+    ForeignDomain {
+        domain: String,
+        domains: Vec<String>,
+    },
+    #[error("{address} belongs to more than one user: {}", names.join(", "))]
+    AmbiguousMailbox { address: String, names: Vec<String> },
+    #[error("{address} is a guest account (userType {user_type}), not a mailbox of this tenant")]
+    MailboxIsGuest { address: String, user_type: String },
+    #[error("{address}{} has no Exchange Online mailbox ({}){}", if name.is_empty() { String::new() } else { format!(" ({name})") }, match why { NoMailbox::NoAddress => "the user has no e-mail address at all", NoMailbox::NotInExchangeOnline => "Exchange knows the address, but no mailbox is behind it" }, if *disabled { "; the account is also disabled" } else { "" })]
+    NoMailbox {
+        address: String,
+        name: String,
+        disabled: bool,
+        why: NoMailbox,
+    },
     #[error("the tenant's app management policy allows no client secret of {days} days or more ({graph})")]
     LifetimeOverPolicy { days: u32, graph: GraphError },
     #[error("the tenant's app management policy forbids client secrets ({graph})")]
@@ -524,12 +546,16 @@ impl OpError {
 
     pub fn graph(&self) -> Option<&GraphError> {
         match self {
-            OpError::MailboxNotFound { graph, .. }
-            | OpError::LifetimeOverPolicy { graph, .. }
+            OpError::LifetimeOverPolicy { graph, .. }
             | OpError::SecretsForbidden { graph }
             | OpError::VendorApp { graph, .. }
             | OpError::Unexpected(graph) => Some(graph),
             OpError::MailSendRole(_)
+            | OpError::MailboxNotFound { .. }
+            | OpError::ForeignDomain { .. }
+            | OpError::AmbiguousMailbox { .. }
+            | OpError::MailboxIsGuest { .. }
+            | OpError::NoMailbox { .. }
             | OpError::GroupNotFound { .. }
             | OpError::NotMailEnabledSecurity { .. }
             | OpError::Foreign { .. } => None,
@@ -544,8 +570,28 @@ impl OpError {
         };
         let (title, fix): (String, String) = match self {
             OpError::MailboxNotFound { .. } => (
-                "The mailbox was not found.".into(),
-                "Check the address for typos; it must be the user principal name or primary address of a user or shared mailbox in this tenant.".into(),
+                "No mailbox in your tenant has this address.".into(),
+                "Check the address for typos. It can be the mailbox's primary address, one of its aliases, or the user's sign-in name (a user or shared mailbox in this tenant). Nothing was changed.".into(),
+            ),
+            OpError::ForeignDomain { domain, .. } => (
+                format!("{domain} is not one of your tenant's domains."),
+                "The app can send only as a mailbox of the tenant you signed in to. Enter an address on one of the domains listed, or sign in to the tenant that owns this domain. Nothing was changed.".into(),
+            ),
+            OpError::AmbiguousMailbox { .. } => (
+                "More than one user answers to this address.".into(),
+                "Enter the mailbox's primary address or its user's sign-in name instead, so that exactly one user matches. Nothing was changed.".into(),
+            ),
+            OpError::MailboxIsGuest { .. } => (
+                "This address belongs to a guest account.".into(),
+                "A guest's mailbox lives in their own organization. Enter the address of a mailbox in your own tenant (a user or shared mailbox). Nothing was changed.".into(),
+            ),
+            OpError::NoMailbox { why: NoMailbox::NoAddress, .. } => (
+                "This user has no mailbox.".into(),
+                "The user exists but has no e-mail address, so the app could send as nobody. Give the user an Exchange Online licence (or convert the account to a shared mailbox) in the Microsoft 365 admin center, wait until the mailbox appears, then try again; or enter another mailbox. Nothing was changed.".into(),
+            ),
+            OpError::NoMailbox { .. } => (
+                "There is no Exchange Online mailbox behind this address.".into(),
+                "Exchange knows the address (a mail user or contact forwarding elsewhere, a user without an Exchange licence, or a mailbox still on-premises), but the app can send only as a mailbox in Exchange Online. Enter a user or shared mailbox, or create one in the Exchange admin center first. Nothing was changed.".into(),
             ),
             OpError::LifetimeOverPolicy { days, .. } => (
                 "Your tenant's policy does not allow a client secret this long.".into(),

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::{Answer, Cx, Erased, Handler, Next, OpError, Operation, Outcome, Read};
-use crate::graph::apps::{self, Application, GraphSpAnswer, MailboxUser, ServicePrincipal};
+use crate::graph::apps::{self, Application, GraphSpAnswer, ServicePrincipal};
 use crate::graph::groups::{self, Group, GroupKind, Member};
 use crate::graph::Request;
 use crate::ids::{ClientId, Guid, ObjectId, SmtpAddress};
@@ -19,7 +19,7 @@ pub struct Get;
 
 pub(super) fn live(read: Read) -> Box<dyn Erased> {
     match read {
-        Read::Mailbox => Box::new(Handler::new(Mailbox)),
+        Read::Mailbox => Box::new(Handler::new(super::mailbox::Mailbox)),
         Read::AppsByDisplayName => Box::new(Handler::new(AppsByDisplayName)),
         Read::AppByUniqueName => Box::new(Handler::new(AppByUniqueName)),
         Read::AppServicePrincipal => Box::new(Handler::new(AppServicePrincipal)),
@@ -82,7 +82,6 @@ impl<L: Lookup> Operation for L {
     }
 }
 
-pub struct Mailbox;
 pub struct AppsByDisplayName;
 pub struct AppByUniqueName;
 pub struct AppServicePrincipal;
@@ -91,24 +90,6 @@ pub struct GraphServicePrincipal;
 pub struct ScopeGroup;
 pub struct DirectMembers;
 pub struct MemberGroups;
-
-impl Lookup for Mailbox {
-    fn get(&self, cx: &Cx) -> Request {
-        apps::get_user(&cx.job.inputs.mailbox)
-    }
-    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
-        match read::<MailboxUser>(answer)? {
-            Some(user) => {
-                cx.facts.found.mailbox = Some(user);
-                Ok(())
-            }
-            None => Err(OpError::MailboxNotFound {
-                address: cx.job.inputs.mailbox.to_string(),
-                graph: answer.error(),
-            }),
-        }
-    }
-}
 
 impl Lookup for AppsByDisplayName {
     fn get(&self, cx: &Cx) -> Request {

@@ -102,6 +102,14 @@ impl Then {
             Move::Hold => Then::Hold,
             Move::Fail(e) => Then::Fail(match e {
                 OpError::MailboxNotFound { .. } => "mailbox not found",
+                OpError::ForeignDomain { .. } => "foreign domain",
+                OpError::AmbiguousMailbox { .. } => "ambiguous",
+                OpError::MailboxIsGuest { .. } => "guest",
+                OpError::NoMailbox {
+                    why: NoMailbox::NoAddress,
+                    ..
+                } => "no address",
+                OpError::NoMailbox { .. } => "no mailbox in Exchange Online",
                 OpError::LifetimeOverPolicy { .. } => "lifetime over policy",
                 OpError::SecretsForbidden { .. } => "secrets forbidden",
                 OpError::MailSendRole(_) => "Mail.Send role",
@@ -236,19 +244,72 @@ fn check(c: Case) -> (Facts, Option<ClientSecret>) {
 
 #[test]
 fn reads() {
-    let mailbox = json!({"id": "11111111-2222-4333-8444-555555555555", "userType": "Member"});
+    let user = |extra: serde_json::Value| {
+        let mut u = json!({"id": "11111111-2222-4333-8444-555555555555", "userType": "Member",
+            "displayName": "Invoices", "accountEnabled": true,
+            "mail": "invoices@contoso.example", "proxyAddresses": ["SMTP:invoices@contoso.example"]});
+        for (k, v) in extra.as_object().unwrap() {
+            u[k] = v.clone();
+        }
+        ok(200, json!({"value": [u]}))
+    };
+    let none = ok(200, json!({"value": []}));
+    let domains = |names: &[&str]| {
+        let d: Vec<_> = names.iter().map(|n| json!({"name": n})).collect();
+        ok(200, json!({"value": [{"verifiedDomains": d}]}))
+    };
+    let find = "GET /v1.0/users?$filter=userPrincipalName%20eq%20%27invoices%40contoso.example%27%20or%20mail";
+    let purpose =
+        "GET /v1.0/users/11111111-2222-4333-8444-555555555555/mailboxSettings/userPurpose";
     for c in [
-        case("mailbox found", Kind::Read(Read::Mailbox))
-            .answers(vec![ok(200, mailbox.clone())])
-            .sends(&["GET /v1.0/users/invoices%40contoso.example"])
+        case("mailbox found; its kind readable", Kind::Read(Read::Mailbox))
+            .answers(vec![user(json!({})), ok(200, json!({"value": "shared"}))])
+            .sends(&[find, purpose])
             .then(Then::Done(Outcome::Done)),
-        case("mailbox missing", Kind::Read(Read::Mailbox))
-            .answers(vec![not_found()])
-            .sends(&["GET /v1.0/users/"])
+        case("mailbox found; its kind refused (someone else's)", Kind::Read(Read::Mailbox))
+            .answers(vec![user(json!({})), err(403, "ErrorAccessDenied", "Access is denied.")])
+            .sends(&[find, purpose])
+            .then(Then::Done(Outcome::Done)),
+        case("mailbox found; its kind answered oddly: fails open", Kind::Read(Read::Mailbox))
+            .answers(vec![user(json!({})), err(500, "InternalServerError", "x")])
+            .sends(&[find, purpose])
+            .then(Then::Done(Outcome::Done)),
+        case("an address Exchange has no mailbox for", Kind::Read(Read::Mailbox))
+            .answers(vec![
+                user(json!({})),
+                err(404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise."),
+            ])
+            .sends(&[find, purpose])
+            .then(Then::Fail("no mailbox in Exchange Online")),
+        case("a user without any address", Kind::Read(Read::Mailbox))
+            .answers(vec![user(json!({"mail": null, "proxyAddresses": []}))])
+            .sends(&[find])
+            .then(Then::Fail("no address")),
+        case("a guest", Kind::Read(Read::Mailbox))
+            .answers(vec![user(json!({"userType": "Guest"}))])
+            .sends(&[find])
+            .then(Then::Fail("guest")),
+        case("two users", Kind::Read(Read::Mailbox))
+            .answers(vec![ok(200, json!({"value": [
+                {"id": "11111111-2222-4333-8444-555555555555", "userPrincipalName": "a@contoso.example"},
+                {"id": "11111111-2222-4333-8444-555555555556", "userPrincipalName": "b@contoso.example"}]}))])
+            .sends(&[find])
+            .then(Then::Fail("ambiguous")),
+        case("nobody, on a domain of the tenant", Kind::Read(Read::Mailbox))
+            .answers(vec![none.clone(), domains(&["contoso.onmicrosoft.com", "Contoso.Example"])])
+            .sends(&[find, "GET /v1.0/organization?$select=verifiedDomains"])
+            .then(Then::Fail("mailbox not found")),
+        case("nobody, on a domain the tenant does not own", Kind::Read(Read::Mailbox))
+            .answers(vec![none.clone(), domains(&["contoso.onmicrosoft.com"])])
+            .sends(&[find, "GET /v1.0/organization"])
+            .then(Then::Fail("foreign domain")),
+        case("nobody; the domains unreadable: not found", Kind::Read(Read::Mailbox))
+            .answers(vec![none, (200, "{".into())])
+            .sends(&[find, "GET /v1.0/organization"])
             .then(Then::Fail("mailbox not found")),
         case("mailbox unreadable", Kind::Read(Read::Mailbox))
             .answers(vec![(200, "{".into())])
-            .sends(&["GET /v1.0/users/"])
+            .sends(&[find])
             .then(Then::Fail("unexpected")),
         case("no app yet: nothing to find", Kind::Read(Read::AppByUniqueName))
             .answers(vec![not_found()])
@@ -860,4 +921,34 @@ fn the_credentials_without_a_secret() {
     ] {
         check(c);
     }
+}
+
+#[test]
+fn the_mailbox_check_keeps_what_it_learned() {
+    let found = ok(
+        200,
+        json!({"value": [{"id": "11111111-2222-4333-8444-555555555555", "userType": "Member",
+            "displayName": "Invoices", "proxyAddresses": ["smtp:billing@contoso.example", "SMTP:invoices@contoso.example"]}]}),
+    );
+    let (facts, _) = check(
+        case("kind shared", Kind::Read(Read::Mailbox))
+            .answers(vec![found.clone(), ok(200, json!({"value": "shared"}))])
+            .sends(&["GET /v1.0/users?", "GET /v1.0/users/"])
+            .then(Then::Done(Outcome::Done)),
+    );
+    assert_eq!(facts.found.mailbox_kind, MailboxKind::Shared);
+    let user = facts.found.mailbox.unwrap();
+    assert_eq!(user.primary_address(), Some("invoices@contoso.example"));
+    // Refused: the kind stays unknown, the user is kept.
+    let (facts, _) = check(
+        case("kind refused", Kind::Read(Read::Mailbox))
+            .answers(vec![
+                found,
+                err(403, "ErrorAccessDenied", "Access is denied."),
+            ])
+            .sends(&["GET /v1.0/users?", "GET /v1.0/users/"])
+            .then(Then::Done(Outcome::Done)),
+    );
+    assert_eq!(facts.found.mailbox_kind, MailboxKind::Unknown);
+    assert!(facts.found.mailbox.is_some());
 }

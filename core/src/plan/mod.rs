@@ -262,14 +262,18 @@ pub fn build(
     Ok(plan)
 }
 
-/// Legacy mode, only this mailbox, and the mailbox looks shared (a disabled account with a mail
-/// address; Graph v1.0 tells a shared mailbox only through `mailboxSettings`, which an admin
-/// usually may not read): the policy is scoped through a new mail-enabled security group with
+/// Legacy mode, only this mailbox, and the mailbox is shared (`mailboxSettings/userPurpose`) or,
+/// when that is not readable (an admin usually may not read another's mailbox settings), looks
+/// shared (a disabled account with a mail address): the policy is scoped through a new mail-enabled security group with
 /// the mailbox as its only member (`New-ApplicationAccessPolicy -PolicyScopeGroupId` takes
 /// security principals only). A user mailbox misread as shared is served by the group too.
 fn shared_mailbox_group(inputs: &Inputs, findings: &Findings, scope: &Scope) -> Option<Scope> {
     let m = &findings.mailbox;
-    let shared = m.account_enabled == Some(false) && m.mail.is_some();
+    let shared = match findings.mailbox_kind {
+        crate::op::MailboxKind::Shared => true,
+        crate::op::MailboxKind::User | crate::op::MailboxKind::Other => false,
+        crate::op::MailboxKind::Unknown => m.account_enabled == Some(false) && m.mail.is_some(),
+    };
     if inputs.mode != ScopeMode::ApplicationAccessPolicy
         || scope.target != ScopeTarget::OneMailbox
         || !shared

@@ -55,6 +55,9 @@ pub struct Setup {
     pub refused_credentials: usize,
     /// The admin chose the vendor's next credential: once Undo is done, plan again with it.
     pub switching_credential: bool,
+    /// The address as typed, when it was an alias or sign-in name (`inputs.mailbox` then holds
+    /// the primary address the look-up found).
+    pub typed_mailbox: Option<String>,
 }
 
 /// The mailbox could not be used.
@@ -523,6 +526,19 @@ impl State {
             (RunKind::Preflight, Status::Done) => {
                 self.busy = false;
                 self.setup.findings = run.findings();
+                // An alias or sign-in name was typed: the app, the scripts and the bundle name
+                // the mailbox by its primary address from now on (the field keeps what was typed).
+                let primary = self
+                    .setup
+                    .findings
+                    .as_ref()
+                    .and_then(|f| SmtpAddress::parse(f.mailbox.primary_address()?).ok());
+                if let (Some(inputs), Some(primary)) = (self.setup.inputs.as_mut(), primary) {
+                    if inputs.mailbox != primary {
+                        self.setup.typed_mailbox = Some(inputs.mailbox.to_string());
+                        inputs.mailbox = primary;
+                    }
+                }
                 self.step = Step::Scope;
                 // Back from the sign-in that granted the group permission: check the group.
                 if let Some((answer, seed)) = self.resume_scope.take() {
@@ -695,11 +711,15 @@ impl State {
 
     /// The mailbox step's field: what was typed before (Back keeps it).
     pub fn mailbox_typed(&self) -> String {
-        self.setup
-            .inputs
-            .as_ref()
-            .map(|i| i.mailbox.to_string())
-            .unwrap_or_default()
+        match &self.setup.typed_mailbox {
+            Some(typed) => typed.clone(),
+            None => self
+                .setup
+                .inputs
+                .as_ref()
+                .map(|i| i.mailbox.to_string())
+                .unwrap_or_default(),
+        }
     }
 
     /// The mailbox the preflight found, for display.

@@ -84,6 +84,7 @@ impl State {
         auth::scopes_with(self.mode, self.group_members)
             .into_iter()
             .filter(|(s, _)| !matches!(*s, "openid" | "profile" | "email" | "offline_access"))
+            .filter(|(s, _)| !auth::BEST_EFFORT_SCOPES.contains(s))
             .filter(|(s, _)| !session.granted.iter().any(|g| g.eq_ignore_ascii_case(s)))
             .collect()
     }

@@ -92,7 +92,11 @@ pub enum StepView {
     },
     Scope {
         mailbox_name: String,
+        /// The primary address.
         mailbox_address: String,
+        mailbox_id: String,
+        /// What else the look-up learned: the kind of mailbox, the alias that was typed.
+        mailbox_note: Option<String>,
         /// An app made earlier by mailgrant for this mailbox exists.
         app_exists: bool,
         /// That app holds an unscoped `Mail.Send` grant (RBAC mode offers to remove it).
@@ -251,14 +255,33 @@ impl State {
                 sign_in_again: self.needs_sign_in_again(),
             },
             Step::Scope => {
-                let (mailbox_name, mailbox_address) = match (self.mailbox_found(), &s.inputs) {
-                    (Some((_, name)), Some(i)) => (name, i.mailbox.to_string()),
-                    _ => (String::new(), String::new()),
+                let (mailbox_name, mailbox_address, mailbox_id) =
+                    match (self.mailbox_found(), &s.inputs) {
+                        (Some((id, name)), Some(i)) => {
+                            (name, i.mailbox.to_string(), id.to_string())
+                        }
+                        _ => (String::new(), String::new(), String::new()),
+                    };
+                let kind = s.findings.as_ref().and_then(|f| match f.mailbox_kind {
+                    crate::op::MailboxKind::Shared => Some("A shared mailbox."),
+                    crate::op::MailboxKind::User => Some("A user mailbox."),
+                    crate::op::MailboxKind::Other => Some("A room, equipment or linked mailbox."),
+                    crate::op::MailboxKind::Unknown => None,
+                });
+                let alias = s
+                    .typed_mailbox
+                    .as_ref()
+                    .map(|t| format!("Found by {t}, which is one of its addresses; the setup uses the primary address."));
+                let mailbox_note = match (kind, alias) {
+                    (Some(k), Some(a)) => Some(format!("{k} {a}")),
+                    (k, a) => k.map(str::to_owned).or(a),
                 };
                 let app = s.findings.as_ref().and_then(|f| f.app.as_ref());
                 StepView::Scope {
                     mailbox_name,
                     mailbox_address,
+                    mailbox_id,
+                    mailbox_note,
                     app_exists: app.is_some(),
                     // Only RBAC mode can remove it (the legacy mode needs the grant).
                     unscoped_grant: self.mode == ScopeMode::RbacForApplications

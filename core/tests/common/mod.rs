@@ -249,16 +249,26 @@ impl Tenant {
         let body = req.body.clone().unwrap_or(Value::Null);
         let vis = now + self.replication_ms;
         match (req.method, p) {
-            ("GET", p) if p.starts_with("/v1.0/users/") => {
-                let upn = decode(&p["/v1.0/users/".len()..]);
-                if upn == MAILBOX {
-                    (200, json!({"id": MAILBOX_ID, "displayName": "Shared sender", "userPrincipalName": MAILBOX, "mail": MAILBOX, "userType": "Member"}).to_string())
+            ("GET", "/v1.0/users") => {
+                let filter = decode(between(&path, "$filter=", "&").unwrap());
+                let upn = between(&filter, "userPrincipalName eq '", "'").unwrap_or_default();
+                let list = if upn == MAILBOX {
+                    vec![json!({"id": MAILBOX_ID, "displayName": "Shared sender", "userPrincipalName": MAILBOX, "mail": MAILBOX, "proxyAddresses": [format!("SMTP:{MAILBOX}")], "userType": "Member"})]
                 } else if upn == "guest@contoso.com" {
-                    (200, json!({"id": "22222222-2222-4333-8444-555555555555", "userType": "Guest"}).to_string())
+                    vec![json!({"id": "22222222-2222-4333-8444-555555555555", "userType": "Guest"})]
                 } else {
-                    not_found()
-                }
+                    vec![]
+                };
+                (200, json!({"value": list}).to_string())
             }
+            ("GET", p) if p.ends_with("/mailboxSettings/userPurpose") => (
+                403,
+                json!({"error": {"code": "ErrorAccessDenied", "message": "Access is denied. Check credentials and try again."}}).to_string(),
+            ),
+            ("GET", "/v1.0/organization") => (
+                200,
+                json!({"value": [{"verifiedDomains": [{"name": "contoso.com"}]}]}).to_string(),
+            ),
             ("GET", "/v1.0/applications") => {
                 let filter = decode(between(&path, "$filter=", "&").unwrap());
                 let name = between(&filter, "eq '", "'").unwrap_or_default().replace("''", "'");

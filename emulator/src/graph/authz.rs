@@ -52,6 +52,9 @@ pub const READ_GROUPS: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 
+/// A user's mailbox settings (Exchange behind Graph).
+pub const READ_MAILBOX_SETTINGS: &[&str] = &["MailboxSettings.Read", "MailboxSettings.ReadWrite"];
+
 /// Exchange provider reads (list/get role definitions and role assignments).
 pub const READ_EXCHANGE: &[&str] = &[
     "RoleManagement.Read.Exchange",

@@ -278,113 +278,137 @@ fn lit(t: Option<&Tok>) -> Option<Lit> {
     }
 }
 
-/// Parses `clause (and clause)*`.
+/// Parses `clause (and clause)*`: no `or` (callers that take one use [`parse_disjunction`]).
 pub fn parse_filter(text: &str) -> GResult<Vec<Cond>> {
+    let mut groups = parse_disjunction(text)?;
+    match groups.len() {
+        1 => Ok(groups.remove(0)),
+        _ => Err(invalid_filter(text)),
+    }
+}
+
+/// Parses `group (or group)*`, each group `clause (and clause)*` (`and` binds tighter, as in
+/// OData). Graph takes `or` in a default query, e.g. Microsoft's look-up of an address as a
+/// UPN, primary address or proxy address (B2B invitation docs:
+/// `userPrincipalName eq '{0}' or mail eq '{0}' or proxyAddresses/any(x:x eq 'SMTP:{0}')`).
+pub fn parse_disjunction(text: &str) -> GResult<Vec<Vec<Cond>>> {
     let bad = || invalid_filter(text);
     let toks = tokenize(text).ok_or_else(bad)?;
-    let mut out = Vec::new();
+    let mut groups = vec![Vec::new()];
     let mut i = 0;
     loop {
-        let Some(Tok::Ident(first)) = toks.get(i) else {
-            return Err(bad());
-        };
-        let fl = first.to_ascii_lowercase();
-        if fl == "startswith" || fl == "endswith" {
-            // f(prop,'v')
-            match (
-                toks.get(i + 1),
-                toks.get(i + 2),
-                toks.get(i + 3),
-                toks.get(i + 4),
-                toks.get(i + 5),
-            ) {
-                (
-                    Some(Tok::LParen),
-                    Some(Tok::Ident(p)),
-                    Some(Tok::Comma),
-                    Some(Tok::Str(v)),
-                    Some(Tok::RParen),
-                ) => {
-                    out.push(if fl == "startswith" {
-                        Cond::StartsWith(p.clone(), v.clone())
-                    } else {
-                        Cond::EndsWith(p.clone(), v.clone())
-                    });
-                    i += 6;
-                }
-                _ => return Err(bad()),
-            }
-        } else if let Some(prop) = first
-            .strip_suffix("/any")
-            .or_else(|| first.strip_suffix("/ANY"))
-        {
-            // prop/any(x:x eq 'v')
-            match (
-                toks.get(i + 1),
-                toks.get(i + 2),
-                toks.get(i + 3),
-                toks.get(i + 4),
-                toks.get(i + 5),
-                toks.get(i + 6),
-                toks.get(i + 7),
-            ) {
-                (
-                    Some(Tok::LParen),
-                    Some(Tok::Ident(a)),
-                    Some(Tok::Colon),
-                    Some(Tok::Ident(b)),
-                    Some(Tok::Ident(op)),
-                    Some(Tok::Str(v)),
-                    Some(Tok::RParen),
-                ) if a == b && op.eq_ignore_ascii_case("eq") => {
-                    out.push(Cond::Any(prop.to_string(), v.clone()));
-                    i += 8;
-                }
-                _ => return Err(bad()),
-            }
-        } else {
-            let Some(Tok::Ident(op)) = toks.get(i + 1) else {
-                return Err(bad());
-            };
-            match op.to_ascii_lowercase().as_str() {
-                "eq" | "ne" => {
-                    let v = lit(toks.get(i + 2)).ok_or_else(bad)?;
-                    out.push(if op.eq_ignore_ascii_case("eq") {
-                        Cond::Eq(first.clone(), v)
-                    } else {
-                        Cond::Ne(first.clone(), v)
-                    });
-                    i += 3;
-                }
-                "in" => {
-                    if toks.get(i + 2) != Some(&Tok::LParen) {
-                        return Err(bad());
-                    }
-                    let mut vals = Vec::new();
-                    i += 3;
-                    loop {
-                        vals.push(lit(toks.get(i)).ok_or_else(bad)?);
-                        match toks.get(i + 1) {
-                            Some(Tok::Comma) => i += 2,
-                            Some(Tok::RParen) => {
-                                i += 2;
-                                break;
-                            }
-                            _ => return Err(bad()),
-                        }
-                    }
-                    out.push(Cond::In(first.clone(), vals));
-                }
-                _ => return Err(bad()),
-            }
-        }
+        let (cond, next) = clause(&toks, i).ok_or_else(bad)?;
+        i = next;
+        groups.last_mut().ok_or_else(bad)?.push(cond);
         match toks.get(i) {
             None => break,
             Some(Tok::Ident(a)) if a.eq_ignore_ascii_case("and") => i += 1,
+            Some(Tok::Ident(a)) if a.eq_ignore_ascii_case("or") => {
+                groups.push(Vec::new());
+                i += 1
+            }
             _ => return Err(bad()),
         }
     }
-    Ok(out)
+    Ok(groups)
+}
+
+/// One clause at `i`: the condition and the index after it.
+fn clause(toks: &[Tok], mut i: usize) -> Option<(Cond, usize)> {
+    let Some(Tok::Ident(first)) = toks.get(i) else {
+        return None;
+    };
+    let fl = first.to_ascii_lowercase();
+    let cond = if fl == "startswith" || fl == "endswith" {
+        // f(prop,'v')
+        match (
+            toks.get(i + 1),
+            toks.get(i + 2),
+            toks.get(i + 3),
+            toks.get(i + 4),
+            toks.get(i + 5),
+        ) {
+            (
+                Some(Tok::LParen),
+                Some(Tok::Ident(p)),
+                Some(Tok::Comma),
+                Some(Tok::Str(v)),
+                Some(Tok::RParen),
+            ) => {
+                i += 6;
+                if fl == "startswith" {
+                    Cond::StartsWith(p.clone(), v.clone())
+                } else {
+                    Cond::EndsWith(p.clone(), v.clone())
+                }
+            }
+            _ => return None,
+        }
+    } else if let Some(prop) = first
+        .strip_suffix("/any")
+        .or_else(|| first.strip_suffix("/ANY"))
+    {
+        // prop/any(x:x eq 'v')
+        match (
+            toks.get(i + 1),
+            toks.get(i + 2),
+            toks.get(i + 3),
+            toks.get(i + 4),
+            toks.get(i + 5),
+            toks.get(i + 6),
+            toks.get(i + 7),
+        ) {
+            (
+                Some(Tok::LParen),
+                Some(Tok::Ident(a)),
+                Some(Tok::Colon),
+                Some(Tok::Ident(b)),
+                Some(Tok::Ident(op)),
+                Some(Tok::Str(v)),
+                Some(Tok::RParen),
+            ) if a == b && op.eq_ignore_ascii_case("eq") => {
+                i += 8;
+                Cond::Any(prop.to_string(), v.clone())
+            }
+            _ => return None,
+        }
+    } else {
+        let Some(Tok::Ident(op)) = toks.get(i + 1) else {
+            return None;
+        };
+        match op.to_ascii_lowercase().as_str() {
+            "eq" | "ne" => {
+                let v = lit(toks.get(i + 2))?;
+                i += 3;
+                if op.eq_ignore_ascii_case("eq") {
+                    Cond::Eq(first.clone(), v)
+                } else {
+                    Cond::Ne(first.clone(), v)
+                }
+            }
+            "in" => {
+                if toks.get(i + 2) != Some(&Tok::LParen) {
+                    return None;
+                }
+                let mut vals = Vec::new();
+                i += 3;
+                loop {
+                    vals.push(lit(toks.get(i))?);
+                    match toks.get(i + 1) {
+                        Some(Tok::Comma) => i += 2,
+                        Some(Tok::RParen) => {
+                            i += 2;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                Cond::In(first.clone(), vals)
+            }
+            _ => return None,
+        }
+    };
+    Some((cond, i))
 }
 
 fn get_ci<'a>(m: &'a Map<String, Value>, prop: &str) -> &'a Value {
@@ -450,11 +474,11 @@ pub fn list(
             "$count is not currently supported.",
         ));
     }
-    let conds = match &od.filter {
-        Some(f) => parse_filter(f)?,
-        None => vec![],
+    let groups = match &od.filter {
+        Some(f) => parse_disjunction(f)?,
+        None => vec![vec![]],
     };
-    for c in &conds {
+    for c in groups.iter().flatten() {
         if !spec
             .filterable
             .iter()
@@ -480,7 +504,7 @@ pub fn list(
     }
     let filtered: Vec<Map<String, Value>> = items
         .into_iter()
-        .filter(|m| conds.iter().all(|c| matches(m, c)))
+        .filter(|m| groups.iter().any(|g| g.iter().all(|c| matches(m, c))))
         .collect();
     let top = match &od.top {
         None => DEFAULT_PAGE,
@@ -603,6 +627,20 @@ mod tests {
         assert!(parse_filter("id in ('a','b')").is_ok());
         assert!(parse_filter("displayName eq").is_err());
         assert!(parse_filter("displayName eq 'a' or x eq 'b'").is_err());
+        assert_eq!(
+            parse_disjunction(
+                "mail eq 'a' and userType eq 'Member' or proxyAddresses/any(x:x eq 'smtp:a')"
+            )
+            .unwrap(),
+            vec![
+                vec![
+                    Cond::Eq("mail".into(), Lit::Str("a".into())),
+                    Cond::Eq("userType".into(), Lit::Str("Member".into()))
+                ],
+                vec![Cond::Any("proxyAddresses".into(), "smtp:a".into())]
+            ]
+        );
+        assert!(parse_disjunction("mail eq 'a' or").is_err());
         assert_eq!(decode_skiptoken(&encode_skiptoken(42)), Some(42));
     }
 }

@@ -6,14 +6,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::authz::{READ_GROUPS, READ_ROLES, READ_USERS};
+use super::authz::{READ_GROUPS, READ_MAILBOX_SETTINGS, READ_ROLES, READ_USERS};
+use axum::http::StatusCode;
+
 use super::error::{
-    bad_request, bad_segment, invalid_value, method_not_allowed, not_found, GResult,
+    bad_request, bad_segment, invalid_value, method_not_allowed, not_found, GErr, GResult,
 };
 use super::odata::{entity, list, ListSpec};
 use super::validate::check_params;
 use super::Ctx;
-use crate::tenant::{User, USER_DEFAULT_PROPERTIES};
+use crate::tenant::{MailboxKind, User, USER_DEFAULT_PROPERTIES};
 
 const FILTERABLE: &[&str] = &[
     "id",
@@ -45,14 +47,23 @@ pub fn route(ctx: &Ctx, me: bool, rest: &[&str]) -> GResult<Response> {
     match (tail, &ctx.method) {
         ([], &Method::GET) => get(ctx, &id),
         (["checkMemberGroups"], &Method::POST) => check_member_groups(ctx, &id),
+        (["mailboxSettings"], &Method::GET) => mailbox_settings(ctx, &id, None),
+        (["mailboxSettings", "userPurpose"], &Method::GET) => {
+            mailbox_settings(ctx, &id, Some("userPurpose"))
+        }
         (["memberOf"], &Method::GET) => member_of(ctx, &id),
         (["transitiveMemberOf"], &Method::GET) => transitive_member_of(ctx, &id, false),
         (["transitiveMemberOf", "microsoft.graph.group"], &Method::GET) => {
             transitive_member_of(ctx, &id, true)
         }
-        ([] | ["checkMemberGroups"] | ["memberOf"] | ["transitiveMemberOf", ..], _) => {
-            Err(method_not_allowed())
-        }
+        (
+            []
+            | ["checkMemberGroups"]
+            | ["memberOf"]
+            | ["transitiveMemberOf", ..]
+            | ["mailboxSettings", ..],
+            _,
+        ) => Err(method_not_allowed()),
         ([next, ..], _) => Err(bad_segment(next)),
     }
 }
@@ -105,6 +116,60 @@ fn list_users(ctx: &Ctx) -> GResult<Response> {
             odata_type: false,
         },
     )
+}
+
+/// `GET /users/{id}/mailboxSettings[/userPurpose]` (user-get-mailboxsettings.md: delegated
+/// `MailboxSettings.Read`). The page only says what the signed-in user's own settings look like
+/// and that `userPurpose` is `user`, `shared`, `room`, … The errors are modelled on what Exchange
+/// is reported to answer (Microsoft's docs are silent; graph-facts §A.8 UNVERIFIED): without the
+/// scope, or for someone else's mailbox (a delegated token reaches only mailboxes its user may
+/// open), 403 `ErrorAccessDenied`; for a user with no Exchange Online mailbox, 404
+/// `MailboxNotEnabledForRESTAPI` (message as seen on Microsoft Q&A).
+fn mailbox_settings(ctx: &Ctx, id: &str, part: Option<&str>) -> GResult<Response> {
+    let access_denied = || {
+        GErr::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )
+    };
+    if !ctx.has_scope(READ_MAILBOX_SETTINGS) {
+        return Err(access_denied());
+    }
+    let u = ctx.app.lock().directory.user(id).cloned();
+    let Some(u) = u else {
+        return Err(not_found(id));
+    };
+    let Some(kind) = u.mailbox else {
+        return Err(GErr::new(
+            StatusCode::NOT_FOUND,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        ));
+    };
+    if u.id != ctx.user_id() {
+        return Err(access_denied());
+    }
+    let purpose = json!({"value": match kind {
+        MailboxKind::User => "user",
+        MailboxKind::Shared => "shared",
+    }});
+    let origin = &ctx.app.graph_origin;
+    Ok(Json(match part {
+        Some(_) => json!({
+            "@odata.context": format!("{origin}/v1.0/$metadata#users('{}')/mailboxSettings/userPurpose", u.id),
+            "value": purpose["value"],
+        }),
+        None => json!({
+            "@odata.context": format!("{origin}/v1.0/$metadata#users('{}')/mailboxSettings", u.id),
+            "timeZone": "UTC",
+            "language": {"locale": "en-US", "displayName": "English (United States)"},
+            "dateFormat": "M/d/yyyy",
+            "timeFormat": "h:mm tt",
+            "userPurpose": purpose,
+        }),
+    })
+    .into_response())
 }
 
 /// `POST /users/{id}/checkMemberGroups` `{"groupIds": [...]}` → the ids the user is a member of,

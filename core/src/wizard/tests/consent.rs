@@ -21,6 +21,7 @@ fn at_scope_step(config: &Config) -> State {
             "mail": "invoices@contoso.example"
         }))
         .unwrap(),
+        mailbox_kind: Default::default(),
         app: None,
         same_name: vec![],
         sp: None,

@@ -1139,6 +1139,7 @@ fn journal_in(tenant: &str) -> String {
             "mail": "invoices@contoso.example"
         }))
         .unwrap(),
+        mailbox_kind: Default::default(),
         app: None,
         same_name: vec![],
         sp: None,
