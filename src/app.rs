@@ -12,7 +12,7 @@ use mailgrant_core::explain::Explain;
 use mailgrant_core::run;
 use mailgrant_core::wizard::setup::JOURNAL_KEY;
 use mailgrant_core::wizard::view::{Screen, SignedIn as SignedInView, StepView};
-use mailgrant_core::wizard::{Copyable, Effect, Event, FileKind, MailboxRequest, State, Step};
+use mailgrant_core::wizard::{Effect, Event, FileKind, MailboxRequest, State, Step};
 use yew::prelude::*;
 
 use crate::browser;
@@ -248,7 +248,12 @@ impl Driver {
                     });
                 });
             }
-            Effect::Copy(text) => browser::copy_text(&text.0),
+            Effect::Copy { what, text } => {
+                let driver = self.clone();
+                browser::copy_text(&text.0, move |ok| {
+                    driver.dispatch(Event::Copied { what, ok })
+                });
+            }
         }
         Ok(())
     }
@@ -405,7 +410,7 @@ pub fn wizard(props: &WizardProps) -> Html {
         on_undo={command(|| run::Event::Undo)}
         on_download_log={driver.on(|()| Event::Download(FileKind::Log))}
         script={a.script} on_code={driver.on(|code| Event::ScriptCode { code, now_ms: browser::now_ms() })}
-        on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
+        on_copy={driver.on(Event::Copy)} copied={view.copied.clone()}
         on_download={driver.on(Event::Download)}
         other_credential={a.other_credential.map(AttrValue::from)}
         on_other_credential={driver.on(|()| Event::NextCredential { now_ms: browser::now_ms() })}
@@ -425,15 +430,26 @@ pub fn wizard(props: &WizardProps) -> Html {
             secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
             notes={h.notes}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
-            on_reveal={on_reveal.clone()} on_copy_secret={driver.on(|()| Event::Copy(Copyable::Secret))}
+            on_reveal={on_reveal.clone()} on_copy={driver.on(Event::Copy)} copied={view.copied.clone()}
             on_forget={driver.on(|()| Event::ForgetSecret)}
             on_saved={command(|| run::Event::SecretHandedOff)}
             on_download={driver.on(Event::Download)}
-            on_copy_script={driver.on(|()| Event::Copy(Copyable::SetupScript))}
             on_undo={command(|| run::Event::Undo)}
             suggested_passphrase={(*passphrase).clone()} /> }
         }
     };
+    {
+        // Each new step (or error) names the page and takes the focus, for keyboard and screen
+        // reader users; the core chose the words.
+        let has_error = view.error.is_some();
+        use_effect_with(
+            (view.step, has_error, view.title.clone()),
+            move |(_, has_error, title)| {
+                browser::show_step(title, if *has_error { "#error h2" } else { "main h1" });
+            },
+        );
+    }
+    let announcement = view.copied.as_ref().map(|c| c.message).unwrap_or_default();
     let body = match view.screen {
         Screen::SignedIn(signed_in) => {
             let SignedInView {
@@ -482,6 +498,7 @@ pub fn wizard(props: &WizardProps) -> Html {
                             ))} />
                     }
                     { body }
+                    <p id="announce" class="visually-hidden" aria-live="polite">{ announcement }</p>
                 </main>
             </div>
         </>

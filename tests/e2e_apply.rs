@@ -87,17 +87,23 @@ async fn rbac_mode_creates_one_app_one_sp_one_secret_and_no_grant_then_undo() {
         );
         assert!(script.contains(MAILBOX));
         support::assert_storage_holds_no_secret(d).await;
+        // Undo asks first; "Keep it" keeps everything.
+        let before = count(&ctx.graph).await;
         support::wait_id(d, "undo").await.click().await.unwrap();
-        let status = support::wait_id(d, "run-status").await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !status.text().await.unwrap().contains("Undone") {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{}",
-                status.text().await.unwrap()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        let ask = support::wait_id(d, "undo-ask").await.text().await.unwrap();
+        assert!(ask.contains("stop working"), "{ask}");
+        support::wait_id(d, "undo-cancel")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "hand-off-step").await;
+        assert_eq!(
+            count(&ctx.graph).await,
+            before,
+            "nothing removed on Keep it"
+        );
+        support::undo_and_wait(d).await;
         assert_eq!(count(&ctx.graph).await, (0, 0, 0, 0));
     })
     .await;

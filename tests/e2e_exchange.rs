@@ -100,13 +100,7 @@ async fn rbac_undo_removes_the_exchange_assignment_too() {
         support::set_up(&ctx, false, "one", || async {}).await;
         hand_off(d).await;
         assert_eq!(support::exchange_assignments(&ctx.graph).await.len(), 1);
-        support::wait_id(d, "undo").await.click().await.unwrap();
-        let status = support::wait_id(d, "run-status").await;
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while !status.text().await.unwrap().contains("Undone") {
-            assert!(std::time::Instant::now() < deadline);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        support::undo_and_wait(d).await;
         assert!(support::exchange_assignments(&ctx.graph).await.is_empty());
         assert!(support::our_app_ids(&ctx.graph).await.is_empty());
     })

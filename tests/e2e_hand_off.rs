@@ -119,6 +119,28 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
     .await;
 }
 
+/// Waits (at most 5 s) until the note beside the secret's Copy button says `words`.
+async fn copy_note_says(d: &thirtyfour::WebDriver, words: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let said = match d
+            .find(thirtyfour::By::Css("#copy-secret + .copy-note"))
+            .await
+        {
+            Ok(note) => note.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if said.contains(words) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no “{words}” in “{said}”"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
     support::run("hand_off_age", SiteConfig::Demo, |ctx| async move {
@@ -139,6 +161,44 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
             .await
             .unwrap();
         assert!(shown.len() >= 30 && !shown.contains('•'), "{shown}");
+
+        // Copy says what happened: refused first (no clipboard permission in a headless
+        // browser), then, with the permission granted, "Copied." and the clipboard holds it.
+        d.cdp()
+            .send_raw(
+                "Browser.setPermission",
+                serde_json::json!({"permission": {"name": "clipboard-write"}, "setting": "denied", "origin": ctx.site}),
+            )
+            .await
+            .unwrap();
+        support::wait_id(d, "copy-secret").await.click().await.unwrap();
+        copy_note_says(d, "did not let the page copy").await;
+        for name in ["clipboard-write", "clipboard-read"] {
+            d.cdp()
+                .send_raw(
+                    "Browser.setPermission",
+                    serde_json::json!({"permission": {"name": name}, "setting": "granted", "origin": ctx.site}),
+                )
+                .await
+                .unwrap();
+        }
+        support::wait_id(d, "copy-secret").await.click().await.unwrap();
+        copy_note_says(d, "Copied.").await;
+        let announced = support::wait_id(d, "announce")
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(announced, "Copied.");
+        let clipboard = d
+            .execute_async(
+                "navigator.clipboard.readText().then(arguments[0], () => arguments[0]('unreadable'))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(clipboard.json().as_str(), Some(shown.as_str()), "{announced}");
 
         support::wait_id(d, "download-bundle")
             .await

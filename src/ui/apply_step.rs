@@ -1,10 +1,10 @@
 use mailgrant_core::run::LogEntry;
-use mailgrant_core::wizard::view::Script;
-use mailgrant_core::wizard::FileKind;
+use mailgrant_core::wizard::view::{CopyNote, Script};
+use mailgrant_core::wizard::{Copyable, FileKind};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::ScriptView;
+use super::{ScriptView, UndoButton};
 
 #[derive(Properties, PartialEq)]
 pub struct ApplyStepProps {
@@ -26,7 +26,9 @@ pub struct ApplyStepProps {
     #[prop_or_default]
     pub on_code: Callback<String>,
     #[prop_or_default]
-    pub on_copy_script: Callback<()>,
+    pub on_copy: Callback<Copyable>,
+    /// The last copy's answer on this step.
+    pub copied: Option<CopyNote>,
     #[prop_or_default]
     pub on_download: Callback<FileKind>,
     /// The tenant forbids client secrets; the vendor accepts this instead.
@@ -56,14 +58,15 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
     };
     html! {
         <section id="apply-step">
-            <h2>{ "Applying" }</h2>
+            <h1 tabindex="-1">{ "Applying" }</h1>
             <p id="run-status">{ props.status.clone() }</p>
             if let Some(script) = &props.script {
                 <div id="policy-script">
                     <h3>{ "Run the Exchange Online script now" }</h3>
                     <p>{ "The app, its service principal and its credential exist, but nothing lets it send yet. This script makes the Application Access Policy that limits the app to the mailbox; only after it printed PASS and you typed the code it prints does the page grant Microsoft Graph's Mail.Send. Run it in PowerShell as an Exchange administrator." }</p>
                     <ScriptView text={script.text.clone()} setup_file={script.setup_file.clone()}
-                        rollback_file={script.rollback_file.clone()} on_copy={props.on_copy_script.clone()}
+                        rollback_file={script.rollback_file.clone()} on_copy={props.on_copy.clone()}
+                        copied={props.copied.clone()}
                         on_download={props.on_download.clone()} />
                     <form onsubmit={on_code}>
                         <label for="script-code">{ "Confirmation code the script printed after PASS" }</label>
@@ -88,7 +91,7 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                 } else if props.can_resume {
                     <button id="resume" class="primary" onclick={props.on_resume.reform(|_| ())}>{ "Resume" }</button>
                 }
-                if props.can_undo { <button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo what this run created" }</button> }
+                if props.can_undo { <UndoButton label="Undo what this run created" on_undo={props.on_undo.clone()} /> }
                 <button id="download-log" onclick={props.on_download_log.reform(|_| ())}>{ "Download the log (JSON)" }</button>
             </div>
             <table id="run-log">

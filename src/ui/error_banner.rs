@@ -18,7 +18,7 @@ pub struct ErrorBannerProps {
 pub fn error_banner(props: &ErrorBannerProps) -> Html {
     html! {
         <section id="error" class="error" role="alert">
-            <h2>{ props.title.clone() }</h2>
+            <h2 tabindex="-1">{ props.title.clone() }</h2>
             <p class="detail">{ props.detail.clone() }</p>
             <p class="fix"><strong>{ "What to do: " }</strong>{ props.fix.clone() }</p>
             if let Some((download, discard)) = &props.saved_run {

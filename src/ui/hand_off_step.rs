@@ -1,10 +1,10 @@
 use mailgrant_core::bundle::{Passphrase, Strength};
 use mailgrant_core::wizard::credential::CredentialWords;
-use mailgrant_core::wizard::view::Script;
-use mailgrant_core::wizard::FileKind;
+use mailgrant_core::wizard::view::{CopyNote, Script};
+use mailgrant_core::wizard::{CopyText, Copyable, FileKind};
 use yew::prelude::*;
 
-use super::ScriptView;
+use super::{copy_button, ScriptView, UndoButton};
 
 #[derive(Properties, PartialEq)]
 pub struct HandOffStepProps {
@@ -32,11 +32,13 @@ pub struct HandOffStepProps {
     /// Undo is possible now.
     pub can_undo: bool,
     pub on_reveal: Callback<bool>,
-    pub on_copy_secret: Callback<()>,
+    /// Copy the secret, the script, an id or the passphrase.
+    pub on_copy: Callback<Copyable>,
+    /// The last copy's answer on this step.
+    pub copied: Option<CopyNote>,
     pub on_forget: Callback<()>,
     pub on_saved: Callback<()>,
     pub on_download: Callback<FileKind>,
-    pub on_copy_script: Callback<()>,
     pub on_undo: Callback<()>,
     pub suggested_passphrase: AttrValue,
 }
@@ -83,16 +85,20 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             } }</h3>
             <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
             <ScriptView text={props.script.text.clone()} setup_file={props.script.setup_file.clone()}
-                rollback_file={props.script.rollback_file.clone()} on_copy={props.on_copy_script.clone()}
-                on_download={props.on_download.clone()} />
+                rollback_file={props.script.rollback_file.clone()} on_copy={props.on_copy.clone()}
+                copied={props.copied.clone()} on_download={props.on_download.clone()} />
         </div>
     };
     html! {
         <section id="hand-off-step">
-            <h2>{ props.heading.clone() }</h2>
+            <h1 tabindex="-1">{ props.heading.clone() }</h1>
             <p id="scope-note">{ props.scope_note.clone() }</p>
             <dl id="summary">
-                { for props.summary.iter().map(|(k, v)| html! { <><dt>{ *k }</dt><dd>{ v.clone() }</dd></> }) }
+                { for props.summary.iter().enumerate().map(|(i, (k, v))| html! { <><dt>{ *k }</dt><dd>{ v.clone() }
+                    if v != "—" {
+                        { " " }{ copy_button(&format!("copy-row-{i}"), Copyable::Shown(v.clone()), &format!("Copy: {k}"), props.copied.as_ref(), &props.on_copy) }
+                    }
+                </dd></> }) }
             </dl>
 
             if props.script_first { { script_section.clone() } }
@@ -116,7 +122,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                     <code id="secret-value">{ props.revealed.clone().unwrap_or_else(|| AttrValue::from("••••••••••••••••")) }</code>
                     <button id="reveal" onclick={props.on_reveal.reform({ let shown = props.revealed.is_some(); move |_| !shown })}>
                         { if props.revealed.is_some() { "Hide" } else { "Reveal" } }</button>
-                    <button id="copy-secret" onclick={props.on_copy_secret.reform(|_| ())}>{ "Copy" }</button>
+                    { copy_button("copy-secret", Copyable::Secret, "Copy the client secret", props.copied.as_ref(), &props.on_copy) }
                 </p>
                 <p class="muted">{ "Shown once: Microsoft never shows it again. A clipboard may keep what you copy." }</p>
                 <div class="buttons">
@@ -128,6 +134,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 <p>
                     <label for="passphrase">{ "Or encrypt with a passphrase (send it by another channel): " }</label>
                     <input id="passphrase" ref={passphrase} value={(*typed).clone()} oninput={on_typed} />
+                    { copy_button("copy-passphrase", Copyable::Passphrase(CopyText((*typed).clone())), "Copy the passphrase", props.copied.as_ref(), &props.on_copy) }
                     <button id="download-passphrase" onclick={with_passphrase}
                         disabled={strength.strength == Strength::TooWeak}>{ "Download (.age)" }</button>
                     <span id="passphrase-strength" class="muted">
@@ -167,7 +174,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
 
             if !props.script_first { { script_section } }
             if props.can_undo {
-                <p><button id="undo" onclick={props.on_undo.reform(|_| ())}>{ "Undo: delete what this run created in Entra ID" }</button></p>
+                <p><UndoButton label="Undo: delete what this run created in Entra ID" on_undo={props.on_undo.clone()} /></p>
             }
         </section>
     }

@@ -29,7 +29,7 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
     };
     html! {
         <section id="mailbox-step">
-            <h2>{ "Which mailbox may the app send as?" }</h2>
+            <h1 tabindex="-1">{ "Which mailbox may the app send as?" }</h1>
             <form {onsubmit}>
                 <label for="mailbox">{ "Mailbox address" }</label>
                 <input id="mailbox" type="email" ref={input} required=true value={props.address.clone()}

@@ -2,6 +2,7 @@
 
 mod apply_step;
 mod config_error;
+mod copy_button;
 mod error_banner;
 mod hand_off_step;
 mod header;
@@ -12,10 +13,12 @@ mod scope_step;
 mod script_view;
 mod signed_in;
 mod step_list;
+mod undo_button;
 mod welcome;
 
 pub use apply_step::ApplyStep;
 pub use config_error::ConfigErrorView;
+pub use copy_button::copy_button;
 pub use error_banner::ErrorBanner;
 pub use hand_off_step::HandOffStep;
 pub use header::Header;
@@ -26,4 +29,5 @@ pub use scope_step::ScopeStep;
 pub use script_view::ScriptView;
 pub use signed_in::SignedIn;
 pub use step_list::StepList;
+pub use undo_button::UndoButton;
 pub use welcome::{Welcome, WelcomeProps};

@@ -17,7 +17,7 @@ pub struct ReviewStepProps {
 pub fn review_step(props: &ReviewStepProps) -> Html {
     html! {
         <section id="review-step">
-            <h2>{ "Review: what the page will do in your tenant" }</h2>
+            <h1 tabindex="-1">{ "Review: what the page will do in your tenant" }</h1>
             { for props.notices.iter().map(|n| html! { <p class="notice">{ n.clone() }</p> }) }
             <ul id="summary-list">
                 { for props.summary.iter().map(|l| html! { <li>{ l.clone() }</li> }) }

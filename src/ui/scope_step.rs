@@ -82,7 +82,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
     };
     html! {
         <section id="scope-step">
-            <h2>{ "Limit the app to this mailbox" }</h2>
+            <h1 tabindex="-1">{ "Limit the app to this mailbox" }</h1>
             <div id="mailbox-found">
                 <dl class="facts">
                     <dt>{ "Mailbox" }</dt><dd id="mailbox-name">{ props.mailbox_name.clone() }</dd>

@@ -1,5 +1,8 @@
-use mailgrant_core::wizard::FileKind;
+use mailgrant_core::wizard::view::CopyNote;
+use mailgrant_core::wizard::{Copyable, FileKind};
 use yew::prelude::*;
+
+use super::copy_button;
 
 #[derive(Properties, PartialEq)]
 pub struct ScriptViewProps {
@@ -7,7 +10,9 @@ pub struct ScriptViewProps {
     pub text: AttrValue,
     pub setup_file: AttrValue,
     pub rollback_file: AttrValue,
-    pub on_copy: Callback<()>,
+    pub on_copy: Callback<Copyable>,
+    /// The last copy's answer on this step.
+    pub copied: Option<CopyNote>,
     pub on_download: Callback<FileKind>,
 }
 
@@ -19,7 +24,7 @@ pub fn script_view(props: &ScriptViewProps) -> Html {
     html! {
         <>
             <div class="buttons">
-                <button id="copy-script" onclick={props.on_copy.reform(|_| ())}>{ "Copy" }</button>
+                { copy_button("copy-script", Copyable::SetupScript, "Copy the Exchange script", props.copied.as_ref(), &props.on_copy) }
                 <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
                 <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
             </div>

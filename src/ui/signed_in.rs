@@ -60,7 +60,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
     };
     html! {
         <section id="signed-in">
-            <h1 class="small">{ "Signed in" }</h1>
+            <h2 class="small">{ "Signed in" }</h2>
             <dl>
                 <dt>{ "Administrator" }</dt><dd id="admin">{ props.admin.clone() }</dd>
                 <dt>{ "Organization" }</dt>

@@ -58,7 +58,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
             if props.interrupted {
                 <p id="interrupted" class="notice">{ "A setup in this tab was interrupted. Sign in again and it continues where it stopped; nothing is made twice." }</p>
             }
-            <h1>{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
+            <h1 tabindex="-1">{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
             <p>
                 { format!("{} needs to send e-mail from a mailbox in your Microsoft 365 tenant. \
                    This page sets that up for you in a few minutes, restricted to the one mailbox you choose, \

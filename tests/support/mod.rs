@@ -494,9 +494,12 @@ pub fn script_code(app_id: &str, policy_scope: &str) -> String {
     format!("{}-{}", &hex[..4], &hex[4..])
 }
 
-/// Clicks Undo and waits (at most 20 s) until the run says it is undone.
+/// Clicks Undo, confirms it, and waits (at most 20 s) until the run says it is undone.
 pub async fn undo_and_wait(d: &WebDriver) {
     wait_id(d, "undo").await.click().await.unwrap();
+    // The first click only asks: nothing is removed yet.
+    wait_id(d, "undo-ask").await;
+    wait_id(d, "undo-confirm").await.click().await.unwrap();
     let status = wait_id(d, "run-status").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !status.text().await.unwrap().starts_with("Undone") {

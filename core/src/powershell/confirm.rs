@@ -26,7 +26,9 @@ pub fn policy_scope<'a>(mailbox: &'a SmtpAddress, target: &'a ScopeTarget) -> &'
 pub fn confirmation_code(app_id: ClientId, policy_scope: &str) -> String {
     let digest = Sha256::digest(format!(
         "mailgrant:{app_id}:{}",
-        policy_scope.to_lowercase()
+        // ASCII only (an `SmtpAddress` is), so this is PowerShell's ToLowerInvariant, without
+        // Unicode's case tables in the page.
+        policy_scope.to_ascii_lowercase()
     ));
     let hex: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
     format!("{}-{}", &hex[..4], &hex[4..])

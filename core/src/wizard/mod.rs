@@ -2,6 +2,7 @@
 //! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
 //! wizard is a native test that replays events.
 
+pub mod copy;
 pub mod credential;
 pub mod files;
 mod hand_off;
@@ -16,6 +17,7 @@ pub mod view;
 use std::fmt;
 use std::rc::Rc;
 
+pub use copy::{CopyTarget, CopyText, Copyable};
 pub use files::{File, FileKind, Prepared, Seal, SealError};
 pub use scope::{ScopeAnswer, ScopeField, ScopeKind, ScopeProblem};
 pub use setup::{MailboxRequest, RunKind, Setup};
@@ -114,24 +116,8 @@ pub enum Effect {
     PrefetchHandOff,
     /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
     Download { kind: FileKind, file: File },
-    /// Put this text on the clipboard.
-    Copy(CopyText),
-}
-
-/// Text for the clipboard (it may be the secret: redacted in `Debug`).
-pub struct CopyText(pub String);
-
-impl fmt::Debug for CopyText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CopyText([{} chars])", self.0.chars().count())
-    }
-}
-
-/// What the admin can copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Copyable {
-    Secret,
-    SetupScript,
+    /// Put this text on the clipboard; answer with [`Event::Copied`].
+    Copy { what: CopyTarget, text: CopyText },
 }
 
 impl fmt::Debug for Effect {
@@ -186,7 +172,7 @@ impl fmt::Debug for Effect {
             Effect::PrefetchHandOff => f.write_str("PrefetchHandOff"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
-            Effect::Copy(text) => write!(f, "Copy({text:?})"),
+            Effect::Copy { what, text } => write!(f, "Copy({what:?}, {text:?})"),
             Effect::Navigate(url) => {
                 // The authorize URL carries state and nonce: show where, not what.
                 let base = url.split('?').next().unwrap_or_default();
@@ -287,6 +273,11 @@ pub enum Event {
     DownloadFailed(String),
     /// The admin clicked Copy.
     Copy(Copyable),
+    /// The answer to [`Effect::Copy`]: whether the browser put the text on the clipboard.
+    Copied {
+        what: CopyTarget,
+        ok: bool,
+    },
     /// The answer to [`Effect::HoldRun`]: `held` is false when another tab holds the run.
     RunHeld {
         run_id: crate::ids::Guid,
@@ -406,6 +397,8 @@ pub struct State {
     awaiting_hold: Option<(String, [u8; 16])>,
     /// A saved run that could not be continued, kept until discarded or replaced.
     damaged_journal: Option<String>,
+    /// The browser's answer to the last Copy ([`copy`]).
+    copied: Option<copy::Copied>,
 }
 
 impl State {
@@ -432,6 +425,7 @@ impl State {
             held_run: None,
             awaiting_hold: None,
             damaged_journal: None,
+            copied: None,
         }
     }
 
@@ -678,21 +672,8 @@ impl State {
                 audience: crate::explain::Audience::Admin,
                 example: None,
             }),
-            Event::Copy(what) => {
-                let text = match what {
-                    Copyable::Secret => self
-                        .setup
-                        .secret
-                        .as_ref()
-                        .map(|s| s.expose_secret().to_owned()),
-                    Copyable::SetupScript => self
-                        .script_input(config)
-                        .ok()
-                        .and_then(|i| crate::powershell::setup_script(&i).ok()),
-                };
-                text.map(|t| vec![Effect::Copy(CopyText(t))])
-                    .unwrap_or_default()
-            }
+            Event::Copy(what) => self.copy(config, what),
+            Event::Copied { what, ok } => self.copied(what, ok),
             Event::RunHeld {
                 run_id,
                 held,

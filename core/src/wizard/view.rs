@@ -15,11 +15,23 @@ use super::credential::{self, CredentialWords};
 use super::scope::{ScopeAnswer, ScopeProblem};
 use super::{State, Step};
 
+/// A copy's answer: which button, whether it worked, what to say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyNote {
+    pub what: super::CopyTarget,
+    pub ok: bool,
+    pub message: &'static str,
+}
+
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     /// The current step (the step list marks it).
     pub step: Step,
+    /// The document's title: the step (or the problem), then the setup it belongs to.
+    pub title: String,
+    /// What the last Copy on this step did, in words (shown beside its button, announced).
+    pub copied: Option<CopyNote>,
     pub error: Option<Rc<Explanation>>,
     /// A saved run that could not be continued is kept: offer to download or discard it.
     pub saved_run_damaged: bool,
@@ -214,8 +226,19 @@ impl State {
             }),
             _ => Screen::SigningIn,
         };
+        let title = match &error {
+            Some(e) => format!("Problem: {} — {} mail setup", e.title, config.vendor.name),
+            None => format!("{} — {} mail setup", self.step.label(), config.vendor.name),
+        };
+        let copied = self.copy_result().map(|c| CopyNote {
+            what: c.what.clone(),
+            ok: c.ok,
+            message: super::copy::said(c.ok),
+        });
         View {
             step: self.step,
+            title,
+            copied,
             error,
             saved_run_damaged: self.damaged_journal().is_some(),
             screen,
@@ -266,6 +289,13 @@ impl State {
                     crate::op::MailboxKind::Shared => Some("A shared mailbox."),
                     crate::op::MailboxKind::User => Some("A user mailbox."),
                     crate::op::MailboxKind::Other => Some("A room, equipment or linked mailbox."),
+                    // Exchange does not let the admin read another mailbox's kind; a disabled
+                    // account with a mailbox is how a shared mailbox looks (its sign-in is off).
+                    crate::op::MailboxKind::Unknown
+                        if f.mailbox.account_enabled == Some(false) =>
+                    {
+                        Some("A shared mailbox, by the look of it: its account is disabled, as a shared mailbox's is.")
+                    }
                     crate::op::MailboxKind::Unknown => None,
                 });
                 let alias = s

@@ -107,7 +107,7 @@ fn shape(e: &Effect) -> String {
         Effect::RemoveJournal => "RemoveJournal".into(),
         Effect::GuardUnload(on) => format!("GuardUnload {on}"),
         Effect::Download { kind, .. } => format!("Download {kind:?}"),
-        Effect::Copy(_) => "Copy".into(),
+        Effect::Copy { .. } => "Copy".into(),
         Effect::HoldRun { .. } => "HoldRun".into(),
         Effect::Seal { kind, .. } => format!("Seal {kind:?}"),
         Effect::PrefetchHandOff => "PrefetchHandOff".into(),
