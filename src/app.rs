@@ -285,6 +285,25 @@ pub fn wizard(props: &WizardProps) -> Html {
         use_effect_with((), move |_| {
             let restored = driver.clone();
             browser::on_page_restored(move || restored.dispatch(Event::Restored));
+            let moved = driver.clone();
+            browser::on_history(move |step| {
+                match browser::random_bytes() {
+                    Ok(seed) => moved.dispatch(Event::History {
+                        step,
+                        seed,
+                        now_ms: browser::now_ms(),
+                    }),
+                    Err(e) => moved.dispatch(Event::BrowserFailed(e)),
+                }
+                // A move the setup refused (into a run, say): the entry shows the step again.
+                let (now, signed_in) = {
+                    let s = moved.state.borrow();
+                    (s.step, s.session.is_some())
+                };
+                if signed_in && now.index() >= Step::Mailbox.index() {
+                    browser::history_show(now.id());
+                }
+            });
             match browser::redirect_uri() {
                 Ok(redirect_uri) => driver.dispatch(Event::Loaded {
                     redirect_uri,
@@ -442,10 +461,15 @@ pub fn wizard(props: &WizardProps) -> Html {
         // Each new step (or error) names the page and takes the focus, for keyboard and screen
         // reader users; the core chose the words.
         let has_error = view.error.is_some();
+        let signed_in = matches!(view.screen, Screen::SignedIn(_));
         use_effect_with(
             (view.step, has_error, view.title.clone()),
-            move |(_, has_error, title)| {
+            move |(step, has_error, title)| {
                 browser::show_step(title, if *has_error { "#error h2" } else { "main h1" });
+                // The signed-in steps are history entries (Back and Forward move between them).
+                if signed_in && step.index() >= Step::Mailbox.index() {
+                    browser::history_show(step.id());
+                }
             },
         );
     }

@@ -311,6 +311,55 @@ pub fn show_step(title: &str, selector: &str) {
     }
 }
 
+const HISTORY_KEY: &str = "mailgrantStep";
+
+/// Makes the current history entry the one of `step` (a step id): the first signed-in step
+/// takes over the page's own entry, each later one is a new entry, so the browser's Back and
+/// Forward move between steps. The entry holds the step's id only; the URL does not change.
+pub fn history_show(step: &str) {
+    let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
+        return;
+    };
+    let current = history.state().ok().and_then(|s| {
+        js_sys::Reflect::get(&s, &HISTORY_KEY.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    });
+    if current.as_deref() == Some(step) {
+        return;
+    }
+    let state = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&state, &HISTORY_KEY.into(), &step.into());
+    let _ = match current {
+        None => history.replace_state(&state, ""),
+        Some(_) => history.push_state(&state, ""),
+    };
+}
+
+/// Calls `f` with the step id of the history entry the browser's Back or Forward reached.
+pub fn on_history(f: impl Fn(String) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener =
+        Closure::<dyn Fn(web_sys::PopStateEvent)>::new(move |e: web_sys::PopStateEvent| {
+            if let Some(step) = js_sys::Reflect::get(&e.state(), &HISTORY_KEY.into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
+                f(step);
+            }
+        });
+    if window
+        .add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        listener.forget();
+    }
+}
+
 /// Calls `f` whenever the browser shows this page again from its back-forward cache (for
 /// example after Back from the sign-in page). The listener lives as long as the page.
 pub fn on_page_restored(f: impl Fn() + 'static) {

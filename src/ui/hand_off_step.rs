@@ -12,7 +12,7 @@ pub struct HandOffStepProps {
     pub scope_note: AttrValue,
     /// The Exchange script comes first (the page could not scope the app).
     pub script_first: bool,
-    pub summary: Vec<(&'static str, String)>,
+    pub summary: Vec<(&'static str, String, bool)>,
     pub script: Script,
     /// The vendor configured an age recipient.
     pub has_recipient: bool,
@@ -94,8 +94,8 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             <h1 tabindex="-1">{ props.heading.clone() }</h1>
             <p id="scope-note">{ props.scope_note.clone() }</p>
             <dl id="summary">
-                { for props.summary.iter().enumerate().map(|(i, (k, v))| html! { <><dt>{ *k }</dt><dd>{ v.clone() }
-                    if v != "—" {
+                { for props.summary.iter().enumerate().map(|(i, (k, v, copy))| html! { <><dt>{ *k }</dt><dd>{ v.clone() }
+                    if *copy && v != "—" {
                         { " " }{ copy_button(&format!("copy-row-{i}"), Copyable::Shown(v.clone()), &format!("Copy: {k}"), props.copied.as_ref(), &props.on_copy) }
                     }
                 </dd></> }) }

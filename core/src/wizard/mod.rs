@@ -6,6 +6,7 @@ pub mod copy;
 pub mod credential;
 pub mod files;
 mod hand_off;
+mod history;
 pub mod page_access;
 pub mod scope;
 pub mod setup;
@@ -231,6 +232,13 @@ pub enum Event {
     },
     /// Back to an earlier step (from Scope or Review) to change an answer.
     Back(Step),
+    /// The browser's Back or Forward reached the history entry of this step (its
+    /// [`Step::id`]); CSPRNG bytes for a look-up Forward may redo.
+    History {
+        step: String,
+        seed: [u8; 16],
+        now_ms: u64,
+    },
     /// Review step: apply the plan. CSPRNG bytes for the run id and the run's jitter.
     ApplyClicked {
         run_id: [u8; 16],
@@ -631,6 +639,12 @@ impl State {
                     self.setup.plan = None;
                 }
                 vec![]
+            }
+            Event::History { step, seed, now_ms } => {
+                match Step::ALL.into_iter().find(|s| s.id() == step) {
+                    Some(target) => self.history_moved(config, target, seed, now_ms),
+                    None => vec![],
+                }
             }
             Event::ApplyClicked {
                 run_id,

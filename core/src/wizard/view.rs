@@ -164,7 +164,8 @@ pub struct HandOff {
     pub scope_note: String,
     /// The Exchange script comes before the credentials: the page could not scope the app.
     pub script_first: bool,
-    pub summary: Vec<(&'static str, String)>,
+    /// Label, value, and whether it gets a Copy button (ids and addresses; not dates).
+    pub summary: Vec<(&'static str, String, bool)>,
     pub script: Script,
     pub has_recipient: bool,
     /// The credential is a client secret: Reveal, Copy, the passphrase bundle and the
@@ -294,7 +295,7 @@ impl State {
                     crate::op::MailboxKind::Unknown
                         if f.mailbox.account_enabled == Some(false) =>
                     {
-                        Some("A shared mailbox, by the look of it: its account is disabled, as a shared mailbox's is.")
+                        Some("Looks like a shared mailbox: its account's sign-in is disabled, as every shared mailbox's is.")
                     }
                     crate::op::MailboxKind::Unknown => None,
                 });
@@ -453,13 +454,17 @@ impl State {
 
 impl State {
     /// Hand-off's table of ids: what the vendor's code needs for the credential in force.
-    fn hand_off_summary(&self, credential: &CredentialPlan) -> Vec<(&'static str, String)> {
+    fn hand_off_summary(&self, credential: &CredentialPlan) -> Vec<(&'static str, String, bool)> {
         let run = self.setup.apply.as_ref();
         let facts = run.map(|r| r.facts());
         let plan = run.and_then(|r| r.plan());
         let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
         let mut rows = vec![
-            ("Tenant id", show(plan.map(|p| p.inputs.tenant.to_string()))),
+            (
+                "Tenant id",
+                show(plan.map(|p| p.inputs.tenant.to_string())),
+                true,
+            ),
             (
                 "Application (client) id",
                 show(
@@ -468,27 +473,32 @@ impl State {
                         .or_else(|| credential.vendor_app())
                         .map(|x| x.to_string()),
                 ),
+                true,
             ),
         ];
         if credential.vendor_app().is_none() {
             rows.push((
                 "App object id",
                 show(facts.and_then(|f| f.app).map(|x| x.to_string())),
+                true,
             ));
         }
         rows.push((
             "Service principal object id",
             show(facts.and_then(|f| f.sp).map(|x| x.to_string())),
+            true,
         ));
         match credential {
             CredentialPlan::ClientSecret => {
                 rows.push((
                     "Client secret id (not the secret)",
                     show(facts.and_then(|f| f.key_id).map(|x| x.to_string())),
+                    true,
                 ));
                 rows.push((
                     "Client secret expires",
-                    show(facts.and_then(|f| f.secret_end).map(|x| x.to_rfc3339())),
+                    show(facts.and_then(|f| f.secret_end).map(|x| x.to_human())),
+                    false,
                 ));
             }
             CredentialPlan::Certificate {
@@ -496,21 +506,29 @@ impl State {
                 not_after,
                 ..
             } => {
-                rows.push(("Certificate thumbprint (SHA-1)", thumbprint.clone()));
-                rows.push(("Certificate expires", not_after.clone()));
+                rows.push(("Certificate thumbprint (SHA-1)", thumbprint.clone(), true));
+                let expires = crate::time::UtcDateTime::parse_rfc3339(not_after)
+                    .map(|t| t.to_human())
+                    .unwrap_or_else(|_| not_after.clone());
+                rows.push(("Certificate expires", expires, false));
             }
             CredentialPlan::Federated {
                 issuer, subject, ..
             } => {
-                rows.push(("Federated credential issuer", issuer.clone()));
-                rows.push(("Federated credential subject", subject.clone()));
+                rows.push(("Federated credential issuer", issuer.clone(), true));
+                rows.push(("Federated credential subject", subject.clone(), true));
             }
             CredentialPlan::MultiTenantApp { .. } => {}
         }
-        rows.push(("Mailbox", show(plan.map(|p| p.inputs.mailbox.to_string()))));
+        rows.push((
+            "Mailbox",
+            show(plan.map(|p| p.inputs.mailbox.to_string())),
+            true,
+        ));
         rows.push((
             "Mailbox object id",
             show(plan.map(|p| p.mailbox_id.to_string())),
+            true,
         ));
         rows
     }
