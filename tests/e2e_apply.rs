@@ -374,3 +374,32 @@ async fn a_journal_of_an_older_page_left_in_the_tab_is_refused_clearly_and_kept(
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_run_reloaded_ends_on_its_hand_off_with_undo() {
+    support::run("apply_reload_finished", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        set_up(&ctx, false).await;
+        wait_hand_off(d).await;
+        let before = app_ids(&ctx.graph).await;
+        let counts = count(&ctx.graph).await;
+        // The admin saved the credentials, then reloads the tab.
+        support::wait_id(d, "saved").await.click().await.unwrap();
+        d.refresh().await.unwrap();
+        support::wait_id(d, "interrupted").await;
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        let step = support::wait_id(d, "hand-off-step").await.text().await.unwrap();
+        // Its results: the same ids (the mailbox's object id too), the script, Undo; nothing
+        // was made again.
+        assert!(step.contains(before[0].as_str().unwrap()), "{step}");
+        assert!(step.contains("670604ea-5ccf-4fa0-94d3-14e71cc55ce7"), "{step}");
+        assert!(!step.contains("Mailbox object id\n—"), "{step}");
+        support::wait_id(d, "setup-script").await;
+        assert_eq!(count(&ctx.graph).await, counts);
+        assert_eq!(app_ids(&ctx.graph).await, before);
+        support::undo_and_wait(d).await;
+        support::wait_id(d, "start-over").await;
+        assert_eq!(count(&ctx.graph).await, (0, 0, 0, 0));
+    })
+    .await;
+}

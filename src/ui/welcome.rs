@@ -56,7 +56,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
     html! {
         <section id="welcome">
             if props.interrupted {
-                <p id="interrupted" class="notice">{ "A setup in this tab was interrupted. Sign in again and it continues where it stopped; nothing is made twice." }</p>
+                <p id="interrupted" class="notice">{ "A setup was started in this tab earlier. Sign in again to continue it where it stopped, or to see its results if it finished; nothing is made twice." }</p>
             }
             <h1 tabindex="-1">{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
             <p>

@@ -443,9 +443,20 @@ impl State {
         self.mode = plan.inputs.mode;
         self.setup.inputs = Some(plan.inputs.clone());
         self.setup.plan = Some(plan);
+        let finished = matches!(run.status(), Status::Done);
+        let undone = run.undoing();
         self.setup.apply = Some(run);
         self.step = Step::Apply;
         self.busy = true;
+        if finished {
+            // A finished run reloaded: its results (ids, the script, Undo), or after an Undo
+            // the page's "Start a new setup". Its secret, if any, is gone with the old page.
+            self.busy = false;
+            if !undone {
+                self.step = Step::HandOff;
+                self.setup.secret_at_ms.get_or_insert(now_ms);
+            }
+        }
         // The hand-off module is fetched now, so the admin never waits for it.
         let mut out = vec![Effect::PrefetchHandOff];
         out.extend(wrap(RunKind::Apply, effects, config, self.token().as_ref()));
