@@ -17,8 +17,9 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::ui::{
-    ApplyStep, ConfigErrorView, ErrorBanner, HandOffStep, Header, MailboxStep, PageAccessView,
-    ReviewStep, ScopeStep, SignedIn, StepList, Welcome,
+    config_error_view, error_banner, header, page_access_view, review_step, signed_in, step_list,
+    ApplyStep, ErrorBannerProps, HandOffStep, MailboxStep, ReviewStepProps, ScopeStep,
+    SignedInProps, Welcome,
 };
 
 /// What the page knows about its configuration.
@@ -49,14 +50,14 @@ pub fn app() -> Html {
     match &*loaded {
         Loaded::Loading => html! {
             <>
-                <Header vendor_name={None::<AttrValue>} />
+                { header(None) }
                 <main><p id="loading" class="muted">{ "Loading…" }</p></main>
             </>
         },
         Loaded::Failed(error) => html! {
             <>
-                <Header vendor_name={None::<AttrValue>} />
-                <main><ConfigErrorView explanation={Rc::new(error.explain())} /></main>
+                { header(None) }
+                <main>{ config_error_view(&error.explain()) }</main>
             </>
         },
         Loaded::Ready(config) => html! { <Wizard config={config.clone()} /> },
@@ -421,9 +422,15 @@ pub fn wizard(props: &WizardProps) -> Html {
             summary,
             lines,
             notices,
-        } => html! { <ReviewStep {summary} {lines} {notices}
-        on_apply={on_apply.clone()} on_back={driver.on(|()| Event::Back(Step::Scope))} /> },
+        } => review_step(&ReviewStepProps {
+            summary,
+            lines,
+            notices,
+            on_apply: on_apply.clone(),
+            on_back: driver.on(|()| Event::Back(Step::Scope)),
+        }),
         StepView::Apply(a) => html! { <ApplyStep status={a.status} log={a.log}
+        progress={a.progress} checklist={a.checklist}
         can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}
         on_sign_in={on_sign_in.clone()} on_resume={command(|| run::Event::Resume)}
         on_undo={command(|| run::Event::Undo)}
@@ -475,26 +482,32 @@ pub fn wizard(props: &WizardProps) -> Html {
     }
     let announcement = view.copied.as_ref().map(|c| c.message).unwrap_or_default();
     let body = match view.screen {
-        Screen::SignedIn(signed_in) => {
+        Screen::SignedIn(screen) => {
             let SignedInView {
                 account,
                 step,
                 page_access,
-            } = *signed_in;
+            } = *screen;
             html! {
             <>
-                <SignedIn admin={account.admin} tenant_name={account.tenant_name}
-                    tenant_id={account.tenant_id} mode={account.mode} roles={account.roles}
-                    unknowns={account.unknowns} on_sign_out={driver.on(|()| Event::SignOut)}
-                    can_change_mode={account.can_change_mode}
-                    on_mode={driver.on(Event::ModeChosen)}
-                    missing={account.missing} on_grant={on_sign_in.clone()}
-                    exchange_note={account.exchange_note}
-                    sign_out_blocked={account.sign_out_blocked} />
+                { signed_in(&SignedInProps {
+                    admin: account.admin.into(),
+                    tenant_name: account.tenant_name,
+                    tenant_id: account.tenant_id,
+                    mode: account.mode,
+                    roles: account.roles,
+                    unknowns: account.unknowns,
+                    on_sign_out: driver.on(|()| Event::SignOut),
+                    sign_out_blocked: account.sign_out_blocked,
+                    can_change_mode: account.can_change_mode,
+                    on_mode: driver.on(Event::ModeChosen),
+                    missing: account.missing,
+                    on_grant: on_sign_in.clone(),
+                    exchange_note: account.exchange_note,
+                }) }
                 { step_view(step) }
                 if let Some(state) = page_access {
-                    <PageAccessView state={state} client_id={config.client_id.to_string()}
-                        on_remove={driver.on(|()| Event::RemovePageAccess)} />
+                    { page_access_view(state, &config.client_id.to_string(), &driver.on(|()| Event::RemovePageAccess)) }
                 }
             </>
             }
@@ -509,17 +522,21 @@ pub fn wizard(props: &WizardProps) -> Html {
     };
     html! {
         <>
-            <Header vendor_name={Some(AttrValue::from(config.vendor.name.clone()))} />
+            { header(Some(AttrValue::from(config.vendor.name.clone()))) }
             <div class="layout">
-                <StepList current={view.step} />
+                { step_list(view.step) }
                 <main>
                     if let Some(e) = &view.error {
-                        <ErrorBanner title={e.title.clone()} detail={e.detail.clone()}
-                            fix={e.fix.clone()} on_try_again={Some(driver.on(|()| Event::TryAgain))}
-                            saved_run={view.saved_run_damaged.then(|| (
+                        { error_banner(&ErrorBannerProps {
+                            title: e.title.clone().into(),
+                            detail: e.detail.clone().into(),
+                            fix: e.fix.clone().into(),
+                            on_try_again: Some(driver.on(|()| Event::TryAgain)),
+                            saved_run: view.saved_run_damaged.then(|| (
                                 driver.on(|()| Event::Download(FileKind::SavedRun)),
                                 driver.on(|()| Event::DiscardSavedRun),
-                            ))} />
+                            )),
+                        }) }
                     }
                     { body }
                     <p id="announce" class="visually-hidden" aria-live="polite">{ announcement }</p>

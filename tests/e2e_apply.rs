@@ -201,6 +201,27 @@ async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids
         slow_graph(&ctx, 700).await;
         support::set_up(&ctx, true, "one", || async {}).await;
         wait_log_rows(d, 2).await; // the app exists; the service principal is under way
+                                   // The checklist: "k of n done", each operation with where it is.
+        let progress = support::wait_id(d, "run-progress")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let (k, n) = progress
+            .strip_suffix(" done")
+            .and_then(|p| p.split_once(" of "))
+            .map(|(k, n)| (k.parse::<usize>().unwrap(), n.parse::<usize>().unwrap()))
+            .unwrap_or_else(|| panic!("{progress}"));
+        assert!(k < n && n >= 4, "{progress}");
+        let checklist = support::wait_id(d, "checklist").await.text().await.unwrap();
+        assert!(
+            checklist.contains("create or update app — done: created"),
+            "{checklist}"
+        );
+        assert!(
+            checklist.contains("— running") || checklist.contains("— waiting"),
+            "{checklist}"
+        );
         let before = app_ids(&ctx.graph).await;
         assert_eq!(before.len(), 1);
         d.refresh().await.unwrap();
@@ -377,29 +398,48 @@ async fn a_journal_of_an_older_page_left_in_the_tab_is_refused_clearly_and_kept(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_finished_run_reloaded_ends_on_its_hand_off_with_undo() {
-    support::run("apply_reload_finished", SiteConfig::Demo, |ctx| async move {
-        let d = &ctx.driver;
-        set_up(&ctx, false).await;
-        wait_hand_off(d).await;
-        let before = app_ids(&ctx.graph).await;
-        let counts = count(&ctx.graph).await;
-        // The admin saved the credentials, then reloads the tab.
-        support::wait_id(d, "saved").await.click().await.unwrap();
-        d.refresh().await.unwrap();
-        support::wait_id(d, "interrupted").await;
-        support::sign_in_as(&ctx, "adele", "accept").await;
-        let step = support::wait_id(d, "hand-off-step").await.text().await.unwrap();
-        // Its results: the same ids (the mailbox's object id too), the script, Undo; nothing
-        // was made again.
-        assert!(step.contains(before[0].as_str().unwrap()), "{step}");
-        assert!(step.contains("670604ea-5ccf-4fa0-94d3-14e71cc55ce7"), "{step}");
-        assert!(!step.contains("Mailbox object id\n—"), "{step}");
-        support::wait_id(d, "setup-script").await;
-        assert_eq!(count(&ctx.graph).await, counts);
-        assert_eq!(app_ids(&ctx.graph).await, before);
-        support::undo_and_wait(d).await;
-        support::wait_id(d, "start-over").await;
-        assert_eq!(count(&ctx.graph).await, (0, 0, 0, 0));
-    })
+    support::run(
+        "apply_reload_finished",
+        SiteConfig::Demo,
+        |ctx| async move {
+            let d = &ctx.driver;
+            set_up(&ctx, false).await;
+            wait_hand_off(d).await;
+            let before = app_ids(&ctx.graph).await;
+            let counts = count(&ctx.graph).await;
+            // The run's log is still reachable from Hand-off.
+            support::wait_id(d, "download-log")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let log = support::downloaded(&ctx, "mailgrant-log.json").await;
+            assert!(String::from_utf8_lossy(&log).contains("request"), "a log");
+            // The admin saved the credentials, then reloads the tab.
+            support::wait_id(d, "saved").await.click().await.unwrap();
+            d.refresh().await.unwrap();
+            support::wait_id(d, "interrupted").await;
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            let step = support::wait_id(d, "hand-off-step")
+                .await
+                .text()
+                .await
+                .unwrap();
+            // Its results: the same ids (the mailbox's object id too), the script, Undo; nothing
+            // was made again.
+            assert!(step.contains(before[0].as_str().unwrap()), "{step}");
+            assert!(
+                step.contains("670604ea-5ccf-4fa0-94d3-14e71cc55ce7"),
+                "{step}"
+            );
+            assert!(!step.contains("Mailbox object id\n—"), "{step}");
+            support::wait_id(d, "setup-script").await;
+            assert_eq!(count(&ctx.graph).await, counts);
+            assert_eq!(app_ids(&ctx.graph).await, before);
+            support::undo_and_wait(d).await;
+            support::wait_id(d, "start-over").await;
+            assert_eq!(count(&ctx.graph).await, (0, 0, 0, 0));
+        },
+    )
     .await;
 }

@@ -38,7 +38,10 @@ async fn on_step(d: &WebDriver, label: &str) {
         if now.ends_with(label) {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "on {now}, not {label}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "on {now}, not {label}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -72,16 +75,25 @@ async fn back_and_forward_move_between_steps_keep_the_answers_and_stay_in_a_run(
         assert_eq!(value(d, "mailbox").await, MAILBOX);
         assert!(d.title().await.unwrap().starts_with("Mailbox"));
         // Still signed in, still on the page.
-        assert!(d.current_url().await.unwrap().as_str().starts_with(&ctx.site));
+        assert!(d
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&ctx.site));
         support::wait_id(d, "admin").await;
 
         // Forward: Scope again (no new look-up), then Review, rebuilt from the kept answer.
-        let lookups = support::requests(&ctx.graph, "GET", "userPurpose").await.len();
+        let lookups = support::requests(&ctx.graph, "GET", "userPurpose")
+            .await
+            .len();
         d.forward().await.unwrap();
         on_step(d, "Scope").await;
         assert_eq!(value(d, "denied").await, DENIED);
         assert_eq!(
-            support::requests(&ctx.graph, "GET", "userPurpose").await.len(),
+            support::requests(&ctx.graph, "GET", "userPurpose")
+                .await
+                .len(),
             lookups
         );
         d.forward().await.unwrap();
@@ -96,7 +108,12 @@ async fn back_and_forward_move_between_steps_keep_the_answers_and_stay_in_a_run(
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         on_step(d, "Hand-off").await;
         support::wait_id(d, "hand-off-step").await;
-        assert!(d.current_url().await.unwrap().as_str().starts_with(&ctx.site));
+        assert!(d
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&ctx.site));
     })
     .await;
 }

@@ -4,10 +4,16 @@ use mailgrant_core::wizard::{Copyable, FileKind};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::{ScriptView, UndoButton};
+use super::{script_view, ScriptViewProps, UndoButton};
 
 #[derive(Properties, PartialEq)]
 pub struct ApplyStepProps {
+    /// "k of n done".
+    #[prop_or_default]
+    pub progress: AttrValue,
+    /// Each operation and where it is, in words.
+    #[prop_or_default]
+    pub checklist: Vec<(&'static str, &'static str)>,
     pub status: AttrValue,
     pub log: Vec<LogEntry>,
     /// Resume is offered (after a pause).
@@ -60,14 +66,24 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
         <section id="apply-step">
             <h1 tabindex="-1">{ "Applying" }</h1>
             <p id="run-status">{ props.status.clone() }</p>
+            <p id="run-progress" aria-live="polite">{ props.progress.clone() }</p>
+            <ol id="checklist">
+                { for props.checklist.iter().map(|(label, state)| html! {
+                    <li><span>{ *label }</span><span class="muted">{ format!(" — {state}") }</span></li>
+                }) }
+            </ol>
             if let Some(script) = &props.script {
                 <div id="policy-script">
                     <h3>{ "Run the Exchange Online script now" }</h3>
                     <p>{ "The app, its service principal and its credential exist, but nothing lets it send yet. This script makes the Application Access Policy that limits the app to the mailbox; only after it printed PASS and you typed the code it prints does the page grant Microsoft Graph's Mail.Send. Run it in PowerShell as an Exchange administrator." }</p>
-                    <ScriptView text={script.text.clone()} setup_file={script.setup_file.clone()}
-                        rollback_file={script.rollback_file.clone()} on_copy={props.on_copy.clone()}
-                        copied={props.copied.clone()}
-                        on_download={props.on_download.clone()} />
+                    { script_view(&ScriptViewProps {
+                        text: script.text.clone().into(),
+                        setup_file: script.setup_file.clone().into(),
+                        rollback_file: script.rollback_file.clone().into(),
+                        on_copy: props.on_copy.clone(),
+                        copied: props.copied.clone(),
+                        on_download: props.on_download.clone(),
+                    }) }
                     <form onsubmit={on_code}>
                         <label for="script-code">{ "Confirmation code the script printed after PASS" }</label>
                         <input id="script-code" ref={code} autocomplete="off" placeholder="XXXX-XXXX" />

@@ -1,17 +1,9 @@
-use std::rc::Rc;
-
 use mailgrant_core::explain::Explanation;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct ConfigErrorProps {
-    pub explanation: Rc<Explanation>,
-}
-
 /// Shown instead of the wizard when `config.json` is missing or wrong. Addressed to the vendor.
-#[function_component(ConfigErrorView)]
-pub fn config_error_view(props: &ConfigErrorProps) -> Html {
-    let e = &props.explanation;
+/// A plain function: no state.
+pub fn config_error_view(e: &Explanation) -> Html {
     html! {
         <section id="config-error" class="error" role="alert">
             <h1>{ e.title.clone() }</h1>

@@ -1,20 +1,17 @@
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct ErrorBannerProps {
     pub title: AttrValue,
     pub detail: AttrValue,
     pub fix: AttrValue,
     /// Shows a "Try again" button when set.
-    #[prop_or_default]
     pub on_try_again: Option<Callback<()>>,
     /// A saved run that could not be continued: download it, or discard it.
-    #[prop_or_default]
     pub saved_run: Option<(Callback<()>, Callback<()>)>,
 }
 
 /// An error as *what happened* → *what to do*.
-#[function_component(ErrorBanner)]
+/// A plain function: no state (each component costs the page bytes).
 pub fn error_banner(props: &ErrorBannerProps) -> Html {
     html! {
         <section id="error" class="error" role="alert">

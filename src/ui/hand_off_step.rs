@@ -4,7 +4,7 @@ use mailgrant_core::wizard::view::{CopyNote, Script};
 use mailgrant_core::wizard::{CopyText, Copyable, FileKind};
 use yew::prelude::*;
 
-use super::{copy_button, ScriptView, UndoButton};
+use super::{copy_button, script_view, ScriptViewProps, UndoButton};
 
 #[derive(Properties, PartialEq)]
 pub struct HandOffStepProps {
@@ -84,9 +84,14 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 format!("{script_n}. Check the scope in Exchange Online")
             } }</h3>
             <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
-            <ScriptView text={props.script.text.clone()} setup_file={props.script.setup_file.clone()}
-                rollback_file={props.script.rollback_file.clone()} on_copy={props.on_copy.clone()}
-                copied={props.copied.clone()} on_download={props.on_download.clone()} />
+            { script_view(&ScriptViewProps {
+                text: props.script.text.clone().into(),
+                setup_file: props.script.setup_file.clone().into(),
+                rollback_file: props.script.rollback_file.clone().into(),
+                on_copy: props.on_copy.clone(),
+                copied: props.copied.clone(),
+                on_download: props.on_download.clone(),
+            }) }
         </div>
     };
     html! {
@@ -170,6 +175,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 }
                 <button id="download-test-ps1" onclick={dl(FileKind::TestPowerShell)}>{ "Vendor test (PowerShell)" }</button>
                 <button id="download-test-sh" onclick={dl(FileKind::TestShell)}>{ "Vendor test (curl)" }</button>
+                <button id="download-log" onclick={dl(FileKind::Log)}>{ "The run's log (JSON)" }</button>
             </div>
 
             if !props.script_first { { script_section } }

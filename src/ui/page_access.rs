@@ -1,33 +1,25 @@
 use mailgrant_core::wizard::page_access::PageAccess;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct PageAccessProps {
-    pub state: PageAccess,
-    /// The page's own Application (client) ID, as the admin center shows it.
-    pub client_id: AttrValue,
-    pub on_remove: Callback<()>,
-}
-
-/// The standing consent the sign-in gave this page, and how to remove it.
-#[function_component(PageAccessView)]
-pub fn page_access_view(props: &PageAccessProps) -> Html {
+/// The standing consent the sign-in gave this page (`client_id`: its Application (client) ID,
+/// as the admin center shows it), and how to remove it. A plain function: no state.
+pub fn page_access_view(state: PageAccess, client_id: &str, on_remove: &Callback<()>) -> Html {
     html! {
         <section id="page-access">
             <h3>{ "This setup page's access to your tenant" }</h3>
-            if props.state == PageAccess::Removed {
+            if state == PageAccess::Removed {
                 <p id="page-access-removed">
                     { "Removed. This page can no longer act in your tenant, and it sends nothing more. A later setup asks for your consent again. The app made for the vendor is not affected." }
                 </p>
             } else {
                 <p>
                     { "When you signed in, you consented to this setup page (Application ID " }
-                    <code>{ props.client_id.clone() }</code>
+                    <code>{ client_id.to_owned() }</code>
                     { ") creating and changing app registrations as you. That consent stays in your tenant after the setup. If you have nothing more to set up, remove it: the page's entry under Enterprise applications is deleted with its consent. The app made for the vendor is not affected." }
                 </p>
-                <button id="remove-page-access" onclick={props.on_remove.reform(|_| ())}
-                    disabled={props.state == PageAccess::Removing}>
-                    { if props.state == PageAccess::Removing { "Removing…" } else { "Remove this setup page's access" } }
+                <button id="remove-page-access" onclick={on_remove.reform(|_| ())}
+                    disabled={state == PageAccess::Removing}>
+                    { if state == PageAccess::Removing { "Removing…" } else { "Remove this setup page's access" } }
                 </button>
             }
         </section>

@@ -1,7 +1,6 @@
 use mailgrant_core::plan::ReviewLine;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct ReviewStepProps {
     /// What will exist, for whom, what is left alone, what comes next.
     pub summary: Vec<String>,
@@ -12,8 +11,7 @@ pub struct ReviewStepProps {
 }
 
 /// What the setup will do in plain words, then every Graph call it will make (folded), with why;
-/// nothing is changed until Apply.
-#[function_component(ReviewStep)]
+/// nothing is changed until Apply. A plain function: no state.
 pub fn review_step(props: &ReviewStepProps) -> Html {
     html! {
         <section id="review-step">

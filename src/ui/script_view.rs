@@ -4,7 +4,6 @@ use yew::prelude::*;
 
 use super::copy_button;
 
-#[derive(Properties, PartialEq)]
 pub struct ScriptViewProps {
     /// The setup script's text.
     pub text: AttrValue,
@@ -17,8 +16,7 @@ pub struct ScriptViewProps {
 }
 
 /// The Exchange Online script: Copy, Download (and the rollback), and its text with line numbers,
-/// folded (it is long; Copy and Download need no unfolding).
-#[function_component(ScriptView)]
+/// folded (it is long; Copy and Download need no unfolding). A plain function: no state.
 pub fn script_view(props: &ScriptViewProps) -> Html {
     let dl = |k: FileKind| props.on_download.reform(move |_| k.clone());
     html! {

@@ -2,7 +2,6 @@ use mailgrant_core::config::ScopeMode;
 use mailgrant_core::roles::RoleCheck;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct SignedInProps {
     pub admin: AttrValue,
     pub tenant_name: Option<String>,
@@ -13,7 +12,6 @@ pub struct SignedInProps {
     pub unknowns: Vec<String>,
     pub on_sign_out: Callback<()>,
     /// Why Sign out is not offered now.
-    #[prop_or_default]
     pub sign_out_blocked: Option<&'static str>,
     /// The mode may still change (nothing applied yet).
     pub can_change_mode: bool,
@@ -23,12 +21,11 @@ pub struct SignedInProps {
     /// Sign in again to grant them.
     pub on_grant: Callback<()>,
     /// Whether the page can scope the app in Exchange itself (RBAC mode), when it cannot.
-    #[prop_or_default]
     pub exchange_note: Option<String>,
 }
 
 /// Who is signed in, to which tenant, and whether their roles suffice for the chosen mode.
-#[function_component(SignedIn)]
+/// A plain function: no state.
 pub fn signed_in(props: &SignedInProps) -> Html {
     let on_mode = {
         let on_mode = props.on_mode.clone();

@@ -82,13 +82,15 @@ pub fn report() -> Result<(), String> {
 /// pem-rfc7468 (−8.4 kB; the certificate now costs 12.6 kB in all, measured with its parser
 /// stubbed out), then Copy feedback, focus and titles per step and Undo's confirmation (+6.3 kB,
 /// after −1.1 kB from ASCII-only lowercasing and a hand-written `CredentialPlan` reader): first
-/// load 397.0 kB. The budgets were raised by 4 kB to 400/104/500 kB — a raise, said plainly.
-/// Next cuts: the bundle and script rendering into the hand-off module (about 20 kB of wasm:
-/// `wizard::files`), the journal's serde code (about 35 kB of wasm) by hand; reaching 250 kB
-/// needs the engine (run, op, plan) out of the first load as well.
-pub const FIRST_LOAD_BUDGET: usize = 400 * 1000;
+/// load 397.0 kB, and 399.6 kB with the Apply checklist and browser history. Eight stateless
+/// components then became plain view functions (a yew function component costs about 0.7 kB
+/// gzip'd of glue): −5.9 kB, first load 393.7 kB, whole page 494.2 kB — under the budgets of
+/// 396/104/496 kB, which stand. Next cuts: the bundle and script rendering into the hand-off module (about
+/// 20 kB of wasm: `wizard::files`), the journal's serde code (about 35 kB of wasm) by hand;
+/// reaching 250 kB needs the engine (run, op, plan) out of the first load as well.
+pub const FIRST_LOAD_BUDGET: usize = 396 * 1000;
 pub const HAND_OFF_BUDGET: usize = 104 * 1000;
-pub const WHOLE_BUDGET: usize = 500 * 1000;
+pub const WHOLE_BUDGET: usize = 496 * 1000;
 
 fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
     let mut over = vec![];

@@ -19,6 +19,7 @@
 //!   else is retried.
 
 mod answer;
+mod checklist;
 #[cfg(feature = "drive")]
 mod drive;
 mod io;
@@ -34,6 +35,7 @@ use std::collections::BTreeMap;
 pub use crate::op::Outcome;
 pub use answer::LogEntry;
 use answer::Sent;
+pub use checklist::ItemState;
 #[cfg(feature = "drive")]
 pub use drive::{drive, Transport};
 pub use io::{AttemptId, Effect, Event, Headers, Reply, TimerId};

@@ -133,6 +133,9 @@ pub enum StepView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Apply {
     pub status: String,
+    /// "3 of 7 done", and each operation with where it is, in words.
+    pub progress: String,
+    pub checklist: Vec<(&'static str, &'static str)>,
     pub log: Vec<LogEntry>,
     pub can_resume: bool,
     pub can_undo: bool,
@@ -355,8 +358,11 @@ impl State {
             (Status::Done, true) => "Undone: what this run created in Entra ID (and the Exchange role assignment the page made) was deleted. If you ran the Exchange script, its rollback script removes what the script made.".to_owned(),
             (Status::Done, false) => "Done.".to_owned(),
         };
+        let (items, done) = run.checklist();
         Apply {
             status: text,
+            progress: format!("{done} of {} done", items.len()),
+            checklist: items.iter().map(|(l, s)| (*l, s.words())).collect(),
             log: run.log().to_vec(),
             can_resume: run.can_resume(),
             can_undo: matches!(
