@@ -140,3 +140,57 @@ async fn each_address_that_is_no_mailbox_is_refused_with_its_reason_and_an_alias
     })
     .await;
 }
+
+/// Types `address` as the existing group on the Scope step and clicks Review.
+async fn try_group(d: &WebDriver, address: &str) {
+    support::wait_id(d, "scope-group")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let field = support::wait_id(d, "group-address").await;
+    field.clear().await.unwrap();
+    field.send_keys(address).await.unwrap();
+    support::wait_id(d, "to-review")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_that_is_not_mail_enabled_security_is_refused_on_the_scope_step() {
+    support::run("scope_group_checks", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
+        support::find_mailbox(d).await;
+        // The first group asks for GroupMember.Read.All (incremental consent), then is checked.
+        try_group(d, &format!("allstaff@{DOMAIN}")).await;
+        support::sign_in_from(&ctx, "grant-more", "adele", "accept").await;
+        for (address, kind) in [
+            (format!("allstaff@{DOMAIN}"), "distribution list"),
+            (format!("sales@{DOMAIN}"), "Microsoft 365 group"),
+            (format!("nobody-group@{DOMAIN}"), "no group with the address"),
+        ] {
+            if !address.starts_with("allstaff") {
+                try_group(d, &address).await;
+            }
+            let problem = text(d, "scope-problem").await;
+            assert!(problem.contains(kind), "{address}: {problem}");
+            assert!(d.find(By::Id("review-step")).await.is_err(), "{address}");
+            assert_eq!(
+                support::wait_id(d, "group-address")
+                    .await
+                    .value()
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some(address.as_str()),
+                "the address stays for a fix"
+            );
+        }
+        assert!(support::our_app_ids(&ctx.graph).await.is_empty());
+    })
+    .await;
+}
