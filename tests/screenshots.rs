@@ -179,8 +179,20 @@ async fn every_step_in_both_widths_and_schemes_passes_axe_and_fits() {
             .unwrap();
         support::wait_id(d, "review-step").await;
         capture(&ctx, "4-review", &axe_js, &mut failures).await;
+        // Apply in progress: slow answers hold the checklist on screen for the captures.
+        support::set_faults(&ctx, serde_json::json!({"latencyMs": 4000})).await;
         support::wait_id(d, "apply").await.click().await.unwrap();
-        support::wait_id(d, "hand-off-step").await;
+        support::wait_id(d, "checklist").await;
+        capture(&ctx, "5-apply-running", &axe_js, &mut failures).await;
+        support::set_faults(&ctx, serde_json::json!({})).await;
+        d.query(By::Id("hand-off-step"))
+            .wait(
+                std::time::Duration::from_secs(60),
+                std::time::Duration::from_millis(100),
+            )
+            .first()
+            .await
+            .expect("the run finishes");
         capture(&ctx, "5-hand-off", &axe_js, &mut failures).await;
         support::undo_and_wait(d).await;
         capture(&ctx, "6-after-undo", &axe_js, &mut failures).await;
