@@ -411,9 +411,10 @@ pub fn wizard(props: &WizardProps) -> Html {
             problem,
             busy,
             answer,
+            group_choices,
         } => {
             html! { <ScopeStep {mailbox_name} {mailbox_address} mailbox_id={AttrValue::from(mailbox_id)}
-            mailbox_note={mailbox_note.map(AttrValue::from)} {app_exists} {unscoped_grant} {answer}
+            mailbox_note={mailbox_note.map(AttrValue::from)} {app_exists} {group_choices} {unscoped_grant} {answer}
             problem={problem.map(|p| AttrValue::from(p.message))} {busy}
             on_choose={on_scope.clone()}
             on_back={driver.on(|()| Event::Back(Step::Mailbox))} /> }

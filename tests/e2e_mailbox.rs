@@ -171,7 +171,10 @@ async fn a_group_that_is_not_mail_enabled_security_is_refused_on_the_scope_step(
         for (address, kind) in [
             (format!("allstaff@{DOMAIN}"), "distribution list"),
             (format!("sales@{DOMAIN}"), "Microsoft 365 group"),
-            (format!("nobody-group@{DOMAIN}"), "no group with the address"),
+            (
+                format!("nobody-group@{DOMAIN}"),
+                "no group with the address",
+            ),
         ] {
             if !address.starts_with("allstaff") {
                 try_group(d, &address).await;
@@ -190,6 +193,17 @@ async fn a_group_that_is_not_mail_enabled_security_is_refused_on_the_scope_step(
                 "the address stays for a fix"
             );
         }
+        // The tenant's mail-enabled security groups are named, the others are not.
+        let choices = text(d, "group-choices-text").await;
+        assert!(
+            choices.contains(&format!("Mailgrant Senders (mailgrant-senders@{DOMAIN})")),
+            "{choices}"
+        );
+        for other in ["allstaff@", "sales@", "itadmins@"] {
+            assert!(!choices.contains(other), "{choices}");
+        }
+        let options = d.find_all(By::Css("#group-choices option")).await.unwrap();
+        assert_eq!(options.len(), 3, "the three mail-enabled security groups");
         assert!(support::our_app_ids(&ctx.graph).await.is_empty());
     })
     .await;

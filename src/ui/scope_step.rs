@@ -26,6 +26,9 @@ pub struct ScopeStepProps {
     /// The answer given before (kept across Back from Review).
     #[prop_or_default]
     pub answer: Option<ScopeAnswer>,
+    /// The tenant's mail-enabled security groups (name, address), once a group was checked.
+    #[prop_or_default]
+    pub group_choices: Vec<(String, String)>,
 }
 
 fn value(node: &NodeRef) -> String {
@@ -80,6 +83,8 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
             });
         })
     };
+    // An existing group: the tenant's mail-enabled security groups, once known, to pick from.
+    let existing = *kind == ScopeKind::ExistingGroup;
     html! {
         <section id="scope-step">
             <h1 tabindex="-1">{ "Limit the app to this mailbox" }</h1>
@@ -106,7 +111,20 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 }
                 if *kind != ScopeKind::OneMailbox {
                     <label for="group-address">{ "Group address" }</label>
-                    <input id="group-address" type="email" ref={group} value={typed(|a| &a.group_address)} />
+                    <input id="group-address" type="email" ref={group} value={typed(|a| &a.group_address)}
+                        list={existing.then_some("group-choices")}
+                        aria-describedby={(existing && !props.group_choices.is_empty()).then_some("group-choices-text")} />
+                    if existing {
+                        <datalist id="group-choices">
+                            { for props.group_choices.iter().map(|(name, mail)| html! { <option value={mail.clone()}>{ name.clone() }</option> }) }
+                        </datalist>
+                    }
+                    if existing && !props.group_choices.is_empty() {
+                        <p id="group-choices-text" class="muted">
+                            { "Mail-enabled security groups in your tenant: " }
+                            { props.group_choices.iter().map(|(name, mail)| format!("{name} ({mail})")).collect::<Vec<_>>().join(", ") }
+                        </p>
+                    }
                 }
                 <label for="denied">{ "Optional: a mailbox the app must NOT reach (the Exchange script tests it)" }</label>
                 <input id="denied" type="email" ref={denied} value={typed(|a| &a.denied)} />

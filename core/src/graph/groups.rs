@@ -23,6 +23,16 @@ pub fn find_by_address(address: &SmtpAddress) -> Request {
     ))
 }
 
+/// The tenant's mail-enabled security groups (graph-facts A.9: both filters are default
+/// queries; Microsoft 365 groups can be security-enabled too and are dropped by the reader).
+/// One page of up to 999: the list is a convenience for typing the address, not a check.
+pub fn mail_enabled_security_groups() -> Request {
+    Request::get(
+        "/v1.0/groups?$filter=mailEnabled%20eq%20true%20and%20securityEnabled%20eq%20true&$select=id,displayName,mail,mailEnabled,securityEnabled,groupTypes&$top=999"
+            .to_string(),
+    )
+}
+
 /// The group's direct members (their ids).
 pub fn direct_members(group: ObjectId) -> Request {
     Request::get(format!("/v1.0/groups/{group}/members?$select=id"))

@@ -125,6 +125,8 @@ pub struct Found {
     pub next_page: Option<String>,
     /// The scope group (the Scope step's check).
     pub group: Option<Group>,
+    /// The tenant's mail-enabled security groups: (display name, address).
+    pub mail_groups: Vec<(String, String)>,
     /// The mailbox is a direct member of the scope group.
     pub direct_member: Option<bool>,
     /// The mailbox is a member of the scope group, directly or through nested groups.

@@ -60,6 +60,8 @@ pub enum Read {
     ExchangeAssignment,
     /// The scope group by its address (a mail-enabled security group?).
     ScopeGroup,
+    /// The tenant's mail-enabled security groups, to name the choices.
+    MailGroups,
     /// Whether the mailbox is a direct member of the scope group.
     DirectMembers,
     /// Whether the mailbox is a member of the scope group at all (nested groups count).
@@ -146,6 +148,7 @@ impl Kind {
             Kind::Read(Read::ExchangeRole) => "look up Exchange's Application Mail.Send role",
             Kind::Read(Read::ExchangeAssignment) => "read back the Exchange role assignment",
             Kind::Read(Read::ScopeGroup) => "find the scope group",
+            Kind::Read(Read::MailGroups) => "list the mail-enabled security groups",
             Kind::Read(Read::DirectMembers) => "read the group's direct members",
             Kind::Read(Read::MemberGroups) => {
                 "check the mailbox's membership, nested groups included"
@@ -188,7 +191,9 @@ impl Kind {
             Kind::Read(Read::Mailbox) => {
                 "Finding the mailbox's user needs this page's consent to User.Read.All."
             }
-            Kind::Read(Read::ScopeGroup | Read::DirectMembers | Read::MemberGroups) => {
+            Kind::Read(
+                Read::ScopeGroup | Read::MailGroups | Read::DirectMembers | Read::MemberGroups,
+            ) => {
                 "Reading groups and their members needs this page's consent to GroupMember.Read.All."
             }
             Kind::Read(Read::ExchangeRole | Read::ExchangeAssignment)

@@ -28,6 +28,7 @@ pub(super) fn live(read: Read) -> Box<dyn Erased> {
         Read::ExchangeRole => Box::new(Handler::new(super::exchange::FindRole)),
         Read::ExchangeAssignment => Box::new(Handler::new(super::exchange::Verify)),
         Read::ScopeGroup => Box::new(Handler::new(ScopeGroup)),
+        Read::MailGroups => Box::new(Handler::new(MailGroups)),
         Read::DirectMembers => Box::new(Handler::new(DirectMembers)),
         Read::MemberGroups => Box::new(Handler::new(MemberGroups)),
     }
@@ -88,6 +89,7 @@ pub struct AppServicePrincipal;
 pub struct Grants;
 pub struct GraphServicePrincipal;
 pub struct ScopeGroup;
+pub struct MailGroups;
 pub struct DirectMembers;
 pub struct MemberGroups;
 
@@ -217,6 +219,23 @@ impl Lookup for ScopeGroup {
                 kind: kind.title(),
             }),
         }
+    }
+}
+
+impl Lookup for MailGroups {
+    fn get(&self, _: &Cx) -> Request {
+        groups::mail_enabled_security_groups()
+    }
+    /// A list it cannot read is no reason to stop: the group is checked by its own look-up.
+    fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
+        cx.facts.found.mail_groups = answer
+            .parse_list::<Group>()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|g| g.kind() == GroupKind::MailEnabledSecurity)
+            .filter_map(|g| Some((g.display_name.unwrap_or_default(), g.mail?)))
+            .collect();
+        Ok(())
     }
 }
 

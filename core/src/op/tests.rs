@@ -952,3 +952,32 @@ fn the_mailbox_check_keeps_what_it_learned() {
     assert_eq!(facts.found.mailbox_kind, MailboxKind::Unknown);
     assert!(facts.found.mailbox.is_some());
 }
+
+#[test]
+fn the_group_list_names_mail_enabled_security_groups_only() {
+    let list = ok(
+        200,
+        json!({"value": [
+            {"id": "d1000000-0000-4000-8000-000000000001", "displayName": "Senders", "mail": "senders@contoso.example",
+             "mailEnabled": true, "securityEnabled": true, "groupTypes": []},
+            {"id": "d1000000-0000-4000-8000-000000000002", "displayName": "Team", "mail": "team@contoso.example",
+             "mailEnabled": true, "securityEnabled": true, "groupTypes": ["Unified"]}]}),
+    );
+    let (facts, _) = check(
+        case("groups", Kind::Read(Read::MailGroups))
+            .answers(vec![list])
+            .sends(&["GET /v1.0/groups?$filter=mailEnabled%20eq%20true%20and%20securityEnabled%20eq%20true"])
+            .then(Then::Done(Outcome::Done)),
+    );
+    assert_eq!(
+        facts.found.mail_groups,
+        [("Senders".to_owned(), "senders@contoso.example".to_owned())]
+    );
+    // An unreadable list is no reason to stop.
+    check(
+        case("groups unreadable", Kind::Read(Read::MailGroups))
+            .answers(vec![(200, "{".into())])
+            .sends(&["GET /v1.0/groups?"])
+            .then(Then::Done(Outcome::Done)),
+    );
+}

@@ -92,6 +92,11 @@ pub fn scope_check() -> Vec<Op> {
             &[0],
             "Check whether the mailbox is a member through nested groups.",
         ),
+        (
+            Read::MailGroups,
+            &[],
+            "List the mail-enabled security groups, to name the choices.",
+        ),
     ])
 }
 

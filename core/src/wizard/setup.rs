@@ -58,6 +58,8 @@ pub struct Setup {
     /// The address as typed, when it was an alias or sign-in name (`inputs.mailbox` then holds
     /// the primary address the look-up found).
     pub typed_mailbox: Option<String>,
+    /// The tenant's mail-enabled security groups (name, address), once a group was checked.
+    pub group_choices: Vec<(String, String)>,
 }
 
 /// The mailbox could not be used.
@@ -360,6 +362,7 @@ impl State {
         let Some((run, mut scope, options)) = self.setup.scope_check.take() else {
             return vec![];
         };
+        self.setup.group_choices = run.found().mail_groups.clone();
         match status {
             Status::Done => {
                 let found = run.found();

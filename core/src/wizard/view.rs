@@ -118,6 +118,8 @@ pub enum StepView {
         busy: bool,
         /// The answer given before (Back from Review keeps it).
         answer: Option<ScopeAnswer>,
+        /// The tenant's mail-enabled security groups (name, address), once a group was checked.
+        group_choices: Vec<(String, String)>,
     },
     Review {
         /// In plain words, first: what will exist, for which mailbox, what is left alone, what
@@ -325,6 +327,7 @@ impl State {
                     problem: s.scope_problem.clone(),
                     busy: self.busy,
                     answer: s.answer.clone(),
+                    group_choices: s.group_choices.clone(),
                 }
             }
             Step::Review => match &s.plan {
