@@ -4,6 +4,7 @@
 
 pub mod copy;
 pub mod credential;
+mod credential_choice;
 pub mod files;
 mod hand_off;
 mod history;

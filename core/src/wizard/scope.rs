@@ -1,6 +1,7 @@
 //! The Scope step's answer: the page sends what was typed, as text; this module parses and
 //! checks it against the mailbox before Review, and says which field is wrong.
 
+use crate::config::ScopeMode;
 use crate::ids::SmtpAddress;
 use crate::job::{Options, Scope};
 use crate::powershell::{self, DisplayText, ScopeTarget, ScriptError};
@@ -128,6 +129,33 @@ pub fn parse(
             remove_unscoped_grant: answer.remove_unscoped_grant,
         },
     ))
+}
+
+/// What Review must say about the mailbox's membership in the scope group: Exchange's RBAC
+/// group scopes count direct members only; Application Access Policies count nested groups too.
+pub(super) fn membership_notices(
+    mode: ScopeMode,
+    scope: &Scope,
+    direct: Option<bool>,
+    member: Option<bool>,
+    mailbox: Option<&str>,
+) -> Vec<String> {
+    let ScopeTarget::ExistingGroup { address } = &scope.target else {
+        return vec![];
+    };
+    let mailbox = mailbox.unwrap_or("The mailbox");
+    match (mode, direct, member) {
+        (_, Some(true), _) => vec![],
+        (_, _, Some(false)) => vec![format!(
+            "{mailbox} is not a member of {address}: scoped to this group, the app could not send as it. Add the mailbox to the group, or choose “Only this mailbox”."
+        )],
+        (ScopeMode::RbacForApplications, _, _) => vec![format!(
+            "{mailbox} is a member of {address} only through a nested group. Exchange's group scope counts direct members only, so the app could NOT send as it. Add the mailbox to {address} directly, or choose “Only this mailbox”."
+        )],
+        (ScopeMode::ApplicationAccessPolicy, _, _) => vec![format!(
+            "{mailbox} is a member of {address} through a nested group; Application Access Policies count nested groups, so the app can send as it (and as every member of the nested groups)."
+        )],
+    }
 }
 
 #[cfg(test)]

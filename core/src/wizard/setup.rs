@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use crate::bundle;
 use crate::config::Config;
-use crate::config::ScopeMode;
 use crate::explain::{Audience, Explain, Explanation};
 use crate::ids::{ObjectId, SmtpAddress};
 use crate::job::{Job, Options, Scope};
@@ -191,31 +190,6 @@ impl State {
         self.setup.inputs.as_ref().map(|i| i.mailbox.to_string())
     }
 
-    /// The credential this setup makes: the vendor's first that this mode allows (the vendor's
-    /// own multi-tenant app needs RBAC for Applications: an Application Access Policy would
-    /// need a tenant-wide Mail.Send grant on it), after those the tenant refused.
-    pub fn credential<'c>(&self, config: &'c Config) -> Option<&'c crate::config::Credential> {
-        self.usable_credentials(config)
-            .nth(self.setup.refused_credentials)
-    }
-
-    /// The vendor's choice after [`Self::credential`], for when the tenant refuses that one.
-    pub fn next_credential<'c>(&self, config: &'c Config) -> Option<&'c crate::config::Credential> {
-        self.usable_credentials(config)
-            .nth(self.setup.refused_credentials + 1)
-    }
-
-    fn usable_credentials<'c>(
-        &self,
-        config: &'c Config,
-    ) -> impl Iterator<Item = &'c crate::config::Credential> {
-        let mode = self.mode;
-        config.vendor.credentials.iter().filter(move |c| {
-            mode == crate::config::ScopeMode::RbacForApplications
-                || !matches!(c, crate::config::Credential::MultiTenantApp { .. })
-        })
-    }
-
     /// The token for Microsoft Graph: none unless the provider is Entra ID.
     pub(super) fn token(&self) -> Option<Rc<AccessToken>> {
         if self.page_access == super::page_access::PageAccess::Removed {
@@ -341,7 +315,12 @@ impl State {
     }
 
     /// The plan for this scope, on Review.
-    fn review(&mut self, scope: Scope, options: Options, notices: Vec<String>) -> Vec<Effect> {
+    pub(super) fn review(
+        &mut self,
+        scope: Scope,
+        options: Options,
+        notices: Vec<String>,
+    ) -> Vec<Effect> {
         let (Some(inputs), Some(findings)) = (&self.setup.inputs, &self.setup.findings) else {
             return vec![];
         };
@@ -367,7 +346,7 @@ impl State {
             Status::Done => {
                 let found = run.found();
                 scope.group_id = found.group.as_ref().map(|g| g.id);
-                let notices = membership_notices(
+                let notices = scope::membership_notices(
                     self.mode,
                     &scope,
                     found.direct_member,
@@ -638,53 +617,6 @@ impl State {
         fx
     }
 
-    /// The apply run stopped because the tenant forbids client secrets, and the vendor has
-    /// another choice: what it is.
-    pub fn offered_credential<'c>(
-        &self,
-        config: &'c Config,
-    ) -> Option<&'c crate::config::Credential> {
-        let run = self.setup.apply.as_ref()?;
-        let refused = matches!(
-            run.status(),
-            Status::Failed(e) if matches!(e.op_error(), Some(OpError::SecretsForbidden { .. }))
-        );
-        (refused && !run.undoing() && !self.setup.switching_credential)
-            .then(|| self.next_credential(config))
-            .flatten()
-    }
-
-    /// "Undo and use it instead": Undo first, so nothing of the refused plan stays; then
-    /// [`Self::plan_with_next_credential`].
-    pub(super) fn next_credential_chosen(&mut self, config: &Config, now_ms: u64) -> Vec<Effect> {
-        if self.offered_credential(config).is_none() {
-            return vec![];
-        }
-        self.setup.switching_credential = true;
-        self.apply_command(config, run::Event::Undo, now_ms)
-    }
-
-    /// Undo is done: the same mailbox and scope, planned with the next credential, on Review.
-    fn plan_with_next_credential(&mut self, config: &Config) -> Vec<Effect> {
-        self.setup.switching_credential = false;
-        let refused = self.credential(config).map(|c| c.title());
-        self.setup.refused_credentials += 1;
-        let (Some(next), Some(old)) = (self.credential(config), self.setup.plan.take()) else {
-            return vec![];
-        };
-        let mut inputs = old.inputs.clone();
-        inputs.credential = crate::job::CredentialPlan::from_config(next);
-        self.setup.inputs = Some(inputs);
-        self.setup.apply = None;
-        self.held_run = None;
-        let notice = format!(
-            "Your tenant's policy forbids {}, so this plan uses {} instead. What the refused plan made was deleted.",
-            refused.unwrap_or("that credential"),
-            next.title()
-        );
-        self.review(old.scope, old.options, vec![notice])
-    }
-
     /// Why Sign out is not offered now: a run is sending, waits for the Exchange script, or
     /// stopped with something to finish or undo; or a client secret has not been saved yet.
     pub fn sign_out_blocked(&self) -> Option<&'static str> {
@@ -755,32 +687,5 @@ pub fn cloud(config: &Config) -> Cloud {
         "https://dod-graph.microsoft.us" => Cloud::UsGovDod,
         "https://microsoftgraph.chinacloudapi.cn" => Cloud::China,
         _ => Cloud::Global,
-    }
-}
-
-/// What Review must say about the mailbox's membership in the scope group: Exchange's RBAC
-/// group scopes count direct members only; Application Access Policies count nested groups too.
-fn membership_notices(
-    mode: ScopeMode,
-    scope: &Scope,
-    direct: Option<bool>,
-    member: Option<bool>,
-    mailbox: Option<&str>,
-) -> Vec<String> {
-    let ScopeTarget::ExistingGroup { address } = &scope.target else {
-        return vec![];
-    };
-    let mailbox = mailbox.unwrap_or("The mailbox");
-    match (mode, direct, member) {
-        (_, Some(true), _) => vec![],
-        (_, _, Some(false)) => vec![format!(
-            "{mailbox} is not a member of {address}: scoped to this group, the app could not send as it. Add the mailbox to the group, or choose “Only this mailbox”."
-        )],
-        (ScopeMode::RbacForApplications, _, _) => vec![format!(
-            "{mailbox} is a member of {address} only through a nested group. Exchange's group scope counts direct members only, so the app could NOT send as it. Add the mailbox to {address} directly, or choose “Only this mailbox”."
-        )],
-        (ScopeMode::ApplicationAccessPolicy, _, _) => vec![format!(
-            "{mailbox} is a member of {address} through a nested group; Application Access Policies count nested groups, so the app can send as it (and as every member of the nested groups)."
-        )],
     }
 }
