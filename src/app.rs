@@ -482,6 +482,22 @@ pub fn wizard(props: &WizardProps) -> Html {
         );
     }
     let announcement = view.copied.as_ref().map(|c| c.message).unwrap_or_default();
+    // The problem, if any: after who is signed in, just above the step it concerns.
+    let banner = match &view.error {
+        Some(e) => error_banner(&ErrorBannerProps {
+            title: e.title.clone().into(),
+            detail: e.detail.clone().into(),
+            fix: e.fix.clone().into(),
+            on_try_again: Some(driver.on(|()| Event::TryAgain)),
+            saved_run: view.saved_run_damaged.then(|| {
+                (
+                    driver.on(|()| Event::Download(FileKind::SavedRun)),
+                    driver.on(|()| Event::DiscardSavedRun),
+                )
+            }),
+        }),
+        None => html! {},
+    };
     let body = match view.screen {
         Screen::SignedIn(screen) => {
             let SignedInView {
@@ -506,6 +522,7 @@ pub fn wizard(props: &WizardProps) -> Html {
                     on_grant: on_sign_in.clone(),
                     exchange_note: account.exchange_note,
                 }) }
+                { banner }
                 { step_view(step) }
                 if let Some(state) = page_access {
                     { page_access_view(state, &config.client_id.to_string(), &driver.on(|()| Event::RemovePageAccess)) }
@@ -514,10 +531,13 @@ pub fn wizard(props: &WizardProps) -> Html {
             }
         }
         Screen::Welcome(w) => html! {
+            <>
+            { banner }
             <Welcome config={config.clone()} mode={w.mode} on_mode={driver.on(Event::ModeChosen)}
                 on_sign_in={on_sign_in.clone()} busy={w.busy} interrupted={w.interrupted}
                 scopes={w.scopes} entra={w.entra} credential={w.credential}
                 no_credential={w.no_credential} fallback={w.fallback} />
+            </>
         },
         Screen::SigningIn => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },
     };
@@ -527,18 +547,6 @@ pub fn wizard(props: &WizardProps) -> Html {
             <div class="layout">
                 { step_list(view.step) }
                 <main>
-                    if let Some(e) = &view.error {
-                        { error_banner(&ErrorBannerProps {
-                            title: e.title.clone().into(),
-                            detail: e.detail.clone().into(),
-                            fix: e.fix.clone().into(),
-                            on_try_again: Some(driver.on(|()| Event::TryAgain)),
-                            saved_run: view.saved_run_damaged.then(|| (
-                                driver.on(|()| Event::Download(FileKind::SavedRun)),
-                                driver.on(|()| Event::DiscardSavedRun),
-                            )),
-                        }) }
-                    }
                     { body }
                     <p id="announce" class="visually-hidden" aria-live="polite">{ announcement }</p>
                 </main>
