@@ -4,7 +4,7 @@
 use super::*;
 use crate::wizard::scope::{ScopeAnswer, ScopeKind};
 
-fn at_scope_step(config: &Config) -> State {
+pub(super) fn at_scope_step(config: &Config) -> State {
     let mut state = signed_in(config);
     let inputs = crate::plan::Inputs {
         tenant: crate::ids::TenantId::parse(TID).unwrap(),

@@ -1232,6 +1232,7 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
 
 mod consent;
 mod credentials;
+mod history;
 mod page_access;
 mod sign_out;
 mod tabs;

@@ -1,0 +1,68 @@
+//! The browser's Back and Forward between steps, and Copy's answer.
+
+use super::*;
+use crate::wizard::{CopyTarget, Copyable};
+
+fn moved(state: &mut State, config: &Config, step: &str) -> Vec<Effect> {
+    state.update(
+        config,
+        Event::History {
+            step: step.into(),
+            seed: [7; 16],
+            now_ms: 1_800_000_000_000,
+        },
+    )
+}
+
+#[test]
+fn back_and_forward_keep_the_answers_and_refuse_what_cannot_be_done_now() {
+    let config = config();
+    let mut state = super::consent::at_scope_step(&config);
+    // (browser moves to, the step it lands on, effects sent)
+    let table: &[(&str, Step, usize)] = &[
+        ("scope", Step::Scope, 0),     // already there
+        ("review", Step::Scope, 0),    // no answer given yet: stays
+        ("apply", Step::Scope, 0),     // a run is never entered by history
+        ("hand-off", Step::Scope, 0),  // nor its results
+        ("nowhere", Step::Scope, 0),   // not a step
+        ("mailbox", Step::Mailbox, 0), // Back
+        ("scope", Step::Scope, 0),     // Forward: found before, no new look-up
+        ("welcome", Step::Scope, 0),   // never back to before the sign-in
+    ];
+    for (to, lands, effects) in table {
+        let fx = moved(&mut state, &config, to);
+        assert_eq!(state.step, *lands, "to {to}");
+        assert_eq!(fx.len(), *effects, "to {to}: {fx:?}");
+    }
+    assert_eq!(state.mailbox_typed(), "invoices@contoso.example");
+    // Signed out: history does nothing.
+    state.session = None;
+    moved(&mut state, &config, "mailbox");
+    assert_eq!(state.step, Step::Scope);
+}
+
+#[test]
+fn a_copy_says_what_the_browser_did_and_a_missing_secret_is_not_copied() {
+    let config = config();
+    let mut state = super::consent::at_scope_step(&config);
+    // No secret in memory: nothing goes to the clipboard, and the page says so.
+    assert!(state
+        .update(&config, Event::Copy(Copyable::Secret))
+        .is_empty());
+    let note = state.view(&config).copied.expect("a note");
+    assert_eq!((note.what, note.ok), (CopyTarget::Secret, false));
+    // An id: copied; the browser's answer is what the page says.
+    let fx = state.update(&config, Event::Copy(Copyable::Shown("abc".into())));
+    assert!(matches!(fx.as_slice(), [Effect::Copy { text, .. }] if text.0 == "abc"));
+    state.update(
+        &config,
+        Event::Copied {
+            what: CopyTarget::Shown("abc".into()),
+            ok: true,
+        },
+    );
+    assert_eq!(state.view(&config).copied.unwrap().message, "Copied.");
+    // On another step the note is gone.
+    state.step = Step::Mailbox;
+    assert!(state.view(&config).copied.is_none());
+}
