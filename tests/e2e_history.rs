@@ -30,6 +30,11 @@ async fn current_step(d: &WebDriver) -> String {
         .unwrap()
 }
 
+async fn assert_on_the_page(d: &WebDriver, site: &str) {
+    let url = d.current_url().await.unwrap();
+    assert!(url.as_str().starts_with(site), "left the page for {url}");
+}
+
 /// Waits (at most 10 s) until the step list marks `label`.
 async fn on_step(d: &WebDriver, label: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -58,11 +63,7 @@ async fn back_and_forward_move_between_steps_keep_the_answers_and_stay_in_a_run(
             .send_keys(DENIED)
             .await
             .unwrap();
-        support::wait_id(d, "to-review")
-            .await
-            .click()
-            .await
-            .unwrap();
+        support::click(d, "to-review").await;
         support::wait_id(d, "review-step").await;
         assert!(d.title().await.unwrap().starts_with("Review"));
 
@@ -75,12 +76,7 @@ async fn back_and_forward_move_between_steps_keep_the_answers_and_stay_in_a_run(
         assert_eq!(value(d, "mailbox").await, MAILBOX);
         assert!(d.title().await.unwrap().starts_with("Mailbox"));
         // Still signed in, still on the page.
-        assert!(d
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .starts_with(&ctx.site));
+        assert_on_the_page(d, &ctx.site).await;
         support::wait_id(d, "admin").await;
 
         // Forward: Scope again (no new look-up), then Review, rebuilt from the kept answer.
@@ -102,18 +98,13 @@ async fn back_and_forward_move_between_steps_keep_the_answers_and_stay_in_a_run(
         assert!(review.contains(DENIED), "{review}");
 
         // Apply, then Back: the run stays on screen and goes on.
-        support::wait_id(d, "apply").await.click().await.unwrap();
+        support::click(d, "apply").await;
         support::wait_id(d, "hand-off-step").await;
         d.back().await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         on_step(d, "Hand-off").await;
         support::wait_id(d, "hand-off-step").await;
-        assert!(d
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .starts_with(&ctx.site));
+        assert_on_the_page(d, &ctx.site).await;
     })
     .await;
 }

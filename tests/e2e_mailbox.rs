@@ -16,11 +16,7 @@ async fn look_up(d: &WebDriver, address: &str) {
     let field = support::wait_id(d, "mailbox").await;
     field.clear().await.unwrap();
     field.send_keys(address).await.unwrap();
-    support::wait_id(d, "find-mailbox")
-        .await
-        .click()
-        .await
-        .unwrap();
+    support::click(d, "find-mailbox").await;
 }
 
 async fn text(d: &WebDriver, id: &str) -> String {
@@ -115,19 +111,15 @@ async fn each_address_that_is_no_mailbox_is_refused_with_its_reason_and_an_alias
         assert!(note.contains(&format!("billing@{DOMAIN}")), "{note}");
         assert!(note.contains("shared mailbox"), "{note}");
         // Review names the primary address, not the alias.
-        support::wait_id(d, "to-review")
-            .await
-            .click()
-            .await
-            .unwrap();
+        support::click(d, "to-review").await;
         let review = support::review_text(d).await;
         assert!(review.contains(&format!("invoices@{DOMAIN}")), "{review}");
         assert!(!review.contains("billing@"), "{review}");
 
         // The admin's own mailbox: Exchange lets the page read its kind.
-        support::wait_id(d, "back").await.click().await.unwrap();
+        support::click(d, "back").await;
         support::wait_id(d, "scope-step").await;
-        support::wait_id(d, "back").await.click().await.unwrap();
+        support::click(d, "back").await;
         // Back keeps what was typed (the alias), not the primary address.
         let field = support::wait_id(d, "mailbox").await;
         assert_eq!(
@@ -143,19 +135,11 @@ async fn each_address_that_is_no_mailbox_is_refused_with_its_reason_and_an_alias
 
 /// Types `address` as the existing group on the Scope step and clicks Review.
 async fn try_group(d: &WebDriver, address: &str) {
-    support::wait_id(d, "scope-group")
-        .await
-        .click()
-        .await
-        .unwrap();
+    support::click(d, "scope-group").await;
     let field = support::wait_id(d, "group-address").await;
     field.clear().await.unwrap();
     field.send_keys(address).await.unwrap();
-    support::wait_id(d, "to-review")
-        .await
-        .click()
-        .await
-        .unwrap();
+    support::click(d, "to-review").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

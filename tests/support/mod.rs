@@ -256,6 +256,11 @@ pub async fn wait_id(driver: &WebDriver, id: &str) -> WebElement {
         .unwrap_or_else(|e| panic!("no element #{id} within 15 s: {e}"))
 }
 
+/// Waits for the element with this id and clicks it.
+pub async fn click(driver: &WebDriver, id: &str) {
+    wait_id(driver, id).await.click().await.unwrap();
+}
+
 /// Everything the page could have left in the browser: local and session storage, cookies and
 /// the names of IndexedDB databases.
 pub async fn browser_storage(driver: &WebDriver) -> serde_json::Value {
