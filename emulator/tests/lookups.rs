@@ -67,8 +67,9 @@ async fn find_users_by_address() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    // Every seeded user but the guest Grady (Isaiah Langer included).
-    assert_eq!(r.json["@odata.count"], 9);
+    // Every seeded user but the guest Grady (Isaiah Langer, the mail user Alerts and the
+    // disabled Joni included).
+    assert_eq!(r.json["@odata.count"], 11);
     let r = g.get("/v1.0/users?$count=true").await;
     assert_graph_error(&r, 400, "Request_BadRequest", "$count");
     let r = g.get("/v1.0/users?$filter=jobTitle eq 'x'").await;
@@ -221,4 +222,79 @@ async fn membership_checks() {
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["value"][0]["@odata.type"], "#microsoft.graph.group");
+}
+
+#[tokio::test]
+async fn an_address_is_found_as_sign_in_name_primary_address_or_alias_in_one_query() {
+    let emu = emu().await;
+    let g = Gc::for_user(&emu, "adele").await;
+    for a in [
+        "invoices@contosodemo.onmicrosoft.com",
+        "billing@contosodemo.onmicrosoft.com",
+    ] {
+        let f = format!(
+            "userPrincipalName eq '{a}' or mail eq '{a}' or proxyAddresses/any(x:x eq 'smtp:{a}')"
+        );
+        let r = g.get(&format!("/v1.0/users?$filter={f}&$select=id")).await;
+        assert_eq!(r.status, 200, "{f}: {}", r.text);
+        assert_eq!(ids(&r.json), vec![INVOICES.to_string()], "{f}");
+    }
+    // `and` binds tighter than `or`.
+    let r = g
+        .get("/v1.0/users?$filter=mail eq 'nobody@x.example' and userType eq 'Member' or userPrincipalName eq 'invoices@contosodemo.onmicrosoft.com'&$select=id")
+        .await;
+    assert_eq!(ids(&r.json), vec![INVOICES.to_string()]);
+}
+
+#[tokio::test]
+async fn mailbox_settings_tell_a_mailbox_from_none() {
+    let emu = emu().await;
+    let g = minted(
+        &emu,
+        "adele@contosodemo.onmicrosoft.com",
+        &["User.Read", "User.Read.All", "MailboxSettings.Read"],
+    )
+    .await;
+    // The admin's own mailbox: its kind.
+    let me = g.get("/v1.0/me").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = g
+        .get(&format!("/v1.0/users/{me}/mailboxSettings/userPurpose"))
+        .await;
+    assert_eq!((r.status, r.json["value"].clone()), (200, json!("user")));
+    // Someone else's mailbox: refused, as Exchange refuses a delegated token.
+    let r = g
+        .get(&format!(
+            "/v1.0/users/{INVOICES}/mailboxSettings/userPurpose"
+        ))
+        .await;
+    assert_graph_error(&r, 403, "ErrorAccessDenied", "Access is denied");
+    // A user Exchange has no mailbox for (the mail user Alerts, Nestor without any address).
+    for id in [
+        "3f0a9f5e-2c61-4d7b-9a43-8e1f5b6c2d70",
+        "6683add5-7b7f-425f-aef0-a1d578ced23c",
+    ] {
+        let r = g
+            .get(&format!("/v1.0/users/{id}/mailboxSettings/userPurpose"))
+            .await;
+        assert_graph_error(
+            &r,
+            404,
+            "MailboxNotEnabledForRESTAPI",
+            "inactive, soft-deleted",
+        );
+    }
+    // Without the scope: refused for everyone.
+    let g = minted(
+        &emu,
+        "adele@contosodemo.onmicrosoft.com",
+        &["User.Read", "User.Read.All"],
+    )
+    .await;
+    let r = g
+        .get(&format!("/v1.0/users/{me}/mailboxSettings/userPurpose"))
+        .await;
+    assert_graph_error(&r, 403, "ErrorAccessDenied", "Access is denied");
 }
