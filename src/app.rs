@@ -17,9 +17,9 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::ui::{
-    config_error_view, error_banner, header, page_access_view, review_step, signed_in, step_list,
-    ApplyStep, ErrorBannerProps, HandOffStep, MailboxStep, ReviewStepProps, ScopeStep,
-    SignedInProps, Welcome,
+    apply_step, config_error_view, error_banner, header, mailbox_step, page_access_view,
+    review_step, signed_in, step_list, welcome, ApplyStepProps, ErrorBannerProps, HandOffStep,
+    MailboxStepProps, ReviewStepProps, ScopeStep, SignedInProps, WelcomeProps,
 };
 
 /// What the page knows about its configuration.
@@ -397,10 +397,13 @@ pub fn wizard(props: &WizardProps) -> Html {
             address,
             busy,
             sign_in_again,
-        } => {
-            html! { <MailboxStep on_submit={on_mailbox.clone()} address={AttrValue::from(address)} {busy} {sign_in_again}
-            on_sign_in={on_sign_in.clone()} /> }
-        }
+        } => mailbox_step(&MailboxStepProps {
+            address: AttrValue::from(address),
+            on_submit: on_mailbox.clone(),
+            busy,
+            sign_in_again,
+            on_sign_in: on_sign_in.clone(),
+        }),
         StepView::Scope {
             mailbox_name,
             mailbox_address,
@@ -430,18 +433,33 @@ pub fn wizard(props: &WizardProps) -> Html {
             on_apply: on_apply.clone(),
             on_back: driver.on(|()| Event::Back(Step::Scope)),
         }),
-        StepView::Apply(a) => html! { <ApplyStep status={a.status} log={a.log}
-        progress={a.progress} checklist={a.checklist}
-        can_resume={a.can_resume} can_undo={a.can_undo} sign_in_again={a.sign_in_again}
-        on_sign_in={on_sign_in.clone()} on_resume={command(|| run::Event::Resume)}
-        on_undo={command(|| run::Event::Undo)}
-        on_download_log={driver.on(|()| Event::Download(FileKind::Log))}
-        script={a.script} on_code={driver.on(|code| Event::ScriptCode { code, now_ms: browser::now_ms() })}
-        on_copy={driver.on(Event::Copy)} copied={view.copied.clone()}
-        on_download={driver.on(Event::Download)}
-        other_credential={a.other_credential.map(AttrValue::from)}
-        on_other_credential={driver.on(|()| Event::NextCredential { now_ms: browser::now_ms() })}
-        can_start_over={a.can_start_over} on_start_over={driver.on(|()| Event::StartOver)} /> },
+        StepView::Apply(a) => apply_step(&ApplyStepProps {
+            progress: a.progress.into(),
+            checklist: a.checklist,
+            status: a.status.into(),
+            log: a.log,
+            can_resume: a.can_resume,
+            can_undo: a.can_undo,
+            on_resume: command(|| run::Event::Resume),
+            sign_in_again: a.sign_in_again,
+            on_sign_in: on_sign_in.clone(),
+            on_undo: command(|| run::Event::Undo),
+            on_download_log: driver.on(|()| Event::Download(FileKind::Log)),
+            script: a.script,
+            on_code: driver.on(|code| Event::ScriptCode {
+                code,
+                now_ms: browser::now_ms(),
+            }),
+            on_copy: driver.on(Event::Copy),
+            copied: view.copied.clone(),
+            on_download: driver.on(Event::Download),
+            other_credential: a.other_credential.map(AttrValue::from),
+            on_other_credential: driver.on(|()| Event::NextCredential {
+                now_ms: browser::now_ms(),
+            }),
+            can_start_over: a.can_start_over,
+            on_start_over: driver.on(|()| Event::StartOver),
+        }),
         StepView::HandOff(h) => {
             let revealed_text = (*revealed)
                 .then(|| {
@@ -533,10 +551,19 @@ pub fn wizard(props: &WizardProps) -> Html {
         Screen::Welcome(w) => html! {
             <>
             { banner }
-            <Welcome config={config.clone()} mode={w.mode} on_mode={driver.on(Event::ModeChosen)}
-                on_sign_in={on_sign_in.clone()} busy={w.busy} interrupted={w.interrupted}
-                scopes={w.scopes} entra={w.entra} credential={w.credential}
-                no_credential={w.no_credential} fallback={w.fallback} />
+            { welcome(&WelcomeProps {
+                config: config.clone(),
+                mode: w.mode,
+                on_mode: driver.on(Event::ModeChosen),
+                on_sign_in: on_sign_in.clone(),
+                busy: w.busy,
+                interrupted: w.interrupted,
+                scopes: w.scopes,
+                entra: w.entra,
+                credential: w.credential,
+                no_credential: w.no_credential,
+                fallback: w.fallback,
+            }) }
             </>
         },
         Screen::SigningIn => html! { <p id="signing-in" class="muted">{ "Signing in…" }</p> },

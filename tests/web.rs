@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use mailgrant::ui::Welcome;
+use mailgrant::ui::{welcome, WelcomeProps};
 use mailgrant_core::config::{self, ScopeMode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -43,13 +43,33 @@ fn host(props: &HostProps) -> Html {
         let mode = mode.clone();
         Callback::from(move |m| mode.set(m))
     };
-    html! {
-        <Welcome config={props.config.clone()} mode={*mode} {on_mode}
-            on_sign_in={Callback::noop()} busy=false
-            scopes={mailgrant_core::auth::scopes(*mode)} entra=true
-            credential={Some(mailgrant_core::wizard::credential::for_config(
-                &props.config.vendor.credentials[0], &props.config))} />
-    }
+    welcome(&WelcomeProps {
+        config: props.config.clone(),
+        mode: *mode,
+        on_mode,
+        on_sign_in: Callback::noop(),
+        busy: false,
+        interrupted: false,
+        scopes: mailgrant_core::auth::scopes(*mode),
+        entra: true,
+        credential: Some(mailgrant_core::wizard::credential::for_config(
+            &props.config.vendor.credentials[0],
+            &props.config,
+        )),
+        no_credential: None,
+        fallback: None,
+    })
+}
+
+#[derive(Properties, PartialEq)]
+struct PlainProps {
+    inner: WelcomeProps,
+}
+
+/// Welcome as it is drawn, with the given props.
+#[function_component(Plain)]
+fn plain(props: &PlainProps) -> Html {
+    welcome(&props.inner)
 }
 
 #[wasm_bindgen_test]
@@ -92,23 +112,25 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
     let chosen = Rc::new(std::cell::Cell::new(None));
     let clicked = Rc::new(std::cell::Cell::new(false));
     let (mode_sink, click_sink) = (chosen.clone(), clicked.clone());
-    yew::Renderer::<Welcome>::with_root_and_props(
+    yew::Renderer::<Plain>::with_root_and_props(
         div.clone(),
-        mailgrant::ui::WelcomeProps {
-            config: config("rbacForApplications"),
-            mode: ScopeMode::RbacForApplications,
-            on_mode: Callback::from(move |m| mode_sink.set(Some(m))),
-            on_sign_in: Callback::from(move |()| click_sink.set(true)),
-            busy: false,
-            interrupted: false,
-            scopes: vec![
-                ("openid", "sign you in"),
-                ("email", "show your e-mail address"),
-            ],
-            entra: false,
-            credential: None,
-            no_credential: None,
-            fallback: None,
+        PlainProps {
+            inner: WelcomeProps {
+                config: config("rbacForApplications"),
+                mode: ScopeMode::RbacForApplications,
+                on_mode: Callback::from(move |m| mode_sink.set(Some(m))),
+                on_sign_in: Callback::from(move |()| click_sink.set(true)),
+                busy: false,
+                interrupted: false,
+                scopes: vec![
+                    ("openid", "sign you in"),
+                    ("email", "show your e-mail address"),
+                ],
+                entra: false,
+                credential: None,
+                no_credential: None,
+                fallback: None,
+            },
         },
     )
     .render();

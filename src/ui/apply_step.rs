@@ -1,18 +1,14 @@
 use mailgrant_core::run::LogEntry;
 use mailgrant_core::wizard::view::{CopyNote, Script};
 use mailgrant_core::wizard::{Copyable, FileKind};
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{script_view, ScriptViewProps, UndoButton};
 
-#[derive(Properties, PartialEq)]
 pub struct ApplyStepProps {
     /// "k of n done".
-    #[prop_or_default]
     pub progress: AttrValue,
     /// Each operation and where it is, in words.
-    #[prop_or_default]
     pub checklist: Vec<(&'static str, &'static str)>,
     pub status: AttrValue,
     pub log: Vec<LogEntry>,
@@ -27,38 +23,29 @@ pub struct ApplyStepProps {
     pub on_undo: Callback<()>,
     pub on_download_log: Callback<()>,
     /// The legacy mode waits for the Exchange script and its code.
-    #[prop_or_default]
     pub script: Option<Script>,
-    #[prop_or_default]
     pub on_code: Callback<String>,
-    #[prop_or_default]
     pub on_copy: Callback<Copyable>,
     /// The last copy's answer on this step.
     pub copied: Option<CopyNote>,
-    #[prop_or_default]
     pub on_download: Callback<FileKind>,
     /// The tenant forbids client secrets; the vendor accepts this instead.
-    #[prop_or_default]
     pub other_credential: Option<AttrValue>,
-    #[prop_or_default]
     pub on_other_credential: Callback<()>,
     /// Undo is done: a new setup can begin.
-    #[prop_or_default]
     pub can_start_over: bool,
-    #[prop_or_default]
     pub on_start_over: Callback<()>,
 }
 
-/// Progress of the Graph calls, each attempt logged.
-#[function_component(ApplyStep)]
+/// Progress of the Graph calls, each attempt logged. A plain function: the confirmation code
+/// is read from its input when the form is sent.
 pub fn apply_step(props: &ApplyStepProps) -> Html {
-    let code = use_node_ref();
     let on_code = {
-        let (code, on_code) = (code.clone(), props.on_code.clone());
+        let on_code = props.on_code.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(i) = code.cast::<HtmlInputElement>() {
-                on_code.emit(i.value());
+            if let Some(i) = super::input_value("script-code") {
+                on_code.emit(i);
             }
         })
     };
@@ -86,7 +73,7 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                     }) }
                     <form onsubmit={on_code}>
                         <label for="script-code">{ "Confirmation code the script printed after PASS" }</label>
-                        <input id="script-code" ref={code} autocomplete="off" placeholder="XXXX-XXXX" />
+                        <input id="script-code" autocomplete="off" placeholder="XXXX-XXXX" />
                         <button id="confirm-code" class="primary" type="submit">{ "Grant Mail.Send" }</button>
                     </form>
                 </div>

@@ -1,10 +1,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct MailboxStepProps {
     /// What was typed before (kept across Back).
-    #[prop_or_default]
     pub address: AttrValue,
     pub on_submit: Callback<String>,
     pub busy: bool,
@@ -13,17 +11,26 @@ pub struct MailboxStepProps {
     pub on_sign_in: Callback<()>,
 }
 
-/// The mailbox the app may send as.
-#[function_component(MailboxStep)]
+/// The value of this view's own input element `id`.
+pub fn input_value(id: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into::<HtmlInputElement>()
+        .ok()
+        .map(|i| i.value())
+}
+
+/// The mailbox the app may send as. A plain function: the typed address is read from its input
+/// when the form is sent.
 pub fn mailbox_step(props: &MailboxStepProps) -> Html {
-    let input = use_node_ref();
     let onsubmit = {
-        let input = input.clone();
         let on_submit = props.on_submit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(i) = input.cast::<HtmlInputElement>() {
-                on_submit.emit(i.value());
+            if let Some(v) = input_value("mailbox") {
+                on_submit.emit(v);
             }
         })
     };
@@ -32,7 +39,7 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
             <h1 tabindex="-1">{ "Which mailbox may the app send as?" }</h1>
             <form {onsubmit}>
                 <label for="mailbox">{ "Mailbox address" }</label>
-                <input id="mailbox" type="email" ref={input} required=true value={props.address.clone()}
+                <input id="mailbox" type="email" required=true value={props.address.clone()}
                     placeholder="invoices@contoso.com" autocomplete="off" />
                 <button id="find-mailbox" class="primary" type="submit" disabled={props.busy}>
                     { if props.busy { "Looking it up…" } else { "Continue" } }

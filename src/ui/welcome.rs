@@ -5,7 +5,7 @@ use mailgrant_core::wizard::credential::CredentialWords;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct WelcomeProps {
     pub config: Rc<Config>,
     /// The chosen scoping mode (the vendor's default until the admin picks another).
@@ -14,7 +14,6 @@ pub struct WelcomeProps {
     pub on_sign_in: Callback<()>,
     pub busy: bool,
     /// A setup in this tab was interrupted; it continues after sign-in.
-    #[prop_or_default]
     pub interrupted: bool,
     /// The scopes Sign in will ask for, and why.
     pub scopes: Vec<(&'static str, &'static str)>,
@@ -23,9 +22,7 @@ pub struct WelcomeProps {
     /// What is made for the vendor and who holds what (none: this mode has no credential the
     /// vendor accepts, `no_credential` says why).
     pub credential: Option<CredentialWords>,
-    #[prop_or_default]
     pub no_credential: Option<String>,
-    #[prop_or_default]
     pub fallback: Option<String>,
 }
 
@@ -35,7 +32,7 @@ fn host(url: &str) -> &str {
 }
 
 /// What will happen, who may do it, what leaves the browser; then the choice of mode and Sign in.
-#[function_component(Welcome)]
+/// A plain function: no state.
 pub fn welcome(props: &WelcomeProps) -> Html {
     let config = &props.config;
     let vendor = &config.vendor;
