@@ -471,7 +471,7 @@ pub fn wizard(props: &WizardProps) -> Html {
                 .flatten();
             html! { <HandOffStep heading={h.heading} scope_note={h.scope_note}
             script_first={h.script_first} summary={h.summary} script={h.script}
-            has_recipient={h.has_recipient} has_secret={h.has_secret}
+            has_recipient={h.has_recipient} has_secret={h.has_secret} no_secret={h.no_secret}
             secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
             notes={h.notes}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}

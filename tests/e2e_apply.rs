@@ -124,6 +124,13 @@ async fn aap_mode_adds_the_mail_send_grant_and_applying_again_adds_nothing() {
         set_up(&ctx, true).await;
         wait_hand_off(d).await;
         assert_eq!(count(&ctx.graph).await, (1, 1, 1, 1));
+        // No new secret this time, and the page says so (not "no longer in memory").
+        let gone = support::wait_id(d, "secret-gone")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(gone.contains("made no new client secret"), "{gone}");
     })
     .await;
 }

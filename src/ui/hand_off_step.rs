@@ -20,6 +20,9 @@ pub struct HandOffStepProps {
     pub secret_kind: bool,
     /// The secret is still in memory.
     pub has_secret: bool,
+    /// Why there is no secret to show (the core's words).
+    #[prop_or_default]
+    pub no_secret: Option<&'static str>,
     /// Who holds what, what leaves the browser.
     pub credential: CredentialWords,
     /// The reminder's label, when the credential expires.
@@ -166,7 +169,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                     <button id="forget" onclick={props.on_forget.reform(|_| ())}>{ "Forget the secret" }</button>
                 </div>
             } else {
-                <p id="secret-gone" class="muted">{ "The client secret is no longer in this page's memory." }</p>
+                <p id="secret-gone" class="muted">{ props.no_secret.unwrap_or_default() }</p>
             }
             <div class="buttons">
                 <button id="download-readme" onclick={dl(FileKind::Readme)}>{ "README.txt" }</button>

@@ -178,6 +178,8 @@ pub struct HandOff {
     pub secret_kind: bool,
     /// The secret is still in memory.
     pub has_secret: bool,
+    /// Why there is no secret to show, when there is none (a secret kind only).
+    pub no_secret: Option<&'static str>,
     /// Who holds what, and what leaves the browser.
     pub credential: CredentialWords,
     /// The credential expires: the reminder's button label (`None`: nothing to renew).
@@ -448,6 +450,18 @@ impl State {
             has_recipient: config.vendor.age_recipient.is_some(),
             secret_kind: credential_plan == CredentialPlan::ClientSecret,
             has_secret: self.setup.secret.is_some(),
+            no_secret: self.setup.secret.is_none().then(|| {
+                let made = plan.is_some_and(|p| {
+                    p.ops
+                        .iter()
+                        .any(|o| o.kind == crate::plan::Kind::ADD_PASSWORD)
+                });
+                if made {
+                    "The client secret this run made is no longer in this page's memory (it was saved, forgotten, or the page was reloaded). The vendor needs it: if it was not saved, run the setup again and tick “add a new client secret”; the old one stays valid until it expires or you delete it in the Entra admin center."
+                } else {
+                    "This run made no new client secret: the app's existing one stays, and the vendor keeps using the secret it already has. To give the vendor a new one, run the setup again and tick “add a new client secret”."
+                }
+            }),
             credential: credential::words(&credential_plan, config),
             reminder: match credential_plan {
                 CredentialPlan::ClientSecret => Some("Rotation reminder (.ics)"),
