@@ -252,7 +252,11 @@ impl Driver {
             Effect::Copy { what, text } => {
                 let driver = self.clone();
                 browser::copy_text(&text.0, move |ok| {
-                    driver.dispatch(Event::Copied { what, ok })
+                    driver.dispatch(Event::Copied {
+                        what,
+                        ok,
+                        now_ms: browser::now_ms(),
+                    })
                 });
             }
         }

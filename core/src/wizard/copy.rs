@@ -97,12 +97,24 @@ impl State {
         }
     }
 
-    pub(super) fn copied(&mut self, what: CopyTarget, ok: bool) -> Vec<Effect> {
+    /// The browser's answer. The secret on the clipboard counts as handed off, as a download
+    /// of a file that carries it does: the admin took it out of the page.
+    pub(super) fn copied(
+        &mut self,
+        config: &Config,
+        what: CopyTarget,
+        ok: bool,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        let secret = what == CopyTarget::Secret;
         self.copied = Some(Copied {
             step: self.step,
             what,
             ok,
         });
+        if ok && secret && !self.setup.handed_off && self.setup.secret.is_some() {
+            return self.apply_command(config, crate::run::Event::SecretHandedOff, now_ms);
+        }
         vec![]
     }
 

@@ -286,6 +286,7 @@ pub enum Event {
     Copied {
         what: CopyTarget,
         ok: bool,
+        now_ms: u64,
     },
     /// The answer to [`Effect::HoldRun`]: `held` is false when another tab holds the run.
     RunHeld {
@@ -688,7 +689,7 @@ impl State {
                 example: None,
             }),
             Event::Copy(what) => self.copy(config, what),
-            Event::Copied { what, ok } => self.copied(what, ok),
+            Event::Copied { what, ok, now_ms } => self.copied(config, what, ok, now_ms),
             Event::RunHeld {
                 run_id,
                 held,

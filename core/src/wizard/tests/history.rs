@@ -59,6 +59,7 @@ fn a_copy_says_what_the_browser_did_and_a_missing_secret_is_not_copied() {
         Event::Copied {
             what: CopyTarget::Shown("abc".into()),
             ok: true,
+            now_ms: 1_800_000_000_000,
         },
     );
     assert_eq!(state.view(&config).copied.unwrap().message, "Copied.");
