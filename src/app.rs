@@ -193,6 +193,15 @@ impl Driver {
                     });
                 });
             }
+            Effect::Tick => {
+                let driver = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
+                    driver.dispatch(Event::Tick {
+                        now_ms: browser::now_ms(),
+                    });
+                });
+            }
             Effect::PrefetchHandOff => browser::handoff::prefetch(),
             Effect::Seal {
                 kind,

@@ -450,3 +450,46 @@ async fn a_finished_run_reloaded_ends_on_its_hand_off_with_undo() {
     )
     .await;
 }
+
+/// The seconds the checklist says the secret's retry is in, if it says so.
+async fn retry_in(d: &WebDriver) -> Option<u64> {
+    let text = d.find(By::Id("checklist")).await.ok()?.text().await.ok()?;
+    let line = text.lines().find(|l| l.contains("add client secret"))?;
+    let n = line.split("retrying (in ").nth(1)?.split(' ').next()?;
+    n.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_call_counts_down_to_its_retry() {
+    support::run("apply_countdown", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        let faults = serde_json::json!({
+            "throttle": [{"method": "POST", "pathContains": "/addPassword", "times": 1, "retryAfterSecs": 6}],
+        });
+        support::set_faults(&ctx, faults).await;
+        set_up(&ctx, false).await;
+        // Seen once, then lower: the countdown moves on its own.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let first = loop {
+            if let Some(n) = retry_in(d).await {
+                break n;
+            }
+            assert!(std::time::Instant::now() < deadline, "no countdown");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert!((1..=6).contains(&first), "{first}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match retry_in(d).await {
+                Some(n) if n < first => break,
+                None => break, // already retried: it finished counting
+                _ => {}
+            }
+            assert!(std::time::Instant::now() < deadline, "the countdown stood still");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        wait_hand_off(d).await;
+        assert_eq!(count(&ctx.graph).await, (1, 1, 1, 0));
+    })
+    .await;
+}

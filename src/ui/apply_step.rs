@@ -9,7 +9,7 @@ pub struct ApplyStepProps {
     /// "k of n done".
     pub progress: AttrValue,
     /// Each operation and where it is, in words.
-    pub checklist: Vec<(&'static str, &'static str)>,
+    pub checklist: Vec<(&'static str, String)>,
     pub status: AttrValue,
     pub log: Vec<LogEntry>,
     /// Resume is offered (after a pause).

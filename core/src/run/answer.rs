@@ -76,7 +76,7 @@ impl Run {
                         now_ms,
                         n,
                     );
-                    self.sleep(op, wait);
+                    self.sleep(op, wait, now_ms);
                 }
             }
             (Some(Failure::Unauthenticated), _) => {
@@ -150,7 +150,7 @@ impl Run {
             } else {
                 let n = s.net_failures;
                 let wait = self.policy.backoff(&mut self.rng, n);
-                self.sleep(op, wait);
+                self.sleep(op, wait, now_ms);
             }
         }
         let outcome = if online {

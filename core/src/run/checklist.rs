@@ -8,10 +8,14 @@ use crate::op::Outcome;
 pub enum ItemState {
     Waiting,
     Running,
-    /// Not yet visible: waiting for directory replication before it looks again.
-    Replicating,
-    /// Throttled or its answer lost: tried again shortly.
-    Retrying,
+    /// Not yet visible: waiting for directory replication before it looks again at `at_ms`.
+    Replicating {
+        at_ms: u64,
+    },
+    /// Throttled or its answer lost: tried again at `at_ms` (unix ms).
+    Retrying {
+        at_ms: u64,
+    },
     /// Waits for the admin (the Exchange script's code) or for the network or a new sign-in.
     Held,
     Done(Outcome),
@@ -24,8 +28,8 @@ impl ItemState {
         match self {
             ItemState::Waiting => "waiting",
             ItemState::Running => "running",
-            ItemState::Replicating => "waiting for directory replication",
-            ItemState::Retrying => "retrying shortly",
+            ItemState::Replicating { .. } => "waiting for directory replication",
+            ItemState::Retrying { .. } => "retrying",
             ItemState::Held => "waiting for you",
             ItemState::Done(Outcome::Created) => "done: created",
             ItemState::Done(Outcome::Existing) => "done: already there",
@@ -48,8 +52,12 @@ impl Run {
                 let state = match &s.phase {
                     Phase::Waiting => ItemState::Waiting,
                     Phase::InFlight => ItemState::Running,
-                    Phase::Sleeping { .. } if s.lag_since.is_some() => ItemState::Replicating,
-                    Phase::Sleeping { .. } => ItemState::Retrying,
+                    Phase::Sleeping { wake_at_ms, .. } if s.lag_since.is_some() => {
+                        ItemState::Replicating { at_ms: *wake_at_ms }
+                    }
+                    Phase::Sleeping { wake_at_ms, .. } => {
+                        ItemState::Retrying { at_ms: *wake_at_ms }
+                    }
                     Phase::AwaitOnline | Phase::Paused(_) | Phase::Held => ItemState::Held,
                     Phase::Done(o) => ItemState::Done(*o),
                     Phase::Failed(_) => ItemState::Failed,

@@ -67,6 +67,8 @@ enum Phase {
     InFlight,
     Sleeping {
         timer: TimerId,
+        /// When it is sent again (unix ms): the Apply step counts down to it.
+        wake_at_ms: u64,
     },
     AwaitOnline,
     Paused(Pause),
@@ -431,7 +433,8 @@ impl Run {
                     }
                 }
                 if let Some(op) = self.timers.remove(&timer) {
-                    if self.states[op].phase == (Phase::Sleeping { timer }) {
+                    if matches!(self.states[op].phase, Phase::Sleeping { timer: t, .. } if t == timer)
+                    {
                         self.send(op);
                     }
                 }
@@ -641,7 +644,7 @@ impl Run {
             Move::Lag { what } => self.lag(op, now_ms, what),
             Move::Later => {
                 let wait = self.policy.lag_first_poll_ms;
-                self.sleep(op, wait);
+                self.sleep(op, wait, now_ms);
             }
             Move::Unknown => {
                 // The write may have happened: keep it marked until the operation finds out.
@@ -688,11 +691,14 @@ impl Run {
         self.outbox.push(op);
     }
 
-    fn sleep(&mut self, op: OpId, millis: u64) {
+    fn sleep(&mut self, op: OpId, millis: u64, now_ms: u64) {
         let timer = self.next_id;
         self.next_id += 1;
         self.timers.insert(timer, op);
-        self.states[op].phase = Phase::Sleeping { timer };
+        self.states[op].phase = Phase::Sleeping {
+            timer,
+            wake_at_ms: now_ms.saturating_add(millis),
+        };
         self.waits.push((timer, millis));
     }
 
@@ -715,7 +721,7 @@ impl Run {
         }
         s.lag_polls += 1;
         let wait = self.policy.lag_poll(&mut self.rng, s.lag_polls);
-        self.sleep(op, wait);
+        self.sleep(op, wait, now_ms);
     }
 
     /// The write's outcome is unknown: the operation will look before sending it again.

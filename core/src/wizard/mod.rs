@@ -3,6 +3,7 @@
 //! wizard is a native test that replays events.
 
 pub mod copy;
+mod countdown;
 pub mod credential;
 mod credential_choice;
 pub mod files;
@@ -95,6 +96,8 @@ pub enum Effect {
     },
     /// Answer with [`Event::Run`] `Online` when the browser is online again.
     WaitOnline { kind: RunKind },
+    /// Answer with [`Event::Tick`] after a second: the Apply step counts down a retry.
+    Tick,
     /// Keep the apply run's journal (no secret, no token) under [`setup::JOURNAL_KEY`].
     SaveJournal(String),
     /// Delete the journal.
@@ -175,6 +178,7 @@ impl fmt::Debug for Effect {
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
             Effect::Copy { what, text } => write!(f, "Copy({what:?}, {text:?})"),
+            Effect::Tick => f.write_str("Tick"),
             Effect::Navigate(url) => {
                 // The authorize URL carries state and nonce: show where, not what.
                 let base = url.split('?').next().unwrap_or_default();
@@ -282,6 +286,10 @@ pub enum Event {
     DownloadFailed(String),
     /// The admin clicked Copy.
     Copy(Copyable),
+    /// The answer to [`Effect::Tick`]: the clock, for a retry's countdown.
+    Tick {
+        now_ms: u64,
+    },
     /// The answer to [`Effect::Copy`]: whether the browser put the text on the clipboard.
     Copied {
         what: CopyTarget,
@@ -409,6 +417,10 @@ pub struct State {
     damaged_journal: Option<String>,
     /// The browser's answer to the last Copy ([`copy`]).
     copied: Option<copy::Copied>,
+    /// The latest clock of an event (unix ms): a retry's countdown is counted from it.
+    pub(super) clock_ms: u64,
+    /// An [`Effect::Tick`] is under way.
+    pub(super) ticking: bool,
 }
 
 impl State {
@@ -436,6 +448,8 @@ impl State {
             awaiting_hold: None,
             damaged_journal: None,
             copied: None,
+            clock_ms: 0,
+            ticking: false,
         }
     }
 
@@ -657,8 +671,16 @@ impl State {
                 kind,
                 event,
                 now_ms,
-            } => self.run_event(config, kind, event, now_ms),
-            Event::ApplyCommand { event, now_ms } => self.apply_command(config, event, now_ms),
+            } => {
+                let mut out = self.run_event(config, kind, event, now_ms);
+                out.extend(self.tick(now_ms));
+                out
+            }
+            Event::ApplyCommand { event, now_ms } => {
+                let mut out = self.apply_command(config, event, now_ms);
+                out.extend(self.tick(now_ms));
+                out
+            }
             Event::NextCredential { now_ms } => self.next_credential_chosen(config, now_ms),
             Event::StartOver => self.start_over(),
             Event::ScriptCode { code, now_ms } => {
@@ -688,6 +710,10 @@ impl State {
                 audience: crate::explain::Audience::Admin,
                 example: None,
             }),
+            Event::Tick { now_ms } => {
+                self.ticking = false;
+                self.tick(now_ms)
+            }
             Event::Copy(what) => self.copy(config, what),
             Event::Copied { what, ok, now_ms } => self.copied(config, what, ok, now_ms),
             Event::RunHeld {

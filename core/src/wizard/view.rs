@@ -137,7 +137,7 @@ pub struct Apply {
     pub status: String,
     /// "3 of 7 done", and each operation with where it is, in words.
     pub progress: String,
-    pub checklist: Vec<(&'static str, &'static str)>,
+    pub checklist: Vec<(&'static str, String)>,
     pub log: Vec<LogEntry>,
     pub can_resume: bool,
     pub can_undo: bool,
@@ -367,7 +367,10 @@ impl State {
         Apply {
             status: text,
             progress: format!("{done} of {} done", items.len()),
-            checklist: items.iter().map(|(l, s)| (*l, s.words())).collect(),
+            checklist: items
+                .iter()
+                .map(|(l, s)| (*l, self.item_words(*s)))
+                .collect(),
             log: run.log().to_vec(),
             can_resume: run.can_resume(),
             can_undo: matches!(

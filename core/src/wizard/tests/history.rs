@@ -67,3 +67,27 @@ fn a_copy_says_what_the_browser_did_and_a_missing_secret_is_not_copied() {
     state.step = Step::Mailbox;
     assert!(state.view(&config).copied.is_none());
 }
+
+#[test]
+fn a_retry_is_counted_down_in_whole_seconds_from_the_last_clock() {
+    use crate::run::ItemState;
+    let config = config();
+    let mut state = State::new(&config);
+    // No run waits: no tick is asked for.
+    assert!(state
+        .update(&config, Event::Tick { now_ms: 10_000 })
+        .is_empty());
+    for (at_ms, says) in [
+        (13_000, "retrying (in 3 s)"),
+        (12_001, "retrying (in 3 s)"),
+        (10_000, "retrying (in 0 s)"),
+        (9_000, "retrying (in 0 s)"),
+    ] {
+        assert_eq!(state.item_words(ItemState::Retrying { at_ms }), says);
+    }
+    assert_eq!(
+        state.item_words(ItemState::Replicating { at_ms: 11_500 }),
+        "waiting for directory replication (in 2 s)"
+    );
+    assert_eq!(state.item_words(ItemState::Running), "running");
+}

@@ -108,6 +108,7 @@ fn shape(e: &Effect) -> String {
         Effect::GuardUnload(on) => format!("GuardUnload {on}"),
         Effect::Download { kind, .. } => format!("Download {kind:?}"),
         Effect::Copy { .. } => "Copy".into(),
+        Effect::Tick => "Tick".into(),
         Effect::HoldRun { .. } => "HoldRun".into(),
         Effect::Seal { kind, .. } => format!("Seal {kind:?}"),
         Effect::PrefetchHandOff => "PrefetchHandOff".into(),
