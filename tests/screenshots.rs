@@ -194,6 +194,12 @@ async fn every_step_in_both_widths_and_schemes_passes_axe_and_fits() {
             .await
             .expect("the run finishes");
         capture(&ctx, "5-hand-off", &axe_js, &mut failures).await;
+        // Undo's question, with the Copy feedback of an id beside it.
+        support::click(d, "copy-row-0").await;
+        support::click(d, "undo").await;
+        support::wait_id(d, "undo-ask").await;
+        capture(&ctx, "5-hand-off-undo-asked", &axe_js, &mut failures).await;
+        support::click(d, "undo-cancel").await;
         support::undo_and_wait(d).await;
         capture(&ctx, "6-after-undo", &axe_js, &mut failures).await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
