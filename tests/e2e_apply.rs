@@ -469,25 +469,13 @@ async fn a_throttled_call_counts_down_to_its_retry() {
         support::set_faults(&ctx, faults).await;
         set_up(&ctx, false).await;
         // Seen once, then lower: the countdown moves on its own.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let first = loop {
-            if let Some(n) = retry_in(d).await {
-                break n;
-            }
-            assert!(std::time::Instant::now() < deadline, "no countdown");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+        let first = support::eventually("a countdown", 20, || retry_in(d)).await;
         assert!((1..=6).contains(&first), "{first}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            match retry_in(d).await {
-                Some(n) if n < first => break,
-                None => break, // already retried: it finished counting
-                _ => {}
-            }
-            assert!(std::time::Instant::now() < deadline, "the countdown stood still");
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        // Lower, or gone: already retried, it finished counting.
+        support::eventually("the countdown moving on", 10, || async move {
+            retry_in(d).await.is_none_or(|n| n < first).then_some(())
+        })
+        .await;
         wait_hand_off(d).await;
         assert_eq!(count(&ctx.graph).await, (1, 1, 1, 0));
     })

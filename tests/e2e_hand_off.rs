@@ -121,24 +121,14 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
 
 /// Waits (at most 5 s) until the note beside the secret's Copy button says `words`.
 async fn copy_note_says(d: &thirtyfour::WebDriver, words: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let said = match d
+    support::eventually(&format!("“{words}” beside Copy"), 5, || async move {
+        let note = d
             .find(thirtyfour::By::Css("#copy-secret + .copy-note"))
             .await
-        {
-            Ok(note) => note.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if said.contains(words) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no “{words}” in “{said}”"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+            .ok()?;
+        note.text().await.ok().filter(|t| t.contains(words))
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -185,11 +175,10 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         support::wait_id(d, "copy-secret").await.click().await.unwrap();
         copy_note_says(d, "Copied.").await;
         // The secret on the clipboard counts as handed off, as a download of it does.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while d.find(thirtyfour::By::Id("saved")).await.is_ok() {
-            assert!(std::time::Instant::now() < deadline, "still asks to confirm saving");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        support::eventually("no more “I have saved”", 5, || async move {
+            d.find(thirtyfour::By::Id("saved")).await.is_err().then_some(())
+        })
+        .await;
         let announced = support::wait_id(d, "announce")
             .await
             .prop("textContent")

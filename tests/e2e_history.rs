@@ -37,18 +37,10 @@ async fn assert_on_the_page(d: &WebDriver, site: &str) {
 
 /// Waits (at most 10 s) until the step list marks `label`.
 async fn on_step(d: &WebDriver, label: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let now = current_step(d).await;
-        if now.ends_with(label) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "on {now}, not {label}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    support::eventually(&format!("on the {label} step"), 10, || async move {
+        current_step(d).await.ends_with(label).then_some(())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

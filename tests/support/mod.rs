@@ -256,6 +256,23 @@ pub async fn wait_id(driver: &WebDriver, id: &str) -> WebElement {
         .unwrap_or_else(|e| panic!("no element #{id} within 15 s: {e}"))
 }
 
+/// Polls `f` every 100 ms until it gives a value (at most `secs` seconds; then fails with `what`
+/// and the last `f` said nothing).
+pub async fn eventually<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "not within {secs} s: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits for the element with this id and clicks it.
 pub async fn click(driver: &WebDriver, id: &str) {
     wait_id(driver, id).await.click().await.unwrap();
