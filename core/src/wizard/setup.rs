@@ -527,7 +527,11 @@ impl State {
                     .as_ref()
                     .and_then(|f| SmtpAddress::parse(f.mailbox.primary_address()?).ok());
                 if let (Some(inputs), Some(primary)) = (self.setup.inputs.as_mut(), primary) {
-                    if inputs.mailbox != primary {
+                    if !inputs
+                        .mailbox
+                        .as_str()
+                        .eq_ignore_ascii_case(primary.as_str())
+                    {
                         self.setup.typed_mailbox = Some(inputs.mailbox.to_string());
                         inputs.mailbox = primary;
                     }
