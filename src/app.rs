@@ -410,12 +410,15 @@ pub fn wizard(props: &WizardProps) -> Html {
             address,
             busy,
             sign_in_again,
+            suggestions,
         } => mailbox_step(&MailboxStepProps {
             address: AttrValue::from(address),
             on_submit: on_mailbox.clone(),
             busy,
             sign_in_again,
             on_sign_in: on_sign_in.clone(),
+            suggestions,
+            on_typing: driver.on(Event::MailboxTyping),
         }),
         StepView::Scope {
             mailbox_name,

@@ -68,6 +68,23 @@ async fn each_address_that_is_no_mailbox_is_refused_with_its_reason_and_an_alias
         let d = &ctx.driver;
         d.goto(&format!("{}/", ctx.site)).await.unwrap();
         support::sign_in_as(&ctx, "adele", "accept").await;
+        // Suggestions while typing: members whose name or address starts with the text.
+        let field = support::wait_id(d, "mailbox").await;
+        field.send_keys("inv").await.unwrap();
+        let options = support::eventually("a suggestion for “inv”", 10, || async {
+            let found = d
+                .find_all(By::Css("#mailbox-suggestions option"))
+                .await
+                .ok()?;
+            let mut values = vec![];
+            for o in found {
+                values.push(o.attr("value").await.ok()??);
+            }
+            (!values.is_empty()).then_some(values)
+        })
+        .await;
+        assert_eq!(options, [format!("invoices@{DOMAIN}")]);
+        field.clear().await.unwrap();
         for (address, words) in refused() {
             look_up(d, &address).await;
             let error = text(d, "error").await;

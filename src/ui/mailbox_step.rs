@@ -9,6 +9,10 @@ pub struct MailboxStepProps {
     /// The look-up stopped because the sign-in expired.
     pub sign_in_again: bool,
     pub on_sign_in: Callback<()>,
+    /// Users matching what is being typed: (display name, address).
+    pub suggestions: Vec<(String, String)>,
+    /// The field's text changed.
+    pub on_typing: Callback<String>,
 }
 
 /// The value of this view's own input element `id`.
@@ -40,7 +44,16 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
             <form {onsubmit}>
                 <label for="mailbox">{ "Mailbox address" }</label>
                 <input id="mailbox" type="email" required=true value={props.address.clone()}
-                    placeholder="invoices@contoso.com" autocomplete="off" />
+                    placeholder="invoices@contoso.com" autocomplete="off" list="mailbox-suggestions"
+                    oninput={props.on_typing.reform(|e: InputEvent| {
+                        let input: HtmlInputElement = e.target_unchecked_into();
+                        input.value()
+                    })} />
+                <datalist id="mailbox-suggestions">
+                    { for props.suggestions.iter().map(|(name, address)| html! {
+                        <option value={address.clone()}>{ name.clone() }</option>
+                    }) }
+                </datalist>
                 <button id="find-mailbox" class="primary" type="submit" disabled={props.busy}>
                     { if props.busy { "Looking it up…" } else { "Continue" } }
                 </button>

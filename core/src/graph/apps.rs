@@ -75,6 +75,18 @@ pub fn find_user(address: &SmtpAddress) -> Request {
     ))
 }
 
+/// Users whose display name, primary address or sign-in name starts with `text`, for the
+/// Mailbox step's suggestions (all three support `startsWith` in a default query: user.md).
+pub fn suggest_users(text: &str) -> Request {
+    let t = text.replace('\'', "''");
+    Request::get(format!(
+        "/v1.0/users?$filter={}&$select=displayName,mail,userPrincipalName,userType&$top=8",
+        encode(&format!(
+            "startswith(displayName,'{t}') or startswith(mail,'{t}') or startswith(userPrincipalName,'{t}')"
+        ))
+    ))
+}
+
 /// The tenant's verified domains (`User.Read` is enough: graph-facts A.10).
 pub fn get_verified_domains() -> Request {
     Request::get("/v1.0/organization?$select=verifiedDomains".to_string())

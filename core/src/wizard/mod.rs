@@ -14,6 +14,7 @@ pub mod scope;
 pub mod setup;
 mod sign_in;
 mod step;
+mod suggest;
 pub mod tabs;
 pub mod view;
 
@@ -51,6 +52,8 @@ pub enum Purpose {
     PageServicePrincipal,
     /// Its deletion.
     DeletePageServicePrincipal,
+    /// Mailbox suggestions while the admin types ([`suggest`]).
+    MailboxSuggestions,
 }
 
 /// Something for the shell to do.
@@ -228,6 +231,8 @@ pub enum Event {
     SignOut,
     /// Mailbox step: look this mailbox up.
     MailboxSubmitted(MailboxRequest),
+    /// Mailbox step: the field's text changed (for suggestions).
+    MailboxTyping(String),
     /// Scope step: how the app is limited, and a mailbox that must stay out of reach, as typed;
     /// CSPRNG bytes for the look-up of a group.
     ScopeChosen {
@@ -421,6 +426,8 @@ pub struct State {
     pub(super) clock_ms: u64,
     /// An [`Effect::Tick`] is under way.
     pub(super) ticking: bool,
+    /// Mailbox suggestions while the admin types.
+    pub(super) suggest: suggest::Suggestions,
 }
 
 impl State {
@@ -450,6 +457,7 @@ impl State {
             copied: None,
             clock_ms: 0,
             ticking: false,
+            suggest: Default::default(),
         }
     }
 
@@ -572,6 +580,10 @@ impl State {
                 ..
             } => vec![],
             Event::HttpFailed {
+                purpose: Purpose::MailboxSuggestions,
+                ..
+            } => self.suggestions_answered(config, None),
+            Event::HttpFailed {
                 purpose: Purpose::PageServicePrincipal | Purpose::DeletePageServicePrincipal,
                 reason,
                 ..
@@ -640,6 +652,7 @@ impl State {
                 ]
             }
             Event::MailboxSubmitted(req) => self.mailbox_submitted(config, req),
+            Event::MailboxTyping(text) => self.mailbox_typing(config, text),
             Event::ScopeChosen {
                 answer,
                 seed,

@@ -223,6 +223,7 @@ impl State {
             Purpose::PageServicePrincipal | Purpose::DeletePageServicePrincipal => {
                 self.page_access_answered(config, purpose, status, body)
             }
+            Purpose::MailboxSuggestions => self.suggestions_answered(config, Some((status, body))),
             Purpose::Me | Purpose::Organization | Purpose::Roles => {
                 if !self.outstanding.contains(&purpose) {
                     return vec![];

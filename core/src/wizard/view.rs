@@ -101,6 +101,8 @@ pub enum StepView {
         busy: bool,
         /// The look-up stopped because the sign-in expired.
         sign_in_again: bool,
+        /// Users matching what is being typed: (display name, address).
+        suggestions: Vec<(String, String)>,
     },
     Scope {
         mailbox_name: String,
@@ -281,9 +283,14 @@ impl State {
         let s = &self.setup;
         match self.step {
             Step::Mailbox => StepView::Mailbox {
-                address: self.mailbox_typed(),
+                address: self
+                    .suggest
+                    .raw
+                    .clone()
+                    .unwrap_or_else(|| self.mailbox_typed()),
                 busy: self.busy,
                 sign_in_again: self.needs_sign_in_again(),
+                suggestions: self.suggest.list.clone(),
             },
             Step::Scope => {
                 let (mailbox_name, mailbox_address, mailbox_id) =

@@ -1,6 +1,8 @@
-//! The browser's Back and Forward between steps, and Copy's answer.
+//! The browser's Back and Forward between steps, Copy's answer, mailbox suggestions and
+//! the retry countdown.
 
 use super::*;
+use crate::wizard::view::StepView;
 use crate::wizard::{CopyTarget, Copyable};
 
 fn moved(state: &mut State, config: &Config, step: &str) -> Vec<Effect> {
@@ -90,4 +92,73 @@ fn a_retry_is_counted_down_in_whole_seconds_from_the_last_clock() {
         "waiting for directory replication (in 2 s)"
     );
     assert_eq!(state.item_words(ItemState::Running), "running");
+}
+
+#[test]
+fn suggestions_ask_one_request_at_a_time_and_leave_guests_out() {
+    let config = config();
+    let mut state = signed_in(&config);
+    assert_eq!(state.step, Step::Mailbox);
+    let typing = |state: &mut State, t: &str| {
+        state
+            .update(&config, Event::MailboxTyping(t.into()))
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Http {
+                    purpose: Purpose::MailboxSuggestions,
+                    url,
+                    ..
+                } => Some(url),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        typing(&mut state, "i").is_empty(),
+        "one letter asks nothing"
+    );
+    let asked = typing(&mut state, "in");
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0].contains("startswith%28displayName%2C%27in%27%29"),
+        "{asked:?}"
+    );
+    assert!(
+        typing(&mut state, "inv").is_empty(),
+        "one request at a time"
+    );
+    // The answer for "in" arrives: its list is kept, and "inv" is asked next.
+    let body = r#"{"value":[{"displayName":"Invoices","mail":"invoices@contoso.example","userType":"Member"},
+        {"displayName":"Ingrid (guest)","mail":"ingrid@fabrikam.example","userType":"Guest"}]}"#;
+    let fx = state.update(&config, http(Purpose::MailboxSuggestions, 200, body));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Http { purpose: Purpose::MailboxSuggestions, url, .. }] if url.contains("%27inv%27")),
+        "{fx:?}"
+    );
+    let StepView::Mailbox {
+        suggestions,
+        address,
+        ..
+    } = signed_in_step(&state, &config)
+    else {
+        panic!("the Mailbox step")
+    };
+    assert_eq!(
+        suggestions,
+        [("Invoices".to_owned(), "invoices@contoso.example".to_owned())]
+    );
+    assert_eq!(address, "inv", "the field shows what was typed");
+    // A failed request ends quietly; nothing is asked off the Mailbox step.
+    assert!(state
+        .update(&config, failed(Purpose::MailboxSuggestions))
+        .is_empty());
+    state.step = Step::Scope;
+    assert!(typing(&mut state, "invo").is_empty());
+}
+
+fn signed_in_step(state: &State, config: &Config) -> StepView {
+    match state.view(config).screen {
+        crate::wizard::view::Screen::SignedIn(s) => s.step,
+        other => panic!("{other:?}"),
+    }
 }
