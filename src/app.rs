@@ -489,7 +489,7 @@ pub fn wizard(props: &WizardProps) -> Html {
             script_first={h.script_first} summary={h.summary} script={h.script}
             has_recipient={h.has_recipient} has_secret={h.has_secret} no_secret={h.no_secret}
             secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
-            notes={h.notes}
+            notes={h.notes} expires_ms={h.expires_ms}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
             on_reveal={on_reveal.clone()} on_copy={driver.on(Event::Copy)} copied={view.copied.clone()}
             on_forget={driver.on(|()| Event::ForgetSecret)}

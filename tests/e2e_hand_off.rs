@@ -151,6 +151,12 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
             .await
             .unwrap();
         assert!(shown.len() >= 30 && !shown.contains('•'), "{shown}");
+        // The expiry in the admin's own time zone too, beside the UTC date.
+        let local = support::wait_id(d, "expires-local").await.text().await.unwrap();
+        assert!(
+            local.contains("in your time zone") && local.contains("2027"),
+            "{local}"
+        );
 
         // Copy says what happened: refused first (no clipboard permission in a headless
         // browser), then, with the permission granted, "Copied." and the clipboard holds it.

@@ -311,6 +311,13 @@ pub fn show_step(title: &str, selector: &str) {
     }
 }
 
+/// A moment (unix ms) in the browser's own time zone and date format.
+pub fn local_date_time(ms: i64) -> String {
+    js_sys::Date::new(&(ms as f64).into())
+        .to_locale_string("default", &js_sys::Object::new().into())
+        .into()
+}
+
 const HISTORY_KEY: &str = "mailgrantStep";
 
 /// Makes the current history entry the one of `step` (a step id): the first signed-in step

@@ -189,6 +189,9 @@ pub struct HandOff {
     /// What the run had to change (a secret's lifetime capped by the tenant's policy, with
     /// both numbers).
     pub notes: Vec<String>,
+    /// When the credential expires (unix ms), for the admin's own time zone and date format
+    /// beside the UTC date.
+    pub expires_ms: Option<i64>,
     pub handed_off: bool,
     pub can_undo: bool,
 }
@@ -479,6 +482,14 @@ impl State {
                 CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
             },
             notes: facts.map(|f| f.notes.clone()).unwrap_or_default(),
+            expires_ms: match &credential_plan {
+                CredentialPlan::ClientSecret => facts.and_then(|f| f.secret_end),
+                CredentialPlan::Certificate { not_after, .. } => {
+                    crate::time::UtcDateTime::parse_rfc3339(not_after).ok()
+                }
+                _ => None,
+            }
+            .map(|t| t.unix_seconds() * 1000),
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
         }
