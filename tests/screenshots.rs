@@ -172,11 +172,22 @@ async fn every_step_in_both_widths_and_schemes_passes_axe_and_fits() {
         support::find_mailbox(d).await;
         support::wait_id(d, "scope-one").await;
         capture(&ctx, "3-scope", &axe_js, &mut failures).await;
-        support::wait_id(d, "to-review")
+        // A group that cannot scope the app: the permission asked for, then the refusal with
+        // the tenant's mail-enabled security groups named.
+        support::click(d, "scope-group").await;
+        support::wait_id(d, "group-address")
             .await
-            .click()
+            .send_keys("allstaff@contosodemo.onmicrosoft.com")
             .await
             .unwrap();
+        support::click(d, "to-review").await;
+        support::wait_id(d, "grant-more").await;
+        capture(&ctx, "3-scope-needs-permission", &axe_js, &mut failures).await;
+        support::sign_in_from(&ctx, "grant-more", "adele", "accept").await;
+        support::wait_id(d, "scope-problem").await;
+        capture(&ctx, "3-scope-group-refused", &axe_js, &mut failures).await;
+        support::click(d, "scope-one").await;
+        support::click(d, "to-review").await;
         support::wait_id(d, "review-step").await;
         capture(&ctx, "4-review", &axe_js, &mut failures).await;
         // Apply in progress: slow answers hold the checklist on screen for the captures.
