@@ -310,12 +310,9 @@ pub fn wizard(props: &WizardProps) -> Html {
                     Err(e) => moved.dispatch(Event::BrowserFailed(e)),
                 }
                 // A move the setup refused (into a run, say): the entry shows the step again.
-                let (now, signed_in) = {
-                    let s = moved.state.borrow();
-                    (s.step, s.session.is_some())
-                };
-                if signed_in && now.index() >= Step::Mailbox.index() {
-                    browser::history_show(now.id());
+                let entry = moved.state.borrow().history_entry();
+                if let Some(id) = entry {
+                    browser::history_show(id);
                 }
             });
             match browser::redirect_uri() {
@@ -487,7 +484,7 @@ pub fn wizard(props: &WizardProps) -> Html {
                 .flatten();
             html! { <HandOffStep heading={h.heading} scope_note={h.scope_note}
             script_first={h.script_first} summary={h.summary} script={h.script}
-            has_recipient={h.has_recipient} has_secret={h.has_secret} no_secret={h.no_secret}
+            has_recipient={h.has_recipient} no_secret={h.no_secret}
             secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
             notes={h.notes} expires_ms={h.expires_ms}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
@@ -503,14 +500,13 @@ pub fn wizard(props: &WizardProps) -> Html {
         // Each new step (or error) names the page and takes the focus, for keyboard and screen
         // reader users; the core chose the words.
         let has_error = view.error.is_some();
-        let signed_in = matches!(view.screen, Screen::SignedIn(_));
         use_effect_with(
-            (view.step, has_error, view.title.clone()),
-            move |(step, has_error, title)| {
+            (view.history_entry, has_error, view.title.clone()),
+            move |(entry, has_error, title)| {
                 browser::show_step(title, if *has_error { "#error h2" } else { "main h1" });
                 // The signed-in steps are history entries (Back and Forward move between them).
-                if signed_in && step.index() >= Step::Mailbox.index() {
-                    browser::history_show(step.id());
+                if let Some(id) = entry {
+                    browser::history_show(id);
                 }
             },
         );

@@ -18,9 +18,7 @@ pub struct HandOffStepProps {
     pub has_recipient: bool,
     /// The credential is a client secret (Reveal, Copy, the passphrase, the clear-text warning).
     pub secret_kind: bool,
-    /// The secret is still in memory.
-    pub has_secret: bool,
-    /// Why there is no secret to show (the core's words).
+    /// Why there is no secret to show (the core's words; `None`: it is still in memory).
     #[prop_or_default]
     pub no_secret: Option<&'static str>,
     /// Who holds what, what leaves the browser.
@@ -132,7 +130,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                     <button id="download-env" onclick={dl(FileKind::BundleEnv)}>{ "mailgrant.env (docker --env-file)" }</button>
                     <button id="download-sh" onclick={dl(FileKind::BundleShell)}>{ "mailgrant.sh (sh)" }</button>
                 </div>
-            } else if props.has_secret {
+            } else if props.no_secret.is_none() {
                 <p>
                     <strong>{ "Client secret value: " }</strong>
                     <code id="secret-value">{ props.revealed.clone().unwrap_or_else(|| AttrValue::from("••••••••••••••••")) }</code>

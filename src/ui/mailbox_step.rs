@@ -15,17 +15,6 @@ pub struct MailboxStepProps {
     pub on_typing: Callback<String>,
 }
 
-/// The value of this view's own input element `id`.
-pub fn input_value(id: &str) -> Option<String> {
-    use wasm_bindgen::JsCast;
-    web_sys::window()?
-        .document()?
-        .get_element_by_id(id)?
-        .dyn_into::<HtmlInputElement>()
-        .ok()
-        .map(|i| i.value())
-}
-
 /// The mailbox the app may send as. A plain function: the typed address is read from its input
 /// when the form is sent.
 pub fn mailbox_step(props: &MailboxStepProps) -> Html {
@@ -33,7 +22,7 @@ pub fn mailbox_step(props: &MailboxStepProps) -> Html {
         let on_submit = props.on_submit.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(v) = input_value("mailbox") {
+            if let Some(v) = super::input_value("mailbox") {
                 on_submit.emit(v);
             }
         })

@@ -22,7 +22,7 @@ pub use copy_button::copy_button;
 pub use error_banner::{error_banner, ErrorBannerProps};
 pub use hand_off_step::HandOffStep;
 pub use header::header;
-pub use mailbox_step::{input_value, mailbox_step, MailboxStepProps};
+pub use mailbox_step::{mailbox_step, MailboxStepProps};
 pub use page_access::page_access_view;
 pub use review_step::{review_step, ReviewStepProps};
 pub use scope_step::ScopeStep;
@@ -31,3 +31,16 @@ pub use signed_in::{signed_in, SignedInProps};
 pub use step_list::step_list;
 pub use undo_button::UndoButton;
 pub use welcome::{welcome, WelcomeProps};
+
+/// The value of a view's own input element `id`, read when its form is sent (the views that
+/// hold no state read their fields this way).
+pub fn input_value(id: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .ok()
+        .map(|i| i.value())
+}
+

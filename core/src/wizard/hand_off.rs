@@ -7,9 +7,20 @@ use crate::bundle::{Bundle, BundleCredential, BundleInput, Endpoints, MailboxSco
 use crate::config::Config;
 use crate::ids::SmtpAddress;
 use crate::job::CredentialPlan;
+use crate::op::Facts;
 use crate::powershell::{Cloud, DisplayText, ScriptInput};
 use crate::secret::ClientSecret;
 use crate::time::UtcDateTime;
+
+/// When the credential in force expires: the secret's end as Graph answered it, the
+/// certificate's notAfter; `None` for the kinds that do not expire (or not known yet).
+pub(super) fn credential_expiry(plan: &crate::plan::Plan, facts: &Facts) -> Option<UtcDateTime> {
+    match &plan.inputs.credential {
+        CredentialPlan::ClientSecret => facts.secret_end,
+        CredentialPlan::Certificate { not_after, .. } => UtcDateTime::parse_rfc3339(not_after).ok(),
+        CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
+    }
+}
 
 impl State {
     /// The Exchange Online scripts' input, once the apply run is done.
@@ -77,20 +88,18 @@ impl State {
                         .to_owned(),
                 ),
                 id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
-                expires_at: facts
-                    .secret_end
+                expires_at: credential_expiry(plan, facts)
                     .ok_or(SetupError::Missing("the secret's expiry"))?,
             },
             CredentialPlan::Certificate {
                 thumbprint,
                 thumbprint_sha256,
-                not_after,
                 ..
             } => BundleCredential::Certificate {
                 thumbprint: thumbprint.clone(),
                 thumbprint_sha256: thumbprint_sha256.clone(),
-                expires_at: UtcDateTime::parse_rfc3339(not_after)
-                    .map_err(|_| SetupError::Missing("the certificate's expiry"))?,
+                expires_at: credential_expiry(plan, facts)
+                    .ok_or(SetupError::Missing("the certificate's expiry"))?,
             },
             CredentialPlan::Federated {
                 issuer,

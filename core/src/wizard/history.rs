@@ -7,6 +7,13 @@ use super::{Effect, Event, State, Step};
 use crate::config::Config;
 
 impl State {
+    /// The history entry the page shows now: the step's id while signed in, from Mailbox on
+    /// (Welcome and the sign-in have the page's own entries).
+    pub fn history_entry(&self) -> Option<&'static str> {
+        (self.session.is_some() && self.step.index() >= Step::Mailbox.index())
+            .then(|| self.step.id())
+    }
+
     /// The browser moved to the history entry of `target`.
     pub(super) fn history_moved(
         &mut self,
@@ -29,31 +36,23 @@ impl State {
                 self.step = Step::Scope;
                 vec![]
             }
-            (Step::Scope, Step::Review) => match self.setup.answer.clone() {
-                Some(answer) => self.update(
-                    config,
-                    Event::ScopeChosen {
-                        answer,
-                        seed,
-                        now_ms,
-                    },
-                ),
-                None => vec![],
-            },
-            (Step::Mailbox, Step::Review) => match self.setup.answer.clone() {
-                Some(answer) if self.setup.findings.is_some() => {
-                    self.step = Step::Scope;
-                    self.update(
-                        config,
-                        Event::ScopeChosen {
-                            answer,
-                            seed,
-                            now_ms,
-                        },
-                    )
+            // Forward to Review: the kept answer is chosen again, from the Scope step.
+            (Step::Mailbox | Step::Scope, Step::Review) if self.setup.findings.is_some() => {
+                match self.setup.answer.clone() {
+                    Some(answer) => {
+                        self.step = Step::Scope;
+                        self.update(
+                            config,
+                            Event::ScopeChosen {
+                                answer,
+                                seed,
+                                now_ms,
+                            },
+                        )
+                    }
+                    None => vec![],
                 }
-                _ => vec![],
-            },
+            }
             _ => vec![],
         }
     }

@@ -11,21 +11,32 @@ use crate::graph::apps;
 /// Shorter texts suggest nothing (every user starts with some letter).
 const MIN_CHARS: usize = 2;
 
-/// The typed text, the text of the request under way, and the last answer's users.
+/// The field's text, the text of the request under way, and the last answer's users.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Suggestions {
     /// The field's text as typed: the page draws it back (the field is the core's).
     pub raw: Option<String>,
-    typed: String,
     asked: Option<String>,
     /// (display name, primary address or sign-in name).
     pub list: Vec<(String, String)>,
 }
 
+impl Suggestions {
+    /// What is asked for: the field's text, trimmed, at most 64 characters.
+    fn query(&self) -> String {
+        self.raw
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(64)
+            .collect()
+    }
+}
+
 impl State {
     /// The Mailbox field changed.
     pub(super) fn mailbox_typing(&mut self, config: &Config, text: String) -> Vec<Effect> {
-        self.suggest.typed = text.trim().chars().take(64).collect();
         self.suggest.raw = Some(text);
         if self.suggest.asked.is_some() || self.step != Step::Mailbox {
             return vec![];
@@ -34,7 +45,7 @@ impl State {
     }
 
     fn ask_suggestions(&mut self, config: &Config) -> Vec<Effect> {
-        let text = self.suggest.typed.clone();
+        let text = self.suggest.query();
         let Some(token) = self.token().filter(|_| text.chars().count() >= MIN_CHARS) else {
             self.suggest.list.clear();
             return vec![];
@@ -70,7 +81,7 @@ impl State {
                 })
                 .collect();
         }
-        if asked.as_deref() != Some(self.suggest.typed.as_str()) && self.step == Step::Mailbox {
+        if asked != Some(self.suggest.query()) && self.step == Step::Mailbox {
             return self.ask_suggestions(config);
         }
         vec![]

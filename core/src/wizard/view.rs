@@ -32,6 +32,8 @@ pub struct View {
     pub title: String,
     /// What the last Copy on this step did, in words (shown beside its button, announced).
     pub copied: Option<CopyNote>,
+    /// The browser history entry to show ([`State::history_entry`]).
+    pub history_entry: Option<&'static str>,
     pub error: Option<Rc<Explanation>>,
     /// A saved run that could not be continued is kept: offer to download or discard it.
     pub saved_run_damaged: bool,
@@ -178,9 +180,7 @@ pub struct HandOff {
     /// The credential is a client secret: Reveal, Copy, the passphrase bundle and the
     /// clear-text warning apply. Without one, the files hold ids only.
     pub secret_kind: bool,
-    /// The secret is still in memory.
-    pub has_secret: bool,
-    /// Why there is no secret to show, when there is none (a secret kind only).
+    /// Why there is no secret to show (`None`: the secret is still in memory).
     pub no_secret: Option<&'static str>,
     /// Who holds what, and what leaves the browser.
     pub credential: CredentialWords,
@@ -252,6 +252,7 @@ impl State {
             step: self.step,
             title,
             copied,
+            history_entry: self.history_entry(),
             error,
             saved_run_damaged: self.damaged_journal().is_some(),
             screen,
@@ -462,7 +463,6 @@ impl State {
             script: self.script_view(config),
             has_recipient: config.vendor.age_recipient.is_some(),
             secret_kind: credential_plan == CredentialPlan::ClientSecret,
-            has_secret: self.setup.secret.is_some(),
             no_secret: self.setup.secret.is_none().then(|| {
                 let made = plan.is_some_and(|p| {
                     p.ops
@@ -482,14 +482,7 @@ impl State {
                 CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
             },
             notes: facts.map(|f| f.notes.clone()).unwrap_or_default(),
-            expires_ms: match &credential_plan {
-                CredentialPlan::ClientSecret => facts.and_then(|f| f.secret_end),
-                CredentialPlan::Certificate { not_after, .. } => {
-                    crate::time::UtcDateTime::parse_rfc3339(not_after).ok()
-                }
-                _ => None,
-            }
-            .map(|t| t.unix_seconds() * 1000),
+            expires_ms: self.expiry().map(|t| t.unix_seconds() * 1000),
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
         }
@@ -497,6 +490,12 @@ impl State {
 }
 
 impl State {
+    /// When the applied run's credential expires.
+    fn expiry(&self) -> Option<crate::time::UtcDateTime> {
+        let run = self.setup.apply.as_ref()?;
+        super::hand_off::credential_expiry(run.plan()?, run.facts())
+    }
+
     /// Hand-off's table of ids: what the vendor's code needs for the credential in force.
     fn hand_off_summary(&self, credential: &CredentialPlan) -> Vec<(&'static str, String, bool)> {
         let run = self.setup.apply.as_ref();
@@ -541,20 +540,17 @@ impl State {
                 ));
                 rows.push((
                     "Client secret expires",
-                    show(facts.and_then(|f| f.secret_end).map(|x| x.to_human())),
+                    show(self.expiry().map(|x| x.to_human())),
                     false,
                 ));
             }
-            CredentialPlan::Certificate {
-                thumbprint,
-                not_after,
-                ..
-            } => {
+            CredentialPlan::Certificate { thumbprint, .. } => {
                 rows.push(("Certificate thumbprint (SHA-1)", thumbprint.clone(), true));
-                let expires = crate::time::UtcDateTime::parse_rfc3339(not_after)
-                    .map(|t| t.to_human())
-                    .unwrap_or_else(|_| not_after.clone());
-                rows.push(("Certificate expires", expires, false));
+                rows.push((
+                    "Certificate expires",
+                    show(self.expiry().map(|x| x.to_human())),
+                    false,
+                ));
             }
             CredentialPlan::Federated {
                 issuer, subject, ..
