@@ -104,7 +104,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             <p id="scope-note">{ props.scope_note.clone() }</p>
             <dl id="summary" aria-describedby={props.expires_ms.map(|_| "expires-local")}>
                 { for props.summary.iter().enumerate().map(|(i, (k, v, copy))| html! { <><dt>{ *k }</dt><dd>{ v.clone() }
-                    if *copy && v != "—" {
+                    if *copy {
                         { " " }{ copy_button(&format!("copy-row-{i}"), Copyable::Shown(v.clone()), &format!("Copy: {k}"), props.copied.as_ref(), &props.on_copy) }
                     }
                 </dd></> }) }

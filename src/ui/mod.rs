@@ -43,4 +43,3 @@ pub fn input_value(id: &str) -> Option<String> {
         .ok()
         .map(|i| i.value())
 }
-

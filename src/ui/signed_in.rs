@@ -58,7 +58,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
     html! {
         <section id="signed-in">
             <h2 class="small">{ "Signed in" }</h2>
-            <dl>
+            <dl class="facts">
                 <dt>{ "Administrator" }</dt><dd id="admin">{ props.admin.clone() }</dd>
                 <dt>{ "Organization" }</dt>
                 <dd id="tenant">

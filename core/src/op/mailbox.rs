@@ -20,7 +20,7 @@
 use super::{Answer, Cx, Next, OpError, Operation, Outcome};
 use crate::graph::apps::{self, MailboxUser};
 use crate::graph::Request;
-use crate::ids::{ObjectId, SmtpAddress};
+use crate::ids::{Guid, ObjectId, SmtpAddress};
 use crate::op::facts::MailboxKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub enum NoMailbox {
 
 pub struct Mailbox;
 
+const NIL: Guid = Guid::from_bytes([0; 16]);
+
 fn typed<'a>(cx: &'a Cx) -> &'a SmtpAddress {
     &cx.job.inputs.mailbox
 }
@@ -52,7 +54,7 @@ fn found_id(cx: &Cx) -> ObjectId {
         .mailbox
         .as_ref()
         .map(|m| m.id)
-        .unwrap_or(ObjectId::from_guid(crate::ids::Guid::from_bytes([0; 16])))
+        .unwrap_or(ObjectId::from_guid(NIL))
 }
 
 impl Operation for Mailbox {

@@ -190,6 +190,8 @@ pub fn build(
     tool_version: &str,
 ) -> Result<Plan, PlanError> {
     check_inputs(inputs)?;
+    // The mailbox check (op::mailbox) refuses a guest on the Mailbox step already; the plan
+    // keeps its own guard, as it is what every write is made from.
     if let Some(t) = &findings.mailbox.user_type {
         if !t.eq_ignore_ascii_case("Member") {
             return Err(PlanError::MailboxIsGuest {

@@ -173,7 +173,7 @@ pub struct HandOff {
     pub scope_note: String,
     /// The Exchange script comes before the credentials: the page could not scope the app.
     pub script_first: bool,
-    /// Label, value, and whether it gets a Copy button (ids and addresses; not dates).
+    /// Label, value, and whether it gets a Copy button (known ids and addresses; not dates).
     pub summary: Vec<(&'static str, String, bool)>,
     pub script: Script,
     pub has_recipient: bool,
@@ -570,7 +570,13 @@ impl State {
             show(plan.map(|p| p.mailbox_id.to_string())),
             true,
         ));
-        rows
+        // Nothing to copy where the value is not known.
+        rows.into_iter()
+            .map(|(k, v, copy)| {
+                let copy = copy && v != "—";
+                (k, v, copy)
+            })
+            .collect()
     }
 
     /// The page's own access is offered for removal once the setup is over: at Hand-off, or

@@ -321,20 +321,8 @@ fn clause(toks: &[Tok], mut i: usize) -> Option<(Cond, usize)> {
     let fl = first.to_ascii_lowercase();
     let cond = if fl == "startswith" || fl == "endswith" {
         // f(prop,'v')
-        match (
-            toks.get(i + 1),
-            toks.get(i + 2),
-            toks.get(i + 3),
-            toks.get(i + 4),
-            toks.get(i + 5),
-        ) {
-            (
-                Some(Tok::LParen),
-                Some(Tok::Ident(p)),
-                Some(Tok::Comma),
-                Some(Tok::Str(v)),
-                Some(Tok::RParen),
-            ) => {
+        match toks.get(i + 1..i + 6)? {
+            [Tok::LParen, Tok::Ident(p), Tok::Comma, Tok::Str(v), Tok::RParen] => {
                 i += 6;
                 if fl == "startswith" {
                     Cond::StartsWith(p.clone(), v.clone())
@@ -349,24 +337,10 @@ fn clause(toks: &[Tok], mut i: usize) -> Option<(Cond, usize)> {
         .or_else(|| first.strip_suffix("/ANY"))
     {
         // prop/any(x:x eq 'v')
-        match (
-            toks.get(i + 1),
-            toks.get(i + 2),
-            toks.get(i + 3),
-            toks.get(i + 4),
-            toks.get(i + 5),
-            toks.get(i + 6),
-            toks.get(i + 7),
-        ) {
-            (
-                Some(Tok::LParen),
-                Some(Tok::Ident(a)),
-                Some(Tok::Colon),
-                Some(Tok::Ident(b)),
-                Some(Tok::Ident(op)),
-                Some(Tok::Str(v)),
-                Some(Tok::RParen),
-            ) if a == b && op.eq_ignore_ascii_case("eq") => {
+        match toks.get(i + 1..i + 8)? {
+            [Tok::LParen, Tok::Ident(a), Tok::Colon, Tok::Ident(b), Tok::Ident(op), Tok::Str(v), Tok::RParen]
+                if a == b && op.eq_ignore_ascii_case("eq") =>
+            {
                 i += 8;
                 Cond::Any(prop.to_string(), v.clone())
             }
