@@ -97,6 +97,7 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                 if props.can_undo { <UndoButton label="Undo what this run created" on_undo={props.on_undo.clone()} /> }
                 <button id="download-log" onclick={props.on_download_log.reform(|_| ())}>{ "Download the log (JSON)" }</button>
             </div>
+            if !props.log.is_empty() {
             <table id="run-log">
                 <thead><tr><th>{ "call" }</th><th>{ "status" }</th><th>{ "ms" }</th><th>{ "request-id" }</th></tr></thead>
                 <tbody>
@@ -110,6 +111,7 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                 }) }
                 </tbody>
             </table>
+            }
         </section>
     }
 }
