@@ -10,9 +10,9 @@ use std::str::FromStr;
 use age::secrecy::SecretString;
 use mailgrant_core::bundle::{
     encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
-    generate_passphrase, render_ics, render_json, Bundle, BundleCredential, BundleError,
-    BundleInput, Endpoints, MailboxScope, Passphrase, UtcDateTime, DEMO_AGE_RECIPIENT,
-    REMINDER_DAYS_BEFORE_EXPIRY, SCHEMA, SCRYPT_LOG_N,
+    generate_passphrase, render_ics, render_json, seal_to_recipient, seal_with_passphrase, Bundle,
+    BundleCredential, BundleError, BundleInput, Endpoints, MailboxScope, Passphrase, Randomness,
+    UtcDateTime, DEMO_AGE_RECIPIENT, REMINDER_DAYS_BEFORE_EXPIRY, SCHEMA, SCRYPT_LOG_N,
 };
 use mailgrant_core::config::ScopeMode;
 use mailgrant_core::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
@@ -212,6 +212,68 @@ fn ics_parses_and_the_reminder_is_30_days_before_expiry() {
 
 // --- age -----------------------------------------------------------------------------------------
 
+/// Fixed stand-in randomness (the page draws fresh bytes per file): one byte pattern per seed.
+fn random(seed: u8) -> Randomness {
+    Randomness(std::array::from_fn(|i| {
+        seed.wrapping_mul(31).wrapping_add(i as u8)
+    }))
+}
+
+/// The age writer (`bundle/encrypt.rs`) against the age crate's reader, at the payload's chunk
+/// boundaries (64 KiB chunks; an empty payload is one empty last chunk), in both modes.
+#[test]
+fn the_age_crate_decrypts_every_payload_length_in_both_modes() {
+    let passphrase = generate_passphrase([0x5a; 16]);
+    let mut scrypt_identity =
+        age::scrypt::Identity::new(SecretString::from(passphrase.expose_secret().to_owned()));
+    scrypt_identity.set_max_work_factor(10);
+    for (seed, len) in [
+        (0u8, 0usize),
+        (1, 1),
+        (2, 65_535),
+        (3, 65_536),
+        (4, 65_537),
+        (5, 200_000),
+    ] {
+        let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let to_key = seal_to_recipient(&plaintext, DEMO_AGE_RECIPIENT, &random(seed)).unwrap();
+        assert_eq!(
+            age::decrypt(&fixture_identity(), &to_key).unwrap(),
+            plaintext,
+            "recipient, {len} bytes"
+        );
+        let with_passphrase =
+            seal_with_passphrase(&plaintext, &passphrase, 10, &random(seed)).unwrap();
+        assert_eq!(
+            age::decrypt(&scrypt_identity, &with_passphrase).unwrap(),
+            plaintext,
+            "passphrase, {len} bytes"
+        );
+    }
+}
+
+/// All randomness comes from the caller: the same bytes give the same file, other bytes another
+/// (file key, ephemeral share and nonce all change), and a damaged byte is refused by the reader.
+#[test]
+fn the_age_writer_uses_only_the_randomness_it_is_given() {
+    let one = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(7)).unwrap();
+    assert_eq!(
+        one,
+        seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(7)).unwrap()
+    );
+    let other = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(8)).unwrap();
+    assert_ne!(one[..60], other[..60]);
+    assert_ne!(one[one.len() - 33..], other[other.len() - 33..]);
+    for at in [30, one.len() - 40, one.len() - 1] {
+        let mut damaged = one.clone();
+        damaged[at] ^= 1;
+        assert!(
+            age::decrypt(&fixture_identity(), &damaged).is_err(),
+            "byte {at} changed and still decrypted"
+        );
+    }
+}
+
 #[test]
 fn demo_recipient_matches_the_fixture_identity() {
     assert_eq!(
@@ -223,14 +285,14 @@ fn demo_recipient_matches_the_fixture_identity() {
 #[test]
 fn recipient_mode_round_trips_with_the_age_crate() {
     let b = bundle();
-    let encrypted = encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT).unwrap();
+    let encrypted = encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, &random(1)).unwrap();
     assert!(encrypted.starts_with(b"age-encryption.org/v1\n-> X25519 "));
     assert!(!String::from_utf8_lossy(&encrypted).contains("s3cr3t"));
     let decrypted = age::decrypt(&fixture_identity(), &encrypted).unwrap();
     assert_eq!(String::from_utf8(decrypted).unwrap(), render_json(&b));
 
     assert_eq!(
-        encrypt_to_recipient(&b, "age1nope"),
+        encrypt_to_recipient(&b, "age1nope", &random(2)),
         Err(BundleError::Recipient("age1nope".into()))
     );
 }
@@ -241,7 +303,7 @@ fn passphrase_mode_round_trips_with_the_age_crate() {
     let passphrase = generate_passphrase([0x3c; 16]);
     // A low work factor: scrypt is slow in debug builds. The default one is decrypted by the age
     // tool below.
-    let encrypted = encrypt_with_passphrase_work_factor(&b, &passphrase, 12).unwrap();
+    let encrypted = encrypt_with_passphrase_work_factor(&b, &passphrase, 12, &random(3)).unwrap();
     let header = String::from_utf8_lossy(&encrypted[..80]);
     assert!(
         header.starts_with("age-encryption.org/v1\n-> scrypt "),
@@ -258,11 +320,11 @@ fn passphrase_mode_round_trips_with_the_age_crate() {
     assert!(age::decrypt(&wrong, &encrypted).is_err());
 
     assert!(matches!(
-        encrypt_with_passphrase(&b, &Passphrase::new("password123".into())),
+        encrypt_with_passphrase(&b, &Passphrase::new("password123".into()), &random(4)),
         Err(BundleError::WeakPassphrase { .. })
     ));
     assert_eq!(
-        encrypt_with_passphrase_work_factor(&b, &passphrase, 23),
+        encrypt_with_passphrase_work_factor(&b, &passphrase, 23, &random(5)),
         Err(BundleError::WorkFactor(23))
     );
 }
@@ -296,7 +358,7 @@ fn the_age_tool_decrypts_the_recipient_bundle_with_the_fixture_identity() {
     let b = bundle();
     let file = temp_file(
         "recipient.json.age",
-        &encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT).unwrap(),
+        &encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, &random(1)).unwrap(),
     );
     let out = Command::new(&age)
         .arg("--decrypt")
@@ -319,7 +381,7 @@ fn the_age_tool_decrypts_the_passphrase_bundle() {
     let age = age_tool();
     let b = bundle();
     let passphrase = generate_passphrase([0xa7; 16]);
-    let encrypted = encrypt_with_passphrase(&b, &passphrase).unwrap();
+    let encrypted = encrypt_with_passphrase(&b, &passphrase, &random(6)).unwrap();
     let header = String::from_utf8_lossy(&encrypted[..80]);
     assert!(header.contains(&format!(" {SCRYPT_LOG_N}\n")), "{header}");
     let file = temp_file("passphrase.json.age", &encrypted);

@@ -3,7 +3,8 @@
 //! imports its JS glue (integrity from the import map) and fetches its `.wasm` with its
 //! integrity, once; a failed load is forgotten, so the next try fetches again.
 
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use mailgrant_core::bundle::RANDOM_BYTES;
 use mailgrant_core::wizard::{Seal, SealError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -40,19 +41,26 @@ pub async fn seal(plaintext: &[u8], seal: &Seal) -> Result<Vec<u8>, SealError> {
             .and_then(|f| f.dyn_into().ok())
             .ok_or_else(|| SealError::Unavailable(format!("it has no {name}")))
     };
-    let bytes: JsValue = Uint8Array::from(plaintext).into();
-    let answer = match seal {
-        Seal::Recipient(r) => {
-            function("seal_to_recipient")?.call2(&JsValue::NULL, &bytes, &r.into())
+    // The file key, ephemeral key or salt and nonce: fresh from the browser's generator, once
+    // per file (the module draws no randomness itself).
+    let random = super::random_bytes::<RANDOM_BYTES>().map_err(SealError::Unavailable)?;
+    let args = Array::new();
+    args.push(&Uint8Array::from(plaintext));
+    match seal {
+        Seal::Recipient(r) => args.push(&r.into()),
+        Seal::Passphrase { text, suggested } => {
+            args.push(&text.into());
+            args.push(&JsValue::from_bool(*suggested))
         }
-        Seal::Passphrase { text, suggested } => function("seal_with_passphrase")?.call3(
-            &JsValue::NULL,
-            &bytes,
-            &text.into(),
-            &JsValue::from_bool(*suggested),
-        ),
-    }
-    .map_err(|e| SealError::Refused(e.as_string().unwrap_or_default()))?;
+    };
+    args.push(&Uint8Array::from(random.as_slice()));
+    let name = match seal {
+        Seal::Recipient(_) => "seal_to_recipient",
+        Seal::Passphrase { .. } => "seal_with_passphrase",
+    };
+    let answer = function(name)?
+        .apply(&JsValue::NULL, &args)
+        .map_err(|e| SealError::Refused(e.as_string().unwrap_or_default()))?;
     answer
         .dyn_into::<Uint8Array>()
         .map(|b| b.to_vec())

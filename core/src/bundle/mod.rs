@@ -34,8 +34,10 @@ pub use crate::time::{TimeError, UtcDateTime};
 #[cfg(feature = "encrypt")]
 pub use encrypt::{
     encrypt_to_recipient, encrypt_with_passphrase, encrypt_with_passphrase_work_factor,
-    seal_to_recipient, seal_with_passphrase,
+    seal_to_recipient, seal_with_passphrase, Randomness,
 };
+/// How many random bytes one encryption takes (the page draws them; see `Randomness`).
+pub const RANDOM_BYTES: usize = 64;
 pub use ics::{reminder_lead_days, render_ics, REMINDER_DAYS_BEFORE_EXPIRY};
 pub use json::{render_json, SCHEMA};
 pub use passphrase::SCRYPT_LOG_N;

@@ -428,15 +428,22 @@ const URL_FORM: &str =
 /// The recipient the Hand-off encrypts to, checked the way it will be used (bech32 checksum
 /// included), so a typo is caught before the tenant changes.
 fn is_age_recipient(r: &str) -> bool {
-    // age's own encoding: bech32 (not bech32m), human-readable part "age", 32 bytes of key.
+    age_recipient_key(r).is_some()
+}
+
+/// The X25519 public key in an age recipient: age's own encoding, bech32 (not bech32m) with the
+/// human-readable part "age" and 32 bytes of key, in lower case as `age-keygen` prints it.
+pub(crate) fn age_recipient_key(r: &str) -> Option<[u8; 32]> {
     use bech32::FromBase32;
-    r.len() == 62
-        && r.starts_with("age1")
-        && matches!(
-            bech32::decode(r),
-            Ok((hrp, data, bech32::Variant::Bech32))
-                if hrp == "age" && Vec::<u8>::from_base32(&data).is_ok_and(|k| k.len() == 32)
-        )
+    if r.len() != 62 || !r.starts_with("age1") {
+        return None;
+    }
+    match bech32::decode(r) {
+        Ok((hrp, data, bech32::Variant::Bech32)) if hrp == "age" => {
+            Vec::<u8>::from_base32(&data).ok()?.try_into().ok()
+        }
+        _ => None,
+    }
 }
 
 /// The same rule the scripts and the bundle apply to a display name ([`DisplayText`]), at load.
