@@ -203,20 +203,20 @@ impl Driver {
                 });
             }
             Effect::PrefetchHandOff => browser::handoff::prefetch(),
-            Effect::Seal {
+            Effect::HandOffModule {
                 kind,
                 mut file,
-                seal,
+                task,
             } => {
                 let driver = self.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = browser::handoff::seal(&file.bytes, &seal)
+                    let result = browser::handoff::run(&file.bytes, &task)
                         .await
                         .map(|bytes| {
                             file.bytes = bytes;
                             file
                         });
-                    driver.dispatch(Event::Sealed { kind, result });
+                    driver.dispatch(Event::FromModule { kind, result });
                 });
             }
             Effect::HoldRun { run_id, name } => {

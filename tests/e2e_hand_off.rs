@@ -105,7 +105,17 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
                 .await
                 .unwrap();
             assert_eq!(kept, shown, "the secret is still in the page");
-            // The module arrives intact now: the same button works.
+            // The README is written by the module too: the same explanation, nothing saved.
+            support::wait_id(d, "download-readme")
+                .await
+                .click()
+                .await
+                .unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let error = support::wait_id(d, "error").await.text().await.unwrap();
+            assert!(error.contains("did not load"), "{error}");
+            assert!(!ctx.downloads.join("README.txt").exists());
+            // The module arrives intact now: the same buttons work.
             std::fs::write(hand_off_wasm(&dir), &good).unwrap();
             support::wait_id(d, "download-bundle")
                 .await
@@ -114,6 +124,18 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
                 .unwrap();
             let encrypted = support::downloaded(&ctx, "mailgrant-bundle.json.age").await;
             assert!(encrypted.starts_with(b"age-encryption.org/v1\n"));
+            support::wait_id(d, "download-readme")
+                .await
+                .click()
+                .await
+                .unwrap();
+            let readme = support::downloaded(&ctx, "README.txt").await;
+            let readme = String::from_utf8_lossy(&readme);
+            assert!(readme.starts_with("mailgrant hand-off bundle"), "{readme}");
+            assert!(
+                !readme.contains(&shown),
+                "the README never holds the secret"
+            );
         },
     )
     .await;

@@ -1,9 +1,11 @@
-//! The hand-off module: age encryption of the bundle the page made, and nothing else (so it
-//! shares almost no code with the page). The page fetches it with its Subresource Integrity
-//! hash once Apply starts; its first load carries no X25519, ChaCha20 or scrypt. The page also
-//! passes the randomness (`crypto.getRandomValues`, [`bundle::RANDOM_BYTES`] bytes per file).
+//! The hand-off module: what only the Hand-off step needs, done with the bundle JSON the page
+//! made. It encrypts it (age) and writes the bundle's other files from it (README, `.env`,
+//! `.sh`, `.ics`, the vendor's test scripts). The page fetches it with its Subresource
+//! Integrity hash once Apply starts; its first load carries no X25519, ChaCha20 or scrypt and
+//! none of those renderers. For encryption the page also passes the randomness
+//! (`crypto.getRandomValues`, [`bundle::RANDOM_BYTES`] bytes per file).
 
-use mailgrant_core::bundle::{self, BundleError, Passphrase, Randomness, SCRYPT_LOG_N};
+use mailgrant_core::bundle::{self, BundleError, BundleFile, Passphrase, Randomness, SCRYPT_LOG_N};
 use wasm_bindgen::prelude::*;
 
 fn randomness(random: &[u8]) -> Result<Randomness, JsValue> {
@@ -43,4 +45,18 @@ pub fn seal_with_passphrase(
     };
     let p = Passphrase::submitted(passphrase, &suggestion);
     bundle::seal_with_passphrase(plaintext, &p, SCRYPT_LOG_N, &randomness(random)?).map_err(thrown)
+}
+
+/// The bundle's file `file` (`BundleFile::as_str`: `env`, `sh`, `readme`, `ics`, `test-ps1`,
+/// `test-sh`) written from the bundle JSON `plaintext`; throws why not.
+#[wasm_bindgen]
+pub fn render(plaintext: &[u8], file: &str) -> Result<Vec<u8>, JsValue> {
+    let what = BundleFile::parse(file)
+        .ok_or_else(|| JsValue::from_str(&format!("it cannot write a {file:?} file")))?;
+    let text = std::str::from_utf8(plaintext)
+        .map_err(|_| JsValue::from_str("the bundle is not UTF-8 text"))?;
+    let b = bundle::read_json(text).map_err(thrown)?;
+    what.render(&b).map(String::into_bytes).ok_or_else(|| {
+        JsValue::from_str("this credential does not expire: there is nothing to remind of")
+    })
 }

@@ -1,11 +1,12 @@
-//! The hand-off module (crate `mailgrant-handoff`): age encryption of the bundle, fetched once
-//! Apply starts. The page's bootstrap (xtask `csp.rs`) defines `mailgrantHandOff()`, which
-//! imports its JS glue (integrity from the import map) and fetches its `.wasm` with its
-//! integrity, once; a failed load is forgotten, so the next try fetches again.
+//! The hand-off module (crate `mailgrant-handoff`): age encryption of the bundle and its other
+//! files, fetched once Apply starts. The page's bootstrap (xtask `csp.rs`) defines
+//! `mailgrantHandOff()`, which imports its JS glue (integrity from the import map) and fetches
+//! its `.wasm` with its integrity, once; a failed load is forgotten, so the next try fetches
+//! again.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use mailgrant_core::bundle::RANDOM_BYTES;
-use mailgrant_core::wizard::{Seal, SealError};
+use mailgrant_core::wizard::{ModuleError, ModuleTask};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -32,37 +33,41 @@ pub fn prefetch() {
     });
 }
 
-/// `plaintext` (the bundle JSON) encrypted as `seal` says.
-pub async fn seal(plaintext: &[u8], seal: &Seal) -> Result<Vec<u8>, SealError> {
-    let module = module().await.map_err(SealError::Unavailable)?;
-    let function = |name: &str| -> Result<Function, SealError> {
-        Reflect::get(&module, &name.into())
-            .ok()
-            .and_then(|f| f.dyn_into().ok())
-            .ok_or_else(|| SealError::Unavailable(format!("it has no {name}")))
-    };
-    // The file key, ephemeral key or salt and nonce: fresh from the browser's generator, once
-    // per file (the module draws no randomness itself).
-    let random = super::random_bytes::<RANDOM_BYTES>().map_err(SealError::Unavailable)?;
+/// What the module makes of `plaintext` (the bundle JSON) as `task` says: the file's bytes.
+pub async fn run(plaintext: &[u8], task: &ModuleTask) -> Result<Vec<u8>, ModuleError> {
+    let module = module().await.map_err(ModuleError::Unavailable)?;
     let args = Array::new();
     args.push(&Uint8Array::from(plaintext));
-    match seal {
-        Seal::Recipient(r) => args.push(&r.into()),
-        Seal::Passphrase { text, suggested } => {
+    let name = match task {
+        ModuleTask::Recipient(r) => {
+            args.push(&r.into());
+            "seal_to_recipient"
+        }
+        ModuleTask::Passphrase { text, suggested } => {
             args.push(&text.into());
-            args.push(&JsValue::from_bool(*suggested))
+            args.push(&JsValue::from_bool(*suggested));
+            "seal_with_passphrase"
+        }
+        ModuleTask::Render(what) => {
+            args.push(&what.as_str().into());
+            "render"
         }
     };
-    args.push(&Uint8Array::from(random.as_slice()));
-    let name = match seal {
-        Seal::Recipient(_) => "seal_to_recipient",
-        Seal::Passphrase { .. } => "seal_with_passphrase",
-    };
-    let answer = function(name)?
+    if !matches!(task, ModuleTask::Render(_)) {
+        // The file key, ephemeral key or salt and nonce: fresh from the browser's generator,
+        // once per file (the module draws no randomness itself).
+        let random = super::random_bytes::<RANDOM_BYTES>().map_err(ModuleError::Unavailable)?;
+        args.push(&Uint8Array::from(random.as_slice()));
+    }
+    let function: Function = Reflect::get(&module, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| ModuleError::Unavailable(format!("it has no {name}")))?;
+    let answer = function
         .apply(&JsValue::NULL, &args)
-        .map_err(|e| SealError::Refused(e.as_string().unwrap_or_default()))?;
+        .map_err(|e| ModuleError::Refused(e.as_string().unwrap_or_default()))?;
     answer
         .dyn_into::<Uint8Array>()
         .map(|b| b.to_vec())
-        .map_err(|_| SealError::Unavailable("its answer was not a file".into()))
+        .map_err(|_| ModuleError::Unavailable("its answer was not a file".into()))
 }

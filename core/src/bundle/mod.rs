@@ -25,6 +25,7 @@ mod encrypt;
 mod ics;
 mod json;
 mod passphrase;
+mod read;
 mod scripts;
 mod text;
 
@@ -45,6 +46,7 @@ pub use passphrase::{
     estimate_passphrase_strength, generate_passphrase, Passphrase, PassphraseStrength, Strength,
     GENERATED_PASSPHRASE_BITS, MIN_PASSPHRASE_BITS,
 };
+pub use read::read_json;
 pub use scripts::{render_test_powershell, render_test_sh, SECRET_ENV_VAR};
 pub use text::{render_env, render_readme, render_sh};
 
@@ -337,6 +339,85 @@ impl BundleInput {
     }
 }
 
+/// The bundle's files other than the JSON and its encryptions: written by the hand-off module
+/// from the JSON ([`read_json`], then [`BundleFile::render`]), so the page's first load carries
+/// none of their renderers or texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleFile {
+    Env,
+    Shell,
+    Readme,
+    Reminder,
+    TestPowerShell,
+    TestShell,
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+impl BundleFile {
+    pub const ALL: [BundleFile; 6] = [
+        BundleFile::Env,
+        BundleFile::Shell,
+        BundleFile::Readme,
+        BundleFile::Reminder,
+        BundleFile::TestPowerShell,
+        BundleFile::TestShell,
+    ];
+
+    /// Its name across the module boundary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleFile::Env => "env",
+            BundleFile::Shell => "sh",
+            BundleFile::Readme => "readme",
+            BundleFile::Reminder => "ics",
+            BundleFile::TestPowerShell => "test-ps1",
+            BundleFile::TestShell => "test-sh",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The download's file name.
+    pub fn file_name(self, bundle: &Bundle) -> &'static str {
+        match self {
+            BundleFile::Env => HandOffFormat::PlainEnv.file_name(),
+            BundleFile::Shell => HandOffFormat::PlainShell.file_name(),
+            BundleFile::Readme => "README.txt",
+            BundleFile::Reminder => match bundle.fields().credential {
+                BundleCredential::Certificate { .. } => "renew-certificate.ics",
+                _ => "rotate-client-secret.ics",
+            },
+            BundleFile::TestPowerShell => "test-mailgrant.ps1",
+            // Browsers hold back `.sh` downloads as dangerous; `sh test-mailgrant.sh.txt` runs it.
+            BundleFile::TestShell => "test-mailgrant.sh.txt",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            BundleFile::Env => HandOffFormat::PlainEnv.media_type(),
+            BundleFile::Shell => HandOffFormat::PlainShell.media_type(),
+            BundleFile::Reminder => "text/calendar; charset=utf-8",
+            BundleFile::Readme | BundleFile::TestPowerShell | BundleFile::TestShell => TEXT,
+        }
+    }
+
+    /// The file's text; `None` for a reminder of a credential that does not expire.
+    pub fn render(self, bundle: &Bundle) -> Option<String> {
+        Some(match self {
+            BundleFile::Env => render_env(bundle),
+            BundleFile::Shell => render_sh(bundle),
+            BundleFile::Readme => render_readme(bundle),
+            BundleFile::Reminder => return render_ics(bundle, bundle.fields().created_at),
+            BundleFile::TestPowerShell => render_test_powershell(bundle),
+            BundleFile::TestShell => render_test_sh(bundle),
+        })
+    }
+}
+
 /// A checked bundle. `Debug` redacts the secret value; there is no `Clone`, `Serialize` or
 /// `Display`: the secret is written out only by the render and encrypt functions.
 pub struct Bundle(BundleInput);
@@ -375,6 +456,9 @@ pub enum BundleError {
     WorkFactor(u8),
     #[error("encryption failed: {0}")]
     Encrypt(String),
+    /// A bundle file read back (by the hand-off module) is not one this page wrote.
+    #[error("the bundle could not be read back ({0})")]
+    Unreadable(String),
 }
 
 impl Bundle {

@@ -416,3 +416,101 @@ fn short_lived_secrets_get_the_reminder_at_half_their_lifetime() {
 
     assert_eq!(reminder_lead_days(&bundle()), REMINDER_DAYS_BEFORE_EXPIRY);
 }
+
+/// The hand-off module renders the README, `.env`, `.sh`, `.ics` and test scripts from the
+/// bundle JSON the page made: read back, every credential kind, scope and mode gives the very
+/// files the page's own bundle gives.
+#[test]
+fn a_bundle_read_back_from_its_json_renders_the_same_files() {
+    let group = SmtpAddress::parse("senders@contoso.onmicrosoft.com").unwrap();
+    let targets = [
+        ScopeTarget::OneMailbox,
+        ScopeTarget::ExistingGroup {
+            address: group.clone(),
+        },
+        ScopeTarget::NewGroup {
+            name: DisplayText::parse("Acme senders").unwrap(),
+            address: group,
+        },
+    ];
+    let expires_at = UtcDateTime::parse_rfc3339("2027-05-25T14:47:57Z").unwrap();
+    let credentials = || {
+        [
+            None,
+            Some(BundleCredential::Certificate {
+                thumbprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
+                thumbprint_sha256: "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80".into(),
+                expires_at,
+            }),
+            Some(BundleCredential::Federated {
+                name: "acme".into(),
+                issuer: "https://token.actions.githubusercontent.com".into(),
+                subject: "repo:acme/mailer:environment:prod".into(),
+                audience: "api://AzureADTokenExchange".into(),
+            }),
+            Some(BundleCredential::VendorApp),
+        ]
+    };
+    let files = |b: &Bundle| {
+        [
+            render_json(b),
+            render_env(b),
+            render_sh(b),
+            render_readme(b),
+            render_ics(b, b.fields().created_at).unwrap_or_default(),
+            render_test_powershell(b),
+            render_test_sh(b),
+        ]
+    };
+    let mut checked = 0;
+    for target in targets {
+        for mode in [
+            ScopeMode::RbacForApplications,
+            ScopeMode::ApplicationAccessPolicy,
+        ] {
+            for credential in credentials() {
+                let mut i = input(target.clone());
+                i.mailbox_scope.mode = mode;
+                if let Some(c) = credential {
+                    i.credential = c;
+                }
+                let b = Bundle::new(i).unwrap();
+                let back = read_json(&render_json(&b)).unwrap();
+                assert_eq!(files(&back), files(&b), "{mode:?} {target:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24);
+}
+
+/// A file that is not a bundle this page wrote is refused, naming the key.
+#[test]
+fn a_damaged_bundle_is_refused_naming_its_key() {
+    let good: serde_json::Value = serde_json::from_str(&render_json(&bundle())).unwrap();
+    let check = |change: &dyn Fn(&mut serde_json::Value), key: &str| {
+        let mut v = good.clone();
+        change(&mut v);
+        match read_json(&v.to_string()) {
+            Err(BundleError::Unreadable(why)) => assert!(why.starts_with(key), "{key}: {why}"),
+            other => panic!("{key}: {other:?}"),
+        }
+    };
+    check(&|v| v["format"] = "mailgrant-bundle/2".into(), "format");
+    check(&|v| v["tenantId"] = "nope".into(), "tenantId");
+    check(
+        &|v| v["credential"]["kind"] = "password".into(),
+        "credential.kind",
+    );
+    check(&|v| v["credential"]["expiresAt"] = 5.into(), "expiresAt");
+    check(
+        &|v| v["mailboxScope"]["target"] = "everyone".into(),
+        "mailboxScope.target",
+    );
+    check(
+        &|v| v["mailboxAddress"] = serde_json::Value::Null,
+        "mailboxAddress",
+    );
+    check(&|v| *v = serde_json::json!([1]), "(the file)");
+    assert!(matches!(read_json("{"), Err(BundleError::Unreadable(_))));
+}

@@ -76,56 +76,61 @@ impl FileKind {
     }
 }
 
-/// What a download needs: ready now, or sealed by the hand-off module first.
+/// What a download needs: ready now, or made by the hand-off module first.
 pub enum Prepared {
     Ready(File),
-    /// `file` holds the bundle JSON, in plain text; the module encrypts it with `seal`.
-    Seal {
+    /// `file` holds the bundle JSON, in plain text; the module does `task` with it, and the
+    /// file's bytes become its answer (`file`'s name and type are already the answer's).
+    Module {
         file: File,
-        seal: Seal,
+        task: ModuleTask,
     },
 }
 
-/// How the hand-off module encrypts the bundle.
+/// What the hand-off module does with the bundle JSON.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Seal {
-    /// To the vendor's age X25519 recipient.
+pub enum ModuleTask {
+    /// Encrypt it to the vendor's age X25519 recipient.
     Recipient(String),
-    /// With the admin's passphrase; `suggested`: the page's own suggestion, unchanged.
+    /// Encrypt it with the admin's passphrase; `suggested`: the page's own suggestion, unchanged.
     Passphrase { text: String, suggested: bool },
+    /// Write another of the bundle's files from it: the page does not carry those renderers
+    /// (they arrive with the module; `bundle::read_json` reads the JSON back first).
+    Render(bundle::BundleFile),
 }
 
-impl fmt::Debug for Seal {
+impl fmt::Debug for ModuleTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Seal::Recipient(r) => write!(f, "Recipient({r})"),
-            Seal::Passphrase { suggested, .. } => {
+            ModuleTask::Recipient(r) => write!(f, "Recipient({r})"),
+            ModuleTask::Passphrase { suggested, .. } => {
                 write!(f, "Passphrase([redacted], suggested: {suggested})")
             }
+            ModuleTask::Render(what) => write!(f, "Render({what:?})"),
         }
     }
 }
 
-/// Why the hand-off module did not seal the bundle.
+/// Why the hand-off module did not make the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SealError {
+pub enum ModuleError {
     /// The module did not load, or did not match its hash.
     #[error("the hand-off module did not load: {0}")]
     Unavailable(String),
-    /// It loaded and refused (a recipient or passphrase it cannot use).
-    #[error("the bundle could not be encrypted: {0}")]
+    /// It loaded and refused (a recipient or passphrase it cannot use, a bundle it cannot read).
+    #[error("the file could not be made: {0}")]
     Refused(String),
 }
 
-impl crate::explain::Explain for SealError {
+impl crate::explain::Explain for ModuleError {
     fn explain(&self) -> crate::explain::Explanation {
         let (title, fix) = match self {
-            SealError::Unavailable(_) => (
-                "The part of this page that encrypts the bundle did not load.",
+            ModuleError::Unavailable(_) => (
+                "The part of this page that encrypts the bundle and writes the vendor's files did not load.",
                 "Check your connection, then click the download button again. Nothing was lost: the secret stays in this page until you save it or leave.",
             ),
-            SealError::Refused(_) => (
-                "The bundle could not be encrypted.",
+            ModuleError::Refused(_) => (
+                "The file could not be made.",
                 "Check the passphrase (or tell the vendor their age key was refused), then try again. Nothing was lost.",
             ),
         };
@@ -187,7 +192,7 @@ impl State {
     }
 
     /// Renders `kind` from the applied run; the encrypted bundles are sealed afterwards by the
-    /// hand-off module ([`Prepared::Seal`]).
+    /// hand-off module ([`Prepared::Module`]).
     pub fn file(&self, config: &Config, kind: &FileKind) -> Result<Prepared, SetupError> {
         let scripts = |rollback: bool| -> Result<File, SetupError> {
             let script = self.script_input(config)?;
@@ -204,6 +209,16 @@ impl State {
         };
         // The rest is made from the bundle, which needs the secret in memory.
         let the_bundle = || self.bundle(config, self.token_endpoint().unwrap_or_default());
+        // The bundle's other files are written by the hand-off module from its JSON.
+        let module = |b: bundle::Bundle, what: bundle::BundleFile| Prepared::Module {
+            file: File {
+                name: what.file_name(&b).to_owned(),
+                mime: what.media_type(),
+                bytes: bundle::render_json(&b).into_bytes(),
+            },
+            task: ModuleTask::Render(what),
+        };
+        let render = |what| -> Result<Prepared, SetupError> { Ok(module(the_bundle()?, what)) };
         Ok(Prepared::Ready(match kind {
             FileKind::SetupScript => return scripts(false).map(Prepared::Ready),
             FileKind::RollbackScript => return scripts(true).map(Prepared::Ready),
@@ -222,20 +237,20 @@ impl State {
                     .ok_or(SetupError::Missing("the apply run"))?;
                 text("mailgrant-log.json", "application/json", run.log_json())
             }
-            // Sealed by the hand-off module: the page makes the JSON, the module encrypts it.
+            // FromModule by the hand-off module: the page makes the JSON, the module encrypts it.
             FileKind::BundleForVendor => {
                 let recipient = config
                     .vendor
                     .age_recipient
                     .clone()
                     .ok_or(SetupError::Missing("the vendor's age recipient"))?;
-                return Ok(Prepared::Seal {
+                return Ok(Prepared::Module {
                     file: File {
                         name: HandOffFormat::AgeRecipient.file_name().to_owned(),
                         mime: HandOffFormat::AgeRecipient.media_type(),
                         bytes: bundle::render_json(&the_bundle()?).into_bytes(),
                     },
-                    seal: Seal::Recipient(recipient),
+                    task: ModuleTask::Recipient(recipient),
                 });
             }
             FileKind::BundleWithPassphrase { typed, suggestion } => {
@@ -248,14 +263,14 @@ impl State {
                     }
                     .into());
                 }
-                return Ok(Prepared::Seal {
+                return Ok(Prepared::Module {
                     file: File {
                         // Not the vendor file's name: both may be downloaded.
                         name: "mailgrant-bundle.passphrase.json.age".to_owned(),
                         mime: HandOffFormat::AgePassphrase.media_type(),
                         bytes: bundle::render_json(&the_bundle()?).into_bytes(),
                     },
-                    seal: Seal::Passphrase {
+                    task: ModuleTask::Passphrase {
                         text: typed.clone(),
                         suggested: !suggestion.is_empty() && typed == suggestion,
                     },
@@ -266,41 +281,20 @@ impl State {
                 HandOffFormat::PlainJson.media_type(),
                 bundle::render_json(&the_bundle()?),
             ),
-            FileKind::BundleEnv => text(
-                HandOffFormat::PlainEnv.file_name(),
-                HandOffFormat::PlainEnv.media_type(),
-                bundle::render_env(&the_bundle()?),
-            ),
-            FileKind::BundleShell => text(
-                HandOffFormat::PlainShell.file_name(),
-                HandOffFormat::PlainShell.media_type(),
-                bundle::render_sh(&the_bundle()?),
-            ),
-            FileKind::Readme => text("README.txt", TEXT, bundle::render_readme(&the_bundle()?)),
-            FileKind::Reminder => text(
-                match self.setup.plan.as_ref().map(|p| &p.inputs.credential) {
-                    Some(crate::job::CredentialPlan::Certificate { .. }) => "renew-certificate.ics",
-                    _ => "rotate-client-secret.ics",
-                },
-                "text/calendar; charset=utf-8",
-                {
-                    let b = the_bundle()?;
-                    bundle::render_ics(&b, b.fields().created_at).ok_or(SetupError::Missing(
+            FileKind::BundleEnv => return render(bundle::BundleFile::Env),
+            FileKind::BundleShell => return render(bundle::BundleFile::Shell),
+            FileKind::Readme => return render(bundle::BundleFile::Readme),
+            FileKind::Reminder => {
+                let b = the_bundle()?;
+                if b.fields().credential_expires_at().is_none() {
+                    return Err(SetupError::Missing(
                         "an expiry (this credential does not expire)",
-                    ))?
-                },
-            ),
-            FileKind::TestPowerShell => text(
-                "test-mailgrant.ps1",
-                TEXT,
-                bundle::render_test_powershell(&the_bundle()?),
-            ),
-            // Browsers hold back `.sh` downloads as dangerous; `sh test-mailgrant.sh.txt` runs it.
-            FileKind::TestShell => text(
-                "test-mailgrant.sh.txt",
-                TEXT,
-                bundle::render_test_sh(&the_bundle()?),
-            ),
+                    ));
+                }
+                return Ok(module(b, bundle::BundleFile::Reminder));
+            }
+            FileKind::TestPowerShell => return render(bundle::BundleFile::TestPowerShell),
+            FileKind::TestShell => return render(bundle::BundleFile::TestShell),
         }))
     }
 }

@@ -22,7 +22,7 @@ use std::fmt;
 use std::rc::Rc;
 
 pub use copy::{CopyTarget, CopyText, Copyable};
-pub use files::{File, FileKind, Prepared, Seal, SealError};
+pub use files::{File, FileKind, ModuleError, ModuleTask, Prepared};
 pub use scope::{ScopeAnswer, ScopeField, ScopeKind, ScopeProblem};
 pub use setup::{MailboxRequest, RunKind, Setup};
 pub use step::Step;
@@ -113,14 +113,15 @@ pub enum Effect {
         run_id: crate::ids::Guid,
         name: String,
     },
-    /// Have the hand-off module encrypt `file`'s bytes (the bundle JSON) with `seal`; answer
-    /// with [`Event::Sealed`] (the module is fetched first if it is not loaded yet).
-    Seal {
+    /// Have the hand-off module do `task` with `file`'s bytes (the bundle JSON: encrypt it, or
+    /// write another file from it); answer with [`Event::FromModule`] (the module is fetched
+    /// first if it is not loaded yet).
+    HandOffModule {
         kind: FileKind,
         file: File,
-        seal: Seal,
+        task: ModuleTask,
     },
-    /// Start fetching the hand-off module (no answer; a failure shows at the first Seal).
+    /// Start fetching the hand-off module (no answer; a failure shows at its first task).
     PrefetchHandOff,
     /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
     Download { kind: FileKind, file: File },
@@ -176,7 +177,9 @@ impl fmt::Debug for Effect {
             Effect::SaveJournal(text) => write!(f, "SaveJournal([{} bytes])", text.len()),
             Effect::RemoveJournal => f.write_str("RemoveJournal"),
             Effect::HoldRun { name, .. } => write!(f, "HoldRun({name})"),
-            Effect::Seal { kind, file, seal } => write!(f, "Seal({kind:?}, {file:?}, {seal:?})"),
+            Effect::HandOffModule { kind, file, task } => {
+                write!(f, "HandOffModule({kind:?}, {file:?}, {task:?})")
+            }
             Effect::PrefetchHandOff => f.write_str("PrefetchHandOff"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
@@ -311,10 +314,10 @@ pub enum Event {
     DiscardSavedRun,
     /// The admin asked to remove this setup page's access to the tenant.
     RemovePageAccess,
-    /// The answer to [`Effect::Seal`]: the encrypted file.
-    Sealed {
+    /// The answer to [`Effect::HandOffModule`]: the file it made.
+    FromModule {
         kind: FileKind,
-        result: Result<File, SealError>,
+        result: Result<File, ModuleError>,
     },
 }
 
@@ -707,11 +710,11 @@ impl State {
                 self.error = None;
                 match self.file(config, &kind) {
                     Ok(Prepared::Ready(file)) => vec![Effect::Download { kind, file }],
-                    Ok(Prepared::Seal { file, seal }) => vec![Effect::Seal { kind, file, seal }],
+                    Ok(Prepared::Module { file, task }) => vec![Effect::HandOffModule { kind, file, task }],
                     Err(e) => self.fail(e.explain()),
                 }
             }
-            Event::Sealed { kind, result } => match result {
+            Event::FromModule { kind, result } => match result {
                 Ok(file) => vec![Effect::Download { kind, file }],
                 Err(e) => self.fail(e.explain()),
             },

@@ -110,7 +110,7 @@ fn shape(e: &Effect) -> String {
         Effect::Copy { .. } => "Copy".into(),
         Effect::Tick => "Tick".into(),
         Effect::HoldRun { .. } => "HoldRun".into(),
-        Effect::Seal { kind, .. } => format!("Seal {kind:?}"),
+        Effect::HandOffModule { kind, .. } => format!("HandOffModule {kind:?}"),
         Effect::PrefetchHandOff => "PrefetchHandOff".into(),
     }
 }
