@@ -79,23 +79,15 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
             d.goto(&format!("{}/", ctx.site)).await.unwrap();
             support::sign_in_as(&ctx, "adele", "accept").await;
             support::find_mailbox(d).await;
-            support::wait_id(d, "to-review")
-                .await
-                .click()
-                .await
-                .unwrap();
-            support::wait_id(d, "apply").await.click().await.unwrap();
-            support::wait_id(d, "reveal").await.click().await.unwrap();
+            support::click(d, "to-review").await;
+            support::click(d, "apply").await;
+            support::click(d, "reveal").await;
             let shown = support::wait_id(d, "secret-value")
                 .await
                 .text()
                 .await
                 .unwrap();
-            support::wait_id(d, "download-bundle")
-                .await
-                .click()
-                .await
-                .unwrap();
+            support::click(d, "download-bundle").await;
             let error = support::wait_id(d, "error").await.text().await.unwrap();
             assert!(error.contains("did not load"), "{error}");
             assert!(error.contains("secret stays"), "{error}");
@@ -106,29 +98,17 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
                 .unwrap();
             assert_eq!(kept, shown, "the secret is still in the page");
             // The README is written by the module too: the same explanation, nothing saved.
-            support::wait_id(d, "download-readme")
-                .await
-                .click()
-                .await
-                .unwrap();
+            support::click(d, "download-readme").await;
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             let error = support::wait_id(d, "error").await.text().await.unwrap();
             assert!(error.contains("did not load"), "{error}");
             assert!(!ctx.downloads.join("README.txt").exists());
             // The module arrives intact now: the same buttons work.
             std::fs::write(hand_off_wasm(&dir), &good).unwrap();
-            support::wait_id(d, "download-bundle")
-                .await
-                .click()
-                .await
-                .unwrap();
+            support::click(d, "download-bundle").await;
             let encrypted = support::downloaded(&ctx, "mailgrant-bundle.json.age").await;
             assert!(encrypted.starts_with(b"age-encryption.org/v1\n"));
-            support::wait_id(d, "download-readme")
-                .await
-                .click()
-                .await
-                .unwrap();
+            support::click(d, "download-readme").await;
             let readme = support::downloaded(&ctx, "README.txt").await;
             let readme = String::from_utf8_lossy(&readme);
             assert!(readme.starts_with("mailgrant hand-off bundle"), "{readme}");
