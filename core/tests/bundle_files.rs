@@ -236,14 +236,14 @@ fn the_age_crate_decrypts_every_payload_length_in_both_modes() {
         (5, 200_000),
     ] {
         let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let to_key = seal_to_recipient(&plaintext, DEMO_AGE_RECIPIENT, &random(seed)).unwrap();
+        let to_key = seal_to_recipient(&plaintext, DEMO_AGE_RECIPIENT, random(seed)).unwrap();
         assert_eq!(
             age::decrypt(&fixture_identity(), &to_key).unwrap(),
             plaintext,
             "recipient, {len} bytes"
         );
         let with_passphrase =
-            seal_with_passphrase(&plaintext, &passphrase, 10, &random(seed)).unwrap();
+            seal_with_passphrase(&plaintext, &passphrase, 10, random(seed)).unwrap();
         assert_eq!(
             age::decrypt(&scrypt_identity, &with_passphrase).unwrap(),
             plaintext,
@@ -256,12 +256,12 @@ fn the_age_crate_decrypts_every_payload_length_in_both_modes() {
 /// (file key, ephemeral share and nonce all change), and a damaged byte is refused by the reader.
 #[test]
 fn the_age_writer_uses_only_the_randomness_it_is_given() {
-    let one = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(7)).unwrap();
+    let one = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, random(7)).unwrap();
     assert_eq!(
         one,
-        seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(7)).unwrap()
+        seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, random(7)).unwrap()
     );
-    let other = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, &random(8)).unwrap();
+    let other = seal_to_recipient(b"x", DEMO_AGE_RECIPIENT, random(8)).unwrap();
     assert_ne!(one[..60], other[..60]);
     assert_ne!(one[one.len() - 33..], other[other.len() - 33..]);
     for at in [30, one.len() - 40, one.len() - 1] {
@@ -285,14 +285,14 @@ fn demo_recipient_matches_the_fixture_identity() {
 #[test]
 fn recipient_mode_round_trips_with_the_age_crate() {
     let b = bundle();
-    let encrypted = encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, &random(1)).unwrap();
+    let encrypted = encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, random(1)).unwrap();
     assert!(encrypted.starts_with(b"age-encryption.org/v1\n-> X25519 "));
     assert!(!String::from_utf8_lossy(&encrypted).contains("s3cr3t"));
     let decrypted = age::decrypt(&fixture_identity(), &encrypted).unwrap();
     assert_eq!(String::from_utf8(decrypted).unwrap(), render_json(&b));
 
     assert_eq!(
-        encrypt_to_recipient(&b, "age1nope", &random(2)),
+        encrypt_to_recipient(&b, "age1nope", random(2)),
         Err(BundleError::Recipient("age1nope".into()))
     );
 }
@@ -303,7 +303,7 @@ fn passphrase_mode_round_trips_with_the_age_crate() {
     let passphrase = generate_passphrase([0x3c; 16]);
     // A low work factor: scrypt is slow in debug builds. The default one is decrypted by the age
     // tool below.
-    let encrypted = encrypt_with_passphrase_work_factor(&b, &passphrase, 12, &random(3)).unwrap();
+    let encrypted = encrypt_with_passphrase_work_factor(&b, &passphrase, 12, random(3)).unwrap();
     let header = String::from_utf8_lossy(&encrypted[..80]);
     assert!(
         header.starts_with("age-encryption.org/v1\n-> scrypt "),
@@ -320,11 +320,11 @@ fn passphrase_mode_round_trips_with_the_age_crate() {
     assert!(age::decrypt(&wrong, &encrypted).is_err());
 
     assert!(matches!(
-        encrypt_with_passphrase(&b, &Passphrase::new("password123".into()), &random(4)),
+        encrypt_with_passphrase(&b, &Passphrase::new("password123".into()), random(4)),
         Err(BundleError::WeakPassphrase { .. })
     ));
     assert_eq!(
-        encrypt_with_passphrase_work_factor(&b, &passphrase, 23, &random(5)),
+        encrypt_with_passphrase_work_factor(&b, &passphrase, 23, random(5)),
         Err(BundleError::WorkFactor(23))
     );
 }
@@ -358,7 +358,7 @@ fn the_age_tool_decrypts_the_recipient_bundle_with_the_fixture_identity() {
     let b = bundle();
     let file = temp_file(
         "recipient.json.age",
-        &encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, &random(1)).unwrap(),
+        &encrypt_to_recipient(&b, DEMO_AGE_RECIPIENT, random(1)).unwrap(),
     );
     let out = Command::new(&age)
         .arg("--decrypt")
@@ -381,7 +381,7 @@ fn the_age_tool_decrypts_the_passphrase_bundle() {
     let age = age_tool();
     let b = bundle();
     let passphrase = generate_passphrase([0xa7; 16]);
-    let encrypted = encrypt_with_passphrase(&b, &passphrase, &random(6)).unwrap();
+    let encrypted = encrypt_with_passphrase(&b, &passphrase, random(6)).unwrap();
     let header = String::from_utf8_lossy(&encrypted[..80]);
     assert!(header.contains(&format!(" {SCRYPT_LOG_N}\n")), "{header}");
     let file = temp_file("passphrase.json.age", &encrypted);

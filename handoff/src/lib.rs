@@ -26,7 +26,7 @@ pub fn seal_to_recipient(
     recipient: &str,
     random: &[u8],
 ) -> Result<Vec<u8>, JsValue> {
-    bundle::seal_to_recipient(plaintext, recipient, &randomness(random)?).map_err(thrown)
+    bundle::seal_to_recipient(plaintext, recipient, randomness(random)?).map_err(thrown)
 }
 
 /// `plaintext` encrypted with the admin's passphrase (scrypt 2^16); `suggested`: it is the
@@ -44,7 +44,7 @@ pub fn seal_with_passphrase(
         String::new()
     };
     let p = Passphrase::submitted(passphrase, &suggestion);
-    bundle::seal_with_passphrase(plaintext, &p, SCRYPT_LOG_N, &randomness(random)?).map_err(thrown)
+    bundle::seal_with_passphrase(plaintext, &p, SCRYPT_LOG_N, randomness(random)?).map_err(thrown)
 }
 
 /// The bundle's file `file` (`BundleFile::as_str`: `env`, `sh`, `readme`, `ics`, `test-ps1`,

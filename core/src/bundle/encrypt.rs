@@ -42,7 +42,8 @@ use super::{render_json, Bundle, BundleError, RANDOM_BYTES};
 
 /// Fresh random bytes for one encryption, from a cryptographically secure generator: the file
 /// key (16), the ephemeral X25519 secret (32; its first 16 are the scrypt salt in passphrase
-/// mode) and the payload nonce (16). Never reuse one: the same bytes give the same file.
+/// mode) and the payload nonce (16). Taken by value and not `Clone`, so one is used for one file:
+/// the same bytes would give the same file.
 pub struct Randomness(pub [u8; RANDOM_BYTES]);
 
 impl Randomness {
@@ -70,7 +71,7 @@ const CHUNK: usize = 64 * 1024;
 pub fn encrypt_to_recipient(
     bundle: &Bundle,
     recipient: &str,
-    random: &Randomness,
+    random: Randomness,
 ) -> Result<Vec<u8>, BundleError> {
     seal_to_recipient(render_json(bundle).as_bytes(), recipient, random)
 }
@@ -80,7 +81,7 @@ pub fn encrypt_to_recipient(
 pub fn seal_to_recipient(
     plaintext: &[u8],
     recipient: &str,
-    random: &Randomness,
+    random: Randomness,
 ) -> Result<Vec<u8>, BundleError> {
     let key = crate::config::age_recipient_key(recipient.trim())
         .ok_or_else(|| BundleError::Recipient(recipient.to_owned()))?;
@@ -96,7 +97,7 @@ pub fn seal_to_recipient(
     let salt = [share, key].concat();
     let wrap_key = hkdf(&salt, &shared, b"age-encryption.org/v1/X25519");
     let stanza = format!("-> X25519 {}\n", STANDARD_NO_PAD.encode(share));
-    seal(plaintext, &stanza, &wrap_key, random)
+    seal(plaintext, &stanza, &wrap_key, &random)
 }
 
 /// The bundle JSON encrypted with a passphrase (age scrypt recipient, work factor
@@ -104,17 +105,19 @@ pub fn seal_to_recipient(
 pub fn encrypt_with_passphrase(
     bundle: &Bundle,
     passphrase: &Passphrase,
-    random: &Randomness,
+    random: Randomness,
 ) -> Result<Vec<u8>, BundleError> {
     encrypt_with_passphrase_work_factor(bundle, passphrase, SCRYPT_LOG_N, random)
 }
 
-/// [`encrypt_with_passphrase`] with another work factor, 2^10 to 2^22.
+/// [`encrypt_with_passphrase`] with another work factor, 2^10 to 2^22 (2^21 on 32-bit targets
+/// such as wasm32, where scrypt's 2^22 × 1 KiB working memory does not fit in `usize`; the page
+/// uses 2^16).
 pub fn encrypt_with_passphrase_work_factor(
     bundle: &Bundle,
     passphrase: &Passphrase,
     log_n: u8,
-    random: &Randomness,
+    random: Randomness,
 ) -> Result<Vec<u8>, BundleError> {
     seal_with_passphrase(render_json(bundle).as_bytes(), passphrase, log_n, random)
 }
@@ -124,7 +127,7 @@ pub fn seal_with_passphrase(
     plaintext: &[u8],
     passphrase: &Passphrase,
     log_n: u8,
-    random: &Randomness,
+    random: Randomness,
 ) -> Result<Vec<u8>, BundleError> {
     if !(10..=22).contains(&log_n) {
         return Err(BundleError::WorkFactor(log_n));
@@ -152,7 +155,7 @@ pub fn seal_with_passphrase(
         "-> scrypt {} {log_n}\n",
         STANDARD_NO_PAD.encode(random.salt())
     );
-    seal(plaintext, &stanza, &wrap_key, random)
+    seal(plaintext, &stanza, &wrap_key, &random)
 }
 
 /// The file: header (intro, the one stanza with the file key wrapped, the MAC), payload nonce,
