@@ -38,14 +38,23 @@ pub async fn run(plaintext: &[u8], task: &ModuleTask) -> Result<Vec<u8>, ModuleE
     let module = module().await.map_err(ModuleError::Unavailable)?;
     let args = Array::new();
     args.push(&Uint8Array::from(plaintext));
+    // For encryption: the file key, ephemeral key or salt and nonce, fresh from the browser's
+    // generator, once per file (the module draws no randomness itself).
+    let random = || {
+        super::random_bytes::<RANDOM_BYTES>()
+            .map(|r| JsValue::from(Uint8Array::from(r.as_slice())))
+            .map_err(ModuleError::Unavailable)
+    };
     let name = match task {
         ModuleTask::Recipient(r) => {
             args.push(&r.into());
+            args.push(&random()?);
             "seal_to_recipient"
         }
         ModuleTask::Passphrase { text, suggested } => {
             args.push(&text.into());
             args.push(&JsValue::from_bool(*suggested));
+            args.push(&random()?);
             "seal_with_passphrase"
         }
         ModuleTask::Render(what) => {
@@ -53,12 +62,6 @@ pub async fn run(plaintext: &[u8], task: &ModuleTask) -> Result<Vec<u8>, ModuleE
             "render"
         }
     };
-    if !matches!(task, ModuleTask::Render(_)) {
-        // The file key, ephemeral key or salt and nonce: fresh from the browser's generator,
-        // once per file (the module draws no randomness itself).
-        let random = super::random_bytes::<RANDOM_BYTES>().map_err(ModuleError::Unavailable)?;
-        args.push(&Uint8Array::from(random.as_slice()));
-    }
     let function: Function = Reflect::get(&module, &name.into())
         .ok()
         .and_then(|f| f.dyn_into().ok())

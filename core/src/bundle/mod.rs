@@ -352,7 +352,8 @@ pub enum BundleFile {
     TestShell,
 }
 
-const TEXT: &str = "text/plain; charset=utf-8";
+/// Plain text, UTF-8: the media type of the README, the scripts and the test scripts.
+pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
 
 impl BundleFile {
     pub const ALL: [BundleFile; 6] = [

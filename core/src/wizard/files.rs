@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::setup::SetupError;
 use super::State;
-use crate::bundle::{self, HandOffFormat};
+use crate::bundle::{self, HandOffFormat, TEXT};
 use crate::config::Config;
 use crate::powershell;
 use crate::run;
@@ -165,8 +165,6 @@ impl fmt::Debug for File {
     }
 }
 
-const TEXT: &str = "text/plain; charset=utf-8";
-
 fn text(name: &str, mime: &'static str, s: String) -> File {
     File {
         name: name.to_owned(),
@@ -191,8 +189,8 @@ impl State {
         self.apply_command(config, run::Event::SecretHandedOff, now_ms)
     }
 
-    /// Renders `kind` from the applied run; the encrypted bundles are sealed afterwards by the
-    /// hand-off module ([`Prepared::Module`]).
+    /// Renders `kind` from the applied run, or hands the bundle JSON to the hand-off module
+    /// ([`Prepared::Module`]), which encrypts it or writes the bundle's other files from it.
     pub fn file(&self, config: &Config, kind: &FileKind) -> Result<Prepared, SetupError> {
         let scripts = |rollback: bool| -> Result<File, SetupError> {
             let script = self.script_input(config)?;
@@ -237,7 +235,7 @@ impl State {
                     .ok_or(SetupError::Missing("the apply run"))?;
                 text("mailgrant-log.json", "application/json", run.log_json())
             }
-            // FromModule by the hand-off module: the page makes the JSON, the module encrypts it.
+            // Sealed by the hand-off module: the page makes the JSON, the module encrypts it.
             FileKind::BundleForVendor => {
                 let recipient = config
                     .vendor
