@@ -28,9 +28,10 @@ pub mod journal;
 mod measure;
 mod policy;
 mod status;
+mod table;
 mod undo;
 
-use std::collections::BTreeMap;
+use table::Table;
 
 pub use crate::op::Outcome;
 pub use answer::LogEntry;
@@ -140,10 +141,10 @@ pub struct Run {
     policy: Policy,
     rng: Rng,
     next_id: u64,
-    sent: BTreeMap<AttemptId, Sent>,
-    timers: BTreeMap<TimerId, OpId>,
+    sent: Table<AttemptId, Sent>,
+    timers: Table<TimerId, OpId>,
     /// The deadline timer of each request on the wire.
-    deadlines: BTreeMap<TimerId, AttemptId>,
+    deadlines: Table<TimerId, AttemptId>,
     /// Queued sends of this update.
     outbox: Vec<OpId>,
     waits: Vec<(TimerId, u64)>,
@@ -170,9 +171,9 @@ impl Run {
             policy: Policy::default(),
             rng: Rng::new(seed),
             next_id: 1,
-            sent: BTreeMap::new(),
-            timers: BTreeMap::new(),
-            deadlines: BTreeMap::new(),
+            sent: Table::new(),
+            timers: Table::new(),
+            deadlines: Table::new(),
             outbox: vec![],
             waits: vec![],
             wait_online: false,
