@@ -4,8 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use oauth2::basic::BasicClient;
-use oauth2::{AuthUrl, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
+use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use serde::Deserialize;
 
 use crate::config::{Config, ScopeMode};
@@ -13,6 +12,7 @@ use crate::secret::PkceVerifier;
 
 pub mod callback;
 pub mod token;
+pub mod uri;
 
 /// Why sign-in could not start or finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,8 +132,8 @@ impl Discovery {
             ("authorization_endpoint", &d.authorization_endpoint),
             ("token_endpoint", &d.token_endpoint),
         ] {
-            if AuthUrl::new(value.clone()).is_err() {
-                return Err(err(format!("{name} is not a URL: {value}")));
+            if let Some(why) = uri::refuse(value) {
+                return Err(err(format!("{name} {value} cannot be used: {why}")));
             }
         }
         Ok(d)
@@ -380,40 +380,45 @@ pub fn authorize_url(
     login_hint: Option<&str>,
     random: &SignInRandomness,
 ) -> Result<(String, PendingSignIn), AuthError> {
-    let auth_url = AuthUrl::new(discovery.authorization_endpoint.clone()).map_err(|_| {
-        AuthError::Discovery {
+    if uri::refuse(&discovery.authorization_endpoint).is_some() {
+        return Err(AuthError::Discovery {
             url: discovery_url(&config.authority),
             reason: "authorization_endpoint is not a URL".into(),
-        }
-    })?;
-    let redirect = RedirectUrl::new(redirect_uri.to_owned())
-        .map_err(|_| AuthError::RedirectUri(redirect_uri.to_owned()))?;
+        });
+    }
+    if uri::refuse(redirect_uri).is_some() {
+        return Err(AuthError::RedirectUri(redirect_uri.to_owned()));
+    }
     let state = URL_SAFE_NO_PAD.encode(random.state);
     let nonce = URL_SAFE_NO_PAD.encode(random.nonce);
     let verifier_text = URL_SAFE_NO_PAD.encode(random.verifier);
     let challenge =
         PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier_text.clone()));
-    let client = BasicClient::new(oauth2::ClientId::new(config.client_id.to_string()))
-        .set_auth_uri(auth_url)
-        .set_redirect_uri(redirect);
-    let state_for_url = state.clone();
-    let mut request = client.authorize_url(move || CsrfToken::new(state_for_url));
+    let client_id = config.client_id.to_string();
+    let scope = discovery
+        .requested_scopes_with(mode, group_members)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect::<Vec<_>>()
+        .join(" ");
+    // RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1 (`nonce`), and Entra's
+    // `response_mode=query` and `login_hint` (Microsoft identity platform, auth code flow).
+    let mut pairs = vec![
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("state", state.as_str()),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+        ("redirect_uri", redirect_uri),
+        ("scope", scope.as_str()),
+    ];
     if let Some(hint) = login_hint {
-        request = request.add_extra_param("login_hint", hint.to_owned());
+        pairs.push(("login_hint", hint));
     }
-    let (url, _) = request
-        .add_scopes(
-            discovery
-                .requested_scopes_with(mode, group_members)
-                .into_iter()
-                .map(|(s, _)| Scope::new(s.to_owned())),
-        )
-        .add_extra_param("nonce", nonce.clone())
-        .add_extra_param("response_mode", "query")
-        .set_pkce_challenge(challenge)
-        .url();
+    pairs.extend([("nonce", nonce.as_str()), ("response_mode", "query")]);
+    let url = uri::with_query(&discovery.authorization_endpoint, &pairs);
     Ok((
-        url.to_string(),
+        url,
         PendingSignIn {
             state,
             nonce,

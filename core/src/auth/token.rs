@@ -4,6 +4,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
+use super::uri::form;
 use super::AuthError;
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
 
@@ -36,28 +37,6 @@ pub fn refresh_form(client_id: &str, refresh_token: &RefreshToken, scope: &str) 
         ("refresh_token", refresh_token.expose_secret()),
         ("scope", scope),
     ])
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// A successful token answer. Tokens are held in redacting types.
