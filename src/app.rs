@@ -89,8 +89,9 @@ impl Driver {
         }
     }
 
-    /// A callback that dispatches `event`.
-    fn on<T>(&self, event: impl Fn(T) -> Event + 'static) -> Callback<T> {
+    /// A callback that dispatches `event`. A function pointer, not a closure type: one copy of
+    /// this per argument type in the wasm, not one per call site.
+    fn on<T: 'static>(&self, event: fn(T) -> Event) -> Callback<T> {
         let driver = self.clone();
         Callback::from(move |x| driver.dispatch(event(x)))
     }
@@ -382,9 +383,12 @@ pub fn wizard(props: &WizardProps) -> Html {
         )
     };
     let command = |make: fn() -> run::Event| {
-        driver.on(move |()| Event::ApplyCommand {
-            event: make(),
-            now_ms: browser::now_ms(),
+        let driver = driver.clone();
+        Callback::from(move |()| {
+            driver.dispatch(Event::ApplyCommand {
+                event: make(),
+                now_ms: browser::now_ms(),
+            })
         })
     };
     let revealed = use_state(|| false);
