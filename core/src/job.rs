@@ -332,7 +332,7 @@ pub fn unique_name(vendor: &str, mailbox_id: ObjectId) -> String {
 /// The vendor's name in lower-case ASCII letters, digits and single dashes, at most 40.
 fn vendor_slug(vendor: &str) -> String {
     let mut slug = String::new();
-    for c in vendor.chars().flat_map(char::to_lowercase) {
+    for c in vendor.chars().map(|c| c.to_ascii_lowercase()) {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('-') && !slug.is_empty() {
