@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod credential;
 mod json;
 mod origins;
+mod recipient;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ pub use credential::Credential;
 use json::{describe, missing, object, only_known, quote, required_text, string};
 pub use origins::{is_microsoft_authority, MICROSOFT_GRAPH_ORIGINS, MICROSOFT_LOGIN_HOSTS};
 use origins::{origin_of, url};
+pub(crate) use recipient::age_recipient_key;
 
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/organizations/v2.0";
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
@@ -429,21 +431,6 @@ const URL_FORM: &str =
 /// included), so a typo is caught before the tenant changes.
 fn is_age_recipient(r: &str) -> bool {
     age_recipient_key(r).is_some()
-}
-
-/// The X25519 public key in an age recipient: age's own encoding, bech32 (not bech32m) with the
-/// human-readable part "age" and 32 bytes of key, in lower case as `age-keygen` prints it.
-pub(crate) fn age_recipient_key(r: &str) -> Option<[u8; 32]> {
-    use bech32::FromBase32;
-    if r.len() != 62 || !r.starts_with("age1") {
-        return None;
-    }
-    match bech32::decode(r) {
-        Ok((hrp, data, bech32::Variant::Bech32)) if hrp == "age" => {
-            Vec::<u8>::from_base32(&data).ok()?.try_into().ok()
-        }
-        _ => None,
-    }
 }
 
 /// The same rule the scripts and the bundle apply to a display name ([`DisplayText`]), at load.
