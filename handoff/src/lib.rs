@@ -52,7 +52,7 @@ pub fn seal_with_passphrase(
 #[wasm_bindgen]
 pub fn render(plaintext: &[u8], file: &str) -> Result<Vec<u8>, JsValue> {
     let what = BundleFile::parse(file)
-        .ok_or_else(|| JsValue::from_str(&format!("it cannot write a {file:?} file")))?;
+        .ok_or_else(|| JsValue::from_str(&format!("it cannot write a “{file}” file")))?;
     let text = std::str::from_utf8(plaintext)
         .map_err(|_| JsValue::from_str("the bundle is not UTF-8 text"))?;
     let b = bundle::read_json(text).map_err(thrown)?;

@@ -78,14 +78,14 @@ pub fn read_json(text: &str) -> Result<Bundle, BundleError> {
             audience: req(c, "audience")?.to_owned(),
         },
         "multiTenantApp" => BundleCredential::VendorApp,
-        other => return Err(bad("credential.kind", format!("unknown kind {other:?}"))),
+        other => return Err(bad("credential.kind", format!("unknown kind “{other}”"))),
     };
     let s = object(o, "mailboxScope")?;
     let mode = req(s, "mode")?;
     let mode = ScopeMode::ALL
         .into_iter()
         .find(|m| m.as_config_str() == mode)
-        .ok_or_else(|| bad("mailboxScope.mode", format!("unknown mode {mode:?}")))?;
+        .ok_or_else(|| bad("mailboxScope.mode", format!("unknown mode “{mode}”")))?;
     let group_address = || typed(s, "groupAddress", SmtpAddress::parse);
     let target = match req(s, "target")? {
         "oneMailbox" => ScopeTarget::OneMailbox,
@@ -96,7 +96,7 @@ pub fn read_json(text: &str) -> Result<Bundle, BundleError> {
             name: typed(s, "groupName", DisplayText::parse)?,
             address: group_address()?,
         },
-        other => return Err(bad("mailboxScope.target", format!("unknown {other:?}"))),
+        other => return Err(bad("mailboxScope.target", format!("unknown target “{other}”"))),
     };
     Bundle::new(BundleInput {
         tenant_id: typed(o, "tenantId", TenantId::parse)?,
