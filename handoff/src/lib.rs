@@ -8,6 +8,13 @@
 use mailgrant_core::bundle::{self, BundleError, BundleFile, Passphrase, Randomness, SCRYPT_LOG_N};
 use wasm_bindgen::prelude::*;
 
+// As in the page: talc, not dlmalloc (the module is single-threaded; scrypt's 64 MiB is one
+// allocation, free for reuse once a file is sealed; wasm memory never shrinks, whichever the
+// allocator).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn randomness(random: &[u8]) -> Result<Randomness, JsValue> {
     random
         .try_into()

@@ -96,7 +96,12 @@ pub fn read_json(text: &str) -> Result<Bundle, BundleError> {
             name: typed(s, "groupName", DisplayText::parse)?,
             address: group_address()?,
         },
-        other => return Err(bad("mailboxScope.target", format!("unknown target “{other}”"))),
+        other => {
+            return Err(bad(
+                "mailboxScope.target",
+                format!("unknown target “{other}”"),
+            ))
+        }
     };
     Bundle::new(BundleInput {
         tenant_id: typed(o, "tenantId", TenantId::parse)?,
