@@ -3,8 +3,6 @@
 //! here talks to Graph. The layers above: [`crate::op`] (one module per Graph operation), then
 //! [`crate::plan`] and [`crate::run`].
 
-use serde::{Deserialize, Serialize};
-
 use crate::config::ScopeMode;
 use crate::graph::apps::Assignment;
 use crate::ids::{ClientId, Guid, KeyId, ObjectId, SmtpAddress, TenantId};
@@ -16,28 +14,23 @@ pub const TAG: &str = "mailgrant";
 pub const SECRET_PREFIX: &str = "mailgrant";
 
 /// The validated inputs of the wizard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
     pub tenant: TenantId,
     pub mailbox: SmtpAddress,
-    #[serde(with = "mode_serde")]
     pub mode: ScopeMode,
     /// The vendor's name (config `vendor.name`).
     pub vendor: String,
     pub app_display_name: String,
     pub secret_lifetime_days: u32,
     /// The credential the vendor gets (config `vendor.credentials`, the first this mode allows).
-    #[serde(default)]
     pub credential: CredentialPlan,
 }
 
-/// The credential of a setup, as the plan and the journal keep it. Externally tagged
-/// (`"clientSecret"`, `{"certificate": {…}}`), read and written through `serde_json::Value`
-/// by hand ([`credential_json`]): serde's derived reader for this enum cost the first load about
-/// 3 kB gzip'd (an internally tagged one, which buffers the object first, 4 kB more).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "serde_json::Value", into = "serde_json::Value")]
+/// The credential of a setup, as the plan and the journal keep it. In the journal externally
+/// tagged (`"clientSecret"`, `{"certificate": {…}}`), read and written through
+/// `serde_json::Value` by hand ([`credential_json`]), like the rest of the journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum CredentialPlan {
     /// A client secret (`addPassword`), handed to the vendor encrypted.
     #[default]
@@ -186,26 +179,8 @@ mod credential_json {
     }
 }
 
-mod mode_serde {
-    use super::ScopeMode;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &ScopeMode, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(m.as_config_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ScopeMode, D::Error> {
-        let s = String::deserialize(d)?;
-        ScopeMode::ALL
-            .into_iter()
-            .find(|m| m.as_config_str() == s)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown scope mode {s}")))
-    }
-}
-
 /// What the admin chose on the Scope step, besides the scope itself.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
     /// Add a secret even though the app already has one made by mailgrant.
     pub new_secret: bool,
@@ -234,8 +209,7 @@ impl Default for Scope {
 }
 
 /// What already existed when the plan was made (from the preflight's findings).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Existing {
     pub app: Option<ObjectId>,
     pub app_id: Option<ClientId>,
@@ -245,7 +219,6 @@ pub struct Existing {
     /// An unscoped `Mail.Send` grant on the existing app.
     pub mail_send_grant: Option<Assignment>,
     /// The `customKeyIdentifier`s of the existing app's certificates.
-    #[serde(default)]
     pub keys: Vec<String>,
 }
 
@@ -398,6 +371,7 @@ mod tests {
 mod credential_tests {
     use super::CredentialPlan;
     use crate::ids::ClientId;
+    use serde_json::Value;
 
     /// The journal's form of each kind, and back (the hand-written reader keeps serde's shape).
     #[test]
@@ -429,9 +403,11 @@ mod credential_tests {
                 r#"{"multiTenantApp":{"appId":"a2000000-0000-4000-8000-000000000002"}}"#,
             ),
         ];
+        let read =
+            |json: &str| CredentialPlan::try_from(serde_json::from_str::<Value>(json).unwrap());
         for (plan, json) in cases {
-            assert_eq!(serde_json::to_string(&plan).unwrap(), json);
-            assert_eq!(serde_json::from_str::<CredentialPlan>(json).unwrap(), plan);
+            assert_eq!(Value::from(plan.clone()).to_string(), json);
+            assert_eq!(read(json).unwrap(), plan);
         }
         for bad in [
             r#""password""#,
@@ -439,10 +415,7 @@ mod credential_tests {
             r#"{"a":{},"b":{}}"#,
             "1",
         ] {
-            assert!(
-                serde_json::from_str::<CredentialPlan>(bad).is_err(),
-                "{bad}"
-            );
+            assert!(read(bad).is_err(), "{bad}");
         }
     }
 }

@@ -423,7 +423,7 @@ pub fn revoke(resource_sp: ObjectId, assignment_id: &AssignmentId) -> Request {
     ))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Assignment {
     pub id: AssignmentId,

@@ -1,0 +1,299 @@
+//! The journal's JSON read and written by hand, over `serde_json::Value` (which the page reads
+//! `config.json` with anyway): serde's derived readers and writers for the journal's dozen
+//! structures cost the first load about 20 kB gzip'd. Every error names its field
+//! (`facts.keyId: not a key id`), as `config.json`'s do.
+
+use serde_json::{Map, Value};
+
+use crate::config::ScopeMode;
+use crate::graph::apps::Assignment;
+use crate::ids::{AssignmentId, ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
+use crate::job::{CredentialPlan, Existing, Inputs, Options};
+
+/// One JSON object of the journal, and where it sits (`facts.`), for error messages.
+#[derive(Clone, Copy)]
+pub(super) struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    at: &'static str,
+}
+
+fn problem(at: &str, key: &str, what: &str) -> String {
+    format!("{at}{key}: {what}")
+}
+
+impl<'a> Obj<'a> {
+    /// `v` as an object at `at` (`""` for the journal itself, else `"name."`).
+    pub fn of(v: &'a Value, at: &'static str) -> Result<Self, String> {
+        match v {
+            Value::Object(map) => Ok(Obj { map, at }),
+            _ => Err(format!("{} is not an object", at.trim_end_matches('.'))),
+        }
+    }
+
+    /// The same object, refused if it has a field not in `known` (the journal's own objects:
+    /// this page wrote them, so an unknown field means another writer).
+    pub fn only(self, known: &[&str]) -> Result<Self, String> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(k) => Err(problem(self.at, k, "not a field of the journal")),
+            None => Ok(self),
+        }
+    }
+
+    /// The field's value; missing and `null` are the same.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    pub fn obj(&self, key: &str, at: &'static str) -> Result<Obj<'a>, String> {
+        let v = self
+            .get(key)
+            .ok_or_else(|| problem(self.at, key, "missing"))?;
+        Obj::of(v, at)
+    }
+
+    pub fn opt_obj(&self, key: &str, at: &'static str) -> Result<Option<Obj<'a>>, String> {
+        self.get(key).map(|v| Obj::of(v, at)).transpose()
+    }
+
+    /// A text field, read with `parse` (`None`: not of its form, said as `form`).
+    pub fn opt<T>(
+        &self,
+        key: &str,
+        form: &str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => parse(s)
+                .map(Some)
+                .ok_or_else(|| problem(self.at, key, &format!("not {form}"))),
+            Some(_) => Err(problem(self.at, key, "not a string")),
+        }
+    }
+
+    pub fn req<T>(&self, key: &str, form: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
+        self.opt(key, form, parse)?
+            .ok_or_else(|| problem(self.at, key, "missing"))
+    }
+
+    pub fn text(&self, key: &str) -> Result<String, String> {
+        self.req(key, "text", |s| Some(s.to_owned()))
+    }
+
+    pub fn opt_text(&self, key: &str) -> Result<Option<String>, String> {
+        self.opt(key, "text", |s| Some(s.to_owned()))
+    }
+
+    /// A list (missing: empty) of `read`'s items.
+    pub fn list<T>(&self, key: &str, read: impl Fn(&Value) -> Option<T>) -> Result<Vec<T>, String> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| read(v).ok_or_else(|| problem(self.at, key, "an item of the wrong form")))
+                .collect(),
+            Some(_) => Err(problem(self.at, key, "not a list")),
+        }
+    }
+
+    /// A list of texts, each read with `parse`.
+    pub fn texts<T>(&self, key: &str, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
+        self.list(key, |v| v.as_str().and_then(parse))
+    }
+
+    /// `true` or `false` (missing: false).
+    pub fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(problem(self.at, key, "not true or false")),
+        }
+    }
+
+    pub fn opt_number(&self, key: &str) -> Result<Option<u64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| problem(self.at, key, "not a whole number")),
+        }
+    }
+
+    pub fn number(&self, key: &str) -> Result<u64, String> {
+        self.opt_number(key)?
+            .ok_or_else(|| problem(self.at, key, "missing"))
+    }
+}
+
+// ---- the ids' forms ----
+
+pub(super) const GUID: &str = "a GUID";
+
+pub(super) fn object_id(s: &str) -> Option<ObjectId> {
+    ObjectId::parse(s).ok()
+}
+
+pub(super) fn client_id(s: &str) -> Option<ClientId> {
+    ClientId::parse(s).ok()
+}
+
+pub(super) fn key_id(s: &str) -> Option<KeyId> {
+    KeyId::parse(s).ok()
+}
+
+pub(super) fn address(s: &str) -> Option<SmtpAddress> {
+    SmtpAddress::parse(s).ok()
+}
+
+/// `Some(text)` as a JSON string, `None` as `null`.
+pub(super) fn or_null(v: Option<impl ToString>) -> Value {
+    v.map_or(Value::Null, |x| Value::String(x.to_string()))
+}
+
+pub(super) fn strings<T: ToString>(items: &[T]) -> Value {
+    Value::Array(items.iter().map(|x| Value::String(x.to_string())).collect())
+}
+
+/// A JSON object of `pairs`.
+pub(super) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+// ---- the job's parts ----
+
+pub(super) fn inputs_json(i: &Inputs) -> Value {
+    object([
+        ("tenant", Value::String(i.tenant.to_string())),
+        ("mailbox", Value::String(i.mailbox.to_string())),
+        ("mode", Value::String(i.mode.as_config_str().to_owned())),
+        ("vendor", Value::String(i.vendor.clone())),
+        ("appDisplayName", Value::String(i.app_display_name.clone())),
+        ("secretLifetimeDays", Value::from(i.secret_lifetime_days)),
+        ("credential", Value::from(i.credential.clone())),
+    ])
+}
+
+pub(super) fn mode(s: &str) -> Option<ScopeMode> {
+    ScopeMode::ALL.into_iter().find(|m| m.as_config_str() == s)
+}
+
+pub(super) fn inputs(o: Obj) -> Result<Inputs, String> {
+    Ok(Inputs {
+        tenant: o.req("tenant", "a tenant id", |s| TenantId::parse(s).ok())?,
+        mailbox: o.req("mailbox", "an e-mail address", address)?,
+        mode: o.req("mode", "a scoping mode", mode)?,
+        vendor: o.text("vendor")?,
+        app_display_name: o.text("appDisplayName")?,
+        secret_lifetime_days: u32::try_from(o.number("secretLifetimeDays")?)
+            .map_err(|_| "inputs.secretLifetimeDays: too large".to_owned())?,
+        credential: match o.get("credential") {
+            None => CredentialPlan::ClientSecret,
+            Some(v) => CredentialPlan::try_from(v.clone())?,
+        },
+    })
+}
+
+pub(super) fn options_json(o: &Options) -> Value {
+    object([
+        ("newSecret", Value::Bool(o.new_secret)),
+        ("removeUnscopedGrant", Value::Bool(o.remove_unscoped_grant)),
+    ])
+}
+
+pub(super) fn options(o: Obj) -> Result<Options, String> {
+    Ok(Options {
+        new_secret: o.flag("newSecret")?,
+        remove_unscoped_grant: o.flag("removeUnscopedGrant")?,
+    })
+}
+
+pub(super) fn existing_json(e: &Existing) -> Value {
+    object([
+        ("app", or_null(e.app)),
+        ("appId", or_null(e.app_id)),
+        ("sp", or_null(e.sp)),
+        ("secrets", strings(&e.secrets)),
+        (
+            "mailSendGrant",
+            e.mail_send_grant.as_ref().map_or(Value::Null, |g| {
+                object([
+                    ("id", Value::String(g.id.to_string())),
+                    ("appRoleId", Value::String(g.app_role_id.clone())),
+                    ("resourceId", Value::String(g.resource_id.to_string())),
+                    ("principalId", or_null(g.principal_id)),
+                ])
+            }),
+        ),
+        ("keys", strings(&e.keys)),
+    ])
+}
+
+pub(super) fn existing(o: Obj) -> Result<Existing, String> {
+    let grant = match o.opt_obj("mailSendGrant", "existing.mailSendGrant.")? {
+        None => None,
+        Some(g) => Some(Assignment {
+            id: g.req("id", "an assignment id", AssignmentId::parse)?,
+            app_role_id: g.text("appRoleId")?,
+            resource_id: g.req("resourceId", GUID, object_id)?,
+            principal_id: g.opt("principalId", GUID, object_id)?,
+        }),
+    };
+    Ok(Existing {
+        app: o.opt("app", GUID, object_id)?,
+        app_id: o.opt("appId", GUID, client_id)?,
+        sp: o.opt("sp", GUID, object_id)?,
+        secrets: o.texts("secrets", key_id)?,
+        mail_send_grant: grant,
+        keys: o.texts("keys", |s| Some(s.to_owned()))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each field error names where it is.
+    #[test]
+    fn errors_name_the_field() {
+        let check = |json: &str, expected: &str| {
+            let v: Value = serde_json::from_str(json).unwrap();
+            let o = Obj::of(&v, "inputs.").unwrap();
+            assert_eq!(inputs(o).unwrap_err(), expected, "{json}");
+        };
+        let ok = r#""tenant":"72f988bf-86f1-41af-91ab-2d7cd011db47","mailbox":"a@b.example","vendor":"V","appDisplayName":"V x","secretLifetimeDays":180"#;
+        for (json, expected) in [
+            (format!(r#"{{{ok}}}"#), "inputs.mode: missing"),
+            (
+                format!(r#"{{{ok},"mode":"other"}}"#),
+                "inputs.mode: not a scoping mode",
+            ),
+            (format!(r#"{{{ok},"mode":1}}"#), "inputs.mode: not a string"),
+            (
+                format!(r#"{{{ok},"mode":"rbacForApplications","secretLifetimeDays":-1}}"#),
+                "inputs.secretLifetimeDays: not a whole number",
+            ),
+            (
+                r#"{"tenant":"x","mode":"rbacForApplications"}"#.to_owned(),
+                "inputs.tenant: not a tenant id",
+            ),
+        ] {
+            check(&json, expected);
+        }
+        let v: Value = serde_json::from_str(r#"{"app":null,"x":1}"#).unwrap();
+        let o = Obj::of(&v, "facts.").unwrap();
+        assert_eq!(
+            o.only(&["app"]).err().as_deref(),
+            Some("facts.x: not a field of the journal")
+        );
+        assert_eq!(o.flag("app"), Ok(false), "null is missing");
+        assert_eq!(
+            o.list("x", |_| Some(())).unwrap_err(),
+            "facts.x: not a list"
+        );
+        assert_eq!(
+            Obj::of(&Value::Null, "scope.").err().as_deref(),
+            Some("scope is not an object")
+        );
+    }
+}
