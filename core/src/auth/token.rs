@@ -161,17 +161,22 @@ impl std::fmt::Debug for IdClaims {
     }
 }
 
+/// `aud`: one string or a list of them (RFC 7519 §4.1.3). Read as a `Value` (whose reader the
+/// page has anyway), not through an untagged enum, which buffers through serde's `Content`.
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => vec![s],
-        OneOrMany::Many(v) => v,
-    })
+    use serde_json::Value;
+    let texts = match Value::deserialize(d)? {
+        Value::String(s) => Some(vec![s]),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    };
+    texts.ok_or_else(|| serde::de::Error::custom("aud is neither a string nor a list of strings"))
 }
 
 /// Checks an ID token received directly from the token endpoint over TLS (so, per OpenID
@@ -265,8 +270,10 @@ mod tests {
 
     #[test]
     fn each_bad_claim_is_rejected() {
-        let cases: [(&str, serde_json::Value, u64); 6] = [
+        let cases: [(&str, serde_json::Value, u64); 8] = [
             ("nonce", serde_json::json!({"nonce": "other"}), 1_500),
+            ("aud", serde_json::json!({"aud": 5}), 1_500),
+            ("aud", serde_json::json!({"aud": [CLIENT, 5]}), 1_500),
             (
                 "aud",
                 serde_json::json!({"aud": "99999999-2222-3333-4444-555555555555"}),
