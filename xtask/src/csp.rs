@@ -128,8 +128,56 @@ pub fn policy(html: &str, extra_connect: &[String]) -> Result<String, String> {
     ))
 }
 
-/// The page's own bootstrap, then the policy as the first element of `<head>`, and a check of
-/// SRI on every asset.
+/// Every `<link>` to an asset must carry an integrity hash (trunk writes them); each is set again
+/// from the file in `dist/` as it is now, since xtask changes files after trunk (the JS glue is
+/// minified), and a stale hash would make the browser refuse the file.
+fn asset_integrity(html: &str, dist: &std::path::Path) -> Result<String, String> {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<link ") {
+        let end = i + rest[i..]
+            .find('>')
+            .ok_or("an unterminated <link> in dist/index.html")?;
+        let tag = &rest[i..end];
+        out.push_str(&rest[..i]);
+        let asset = [
+            "rel=\"modulepreload\"",
+            "rel=\"preload\"",
+            "rel=\"stylesheet\"",
+        ]
+        .iter()
+        .any(|r| tag.contains(r));
+        match (asset, tag.find(" integrity=\"sha384-")) {
+            (false, _) => out.push_str(tag),
+            (true, None) => {
+                return Err(format!(
+                    "an asset in dist/index.html lacks an integrity hash: {tag}"
+                ))
+            }
+            (true, Some(at)) => {
+                let href = tag
+                    .split_once(" href=\"")
+                    .and_then(|(_, h)| h.split_once('"'))
+                    .map(|(h, _)| h)
+                    .ok_or_else(|| format!("an asset in dist/index.html without href: {tag}"))?;
+                let value_start = at + " integrity=\"".len();
+                let value_end = value_start
+                    + tag[value_start..]
+                        .find('"')
+                        .ok_or("an unterminated integrity attribute")?;
+                out.push_str(&tag[..value_start]);
+                out.push_str(&sri(dist, href)?);
+                out.push_str(&tag[value_end..]);
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The page's own bootstrap, then the policy as the first element of `<head>`, with every
+/// asset's integrity hash set from its file.
 pub fn finalize(
     html: &str,
     dist: &std::path::Path,
@@ -139,25 +187,8 @@ pub fn finalize(
     if html.contains("Content-Security-Policy") {
         return Err("dist/index.html already has a Content-Security-Policy".into());
     }
-    for tag in [
-        "<link rel=\"modulepreload\"",
-        "<link rel=\"preload\"",
-        "<link rel=\"stylesheet\"",
-    ] {
-        let missing = html.match_indices(tag).any(|(i, _)| {
-            !html[i..]
-                .split('>')
-                .next()
-                .unwrap_or("")
-                .contains("integrity=\"sha384-")
-        });
-        if missing {
-            return Err(format!(
-                "an asset ({tag}) in dist/index.html lacks an integrity hash"
-            ));
-        }
-    }
-    let html = bootstrap(html, dist, handoff)?;
+    let html = asset_integrity(html, dist)?;
+    let html = bootstrap(&html, dist, handoff)?;
     let meta = format!(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\" />",
         policy(&html, extra_connect)?
@@ -253,5 +284,14 @@ mod tests {
         assert!(finalize(&no_sri, &dist(), &[], &module())
             .unwrap_err()
             .contains("integrity"));
+        // trunk's hash of a file xtask changed afterwards (`sha384-x` here) is set from the file.
+        let d = dist();
+        let fresh = sri(&d, "./a.js").unwrap();
+        let out = finalize(PAGE, &d, &[], &module()).unwrap();
+        assert!(!out.contains("sha384-x\""), "{out}");
+        assert!(
+            out.contains(&format!("href=\"./a.js\" integrity=\"{fresh}\">")),
+            "{out}"
+        );
     }
 }

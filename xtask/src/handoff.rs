@@ -65,6 +65,7 @@ pub fn build(tools: &Tools, dist: &Path) -> Result<Module, String> {
     .arg("-o")
     .arg(out.join("handoff_bg.opt.wasm"));
     run(c)?;
+    crate::util::minify_js(tools, &out.join("handoff.js"))?;
     let read = |name: &str| {
         let p = out.join(name);
         std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))

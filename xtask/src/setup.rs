@@ -15,6 +15,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: &str = "version_132";
 /// axe-core, as pinned in package.json.
 const AXE_VERSION: &str = "4.14.1";
+/// terser (npm), as pinned in package.json: minifies wasm-bindgen's JS glue.
+const TERSER_VERSION: &str = "5.51.4";
 
 /// Where the installed tools are: the PATH to give child processes.
 pub struct Tools {
@@ -128,15 +130,19 @@ pub fn run() -> Result<Tools, String> {
         report.installed(format!("wasm-bindgen-cli {wb}"));
     }
 
-    // 4. wasm-opt from npm's binaryen, and axe-core for the accessibility checks (package.json).
+    // 4. wasm-opt from npm's binaryen, axe-core for the accessibility checks and terser for the
+    // JS glue (package.json).
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let version = output(&wasm_opt.to_string_lossy(), &["--version"], &path).unwrap_or_default();
     let axe = std::fs::read_to_string(root().join("node_modules/axe-core/package.json"))
         .unwrap_or_default();
     let axe_ok = axe.contains(&format!("\"version\": \"{AXE_VERSION}\""));
-    if version.contains(WASM_OPT_VERSION) && axe_ok {
+    let terser = std::fs::read_to_string(root().join("node_modules/terser/package.json"))
+        .unwrap_or_default();
+    let terser_ok = terser.contains(&format!("\"version\": \"{TERSER_VERSION}\""));
+    if version.contains(WASM_OPT_VERSION) && axe_ok && terser_ok {
         report.found(format!(
-            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION} (npm)"
+            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION}, terser {TERSER_VERSION} (npm)"
         ));
     } else {
         let mut c = Command::new("npm");
@@ -145,7 +151,7 @@ pub fn run() -> Result<Tools, String> {
             .env("PATH", &path);
         util::run(c)?;
         report.installed(format!(
-            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION} (npm)"
+            "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION}, terser {TERSER_VERSION} (npm)"
         ));
     }
 

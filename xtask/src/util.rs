@@ -86,6 +86,18 @@ pub fn run_tests(mut c: Command, tally: &mut (u64, u64)) -> Result<(), String> {
     }
 }
 
+/// Minifies the ES module at `path` in place with terser (npm, package.json): compressed and
+/// mangled, its exports and the wasm's import names unchanged. wasm-bindgen's glue is written
+/// for reading; minified, the page's is 2.2 kB gzip'd smaller and the hand-off module's 0.9 kB
+/// (trunk's own JS minifier cannot parse it).
+pub fn minify_js(tools: &Tools, path: &Path) -> Result<(), String> {
+    let mut c = cmd(tools, "terser");
+    c.arg(path)
+        .args(["--module", "--compress", "--mangle", "--output"])
+        .arg(path);
+    run(c)
+}
+
 /// `trunk build --release` into `dist/`, then the Content-Security-Policy (see `csp.rs`).
 pub fn trunk_build(tools: &Tools) -> Result<(), String> {
     build_with(tools, &[])
@@ -97,6 +109,14 @@ pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String>
     c.args(["build", "--release"]);
     run(c)?;
     let dist = root().join("dist");
+    // trunk's glue for the page: `mailgrant-<build hash>.js`, hashed (SRI) after this.
+    let entries = std::fs::read_dir(&dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("mailgrant-") && name.ends_with(".js") {
+            minify_js(tools, &e.path())?;
+        }
+    }
     let handoff = crate::handoff::build(tools, &dist)?;
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
