@@ -43,7 +43,13 @@ impl UtcDateTime {
     pub fn parse_rfc3339(s: &str) -> Result<Self, TimeError> {
         let err = || TimeError(s.to_owned());
         let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        // ASCII only: the fields are then sliced by byte without cutting a character in two.
+        if !s.is_ascii()
+            || b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+        {
             return Err(err());
         }
         if b[13] != b':' || b[16] != b':' {
@@ -304,6 +310,10 @@ mod tests {
             "2027-05-25T14:47:57+0100",
             "+027-05-25T14:47:57Z",
             "2027-05-25T14:47:57Zjunk",
+            // A character of two bytes inside a field (sliced by byte, it would panic).
+            "2027-05-31T14:00:0é0Z",
+            "2027-05-31T14:0é:00Z",
+            "2027-05-31T14:00:00+0é:00",
         ] {
             assert!(UtcDateTime::parse_rfc3339(bad).is_err(), "{bad:?} accepted");
         }

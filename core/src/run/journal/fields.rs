@@ -26,7 +26,10 @@ impl<'a> Obj<'a> {
     pub fn of(v: &'a Value, at: &'static str) -> Result<Self, String> {
         match v {
             Value::Object(map) => Ok(Obj { map, at }),
-            _ => Err(format!("{} is not an object", at.trim_end_matches('.'))),
+            _ => Err(match at.trim_end_matches('.') {
+                "" => "the journal is not an object".to_owned(),
+                name => format!("{name} is not an object"),
+            }),
         }
     }
 
