@@ -136,6 +136,11 @@ impl Discovery {
                 return Err(err(format!("{name} {value} cannot be used: {why}")));
             }
         }
+        if let Some(p) = uri::sets_any(&d.authorization_endpoint, &AUTHORIZE_PARAMS) {
+            return Err(err(format!(
+                "authorization_endpoint already sets {p} in its query, which the page sets"
+            )));
+        }
         Ok(d)
     }
 }
@@ -370,6 +375,20 @@ impl std::fmt::Debug for SignInRandomness {
     }
 }
 
+/// The parameters [`authorize_url`] adds to the authorization endpoint's query.
+const AUTHORIZE_PARAMS: [&str; 10] = [
+    "response_type",
+    "client_id",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "redirect_uri",
+    "scope",
+    "login_hint",
+    "nonce",
+    "response_mode",
+];
+
 /// Builds the authorize URL (authorization code, PKCE S256, `state`, `nonce`).
 pub fn authorize_url(
     config: &Config,
@@ -511,6 +530,9 @@ mod tests {
         assert!(url
             .starts_with("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?"));
         let q = query(&url);
+        for (name, _) in &q {
+            assert!(AUTHORIZE_PARAMS.contains(&name.as_str()), "{name}");
+        }
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("response_type"), Some("code"));
         assert_eq!(
@@ -643,6 +665,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("S256"));
+        let twice = Discovery::parse(
+            "u",
+            r#"{"issuer":"i","authorization_endpoint":"https://a/authorize?p=b2c&client_id=x","token_endpoint":"https://a/token"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            twice.to_string().contains("already sets client_id"),
+            "{twice}"
+        );
         assert_eq!(
             discovery_url("https://login.microsoftonline.com/organizations/v2.0/"),
             "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration"

@@ -24,7 +24,7 @@ pub fn refuse(s: &str) -> Option<&'static str> {
     // punycode for an international name), then an optional decimal port.
     let (host, port) = match authority.strip_prefix('[') {
         Some(v6) => match v6.split_once(']') {
-            Some((h, rest)) if h.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') => (
+            Some((h, rest)) if is_ipv6(h) => (
                 h,
                 rest.strip_prefix(':')
                     .or(Some(rest).filter(|r| r.is_empty())),
@@ -49,6 +49,7 @@ pub fn refuse(s: &str) -> Option<&'static str> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-._~:".contains(&b))
         || !port_ok
+        || !authority.starts_with('[') && !is_name_or_ipv4(host)
     {
         Some("its host or port is not valid")
     } else if !lower.starts_with("https://") && !loopback {
@@ -58,6 +59,59 @@ pub fn refuse(s: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// RFC 3986 §3.2.2's IPv6address without an embedded IPv4 part: at most eight groups of one to
+/// four hex digits, at most one `::` standing for the missing ones.
+fn is_ipv6(h: &str) -> bool {
+    let group = |g: &str| (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit());
+    let groups = |part: &str| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        part.split(':')
+            .try_fold(0, |n, g| group(g).then_some(n + 1))
+    };
+    match h.split_once("::") {
+        Some((a, b)) if !b.contains("::") => {
+            matches!((groups(a), groups(b)), (Some(x), Some(y)) if x + y <= 7)
+        }
+        Some(_) => false,
+        None => groups(h) == Some(8),
+    }
+}
+
+/// A registered name, or an IPv4 address in its one canonical form (dotted decimal, no leading
+/// zeros). The WHATWG URL parser reads a name whose last label is a number (`2130706433`,
+/// `0x7f.1`, `010.0.0.1`) as an IPv4 address in other notations; those are refused, so what is
+/// checked here is the host the browser goes to.
+fn is_name_or_ipv4(host: &str) -> bool {
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let numeric = |l: &str| {
+        !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit())
+            || l.len() > 1 && l[..2].eq_ignore_ascii_case("0x")
+    };
+    if !numeric(last) {
+        return true;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() == 4
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && (l.len() == 1 || !l.starts_with('0'))
+                && l.parse::<u8>().is_ok()
+        })
+}
+
+/// The first of `names` that `endpoint`'s own query already sets (RFC 6749 §3.1: a request
+/// parameter must not be included more than once).
+pub fn sets_any<'a>(endpoint: &str, names: &[&'a str]) -> Option<&'a str> {
+    let query = endpoint.split_once('?')?.1;
+    names
+        .iter()
+        .copied()
+        .find(|n| query.split('&').any(|kv| kv.split('=').next() == Some(n)))
 }
 
 /// `endpoint` (already checked by [`refuse`]) with `pairs` added to its query.
@@ -119,6 +173,12 @@ mod tests {
             "http://127.0.0.1:8080/organizations/oauth2/v2.0/authorize",
             "http://localhost/x",
             "http://[::1]:9/x",
+            "https://[2001:db8::1]/x",
+            "https://[2001:db8:0:0:0:0:0:1]:443/x",
+            "https://[::]/x",
+            "https://10.0.0.1/x",
+            "https://login.microsoftonline.com./x",
+            "https://a1.example/x",
             "https://a",
         ] {
             check(ok, None);
@@ -147,6 +207,29 @@ mod tests {
             ),
             ("https://[::1]x/a", "its host or port is not valid"),
             ("https://[::1/a", "its host is not a valid IPv6 address"),
+            ("https://[:]/a", "its host is not a valid IPv6 address"),
+            ("https://[1]/a", "its host is not a valid IPv6 address"),
+            (
+                "https://[12345::]/a",
+                "its host is not a valid IPv6 address",
+            ),
+            (
+                "https://[1::2::3]/a",
+                "its host is not a valid IPv6 address",
+            ),
+            (
+                "https://[1:2:3:4:5:6:7:8:9]/a",
+                "its host is not a valid IPv6 address",
+            ),
+            (
+                "https://[::ffff:1.2.3.4]/a",
+                "its host is not a valid IPv6 address",
+            ),
+            ("https://2130706433/a", "its host or port is not valid"),
+            ("https://0x7f.1/a", "its host or port is not valid"),
+            ("https://010.0.0.1/a", "its host or port is not valid"),
+            ("https://1.2.3.999/a", "its host or port is not valid"),
+            ("http://127.1/a", "its host or port is not valid"),
             (
                 "https://idp.example/a#f",
                 "it contains a fragment, a backslash or credentials",
@@ -183,5 +266,12 @@ mod tests {
             assert_eq!(with_query(endpoint, &pairs), expected);
         }
         assert_eq!(form(&[]), "");
+        let names = ["client_id", "scope"];
+        assert_eq!(
+            sets_any("https://a/auth?p=1&scope=x", &names),
+            Some("scope")
+        );
+        assert_eq!(sets_any("https://a/auth?p=1&myscope=x", &names), None);
+        assert_eq!(sets_any("https://a/auth", &names), None);
     }
 }
