@@ -92,6 +92,11 @@ fn no_change_of_a_journal_makes_resume_panic() {
             }
         }
         let _ = crate::run::Run::resume(&good[..i], [3; 16], crate::run::Schedule::Concurrent, 0);
+        // A character of two bytes put in (it panicked once, inside a date).
+        if good.is_char_boundary(i) {
+            let text = format!("{}é{}", &good[..i], &good[i..]);
+            let _ = crate::run::Run::resume(&text, [3; 16], crate::run::Schedule::Concurrent, 0);
+        }
     }
     assert!(tried > 1500, "{tried}");
 }
