@@ -85,7 +85,7 @@ impl Explain for AuthError {
                 detail,
                 "Check your network connection and try again. If it persists, the page's `authority` setting may be wrong: contact the vendor.",
             ),
-            AuthError::RedirectUri(_) => vendor(
+            AuthError::RedirectUri { .. } => vendor(
                 "This page's address cannot be used for sign-in.",
                 detail,
                 "Open the page from the vendor's https:// link.",

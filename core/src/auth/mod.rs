@@ -19,8 +19,8 @@ pub mod uri;
 pub enum AuthError {
     #[error("the OpenID Connect discovery document at {url} could not be read: {reason}")]
     Discovery { url: String, reason: String },
-    #[error("the redirect URI {0} is not a valid URL")]
-    RedirectUri(String),
+    #[error("the redirect URI {uri} cannot be used: {why}")]
+    RedirectUri { uri: String, why: &'static str },
     #[error("this tab has no sign-in in progress (the link was opened twice, or in another tab)")]
     NoPendingSignIn,
     #[error("the sign-in answer does not belong to this tab's sign-in (state mismatch)")]
@@ -405,8 +405,11 @@ pub fn authorize_url(
             reason: "authorization_endpoint is not a URL".into(),
         });
     }
-    if uri::refuse(redirect_uri).is_some() {
-        return Err(AuthError::RedirectUri(redirect_uri.to_owned()));
+    if let Some(why) = uri::refuse(redirect_uri) {
+        return Err(AuthError::RedirectUri {
+            uri: redirect_uri.to_owned(),
+            why,
+        });
     }
     let state = URL_SAFE_NO_PAD.encode(random.state);
     let nonce = URL_SAFE_NO_PAD.encode(random.nonce);
@@ -559,6 +562,21 @@ mod tests {
             "group reads are asked for only when a group is chosen"
         );
         assert!(!url.contains(pending.verifier.expose_secret()));
+        // A page served over plain http (not loopback) cannot sign in, and is told why.
+        let err = authorize_url(
+            &config(),
+            &discovery(),
+            "http://vendor.example/setup/",
+            ScopeMode::RbacForApplications,
+            false,
+            None,
+            &random,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the redirect URI http://vendor.example/setup/ cannot be used: it must start with https://"
+        );
     }
 
     #[test]
