@@ -89,7 +89,7 @@ fn is_name_or_ipv4(host: &str) -> bool {
     let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
     let numeric = |l: &str| {
         !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit())
-            || l.len() > 1 && l[..2].eq_ignore_ascii_case("0x")
+            || l.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
     };
     if !numeric(last) {
         return true;

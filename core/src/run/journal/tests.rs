@@ -197,3 +197,20 @@ fn what_is_wrong_is_named() {
         Err(JournalError::Unreadable(_))
     ));
 }
+
+/// Text fields the plan shows are taken by character: a two-byte character where a byte index
+/// would cut it (a certificate's `notAfter`, shown as its first ten characters) is no panic.
+#[test]
+fn odd_text_is_no_panic() {
+    let mut v: Value = serde_json::from_str(&journal()).unwrap();
+    v["inputs"]["credential"]["certificate"]["notAfter"] = "2027-01-0é:00Z".into();
+    let j = Journal::parse(&v.to_string()).unwrap();
+    assert!(
+        j.plan
+            .notices
+            .iter()
+            .any(|n| n.contains("valid until 2027-01-0é")),
+        "{:?}",
+        j.plan.notices
+    );
+}
