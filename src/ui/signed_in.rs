@@ -31,10 +31,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
         let on_mode = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(m) = ScopeMode::ALL
-                .into_iter()
-                .find(|m| m.as_config_str() == select.value())
-            {
+            if let Some(m) = ScopeMode::from_config_str(&select.value()) {
                 on_mode.emit(m);
             }
         })

@@ -41,10 +41,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
         let on_mode = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(m) = ScopeMode::ALL
-                .into_iter()
-                .find(|m| m.as_config_str() == input.value())
-            {
+            if let Some(m) = ScopeMode::from_config_str(&input.value()) {
                 on_mode.emit(m);
             }
         })

@@ -82,9 +82,7 @@ pub fn read_json(text: &str) -> Result<Bundle, BundleError> {
     };
     let s = object(o, "mailboxScope")?;
     let mode = req(s, "mode")?;
-    let mode = ScopeMode::ALL
-        .into_iter()
-        .find(|m| m.as_config_str() == mode)
+    let mode = ScopeMode::from_config_str(mode)
         .ok_or_else(|| bad("mailboxScope.mode", format!("unknown mode “{mode}”")))?;
     let group_address = || typed(s, "groupAddress", SmtpAddress::parse);
     let target = match req(s, "target")? {

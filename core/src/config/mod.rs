@@ -48,6 +48,11 @@ impl ScopeMode {
         ScopeMode::ApplicationAccessPolicy,
     ];
 
+    /// The mode `config.json` (and the journal, the bundle, the page's form) names this way.
+    pub fn from_config_str(s: &str) -> Option<ScopeMode> {
+        ScopeMode::ALL.into_iter().find(|m| m.as_config_str() == s)
+    }
+
     pub fn as_config_str(self) -> &'static str {
         match self {
             ScopeMode::RbacForApplications => "rbacForApplications",
@@ -354,10 +359,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
     const MODE_FORM: &str = "\"rbacForApplications\" or \"applicationAccessPolicy\"";
     let mode_text = string(vendor, "vendor.", "defaultScopeMode", MODE_FORM)?
         .ok_or_else(|| missing("vendor.defaultScopeMode", MODE_FORM))?;
-    let default_scope_mode = ScopeMode::ALL
-        .into_iter()
-        .find(|m| m.as_config_str() == mode_text)
-        .ok_or_else(|| ConfigError::Invalid {
+    let default_scope_mode =
+        ScopeMode::from_config_str(mode_text).ok_or_else(|| ConfigError::Invalid {
             key: "vendor.defaultScopeMode".into(),
             expected: MODE_FORM.into(),
             found: quote(mode_text),

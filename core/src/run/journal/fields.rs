@@ -177,15 +177,11 @@ pub(super) fn inputs_json(i: &Inputs) -> Value {
     ])
 }
 
-pub(super) fn mode(s: &str) -> Option<ScopeMode> {
-    ScopeMode::ALL.into_iter().find(|m| m.as_config_str() == s)
-}
-
 pub(super) fn inputs(o: Obj) -> Result<Inputs, String> {
     Ok(Inputs {
         tenant: o.req("tenant", "a tenant id", |s| TenantId::parse(s).ok())?,
         mailbox: o.req("mailbox", "an e-mail address", address)?,
-        mode: o.req("mode", "a scoping mode", mode)?,
+        mode: o.req("mode", "a scoping mode", ScopeMode::from_config_str)?,
         vendor: o.text("vendor")?,
         app_display_name: o.text("appDisplayName")?,
         secret_lifetime_days: u32::try_from(o.number("secretLifetimeDays")?)

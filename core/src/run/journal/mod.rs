@@ -195,7 +195,7 @@ pub fn mode(text: &str) -> Option<ScopeMode> {
     }
     j.obj("inputs", "inputs.")
         .ok()?
-        .req("mode", "a scoping mode", fields::mode)
+        .req("mode", "a scoping mode", ScopeMode::from_config_str)
         .ok()
 }
 
