@@ -29,6 +29,7 @@ pub mod roles;
 pub mod run;
 pub mod secret;
 pub mod time;
+pub mod uri;
 pub mod wizard;
 
 /// The version stamped into created objects, scripts and bundles.

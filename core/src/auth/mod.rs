@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use crate::config::{Config, ScopeMode};
 use crate::secret::PkceVerifier;
+use crate::uri;
 
 pub mod callback;
 pub mod token;
-pub mod uri;
 
 /// Why sign-in could not start or finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

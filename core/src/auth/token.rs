@@ -4,9 +4,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::uri::form;
 use super::AuthError;
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
+use crate::uri::form;
 
 /// Clock skew tolerated on `exp` and `nbf`, in seconds.
 pub const CLOCK_SKEW_SECS: u64 = 300;

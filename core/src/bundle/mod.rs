@@ -191,13 +191,8 @@ fn check_url(which: &'static str, url: &str) -> Result<String, BundleError> {
         value: url.to_owned(),
         reason,
     };
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| err("it must start with https:// (or http:// for a local emulator)"))?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(err("it has no host"));
-    }
+    // The core's one URL check, then what the shell files need: no quote or `?` to escape.
+    crate::uri::check(url).map_err(err)?;
     if !url
         .chars()
         .all(|c| c.is_ascii_graphic() && !"'\"`\\?#".contains(c))

@@ -42,39 +42,21 @@ pub(super) struct Url {
     pub loopback: bool,
 }
 
-/// `https://`, or `http://` to a loopback host; ASCII, no query, fragment or credentials.
+/// `https://`, or `http://` to a loopback host; ASCII, no fragment or credentials (the core's
+/// one URL check, [`crate::uri::check`]), and no query either.
 pub(super) fn url(key: &str, s: &str) -> Result<Url, ConfigError> {
-    let invalid = || ConfigError::Invalid {
-        key: key.into(),
-        expected: URL_FORM.into(),
-        found: quote(s),
-    };
     let t = s.trim().trim_end_matches('/');
-    if !t.is_ascii() {
-        return Err(invalid());
+    match crate::uri::check(t) {
+        Ok(checked) if !t.contains('?') => Ok(Url {
+            text: t.to_owned(),
+            loopback: checked.loopback,
+        }),
+        _ => Err(ConfigError::Invalid {
+            key: key.into(),
+            expected: URL_FORM.into(),
+            found: quote(s),
+        }),
     }
-    let (secure, rest) = match (t.strip_prefix("https://"), t.strip_prefix("http://")) {
-        (Some(rest), _) => (true, rest),
-        (None, Some(rest)) => (false, rest),
-        (None, None) => return Err(invalid()),
-    };
-    let authority = rest.split('/').next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "::1");
-    if host.is_empty()
-        || (!secure && !loopback)
-        || rest.contains(['?', '#', ' ', '\\', '@'])
-        || rest.chars().any(char::is_control)
-    {
-        return Err(invalid());
-    }
-    Ok(Url {
-        text: t.to_owned(),
-        loopback,
-    })
 }
 
 /// The origin (`scheme://host[:port]`, lower case) of an absolute URL.

@@ -1,6 +1,14 @@
-//! The URLs sign-in checks and builds, by hand: an endpoint from a discovery document, the
-//! redirect URI, and `application/x-www-form-urlencoded` queries and bodies. (oauth2's client
-//! and the `url` crate it parses with cost the page 21 kB of gzip'd wasm for this.)
+//! The one URL check of the core, and the `application/x-www-form-urlencoded` queries and bodies
+//! of sign-in, by hand: the endpoints of a discovery document, the redirect URI, `config.json`'s
+//! `authority` and `graphBaseUrl` (config adds: no query), the bundle's endpoints (bundle adds:
+//! no quotes, for the shell files). (oauth2's client and the `url` crate it parses with cost the
+//! page 21 kB of gzip'd wasm for this.)
+
+/// A URL [`check`] accepted.
+pub struct Checked {
+    /// Its host is `localhost`, `127.0.0.1` or `[::1]`.
+    pub loopback: bool,
+}
 
 /// Why `s` cannot be an endpoint the page sends the administrator (or a code) to, if it cannot:
 /// RFC 6749 §3.1 and §3.2 require TLS for the authorization and token endpoints, so `https://`,
@@ -8,17 +16,22 @@
 /// discovery documents give hosts in punycode); no fragment (§3.1) or credentials. A query is
 /// allowed (§3.1: it is kept, and the page's parameters are added after it).
 pub fn refuse(s: &str) -> Option<&'static str> {
+    check(s).err()
+}
+
+/// As [`refuse`], with what the URL is when it is accepted.
+pub fn check(s: &str) -> Result<Checked, &'static str> {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &s[8..]
     } else if lower.starts_with("http://") {
         &s[7..]
     } else {
-        return Some("it must start with https://");
+        return Err("it must start with https://");
     };
     let authority = rest.split(['/', '?']).next().unwrap_or("");
     if authority.contains('@') || s.contains(['#', '\\']) {
-        return Some("it contains a fragment, a backslash or credentials");
+        return Err("it contains a fragment, a backslash or credentials");
     }
     // RFC 3986 §3.2.2–3.2.3: a bracketed IPv6 literal or a name (ASCII letters, digits, `-._~`:
     // punycode for an international name), then an optional decimal port.
@@ -29,7 +42,7 @@ pub fn refuse(s: &str) -> Option<&'static str> {
                 rest.strip_prefix(':')
                     .or(Some(rest).filter(|r| r.is_empty())),
             ),
-            _ => return Some("its host is not a valid IPv6 address"),
+            _ => return Err("its host is not a valid IPv6 address"),
         },
         None => match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -44,20 +57,20 @@ pub fn refuse(s: &str) -> Option<&'static str> {
         "localhost" | "127.0.0.1" | "::1"
     );
     if host.is_empty() {
-        Some("it has no host")
+        Err("it has no host")
     } else if !host
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-._~:".contains(&b))
         || !port_ok
         || !authority.starts_with('[') && !is_name_or_ipv4(host)
     {
-        Some("its host or port is not valid")
+        Err("its host or port is not valid")
     } else if !lower.starts_with("https://") && !loopback {
-        Some("it must start with https://")
+        Err("it must start with https://")
     } else if !s.bytes().all(|b| b.is_ascii_graphic()) {
-        Some("it contains a space or a non-ASCII character")
+        Err("it contains a space or a non-ASCII character")
     } else {
-        None
+        Ok(Checked { loopback })
     }
 }
 
