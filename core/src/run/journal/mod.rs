@@ -23,17 +23,15 @@
 //! recorded; on resume it is reconciled against Graph before anything is sent again. The journal
 //! holds ids only: never the client secret (only its `keyId`) and never a token.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::ScopeMode;
 use crate::explain::{Audience, Explain, Explanation};
-use crate::ids::{AssignmentId, Guid};
+use crate::ids::Guid;
 use crate::job::Scope;
-use crate::op::{Facts, Fallback, Outcome};
+use crate::op::{Facts, Outcome};
 use crate::plan::{self, Plan};
-use crate::powershell::{DisplayText, ScopeTarget};
-use crate::time::UtcDateTime;
-use fields::{address, client_id, key_id, object, object_id, or_null, strings, Obj, GUID};
+use fields::{address, object, object_id, or_null, Obj, GUID};
 
 mod fields;
 
@@ -101,92 +99,30 @@ pub(crate) fn text(
     facts: &Facts,
     undo_from: Option<usize>,
 ) -> String {
-    let (kind, name, address) = match &plan.scope.target {
-        ScopeTarget::OneMailbox => ("one", None, None),
-        ScopeTarget::ExistingGroup { address } => ("group", None, Some(address)),
-        ScopeTarget::NewGroup { name, address } => ("new", Some(name.as_str()), Some(address)),
-    };
-    let mut scope = Map::new();
-    scope.insert("kind".into(), kind.into());
-    for (key, value) in [
-        ("name", name.map(str::to_owned)),
-        ("address", address.map(ToString::to_string)),
-        ("groupId", plan.scope.group_id.map(|g| g.to_string())),
-    ] {
-        if let Some(v) = value {
-            scope.insert(key.into(), v.into());
-        }
-    }
-    let status = status
-        .iter()
-        .map(|s| match s {
-            OpStatus::Pending => object([("state", "pending".into())]),
-            OpStatus::Intent => object([("state", "intent".into())]),
-            OpStatus::Done(o) => object([("state", "done".into()), ("outcome", o.as_str().into())]),
-        })
-        .collect();
-    let f = facts;
-    let facts = object([
-        ("app", or_null(f.app)),
-        ("appId", or_null(f.app_id)),
-        (
-            "appSecrets",
-            Value::Array(
-                f.app_secrets
-                    .iter()
-                    .map(|(k, name)| Value::Array(vec![k.to_string().into(), name.clone().into()]))
-                    .collect(),
-            ),
-        ),
-        ("graphSp", or_null(f.graph_sp)),
-        ("mailSendRole", or_null(f.mail_send_role)),
-        ("sp", or_null(f.sp)),
-        ("keyId", or_null(f.key_id)),
-        (
-            "secretEnd",
-            or_null(f.secret_end.map(UtcDateTime::to_rfc3339)),
-        ),
-        (
-            "secretLifetimeDays",
-            f.secret_lifetime_days.map_or(Value::Null, Value::from),
-        ),
-        ("secretHandedOff", f.secret_handed_off.into()),
-        ("grantId", or_null(f.grant_id.as_ref())),
-        ("lostKeys", strings(&f.lost_keys)),
-        ("removedKeys", strings(&f.removed_keys)),
-        ("notes", strings(&f.notes)),
-        ("exchangeRole", or_null(f.exchange_role)),
-        ("exchangeAssignment", or_null(f.exchange_assignment)),
-        (
-            "exchangeFallback",
-            or_null(f.exchange_fallback.map(Fallback::as_str)),
-        ),
-        ("federated", or_null(f.federated.as_ref())),
-    ]);
     object([
         ("version", VERSION.into()),
         ("runId", run_id.to_string().into()),
         ("toolVersion", plan.tool_version.clone().into()),
         ("inputs", fields::inputs_json(&plan.inputs)),
         ("mailboxId", plan.mailbox_id.to_string().into()),
-        ("scope", Value::Object(scope)),
+        ("scope", fields::scope_json(&plan.scope)),
         ("denied", or_null(plan.scope.denied.as_ref())),
         ("options", fields::options_json(&plan.options)),
         ("existing", fields::existing_json(&plan.existing)),
-        ("status", Value::Array(status)),
-        ("facts", facts),
+        ("status", fields::status_json(status)),
+        ("facts", fields::facts_json(facts)),
         ("undoFrom", undo_from.map_or(Value::Null, Value::from)),
     ])
     .to_string()
 }
 
-/// The scoping mode of a saved run, without reading the rest (the sign-in must ask for that
-/// mode's scopes).
 /// Validates a saved journal without running it: its run id, or why it cannot be continued.
 pub fn check(text: &str) -> Result<Guid, JournalError> {
     Journal::parse(text).map(|j| j.run_id)
 }
 
+/// The scoping mode of a saved run, without reading the rest (the sign-in must ask for that
+/// mode's scopes).
 pub fn mode(text: &str) -> Option<ScopeMode> {
     let v: Value = serde_json::from_str(text).ok()?;
     let j = Obj::of(&v, "").ok()?;
@@ -235,23 +171,11 @@ impl Journal {
             "undoFrom",
         ])?;
         let run_id = j.req("runId", GUID, |s| Guid::parse(s).ok())?;
-        let s = j
-            .obj("scope", "scope.")?
-            .only(&["kind", "name", "address", "groupId"])?;
-        let group = s.opt("address", "an e-mail address", address)?;
-        let target = match (s.text("kind")?.as_str(), s.opt_text("name")?, group) {
-            ("one", None, None) => ScopeTarget::OneMailbox,
-            ("group", None, Some(address)) => ScopeTarget::ExistingGroup { address },
-            ("new", Some(name), Some(address)) => ScopeTarget::NewGroup {
-                name: DisplayText::parse(&name).map_err(|e| format!("scope.name: {e}"))?,
-                address,
-            },
-            (kind, ..) => return Err(format!("scope “{kind}”")),
-        };
+        let (target, group_id) = fields::scope(j.obj("scope", "scope.")?)?;
         let scope = Scope {
             target,
             denied: j.opt("denied", "an e-mail address", address)?,
-            group_id: s.opt("groupId", GUID, object_id)?,
+            group_id,
         };
         let tool_version = j.text("toolVersion")?;
         let plan = plan::rebuild(
@@ -263,18 +187,7 @@ impl Journal {
             &tool_version,
         )
         .map_err(|e| e.to_string())?;
-        let status = j.list("status", |v| {
-            let s = Obj::of(v, "status.")
-                .ok()?
-                .only(&["state", "outcome"])
-                .ok()?;
-            match (s.text("state").ok()?.as_str(), s.opt_text("outcome").ok()?) {
-                ("pending", None) => Some(OpStatus::Pending),
-                ("intent", None) => Some(OpStatus::Intent),
-                ("done", Some(o)) => Outcome::parse(&o).map(OpStatus::Done),
-                _ => None,
-            }
-        })?;
+        let status = j.list("status", fields::status)?;
         let undo_from = j
             .opt_number("undoFrom")?
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
@@ -285,56 +198,7 @@ impl Journal {
         } else if status.len() != plan.ops.len() {
             return Err("the plan and the statuses differ in number".into());
         }
-        let f = j.obj("facts", "facts.")?.only(&[
-            "app",
-            "appId",
-            "appSecrets",
-            "graphSp",
-            "mailSendRole",
-            "sp",
-            "keyId",
-            "secretEnd",
-            "secretLifetimeDays",
-            "secretHandedOff",
-            "grantId",
-            "lostKeys",
-            "removedKeys",
-            "notes",
-            "exchangeRole",
-            "exchangeAssignment",
-            "exchangeFallback",
-            "federated",
-        ])?;
-        let guid = |s: &str| Guid::parse(s).ok();
-        let facts = Facts {
-            app: f.opt("app", GUID, object_id)?,
-            app_id: f.opt("appId", GUID, client_id)?,
-            app_secrets: f.list("appSecrets", |v| match v.as_array()?.as_slice() {
-                [Value::String(k), Value::String(name)] => Some((key_id(k)?, name.clone())),
-                _ => None,
-            })?,
-            graph_sp: f.opt("graphSp", GUID, object_id)?,
-            mail_send_role: f.opt("mailSendRole", GUID, guid)?,
-            sp: f.opt("sp", GUID, object_id)?,
-            key_id: f.opt("keyId", GUID, key_id)?,
-            secret_end: f.opt("secretEnd", "a date", |s| {
-                UtcDateTime::parse_rfc3339(s).ok()
-            })?,
-            secret_lifetime_days: f
-                .opt_number("secretLifetimeDays")?
-                .map(|n| u32::try_from(n).map_err(|_| "facts.secretLifetimeDays: too large"))
-                .transpose()?,
-            secret_handed_off: f.flag("secretHandedOff")?,
-            grant_id: f.opt("grantId", "an assignment id", AssignmentId::parse)?,
-            lost_keys: f.texts("lostKeys", key_id)?,
-            removed_keys: f.texts("removedKeys", key_id)?,
-            notes: f.texts("notes", |s| Some(s.to_owned()))?,
-            exchange_role: f.opt("exchangeRole", GUID, guid)?,
-            exchange_assignment: f.opt("exchangeAssignment", GUID, guid)?,
-            exchange_fallback: f.opt("exchangeFallback", "a fallback", Fallback::parse)?,
-            federated: f.opt_text("federated")?,
-            found: Default::default(),
-        };
+        let facts = fields::facts(j.obj("facts", "facts.")?)?;
         Ok(Journal {
             run_id,
             plan,

@@ -2,8 +2,11 @@
 
 use super::*;
 use crate::graph::apps::Assignment;
-use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
+use crate::ids::{AssignmentId, ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
 use crate::job::{CredentialPlan, Existing, Inputs, Options};
+use crate::op::Fallback;
+use crate::powershell::{DisplayText, ScopeTarget};
+use crate::time::UtcDateTime;
 
 fn id(n: u8) -> String {
     format!("{n:08x}-0000-4000-8000-000000000000")
