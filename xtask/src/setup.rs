@@ -134,13 +134,15 @@ pub fn run() -> Result<Tools, String> {
     // JS glue (package.json).
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let version = output(&wasm_opt.to_string_lossy(), &["--version"], &path).unwrap_or_default();
-    let axe = std::fs::read_to_string(root().join("node_modules/axe-core/package.json"))
-        .unwrap_or_default();
-    let axe_ok = axe.contains(&format!("\"version\": \"{AXE_VERSION}\""));
-    let terser = std::fs::read_to_string(root().join("node_modules/terser/package.json"))
-        .unwrap_or_default();
-    let terser_ok = terser.contains(&format!("\"version\": \"{TERSER_VERSION}\""));
-    if version.contains(WASM_OPT_VERSION) && axe_ok && terser_ok {
+    // An npm package of package.json is there in its pinned version.
+    let pinned = |package: &str, v: &str| {
+        std::fs::read_to_string(root().join(format!("node_modules/{package}/package.json")))
+            .is_ok_and(|json| json.contains(&format!("\"version\": \"{v}\"")))
+    };
+    if version.contains(WASM_OPT_VERSION)
+        && pinned("axe-core", AXE_VERSION)
+        && pinned("terser", TERSER_VERSION)
+    {
         report.found(format!(
             "wasm-opt {WASM_OPT_VERSION} (npm binaryen), axe-core {AXE_VERSION}, terser {TERSER_VERSION} (npm)"
         ));
