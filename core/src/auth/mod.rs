@@ -389,7 +389,8 @@ const AUTHORIZE_PARAMS: [&str; 10] = [
     "response_mode",
 ];
 
-/// Builds the authorize URL (authorization code, PKCE S256, `state`, `nonce`).
+/// Builds the authorize URL (authorization code, PKCE S256, `state`, `nonce`) on the endpoint
+/// [`Discovery::parse`] checked.
 pub fn authorize_url(
     config: &Config,
     discovery: &Discovery,
@@ -399,12 +400,6 @@ pub fn authorize_url(
     login_hint: Option<&str>,
     random: &SignInRandomness,
 ) -> Result<(String, PendingSignIn), AuthError> {
-    if uri::refuse(&discovery.authorization_endpoint).is_some() {
-        return Err(AuthError::Discovery {
-            url: discovery_url(&config.authority),
-            reason: "authorization_endpoint is not a URL".into(),
-        });
-    }
     if let Some(why) = uri::refuse(redirect_uri) {
         return Err(AuthError::RedirectUri {
             uri: redirect_uri.to_owned(),
