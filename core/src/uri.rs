@@ -1,8 +1,8 @@
-//! The one URL check of the core, and the `application/x-www-form-urlencoded` queries and bodies
-//! of sign-in, by hand: the endpoints of a discovery document, the redirect URI, `config.json`'s
-//! `authority` and `graphBaseUrl` (config adds: no query), the bundle's endpoints (bundle adds:
-//! no quotes, for the shell files). (oauth2's client and the `url` crate it parses with cost the
-//! page 21 kB of gzip'd wasm for this.)
+//! The core's URL check, and the `application/x-www-form-urlencoded` queries and bodies of
+//! sign-in, by hand: the endpoints of a discovery document, the redirect URI, `config.json`'s
+//! `authority` and `graphBaseUrl` (config adds: no query). The bundle, which holds only URLs
+//! checked here, checks just what its shell files need (`bundle::check_url`). (oauth2's client
+//! and the `url` crate it parses with cost the page 21 kB of gzip'd wasm for this.)
 
 /// A URL [`check`] accepted.
 pub struct Checked {

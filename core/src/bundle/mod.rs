@@ -191,8 +191,16 @@ fn check_url(which: &'static str, url: &str) -> Result<String, BundleError> {
         value: url.to_owned(),
         reason,
     };
-    // The core's one URL check, then what the shell files need: no quote or `?` to escape.
-    crate::uri::check(url).map_err(err)?;
+    // Not `crate::uri::check`: these endpoints were checked when the page read them (discovery,
+    // config.json), and the hand-off module, which reads the bundle back, would carry its 2 kB.
+    // What is checked here is what the shell files need: a scheme, a host, nothing to escape.
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| err("it must start with https:// (or http:// for a local emulator)"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(err("it has no host"));
+    }
     if !url
         .chars()
         .all(|c| c.is_ascii_graphic() && !"'\"`\\?#".contains(c))
