@@ -22,6 +22,7 @@ pub mod explain;
 pub mod graph;
 pub mod ids;
 pub mod job;
+mod json_object;
 pub mod op;
 pub mod plan;
 pub mod powershell;

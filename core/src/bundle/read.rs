@@ -7,114 +7,86 @@
 //! ([`Bundle::new`], the id and text types), so a damaged or foreign file is refused, naming
 //! its key, and never rendered.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Bundle, BundleCredential, BundleError, BundleInput, Endpoints, MailboxScope};
 use super::{UtcDateTime, BUNDLE_FORMAT};
 use crate::config::ScopeMode;
 use crate::ids::{ClientId, KeyId, ObjectId, SmtpAddress, TenantId};
+use crate::json_object::Obj;
 use crate::powershell::{DisplayText, ScopeTarget};
 use crate::secret::ClientSecret;
 
-type Obj = Map<String, Value>;
+const GUID: &str = "a GUID";
+const ADDRESS: &str = "an e-mail address";
+const NAME: &str = "a display name";
+const TIME: &str = "a UTC time";
 
-fn bad(key: &str, why: impl std::fmt::Display) -> BundleError {
-    BundleError::Unreadable(format!("{key}: {why}"))
-}
-
-fn opt<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, BundleError> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad(key, "not a string")),
-    }
-}
-
-fn req<'a>(o: &'a Obj, key: &str) -> Result<&'a str, BundleError> {
-    opt(o, key)?.ok_or_else(|| bad(key, "missing"))
-}
-
-/// A required value through its type's parser.
-fn typed<T, E: std::fmt::Display>(
-    o: &Obj,
-    key: &str,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Result<T, BundleError> {
-    parse(req(o, key)?).map_err(|e| bad(key, e))
-}
-
-fn object<'a>(o: &'a Obj, key: &str) -> Result<&'a Obj, BundleError> {
-    o.get(key)
-        .and_then(Value::as_object)
-        .ok_or_else(|| bad(key, "missing or not an object"))
+fn bad(why: String) -> BundleError {
+    BundleError::Unreadable(why)
 }
 
 /// The bundle in `text`, checked as the page checks its own.
 pub fn read_json(text: &str) -> Result<Bundle, BundleError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| bad("(the file)", e))?;
-    let o = v
-        .as_object()
-        .ok_or_else(|| bad("(the file)", "not a JSON object"))?;
-    if req(o, "format")? != BUNDLE_FORMAT {
-        return Err(bad("format", format!("not {BUNDLE_FORMAT}")));
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    read(Obj::of(&v, "", "the bundle").map_err(bad)?).map_err(bad)
+}
+
+fn read(o: Obj) -> Result<Bundle, String> {
+    if o.text("format")? != BUNDLE_FORMAT {
+        return Err(format!("format: not {BUNDLE_FORMAT}"));
     }
-    let c = object(o, "credential")?;
-    let time = |o: &Obj, key: &str| typed(o, key, UtcDateTime::parse_rfc3339);
-    let credential = match req(c, "kind")? {
+    let c = o.obj("credential", "credential.")?;
+    let time = |o: &Obj, key| o.req(key, TIME, |s| UtcDateTime::parse_rfc3339(s).ok());
+    let credential = match c.text("kind")?.as_str() {
         "clientSecret" => BundleCredential::ClientSecret {
-            value: ClientSecret::new(req(o, "clientSecretValue")?.to_owned()),
-            id: typed(o, "clientSecretId", KeyId::parse)?,
-            expires_at: time(c, "expiresAt")?,
+            value: ClientSecret::new(o.text("clientSecretValue")?),
+            id: o.req("clientSecretId", GUID, |s| KeyId::parse(s).ok())?,
+            expires_at: time(&c, "expiresAt")?,
         },
         "certificate" => BundleCredential::Certificate {
-            thumbprint: req(c, "thumbprint")?.to_owned(),
-            thumbprint_sha256: req(c, "thumbprintSha256")?.to_owned(),
-            expires_at: time(c, "expiresAt")?,
+            thumbprint: c.text("thumbprint")?,
+            thumbprint_sha256: c.text("thumbprintSha256")?,
+            expires_at: time(&c, "expiresAt")?,
         },
         "federated" => BundleCredential::Federated {
-            name: req(c, "name")?.to_owned(),
-            issuer: req(c, "issuer")?.to_owned(),
-            subject: req(c, "subject")?.to_owned(),
-            audience: req(c, "audience")?.to_owned(),
+            name: c.text("name")?,
+            issuer: c.text("issuer")?,
+            subject: c.text("subject")?,
+            audience: c.text("audience")?,
         },
         "multiTenantApp" => BundleCredential::VendorApp,
-        other => return Err(bad("credential.kind", format!("unknown kind “{other}”"))),
+        other => return Err(format!("credential.kind: unknown kind “{other}”")),
     };
-    let s = object(o, "mailboxScope")?;
-    let mode = req(s, "mode")?;
-    let mode = ScopeMode::from_config_str(mode)
-        .ok_or_else(|| bad("mailboxScope.mode", format!("unknown mode “{mode}”")))?;
-    let group_address = || typed(s, "groupAddress", SmtpAddress::parse);
-    let target = match req(s, "target")? {
+    let s = o.obj("mailboxScope", "mailboxScope.")?;
+    let mode = s.req("mode", "a scoping mode", ScopeMode::from_config_str)?;
+    let address = |s: &str| SmtpAddress::parse(s).ok();
+    let group_address = || s.req("groupAddress", ADDRESS, address);
+    let target = match s.text("target")?.as_str() {
         "oneMailbox" => ScopeTarget::OneMailbox,
         "existingGroup" => ScopeTarget::ExistingGroup {
             address: group_address()?,
         },
         "newGroup" => ScopeTarget::NewGroup {
-            name: typed(s, "groupName", DisplayText::parse)?,
+            name: s.req("groupName", NAME, |s| DisplayText::parse(s).ok())?,
             address: group_address()?,
         },
-        other => {
-            return Err(bad(
-                "mailboxScope.target",
-                format!("unknown target “{other}”"),
-            ))
-        }
+        other => return Err(format!("mailboxScope.target: unknown target “{other}”")),
     };
+    let object_id = |s: &str| ObjectId::parse(s).ok();
     Bundle::new(BundleInput {
-        tenant_id: typed(o, "tenantId", TenantId::parse)?,
-        client_id: typed(o, "clientId", ClientId::parse)?,
-        app_object_id: opt(o, "appObjectId")?
-            .map(ObjectId::parse)
-            .transpose()
-            .map_err(|e| bad("appObjectId", e))?,
-        service_principal_object_id: typed(o, "servicePrincipalObjectId", ObjectId::parse)?,
-        app_display_name: typed(o, "appDisplayName", DisplayText::parse)?,
+        tenant_id: o.req("tenantId", "a tenant id", |s| TenantId::parse(s).ok())?,
+        client_id: o.req("clientId", GUID, |s| ClientId::parse(s).ok())?,
+        app_object_id: o.opt("appObjectId", GUID, object_id)?,
+        service_principal_object_id: o.req("servicePrincipalObjectId", GUID, object_id)?,
+        app_display_name: o.req("appDisplayName", NAME, |s| DisplayText::parse(s).ok())?,
         credential,
-        mailbox_object_id: typed(o, "mailboxObjectId", ObjectId::parse)?,
-        mailbox_address: typed(o, "mailboxAddress", SmtpAddress::parse)?,
+        mailbox_object_id: o.req("mailboxObjectId", GUID, object_id)?,
+        mailbox_address: o.req("mailboxAddress", ADDRESS, address)?,
         mailbox_scope: MailboxScope { mode, target },
-        endpoints: Endpoints::custom(req(o, "tokenEndpoint")?, req(o, "graphBaseUrl")?)?,
-        created_at: time(o, "createdAt")?,
+        endpoints: Endpoints::custom(&o.text("tokenEndpoint")?, &o.text("graphBaseUrl")?)
+            .map_err(|e| e.to_string())?,
+        created_at: time(&o, "createdAt")?,
     })
+    .map_err(|e| e.to_string())
 }

@@ -502,7 +502,10 @@ fn a_damaged_bundle_is_refused_naming_its_key() {
         &|v| v["credential"]["kind"] = "password".into(),
         "credential.kind",
     );
-    check(&|v| v["credential"]["expiresAt"] = 5.into(), "expiresAt");
+    check(
+        &|v| v["credential"]["expiresAt"] = 5.into(),
+        "credential.expiresAt",
+    );
     check(
         &|v| v["mailboxScope"]["target"] = "everyone".into(),
         "mailboxScope.target",
@@ -511,6 +514,9 @@ fn a_damaged_bundle_is_refused_naming_its_key() {
         &|v| v["mailboxAddress"] = serde_json::Value::Null,
         "mailboxAddress",
     );
-    check(&|v| *v = serde_json::json!([1]), "(the file)");
+    check(
+        &|v| *v = serde_json::json!([1]),
+        "the bundle is not an object",
+    );
     assert!(matches!(read_json("{"), Err(BundleError::Unreadable(_))));
 }

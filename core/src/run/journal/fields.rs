@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+pub(super) use crate::json_object::{object, or_null, Obj};
+
 use super::OpStatus;
 use crate::config::ScopeMode;
 use crate::graph::apps::Assignment;
@@ -14,124 +16,8 @@ use crate::op::{Facts, Fallback, Outcome};
 use crate::powershell::{DisplayText, ScopeTarget};
 use crate::time::UtcDateTime;
 
-/// One JSON object of the journal, and where it sits (`facts.`), for error messages.
-#[derive(Clone, Copy)]
-pub(super) struct Obj<'a> {
-    map: &'a Map<String, Value>,
-    at: &'static str,
-}
-
-fn problem(at: &str, key: &str, what: &str) -> String {
-    format!("{at}{key}: {what}")
-}
-
-impl<'a> Obj<'a> {
-    /// `v` as an object at `at` (`""` for the journal itself, else `"name."`).
-    pub fn of(v: &'a Value, at: &'static str) -> Result<Self, String> {
-        match v {
-            Value::Object(map) => Ok(Obj { map, at }),
-            _ => Err(match at.trim_end_matches('.') {
-                "" => "the journal is not an object".to_owned(),
-                name => format!("{name} is not an object"),
-            }),
-        }
-    }
-
-    /// The same object, refused if it has a field not in `known` (the journal's own objects:
-    /// this page wrote them, so an unknown field means another writer).
-    pub fn only(self, known: &[&str]) -> Result<Self, String> {
-        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(k) => Err(problem(self.at, k, "not a field of the journal")),
-            None => Ok(self),
-        }
-    }
-
-    /// The field's value; missing and `null` are the same.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    pub fn obj(&self, key: &str, at: &'static str) -> Result<Obj<'a>, String> {
-        let v = self
-            .get(key)
-            .ok_or_else(|| problem(self.at, key, "missing"))?;
-        Obj::of(v, at)
-    }
-
-    pub fn opt_obj(&self, key: &str, at: &'static str) -> Result<Option<Obj<'a>>, String> {
-        self.get(key).map(|v| Obj::of(v, at)).transpose()
-    }
-
-    /// A text field, read with `parse` (`None`: not of its form, said as `form`).
-    pub fn opt<T>(
-        &self,
-        key: &str,
-        form: &str,
-        parse: fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, String> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => parse(s)
-                .map(Some)
-                .ok_or_else(|| problem(self.at, key, &format!("not {form}"))),
-            Some(_) => Err(problem(self.at, key, "not a string")),
-        }
-    }
-
-    pub fn req<T>(&self, key: &str, form: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
-        self.opt(key, form, parse)?
-            .ok_or_else(|| problem(self.at, key, "missing"))
-    }
-
-    pub fn text(&self, key: &str) -> Result<String, String> {
-        self.req(key, "text", |s| Some(s.to_owned()))
-    }
-
-    pub fn opt_text(&self, key: &str) -> Result<Option<String>, String> {
-        self.opt(key, "text", |s| Some(s.to_owned()))
-    }
-
-    /// A list (missing: empty) of `read`'s items.
-    pub fn list<T>(&self, key: &str, read: impl Fn(&Value) -> Option<T>) -> Result<Vec<T>, String> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| read(v).ok_or_else(|| problem(self.at, key, "an item of the wrong form")))
-                .collect(),
-            Some(_) => Err(problem(self.at, key, "not a list")),
-        }
-    }
-
-    /// A list of texts, each read with `parse`.
-    pub fn texts<T>(&self, key: &str, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
-        self.list(key, |v| v.as_str().and_then(parse))
-    }
-
-    /// `true` or `false` (missing: false).
-    pub fn flag(&self, key: &str) -> Result<bool, String> {
-        match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(problem(self.at, key, "not true or false")),
-        }
-    }
-
-    pub fn opt_number(&self, key: &str) -> Result<Option<u64>, String> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| problem(self.at, key, "not a whole number")),
-        }
-    }
-
-    pub fn number(&self, key: &str) -> Result<u64, String> {
-        self.opt_number(key)?
-            .ok_or_else(|| problem(self.at, key, "missing"))
-    }
-}
+/// The document, in the reader's errors.
+pub(super) const DOC: &str = "the journal";
 
 // ---- the ids' forms ----
 
@@ -153,18 +39,8 @@ pub(super) fn address(s: &str) -> Option<SmtpAddress> {
     SmtpAddress::parse(s).ok()
 }
 
-/// `Some(text)` as a JSON string, `None` as `null`.
-pub(super) fn or_null(v: Option<impl ToString>) -> Value {
-    v.map_or(Value::Null, |x| Value::String(x.to_string()))
-}
-
 fn strings<T: ToString>(items: &[T]) -> Value {
     Value::Array(items.iter().map(|x| Value::String(x.to_string())).collect())
-}
-
-/// A JSON object of `pairs`.
-pub(super) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 // ---- the job's parts ----
@@ -304,7 +180,7 @@ pub(super) fn status_json(status: &[OpStatus]) -> Value {
 
 /// One item of `status` (`None`: not of its form).
 pub(super) fn status(v: &Value) -> Option<OpStatus> {
-    let s = Obj::of(v, "status.")
+    let s = Obj::of(v, "status.", DOC)
         .ok()?
         .only(&["state", "outcome"])
         .ok()?;
@@ -418,7 +294,7 @@ mod tests {
     fn errors_name_the_field() {
         let check = |json: &str, expected: &str| {
             let v: Value = serde_json::from_str(json).unwrap();
-            let o = Obj::of(&v, "inputs.").unwrap();
+            let o = Obj::of(&v, "inputs.", DOC).unwrap();
             assert_eq!(inputs(o).unwrap_err(), expected, "{json}");
         };
         let ok = r#""tenant":"72f988bf-86f1-41af-91ab-2d7cd011db47","mailbox":"a@b.example","vendor":"V","appDisplayName":"V x","secretLifetimeDays":180"#;
@@ -441,7 +317,7 @@ mod tests {
             check(&json, expected);
         }
         let v: Value = serde_json::from_str(r#"{"app":null,"x":1}"#).unwrap();
-        let o = Obj::of(&v, "facts.").unwrap();
+        let o = Obj::of(&v, "facts.", DOC).unwrap();
         assert_eq!(
             o.only(&["app"]).err().as_deref(),
             Some("facts.x: not a field of the journal")
@@ -452,7 +328,7 @@ mod tests {
             "facts.x: not a list"
         );
         assert_eq!(
-            Obj::of(&Value::Null, "scope.").err().as_deref(),
+            Obj::of(&Value::Null, "scope.", DOC).err().as_deref(),
             Some("scope is not an object")
         );
     }

@@ -125,7 +125,7 @@ pub fn check(text: &str) -> Result<Guid, JournalError> {
 /// mode's scopes).
 pub fn mode(text: &str) -> Option<ScopeMode> {
     let v: Value = serde_json::from_str(text).ok()?;
-    let j = Obj::of(&v, "").ok()?;
+    let j = Obj::of(&v, "", fields::DOC).ok()?;
     if j.number("version").ok()? != u64::from(VERSION) {
         return None;
     }
@@ -142,7 +142,7 @@ fn bad(what: impl Into<String>) -> JournalError {
 impl Journal {
     pub fn parse(text: &str) -> Result<Journal, JournalError> {
         let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let j = Obj::of(&v, "").map_err(bad)?;
+        let j = Obj::of(&v, "", fields::DOC).map_err(bad)?;
         match j.opt_number("version").map_err(bad)? {
             Some(n) if n == u64::from(VERSION) => {}
             Some(n) => return Err(JournalError::Version(u32::try_from(n).unwrap_or(u32::MAX))),
