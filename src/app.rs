@@ -204,6 +204,13 @@ impl Driver {
                 });
             }
             Effect::PrefetchHandOff => browser::handoff::prefetch(),
+            Effect::WriteScript { input } => {
+                let driver = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = browser::handoff::script_text(&input).await;
+                    driver.dispatch(Event::ScriptWritten { input, result });
+                });
+            }
             Effect::HandOffModule {
                 kind,
                 mut file,
@@ -470,6 +477,7 @@ pub fn wizard(props: &WizardProps) -> Html {
             on_copy: driver.on(Event::Copy),
             copied: view.copied.clone(),
             on_download: driver.on(Event::Download),
+            on_retry_script: driver.on(|()| Event::RetryScript),
             other_credential: a.other_credential.map(AttrValue::from),
             on_other_credential: driver.on(|()| Event::NextCredential {
                 now_ms: browser::now_ms(),
@@ -496,6 +504,7 @@ pub fn wizard(props: &WizardProps) -> Html {
             on_forget={driver.on(|()| Event::ForgetSecret)}
             on_saved={command(|| run::Event::SecretHandedOff)}
             on_download={driver.on(Event::Download)}
+            on_retry_script={driver.on(|()| Event::RetryScript)}
             on_undo={command(|| run::Event::Undo)}
             suggested_passphrase={(*passphrase).clone()} /> }
         }

@@ -6,6 +6,7 @@
 mod support;
 
 use std::process::Command;
+use thirtyfour::By;
 
 use mailgrant_emulator::{SiteConfig, DEMO_TENANT_ID};
 use serde_json::Value;
@@ -103,8 +104,30 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
             let error = support::wait_id(d, "error").await.text().await.unwrap();
             assert!(error.contains("did not load"), "{error}");
             assert!(!ctx.downloads.join("README.txt").exists());
-            // The module arrives intact now: the same buttons work.
+            // The Exchange script is written by the module too: explained, with Retry.
+            let failed = support::wait_id(d, "script-failed")
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(failed.contains("did not load"), "{failed}");
+            assert!(d.find(By::Id("setup-script")).await.is_err());
+            // The module arrives intact now: Retry and the same buttons work.
             std::fs::write(hand_off_wasm(&dir), &good).unwrap();
+            support::click(d, "retry-script").await;
+            let script = support::script_text(d).await;
+            assert!(script.contains("Connect-ExchangeOnline"), "{script}");
+            let rollback = support::wait_id(d, "download-rollback")
+                .await
+                .text()
+                .await
+                .unwrap();
+            let name = rollback.trim_start_matches("Rollback: ").to_owned();
+            support::click(d, "download-rollback").await;
+            let file = support::downloaded(&ctx, &name).await;
+            assert!(file.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+            let file = String::from_utf8_lossy(&file);
+            assert!(file.contains("Remove-") && file.contains("\r\n"), "{file}");
             support::click(d, "download-bundle").await;
             let encrypted = support::downloaded(&ctx, "mailgrant-bundle.json.age").await;
             assert!(encrypted.starts_with(b"age-encryption.org/v1\n"));

@@ -1,5 +1,5 @@
-//! The hand-off module (crate `mailgrant-handoff`): age encryption of the bundle and its other
-//! files, fetched once Apply starts. The page's bootstrap (xtask `csp.rs`) defines
+//! The hand-off module (crate `mailgrant-handoff`): age encryption of the bundle, its other
+//! files and the Exchange scripts, fetched once Apply starts. The page's bootstrap (xtask `csp.rs`) defines
 //! `mailgrantHandOff()`, which imports its JS glue (integrity from the import map) and fetches
 //! its `.wasm` with its integrity, once; a failed load is forgotten, so the next try fetches
 //! again.
@@ -33,7 +33,8 @@ pub fn prefetch() {
     });
 }
 
-/// What the module makes of `plaintext` (the bundle JSON) as `task` says: the file's bytes.
+/// What the module makes of `plaintext` (the bundle JSON, or the scripts' input) as `task`
+/// says: the file's bytes.
 pub async fn run(plaintext: &[u8], task: &ModuleTask) -> Result<Vec<u8>, ModuleError> {
     let module = module().await.map_err(ModuleError::Unavailable)?;
     let args = Array::new();
@@ -61,13 +62,36 @@ pub async fn run(plaintext: &[u8], task: &ModuleTask) -> Result<Vec<u8>, ModuleE
             args.push(&what.as_str().into());
             "render"
         }
+        ModuleTask::Script { rollback } => {
+            args.push(&if *rollback { "rollback" } else { "setup" }.into());
+            args.push(&JsValue::TRUE);
+            "script"
+        }
     };
-    let function: Function = Reflect::get(&module, &name.into())
+    call(&module, name, &args).await
+}
+
+/// The setup script's text, written by the module from the scripts' `input` (text), for the
+/// screen.
+pub async fn script_text(input: &str) -> Result<String, ModuleError> {
+    let module = module().await.map_err(ModuleError::Unavailable)?;
+    let args = Array::of3(
+        &Uint8Array::from(input.as_bytes()),
+        &"setup".into(),
+        &JsValue::FALSE,
+    );
+    let bytes = call(&module, "script", &args).await?;
+    String::from_utf8(bytes).map_err(|_| ModuleError::Unavailable("its answer was not text".into()))
+}
+
+/// The module's function `name` applied to `args`: the bytes it returned.
+async fn call(module: &JsValue, name: &str, args: &Array) -> Result<Vec<u8>, ModuleError> {
+    let function: Function = Reflect::get(module, &name.into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
         .ok_or_else(|| ModuleError::Unavailable(format!("it has no {name}")))?;
     let answer = function
-        .apply(&JsValue::NULL, &args)
+        .apply(&JsValue::NULL, args)
         .map_err(|e| ModuleError::Refused(e.as_string().unwrap_or_default()))?;
     answer
         .dyn_into::<Uint8Array>()

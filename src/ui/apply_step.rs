@@ -29,6 +29,8 @@ pub struct ApplyStepProps {
     /// The last copy's answer on this step.
     pub copied: Option<CopyNote>,
     pub on_download: Callback<FileKind>,
+    /// Ask the hand-off module again for the script (it did not load).
+    pub on_retry_script: Callback<()>,
     /// The tenant forbids client secrets; the vendor accepts this instead.
     pub other_credential: Option<AttrValue>,
     pub on_other_credential: Callback<()>,
@@ -64,12 +66,13 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
                     <h3>{ "Run the Exchange Online script now" }</h3>
                     <p>{ "The app, its service principal and its credential exist, but nothing lets it send yet. This script makes the Application Access Policy that limits the app to the mailbox; only after it printed PASS and you typed the code it prints does the page grant Microsoft Graph's Mail.Send. Run it in PowerShell as an Exchange administrator." }</p>
                     { script_view(&ScriptViewProps {
-                        text: script.text.clone().into(),
+                        text: script.text.clone(),
                         setup_file: script.setup_file.clone().into(),
                         rollback_file: script.rollback_file.clone().into(),
                         on_copy: props.on_copy.clone(),
                         copied: props.copied.clone(),
                         on_download: props.on_download.clone(),
+                        on_retry: props.on_retry_script.clone(),
                     }) }
                     <form onsubmit={on_code}>
                         <label for="script-code">{ "Confirmation code the script printed after PASS" }</label>

@@ -43,6 +43,8 @@ pub struct HandOffStepProps {
     pub on_forget: Callback<()>,
     pub on_saved: Callback<()>,
     pub on_download: Callback<FileKind>,
+    /// Ask the hand-off module again for the script (it did not load).
+    pub on_retry_script: Callback<()>,
     pub on_undo: Callback<()>,
     pub suggested_passphrase: AttrValue,
 }
@@ -89,12 +91,13 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             } }</h3>
             <p>{ "Run this script in PowerShell as an Exchange administrator. It is safe to run twice and ends with PASS or FAIL." }</p>
             { script_view(&ScriptViewProps {
-                text: props.script.text.clone().into(),
+                text: props.script.text.clone(),
                 setup_file: props.script.setup_file.clone().into(),
                 rollback_file: props.script.rollback_file.clone().into(),
                 on_copy: props.on_copy.clone(),
                 copied: props.copied.clone(),
                 on_download: props.on_download.clone(),
+                on_retry: props.on_retry_script.clone(),
             }) }
         </div>
     };

@@ -21,6 +21,7 @@
 
 mod aap;
 mod confirm;
+mod input_text;
 mod quote;
 mod rbac;
 mod script;

@@ -74,10 +74,8 @@ impl State {
                 .secret
                 .as_ref()
                 .map(|s| s.expose_secret().to_owned()),
-            Copyable::SetupScript => self
-                .script_input(config)
-                .ok()
-                .and_then(|i| crate::powershell::setup_script(&i).ok()),
+            // As shown: the module wrote it (Copy waits for it, as the text does).
+            Copyable::SetupScript => self.script_text(config).map(str::to_owned),
             Copyable::Shown(t) => Some(t),
             Copyable::Passphrase(p) => Some(p.0),
         };

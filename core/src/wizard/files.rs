@@ -6,9 +6,8 @@ use std::fmt;
 
 use super::setup::SetupError;
 use super::State;
-use crate::bundle::{self, HandOffFormat, TEXT};
+use crate::bundle::{self, HandOffFormat};
 use crate::config::Config;
-use crate::powershell;
 use crate::run;
 
 use super::Effect;
@@ -87,7 +86,7 @@ pub enum Prepared {
     },
 }
 
-/// What the hand-off module does with the bundle JSON.
+/// What the hand-off module does with the bundle JSON (or the scripts' input).
 #[derive(Clone, PartialEq, Eq)]
 pub enum ModuleTask {
     /// Encrypt it to the vendor's age X25519 recipient.
@@ -97,6 +96,9 @@ pub enum ModuleTask {
     /// Write another of the bundle's files from it: the page does not carry those renderers
     /// (they arrive with the module; `bundle::read_json` reads the JSON back first).
     Render(bundle::BundleFile),
+    /// Write the Exchange setup or rollback script as a `.ps1` file; `file` holds the scripts'
+    /// input ([`crate::powershell::ScriptInput::to_text`]), not the bundle.
+    Script { rollback: bool },
 }
 
 impl fmt::Debug for ModuleTask {
@@ -107,6 +109,7 @@ impl fmt::Debug for ModuleTask {
                 write!(f, "Passphrase([redacted], suggested: {suggested})")
             }
             ModuleTask::Render(what) => write!(f, "Render({what:?})"),
+            ModuleTask::Script { rollback } => write!(f, "Script(rollback: {rollback})"),
         }
     }
 }
@@ -126,8 +129,8 @@ impl crate::explain::Explain for ModuleError {
     fn explain(&self) -> crate::explain::Explanation {
         let (title, fix) = match self {
             ModuleError::Unavailable(_) => (
-                "The part of this page that encrypts the bundle and writes the vendor's files did not load.",
-                "Check your connection, then click the download button again. Nothing was lost: the secret stays in this page until you save it or leave.",
+                "The part of this page that writes the Exchange script and the vendor's files, and encrypts the bundle, did not load.",
+                "Check your connection, then try again (Retry, or the download button). Nothing was lost: the secret stays in this page until you save it or leave.",
             ),
             ModuleError::Refused(_) => (
                 "The file could not be made.",
@@ -192,18 +195,12 @@ impl State {
     /// Renders `kind` from the applied run, or hands the bundle JSON to the hand-off module
     /// ([`Prepared::Module`]), which encrypts it or writes the bundle's other files from it.
     pub fn file(&self, config: &Config, kind: &FileKind) -> Result<Prepared, SetupError> {
-        let scripts = |rollback: bool| -> Result<File, SetupError> {
-            let script = self.script_input(config)?;
-            let text = if rollback {
-                powershell::rollback_script(&script)
-            } else {
-                powershell::setup_script(&script)
-            }?;
-            Ok(File {
-                name: powershell::file_name(&script, rollback),
-                mime: TEXT,
-                bytes: powershell::download_bytes(&text),
-            })
+        // The module writes the scripts too (their templates are not in the first load).
+        let scripts = |rollback: bool| -> Result<Prepared, SetupError> {
+            Ok(super::script::script_file(
+                &self.script_input(config)?,
+                rollback,
+            ))
         };
         // The rest is made from the bundle, which needs the secret in memory.
         let the_bundle = || self.bundle(config, self.token_endpoint().unwrap_or_default());
@@ -218,8 +215,8 @@ impl State {
         };
         let render = |what| -> Result<Prepared, SetupError> { Ok(module(the_bundle()?, what)) };
         Ok(Prepared::Ready(match kind {
-            FileKind::SetupScript => return scripts(false).map(Prepared::Ready),
-            FileKind::RollbackScript => return scripts(true).map(Prepared::Ready),
+            FileKind::SetupScript => return scripts(false),
+            FileKind::RollbackScript => return scripts(true),
             FileKind::SavedRun => text(
                 "mailgrant-saved-run.json",
                 "application/json",

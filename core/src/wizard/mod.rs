@@ -11,6 +11,7 @@ mod hand_off;
 mod history;
 pub mod page_access;
 pub mod scope;
+mod script;
 pub mod setup;
 mod sign_in;
 mod step;
@@ -123,6 +124,9 @@ pub enum Effect {
     },
     /// Start fetching the hand-off module (no answer; a failure shows at its first task).
     PrefetchHandOff,
+    /// Have the hand-off module write the setup script from the scripts' `input` (text) for the
+    /// screen; answer with [`Event::ScriptWritten`].
+    WriteScript { input: String },
     /// Save this file; answer with [`Event::Downloaded`] (or [`Event::DownloadFailed`]).
     Download { kind: FileKind, file: File },
     /// Put this text on the clipboard; answer with [`Event::Copied`].
@@ -181,6 +185,7 @@ impl fmt::Debug for Effect {
                 write!(f, "HandOffModule({kind:?}, {file:?}, {task:?})")
             }
             Effect::PrefetchHandOff => f.write_str("PrefetchHandOff"),
+            Effect::WriteScript { .. } => f.write_str("WriteScript"),
             Effect::GuardUnload(on) => write!(f, "GuardUnload({on})"),
             Effect::Download { kind, file } => write!(f, "Download({kind:?}, {file:?})"),
             Effect::Copy { what, text } => write!(f, "Copy({what:?}, {text:?})"),
@@ -319,6 +324,13 @@ pub enum Event {
         kind: FileKind,
         result: Result<File, ModuleError>,
     },
+    /// The answer to [`Effect::WriteScript`] for `input`: the script's text.
+    ScriptWritten {
+        input: String,
+        result: Result<String, ModuleError>,
+    },
+    /// Retry after the module did not load to write the script.
+    RetryScript,
 }
 
 /// The signed-in admin. Lives in memory only.
@@ -431,6 +443,8 @@ pub struct State {
     pub(super) ticking: bool,
     /// Mailbox suggestions while the admin types.
     pub(super) suggest: suggest::Suggestions,
+    /// The setup script the module wrote for the screen ([`script`]).
+    shown_script: script::ShownScript,
 }
 
 impl State {
@@ -461,6 +475,7 @@ impl State {
             clock_ms: 0,
             ticking: false,
             suggest: Default::default(),
+            shown_script: Default::default(),
         }
     }
 
@@ -514,6 +529,12 @@ impl State {
 
     /// Applies one event.
     pub fn update(&mut self, config: &Config, event: Event) -> Vec<Effect> {
+        let mut out = self.apply_event(config, event);
+        out.extend(self.want_script(config));
+        out
+    }
+
+    fn apply_event(&mut self, config: &Config, event: Event) -> Vec<Effect> {
         match event {
             Event::Loaded {
                 redirect_uri,
@@ -718,6 +739,14 @@ impl State {
                 Ok(file) => vec![Effect::Download { kind, file }],
                 Err(e) => self.fail(e.explain()),
             },
+            Event::ScriptWritten { input, result } => {
+                self.script_written(input, result);
+                vec![]
+            }
+            Event::RetryScript => {
+                self.retry_script();
+                vec![]
+            }
             Event::Downloaded { kind, now_ms } => self.downloaded(config, &kind, now_ms),
             Event::DownloadFailed(reason) => self.fail(Explanation {
                 title: "Your browser did not save the file.".into(),

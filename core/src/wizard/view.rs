@@ -7,7 +7,7 @@ use crate::config::{Config, ScopeMode};
 use crate::explain::{Explain, Explanation};
 use crate::job::CredentialPlan;
 use crate::plan::ReviewLine;
-use crate::powershell::{self, ScopeTarget};
+use crate::powershell::ScopeTarget;
 use crate::roles::RoleCheck;
 use crate::run::{self, LogEntry, Status};
 
@@ -159,10 +159,23 @@ pub struct Apply {
 /// The Exchange Online script, and its files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
-    /// The setup script's text, or why it cannot be made.
-    pub text: String,
+    /// The setup script's text, or why it is not there.
+    pub text: ScriptText,
     pub setup_file: String,
     pub rollback_file: String,
+}
+
+/// The setup script's text: the hand-off module writes it ([`super::script`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptText {
+    /// The module is writing it (or loading first).
+    Writing,
+    Ready(String),
+    /// Why there is none; `retry`: the module did not load, and Retry asks it again.
+    Failed {
+        why: Explanation,
+        retry: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -392,22 +405,6 @@ impl State {
             script: (status == Status::Waiting).then(|| self.script_view(config)),
             other_credential: self.offered_credential(config).map(|c| c.title()),
             can_start_over: self.can_start_over(),
-        }
-    }
-
-    /// The setup script as the page shows it.
-    fn script_view(&self, config: &Config) -> Script {
-        match self.script_input(config) {
-            Ok(i) => Script {
-                text: powershell::setup_script(&i).unwrap_or_else(|e| e.to_string()),
-                setup_file: powershell::file_name(&i, false),
-                rollback_file: powershell::file_name(&i, true),
-            },
-            Err(e) => Script {
-                text: e.to_string(),
-                setup_file: String::new(),
-                rollback_file: String::new(),
-            },
         }
     }
 

@@ -112,6 +112,7 @@ fn shape(e: &Effect) -> String {
         Effect::HoldRun { .. } => "HoldRun".into(),
         Effect::HandOffModule { kind, .. } => format!("HandOffModule {kind:?}"),
         Effect::PrefetchHandOff => "PrefetchHandOff".into(),
+        Effect::WriteScript { .. } => "WriteScript".into(),
     }
 }
 
@@ -1235,5 +1236,6 @@ mod consent;
 mod credentials;
 mod history;
 mod page_access;
+mod script;
 mod sign_out;
 mod tabs;
