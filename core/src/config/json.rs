@@ -13,7 +13,7 @@ pub(super) fn missing(key: &str, expected: &str) -> ConfigError {
 
 pub(super) fn quote(s: &str) -> String {
     let shown: String = s.chars().take(80).collect();
-    serde_json::to_string(&shown).unwrap_or_default()
+    serde_json::Value::String(shown).to_string()
 }
 
 pub(super) fn describe(v: &Value) -> String {

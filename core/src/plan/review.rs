@@ -107,7 +107,7 @@ impl Plan {
                     if let Some(end) = b.pointer_mut("/passwordCredential/endDateTime") {
                         *end = Value::from(format!("{{now + {days} days}}"));
                     }
-                    render(&serde_json::to_string_pretty(&b).unwrap_or_default())
+                    render(&format!("{b:#}"))
                 });
                 Some(ReviewLine {
                     method: r.method,

@@ -299,7 +299,7 @@ impl Run {
 
     /// The request log as JSON, for download.
     pub fn log_json(&self) -> String {
-        serde_json::to_string_pretty(&self.log).unwrap_or_default()
+        format!("{:#}", serde_json::to_value(&self.log).unwrap_or_default())
     }
 
     /// The current journal text (what the last [`Effect::SaveJournal`] carried).
