@@ -65,11 +65,8 @@ impl State {
     /// The script's text, once the module wrote it for the input shown now.
     pub(super) fn script_text(&self, config: &Config) -> Option<&str> {
         let input = self.script_input(config).ok()?.to_text();
-        match &self.shown_script {
-            ShownScript {
-                input: Some(i),
-                text: Some(Ok(text)),
-            } if *i == input => Some(text),
+        match &self.shown_script.text {
+            Some(Ok(text)) if self.shown_script.input.as_ref() == Some(&input) => Some(text),
             _ => None,
         }
     }
@@ -89,9 +86,10 @@ impl State {
                 }
             }
         };
-        let text = match (&self.shown_script.input, &self.shown_script.text) {
-            (Some(i), Some(Ok(text))) if *i == input.to_text() => ScriptText::Ready(text.clone()),
-            (Some(i), Some(Err(e))) if *i == input.to_text() => ScriptText::Failed {
+        let current = self.shown_script.input.as_ref() == Some(&input.to_text());
+        let text = match &self.shown_script.text {
+            Some(Ok(text)) if current => ScriptText::Ready(text.clone()),
+            Some(Err(e)) if current => ScriptText::Failed {
                 why: e.explain(),
                 retry: matches!(e, ModuleError::Unavailable(_)),
             },
