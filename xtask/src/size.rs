@@ -113,14 +113,16 @@ pub fn report() -> Result<(), String> {
 /// whole page 467.4 → 400.1 kB (budgets 329/74/402 kB, from 383/88/469). Then the Exchange
 /// scripts written by the hand-off module from a line-per-value input (`ScriptInput::to_text`;
 /// the legacy mode's Apply step waits for the module, with Retry): first load 327.5 → 321.3 kB,
-/// hand-off module 72.5 → 85.8 kB, whole page 400.0 → 407.1 kB (budgets 323/87/409 kB). The
+/// hand-off module 72.5 → 85.8 kB, whole page 400.0 → 407.1 kB; then one JSON pretty-printer
+/// fewer (Value's Display for Review and the log): first load 320.5 kB, whole page 406.3 kB
+/// (budgets 322/87/408 kB, from 329/74/402). The
 /// same trade as the renderers': the admin waits for the first load, the module arrives during
 /// Apply, and it repeats what the scripts share with the page (formatting, the id parsers).
 /// Reaching 250 kB needs the engine (run, op, plan: about 125 kB of wasm code) out of the first
 /// load as well.
-pub const FIRST_LOAD_BUDGET: usize = 323 * 1000;
+pub const FIRST_LOAD_BUDGET: usize = 322 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 409 * 1000;
+pub const WHOLE_BUDGET: usize = 408 * 1000;
 
 fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
     let mut over = vec![];
