@@ -8,6 +8,7 @@ use super::setup::SetupError;
 use super::State;
 use crate::bundle::{self, HandOffFormat};
 use crate::config::Config;
+use crate::powershell;
 use crate::run;
 
 use super::Effect;
@@ -195,12 +196,17 @@ impl State {
     /// Renders `kind` from the applied run, or hands the bundle JSON to the hand-off module
     /// ([`Prepared::Module`]), which encrypts it or writes the bundle's other files from it.
     pub fn file(&self, config: &Config, kind: &FileKind) -> Result<Prepared, SetupError> {
-        // The module writes the scripts too (their templates are not in the first load).
+        // The module writes the scripts too, from their input (no template is in the first load).
         let scripts = |rollback: bool| -> Result<Prepared, SetupError> {
-            Ok(super::script::script_file(
-                &self.script_input(config)?,
-                rollback,
-            ))
+            let input = self.script_input(config)?;
+            Ok(Prepared::Module {
+                file: File {
+                    name: powershell::file_name(&input, rollback),
+                    mime: bundle::TEXT,
+                    bytes: input.to_text().into_bytes(),
+                },
+                task: ModuleTask::Script { rollback },
+            })
         };
         // The rest is made from the bundle, which needs the secret in memory.
         let the_bundle = || self.bundle(config, self.token_endpoint().unwrap_or_default());

@@ -8,7 +8,7 @@ use super::view::{Script, ScriptText};
 use super::{Effect, ModuleError, State, Step};
 use crate::config::Config;
 use crate::explain::Explain;
-use crate::powershell::{self, ScriptInput};
+use crate::powershell;
 use crate::run::Status;
 
 /// The module's answer for one input.
@@ -22,7 +22,7 @@ pub(super) struct ShownScript {
 
 impl State {
     /// The screen shows the setup script: Apply while the legacy run waits for it, and Hand-off.
-    fn shows_script(&self) -> bool {
+    pub(super) fn shows_script(&self) -> bool {
         match self.step {
             Step::Apply => self
                 .setup
@@ -100,17 +100,5 @@ impl State {
             setup_file: powershell::file_name(&input, false),
             rollback_file: powershell::file_name(&input, true),
         }
-    }
-}
-
-/// The download of a script: the module writes it from the input, as a `.ps1` file.
-pub(super) fn script_file(input: &ScriptInput, rollback: bool) -> super::Prepared {
-    super::Prepared::Module {
-        file: super::File {
-            name: powershell::file_name(input, rollback),
-            mime: crate::bundle::TEXT,
-            bytes: input.to_text().into_bytes(),
-        },
-        task: super::ModuleTask::Script { rollback },
     }
 }

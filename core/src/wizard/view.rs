@@ -402,7 +402,8 @@ impl State {
                 Status::Failed(_) | Status::Paused(_) | Status::Waiting
             ) && !run.undoing(),
             sign_in_again: self.needs_sign_in_again(),
-            script: (status == Status::Waiting).then(|| self.script_view(config)),
+            // One rule for when the script is on screen: the module is asked for it by the same.
+            script: self.shows_script().then(|| self.script_view(config)),
             other_credential: self.offered_credential(config).map(|c| c.title()),
             can_start_over: self.can_start_over(),
         }
