@@ -1,9 +1,9 @@
 //! The hand-off module: what only the Hand-off step needs, done with the bundle JSON the page
 //! made. It encrypts it (age) and writes the bundle's other files from it (README, `.env`,
 //! `.sh`, `.ics`, the vendor's test scripts). It also writes the Exchange Online scripts from
-//! their input (`ScriptInput::to_text`), which the legacy mode needs on Apply. The page fetches it with its Subresource
-//! Integrity hash once Apply starts; its first load carries no X25519, ChaCha20 or scrypt and
-//! none of those renderers. For encryption the page also passes the randomness
+//! their input (`ScriptInput::to_text`), which the legacy mode needs on Apply. The page
+//! fetches it with its Subresource Integrity hash once Apply starts; its first load carries no
+//! X25519, ChaCha20 or scrypt and none of those renderers. For encryption the page also passes the randomness
 //! (`crypto.getRandomValues`, [`bundle::RANDOM_BYTES`] bytes per file).
 
 use mailgrant_core::bundle::{self, BundleError, BundleFile, Passphrase, Randomness, SCRYPT_LOG_N};
@@ -71,8 +71,8 @@ pub fn render(plaintext: &[u8], file: &str) -> Result<Vec<u8>, JsValue> {
 }
 
 /// The Exchange Online script `which` (`setup` or `rollback`) written from the scripts' input
-/// text `input` (`ScriptInput::to_text`): its text, or with `download` the bytes of its `.ps1` file (a byte-order mark
-/// and CRLF line endings, for Windows PowerShell 5.1). Throws why not.
+/// text `input` (`ScriptInput::to_text`): its text, or with `download` the bytes of its `.ps1`
+/// file (a byte-order mark and CRLF line endings, for Windows PowerShell 5.1). Throws why not.
 #[wasm_bindgen]
 pub fn script(input: &[u8], which: &str, download: bool) -> Result<Vec<u8>, JsValue> {
     let text = std::str::from_utf8(input)

@@ -1,8 +1,8 @@
 //! The hand-off module (crate `mailgrant-handoff`): age encryption of the bundle, its other
-//! files and the Exchange scripts, fetched once Apply starts. The page's bootstrap (xtask `csp.rs`) defines
-//! `mailgrantHandOff()`, which imports its JS glue (integrity from the import map) and fetches
-//! its `.wasm` with its integrity, once; a failed load is forgotten, so the next try fetches
-//! again.
+//! files and the Exchange scripts, fetched once Apply starts. The page's bootstrap (xtask
+//! `csp.rs`) defines `mailgrantHandOff()`, which imports its JS glue (integrity from the import
+//! map) and fetches its `.wasm` with its integrity, once; a failed load is forgotten, so the
+//! next try fetches again.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use mailgrant_core::bundle::RANDOM_BYTES;
