@@ -2,9 +2,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::AuthError;
+use crate::json_object::Obj;
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
 use crate::uri::form;
 
@@ -60,85 +61,59 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
-#[derive(Deserialize)]
-struct RawTokens {
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    id_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-    #[serde(default)]
-    error_codes: Option<Vec<u64>>,
-}
-
-/// Classifies the token endpoint's answer.
+/// Classifies the token endpoint's answer. Read field by field ([`Obj`]): serde's derived
+/// readers cost the page's first load more for three small documents.
 pub fn parse_token_response(status: u16, body: &str) -> Result<Tokens, AuthError> {
+    let doc = serde_json::from_str::<Value>(body);
     if (200..300).contains(&status) {
-        let raw: RawTokens = serde_json::from_str(body)
-            .map_err(|e| AuthError::TokenResponse(format!("unreadable answer: {e}")))?;
-        return Ok(Tokens {
-            access_token: AccessToken::new(raw.access_token),
-            refresh_token: raw.refresh_token.map(RefreshToken::new),
-            id_token: raw.id_token,
-            expires_in: raw.expires_in.unwrap_or(3600),
-            scope: raw.scope.unwrap_or_default(),
-        });
+        let read = || -> Result<Tokens, String> {
+            let v = doc.map_err(|e| e.to_string())?;
+            let o = Obj::of(&v, "", "the answer")?;
+            Ok(Tokens {
+                access_token: AccessToken::new(o.text("access_token")?),
+                refresh_token: o.opt_text("refresh_token")?.map(RefreshToken::new),
+                id_token: o.opt_text("id_token")?,
+                expires_in: o.opt_number("expires_in")?.unwrap_or(3600),
+                scope: o.opt_text("scope")?.unwrap_or_default(),
+            })
+        };
+        return read().map_err(|e| AuthError::TokenResponse(format!("unreadable answer: {e}")));
     }
-    match serde_json::from_str::<RawError>(body) {
-        Ok(e) => {
-            let mut err =
-                AuthError::from_provider(&e.error, e.error_description.as_deref().unwrap_or(""));
-            if let (AuthError::Provider { codes, .. }, Some(listed)) = (&mut err, e.error_codes) {
-                if codes.is_empty() {
-                    *codes = listed;
-                }
+    let oauth_error = |v: &Value| -> Option<AuthError> {
+        let o = Obj::of(v, "", "the answer").ok()?;
+        let error = o.text("error").ok()?;
+        let description = o.opt_text("error_description").ok()?.unwrap_or_default();
+        let listed = o.list("error_codes", Value::as_u64).ok()?;
+        let mut err = AuthError::from_provider(&error, &description);
+        if let AuthError::Provider { codes, .. } = &mut err {
+            if codes.is_empty() {
+                *codes = listed;
             }
-            Err(err)
         }
-        Err(_) => Err(AuthError::TokenResponse(format!(
-            "HTTP {status} without an OAuth error"
-        ))),
-    }
+        Some(err)
+    };
+    Err(doc.ok().as_ref().and_then(oauth_error).unwrap_or_else(|| {
+        AuthError::TokenResponse(format!("HTTP {status} without an OAuth error"))
+    }))
 }
 
 /// The ID token claims mailgrant uses. Entra-only claims are optional, so any OpenID Connect
 /// provider works. `Debug` hides the nonce.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct IdClaims {
     pub iss: String,
-    #[serde(deserialize_with = "one_or_many")]
     pub aud: Vec<String>,
     pub exp: u64,
-    #[serde(default)]
     pub nbf: Option<u64>,
-    #[serde(default)]
     pub nonce: Option<String>,
-    #[serde(default)]
     pub tid: Option<String>,
-    #[serde(default)]
     pub oid: Option<String>,
-    #[serde(default)]
     pub sub: Option<String>,
-    #[serde(default)]
     pub preferred_username: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
     /// OpenID Connect's `email` (other providers send it where Entra sends `preferred_username`).
-    #[serde(default)]
     pub email: Option<String>,
     /// Entra role template ids, when the provider sends them.
-    #[serde(default)]
     pub wids: Option<Vec<String>>,
 }
 
@@ -161,22 +136,34 @@ impl std::fmt::Debug for IdClaims {
     }
 }
 
-/// `aud`: one string or a list of them (RFC 7519 §4.1.3). Read as a `Value` (whose reader the
-/// page has anyway), not through an untagged enum, which buffers through serde's `Content`.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    use serde_json::Value;
-    let texts = match Value::deserialize(d)? {
-        Value::String(s) => Some(vec![s]),
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Some(s),
-                _ => None,
-            })
-            .collect(),
-        _ => None,
-    };
-    texts.ok_or_else(|| serde::de::Error::custom("aud is neither a string nor a list of strings"))
+impl IdClaims {
+    /// The claims of an ID token's payload. `aud` is one string or a list of them (RFC 7519
+    /// §4.1.3); `exp` and `nbf` are whole seconds.
+    pub fn read(v: &Value) -> Result<IdClaims, String> {
+        let o = Obj::of(v, "", "the claims")?;
+        let aud = match o.get("aud") {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(_)) => o.texts("aud", |s| Some(s.to_owned()))?,
+            _ => return Err("aud is neither a string nor a list of strings".to_owned()),
+        };
+        Ok(IdClaims {
+            iss: o.text("iss")?,
+            aud,
+            exp: o.number("exp")?,
+            nbf: o.opt_number("nbf")?,
+            nonce: o.opt_text("nonce")?,
+            tid: o.opt_text("tid")?,
+            oid: o.opt_text("oid")?,
+            sub: o.opt_text("sub")?,
+            preferred_username: o.opt_text("preferred_username")?,
+            name: o.opt_text("name")?,
+            email: o.opt_text("email")?,
+            wids: match o.get("wids") {
+                None => None,
+                Some(_) => Some(o.texts("wids", |s| Some(s.to_owned()))?),
+            },
+        })
+    }
 }
 
 /// Checks an ID token received directly from the token endpoint over TLS (so, per OpenID
@@ -201,7 +188,9 @@ pub fn check_id_token(
     // From a `str`, as every other reader here: a second (slice) instantiation of serde_json's
     // parser costs the page's wasm several kB.
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("its claims are not UTF-8"))?;
-    let claims: IdClaims = serde_json::from_str(text)
+    let claims = serde_json::from_str(text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| IdClaims::read(&v))
         .map_err(|e| AuthError::IdToken(format!("its claims are unreadable: {e}")))?;
     let expected_iss = if discovery_issuer.contains("{tenantid}") {
         let tid = claims
