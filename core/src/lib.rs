@@ -33,5 +33,8 @@ pub mod time;
 pub mod uri;
 pub mod wizard;
 
+/// How each Graph answer and sign-in document is read (by hand, not through serde derives).
+pub use json_object::FromJson;
+
 /// The version stamped into created objects, scripts and bundles.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -377,9 +377,11 @@ fn a_shared_mailbox_in_the_legacy_mode_is_scoped_through_a_new_group() {
     let i = inputs(ScopeMode::ApplicationAccessPolicy);
     let findings = plan::Findings {
         // A disabled account with a mail address: how Graph v1.0 shows a shared mailbox.
-        mailbox: serde_json::from_value(serde_json::json!({
-            "id": MAILBOX_ID, "userType": "Member", "mail": MAILBOX, "accountEnabled": false
-        }))
+        mailbox: <mailgrant_core::graph::apps::MailboxUser as mailgrant_core::FromJson>::from_json(
+            &serde_json::json!({
+                "id": MAILBOX_ID, "userType": "Member", "mail": MAILBOX, "accountEnabled": false
+            }),
+        )
         .unwrap(),
         mailbox_kind: Default::default(),
         app: None,

@@ -5,9 +5,10 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::config::{Config, ScopeMode};
+use crate::json_object::{read_json, FromJson, Obj};
 use crate::secret::PkceVerifier;
 use crate::uri;
 
@@ -75,27 +76,20 @@ impl AuthError {
 }
 
 /// The parts of `{authority}/.well-known/openid-configuration` mailgrant uses.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovery {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
-    #[serde(default)]
     pub jwks_uri: Option<String>,
-    #[serde(default)]
     pub end_session_endpoint: Option<String>,
-    #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
-    #[serde(default)]
     pub scopes_supported: Option<Vec<String>>,
     /// RFC 9207: every authorization response carries `iss`; one without it is refused.
-    #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
     /// Entra ID only (`microsoftonline.com`, `microsoftonline.us`, …).
-    #[serde(default)]
     pub cloud_instance_name: Option<String>,
     /// Entra ID only: the Microsoft Graph host of the cloud.
-    #[serde(default)]
     pub msgraph_host: Option<String>,
 }
 
@@ -116,13 +110,32 @@ pub fn discovery_url(authority: &str) -> String {
     )
 }
 
+impl FromJson for Discovery {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the discovery document")?;
+        Ok(Discovery {
+            issuer: o.text("issuer")?,
+            authorization_endpoint: o.text("authorization_endpoint")?,
+            token_endpoint: o.text("token_endpoint")?,
+            jwks_uri: o.opt_text("jwks_uri")?,
+            end_session_endpoint: o.opt_text("end_session_endpoint")?,
+            code_challenge_methods_supported: o.opt_items("code_challenge_methods_supported")?,
+            scopes_supported: o.opt_items("scopes_supported")?,
+            authorization_response_iss_parameter_supported: o
+                .flag("authorization_response_iss_parameter_supported")?,
+            cloud_instance_name: o.opt_text("cloud_instance_name")?,
+            msgraph_host: o.opt_text("msgraph_host")?,
+        })
+    }
+}
+
 impl Discovery {
     pub fn parse(url: &str, body: &str) -> Result<Self, AuthError> {
         let err = |reason: String| AuthError::Discovery {
             url: url.to_owned(),
             reason,
         };
-        let d: Discovery = serde_json::from_str(body).map_err(|e| err(e.to_string()))?;
+        let d: Discovery = read_json(body).map_err(err)?;
         if let Some(methods) = &d.code_challenge_methods_supported {
             if !methods.iter().any(|m| m == "S256") {
                 return Err(err("the provider does not support PKCE with S256".into()));

@@ -143,7 +143,7 @@ impl IdClaims {
         let o = Obj::of(v, "", "the claims")?;
         let aud = match o.get("aud") {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(_)) => o.texts("aud", |s| Some(s.to_owned()))?,
+            Some(Value::Array(_)) => o.items("aud")?,
             _ => return Err("aud is neither a string nor a list of strings".to_owned()),
         };
         Ok(IdClaims {
@@ -158,10 +158,7 @@ impl IdClaims {
             preferred_username: o.opt_text("preferred_username")?,
             name: o.opt_text("name")?,
             email: o.opt_text("email")?,
-            wids: match o.get("wids") {
-                None => None,
-                Some(_) => Some(o.texts("wids", |s| Some(s.to_owned()))?),
-            },
+            wids: o.opt_items("wids")?,
         })
     }
 }

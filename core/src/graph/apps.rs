@@ -5,11 +5,11 @@
 //!
 //! Sources: graph-facts.md §A.2–A.8, A.11, B.1–B.4. Facts marked UNVERIFIED there are marked here.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{GraphError, Request};
+use super::Request;
 use crate::ids::{AssignmentId, ClientId, Guid, KeyId, ObjectId, SmtpAddress};
+use crate::json_object::{FromJson, Obj};
 use crate::secret::ClientSecret;
 
 /// Microsoft Graph's application id, the same in every tenant.
@@ -98,23 +98,31 @@ pub fn get_mailbox_purpose(user: ObjectId) -> Request {
     Request::get(format!("/v1.0/users/{user}/mailboxSettings/userPurpose"))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxUser {
     pub id: ObjectId,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[serde(default)]
     pub mail: Option<String>,
     /// `SMTP:` (primary) and `smtp:` (aliases) entries, among others (`X500:`, `SIP:`).
-    #[serde(default)]
     pub proxy_addresses: Vec<String>,
-    #[serde(default)]
     pub user_type: Option<String>,
-    #[serde(default)]
     pub account_enabled: Option<bool>,
+}
+
+impl FromJson for MailboxUser {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the user")?;
+        Ok(MailboxUser {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+            display_name: o.opt_text("displayName")?,
+            user_principal_name: o.opt_text("userPrincipalName")?,
+            mail: o.opt_text("mail")?,
+            proxy_addresses: o.items("proxyAddresses")?,
+            user_type: o.opt_text("userType")?,
+            account_enabled: o.opt_flag("accountEnabled")?,
+        })
+    }
 }
 
 impl MailboxUser {
@@ -216,31 +224,48 @@ pub fn app_body(
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordInfo {
     pub key_id: KeyId,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub end_date_time: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl FromJson for PasswordInfo {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the password credential")?;
+        Ok(PasswordInfo {
+            key_id: o.req("keyId", "a GUID", |s| KeyId::parse(s).ok())?,
+            display_name: o.opt_text("displayName")?,
+            end_date_time: o.opt_text("endDateTime")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
     pub id: ObjectId,
     pub app_id: ClientId,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub unique_name: Option<String>,
-    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
     pub password_credentials: Vec<PasswordInfo>,
-    #[serde(default)]
     pub key_credentials: Vec<super::credentials::KeyInfo>,
+}
+
+impl FromJson for Application {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the application")?;
+        Ok(Application {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+            app_id: o.req("appId", "a GUID", |s| ClientId::parse(s).ok())?,
+            display_name: o.opt_text("displayName")?,
+            unique_name: o.opt_text("uniqueName")?,
+            tags: o.items("tags")?,
+            password_credentials: o.items("passwordCredentials")?,
+            key_credentials: o.items("keyCredentials")?,
+        })
+    }
 }
 
 // ---- service principals (A.3, A.5) ----
@@ -273,28 +298,41 @@ pub fn get_graph_sp() -> Request {
     ))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePrincipal {
     pub id: ObjectId,
-    #[serde(default)]
     pub app_id: Option<ClientId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl FromJson for ServicePrincipal {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the service principal")?;
+        Ok(ServicePrincipal {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+            app_id: o.opt("appId", "a GUID", |s| ClientId::parse(s).ok())?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppRole {
     pub id: String,
-    #[serde(default)]
     pub value: Option<String>,
-    #[serde(default)]
     pub allowed_member_types: Vec<String>,
-    #[serde(default = "yes")]
+    /// Missing: enabled.
     pub is_enabled: bool,
 }
 
-fn yes() -> bool {
-    true
+impl FromJson for AppRole {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the app role")?;
+        Ok(AppRole {
+            id: o.text("id")?,
+            value: o.opt_text("value")?,
+            allowed_member_types: o.items("allowedMemberTypes")?,
+            is_enabled: o.opt_flag("isEnabled")?.unwrap_or(true),
+        })
+    }
 }
 
 /// Microsoft Graph's service principal in this tenant and its `Mail.Send` app role.
@@ -335,12 +373,20 @@ pub fn mail_send_role(roles: &[AppRole]) -> Result<Guid, RoleLookupError> {
 
 /// Microsoft Graph's service principal as `GET …(appId='00000003-…')?$select=id,appId,appRoles`
 /// answers it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct GraphSpAnswer {
     pub id: ObjectId,
-    #[serde(default)]
     pub app_roles: Vec<AppRole>,
+}
+
+impl FromJson for GraphSpAnswer {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the service principal")?;
+        Ok(GraphSpAnswer {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+            app_roles: o.items("appRoles")?,
+        })
+    }
 }
 
 impl GraphSpAnswer {
@@ -372,13 +418,22 @@ pub fn remove_password(app: ObjectId, key_id: KeyId) -> Request {
 
 /// The answer to `addPassword` as read; [`NewPasswordAnswer::into_new`] moves the secret
 /// straight into a [`ClientSecret`].
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct NewPasswordAnswer {
     key_id: KeyId,
     secret_text: String,
-    #[serde(default)]
     end_date_time: Option<String>,
+}
+
+impl FromJson for NewPasswordAnswer {
+    /// An error never quotes the secret: it names fields, not their values.
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the password credential")?;
+        Ok(NewPasswordAnswer {
+            key_id: o.req("keyId", "a GUID", |s| KeyId::parse(s).ok())?,
+            secret_text: o.text("secretText")?,
+            end_date_time: o.opt_text("endDateTime")?,
+        })
+    }
 }
 
 impl NewPasswordAnswer {
@@ -423,14 +478,24 @@ pub fn revoke(resource_sp: ObjectId, assignment_id: &AssignmentId) -> Request {
     ))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     pub id: AssignmentId,
     pub app_role_id: String,
     pub resource_id: ObjectId,
-    #[serde(default)]
     pub principal_id: Option<ObjectId>,
+}
+
+impl FromJson for Assignment {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the app role assignment")?;
+        Ok(Assignment {
+            id: o.req("id", "an assignment id", AssignmentId::parse)?,
+            app_role_id: o.text("appRoleId")?,
+            resource_id: o.req("resourceId", "a GUID", |s| ObjectId::parse(s).ok())?,
+            principal_id: o.opt("principalId", "a GUID", |s| ObjectId::parse(s).ok())?,
+        })
+    }
 }
 
 impl Assignment {
@@ -447,82 +512,6 @@ pub fn delete_sp(id: ObjectId) -> Request {
 
 pub fn delete_app(id: ObjectId) -> Request {
     Request::delete(format!("/v1.0/applications/{id}"))
-}
-
-// ---- answers ----
-
-/// What a non-2xx answer means to the executor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// 429, 503, 504: wait (`Retry-After`) and send again.
-    Throttled,
-    /// `Request_ResourceNotFound` / `NoBackingApplicationObject`: maybe replication lag.
-    NotFoundOrLag,
-    /// "Permission being assigned already exists on the object" (duplicate grant, A.6).
-    AlreadyExists,
-    /// 403 `Authorization_RequestDenied` (or any 403).
-    Denied,
-    /// 401: the access token expired or was refused.
-    Unauthenticated,
-    /// "Credential lifetime exceeds the max value allowed as per assigned policy" (A.4; the
-    /// status and `error.code` are UNVERIFIED, so only the message is matched). `max_days` if the
-    /// message names an ISO 8601 duration such as `P90D` (UNVERIFIED that it ever does).
-    LifetimeOverPolicy {
-        max_days: Option<u32>,
-    },
-    /// "Credential type not allowed as per assigned policy" (A.4; UNVERIFIED code).
-    SecretsForbidden,
-    Other,
-}
-
-/// Classifies an answer that is not a success, from its parsed error.
-pub fn classify(e: &GraphError) -> Failure {
-    let lower = e.message.to_ascii_lowercase();
-    match e.status {
-        429 | 503 | 504 => Failure::Throttled,
-        401 => Failure::Unauthenticated,
-        403 => Failure::Denied,
-        _ if lower.contains("credential lifetime exceeds the max value") => {
-            Failure::LifetimeOverPolicy {
-                max_days: iso_days(&e.message),
-            }
-        }
-        _ if lower.contains("credential type not allowed") => Failure::SecretsForbidden,
-        _ if lower.contains("already exists on the object") => Failure::AlreadyExists,
-        _ if e.code == "Request_ResourceNotFound"
-            || e.details.iter().any(|d| d == "NoBackingApplicationObject")
-            || lower.contains("does not reference a valid application object")
-            // Exchange, while a new service principal reaches it (peers report it; the docs of
-            // roleManagement/exchange give no errors).
-            || lower.contains("couldn't find object") =>
-        {
-            Failure::NotFoundOrLag
-        }
-        404 => Failure::NotFoundOrLag,
-        _ => Failure::Other,
-    }
-}
-
-/// The first `P<n>D` (or `P<n>Y`, `P<n>M` approximated) duration in a text, in days.
-fn iso_days(text: &str) -> Option<u32> {
-    let bytes = text.as_bytes();
-    for (i, _) in text.match_indices('P') {
-        let digits: String = text[i + 1..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        if digits.is_empty() {
-            continue;
-        }
-        let n: u32 = digits.parse().ok()?;
-        match bytes.get(i + 1 + digits.len()) {
-            Some(b'D') => return Some(n),
-            Some(b'M') => return Some(n * 30),
-            Some(b'Y') => return Some(n * 365),
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -597,56 +586,8 @@ mod tests {
     }
 
     #[test]
-    fn failures_are_classified() {
-        let err =
-            |code: &str, msg: &str| json!({"error": {"code": code, "message": msg}}).to_string();
-        let nb = json!({"error": {"code": "Request_BadRequest", "message": "The appId 'x' of the service principal does not reference a valid application object.", "details": [{"code": "NoBackingApplicationObject", "target": "appId"}]}}).to_string();
-        let cases: &[(u16, String, Failure)] = &[
-            (429, String::new(), Failure::Throttled),
-            (504, "<html>".into(), Failure::Throttled),
-            (
-                403,
-                err("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
-                Failure::Denied,
-            ),
-            (
-                404,
-                err("Request_ResourceNotFound", "Resource 'x' does not exist"),
-                Failure::NotFoundOrLag,
-            ),
-            (400, nb, Failure::NotFoundOrLag),
-            (
-                400,
-                err("Request_BadRequest", "Permission being assigned already exists on the object"),
-                Failure::AlreadyExists,
-            ),
-            (
-                400,
-                err("Request_BadRequest", "Credential lifetime exceeds the max value allowed as per assigned policy 1234. Max: P90D"),
-                Failure::LifetimeOverPolicy { max_days: Some(90) },
-            ),
-            (
-                400,
-                err("x", "Credential lifetime exceeds the max value allowed as per assigned policy"),
-                Failure::LifetimeOverPolicy { max_days: None },
-            ),
-            (
-                400,
-                err("x", "Credential type not allowed as per assigned policy"),
-                Failure::SecretsForbidden,
-            ),
-            (400, err("Request_BadRequest", "Invalid value"), Failure::Other),
-            (500, String::new(), Failure::Other),
-        ];
-        for (status, body, expected) in cases {
-            let e = GraphError::from_response(*status, body);
-            assert_eq!(classify(&e), *expected, "{status} {body}");
-        }
-    }
-
-    #[test]
     fn new_password_secret_is_wrapped() {
-        let raw: NewPasswordAnswer = serde_json::from_str(
+        let raw: NewPasswordAnswer = crate::json_object::read_json(
             r#"{"keyId":"aaaaaaaa-0000-0000-0000-000000000001","secretText":"s3cr~et","endDateTime":"2027-01-01T00:00:00Z","hint":"s3c"}"#,
         )
         .unwrap();

@@ -1,12 +1,12 @@
 //! The credentials without a secret: the vendor's certificate in an app's `keyCredentials`, and
 //! federated identity credentials (Graph v1.0 `keyCredential`, `federatedIdentityCredential`).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::apps::odata_literal;
 use super::Request;
 use crate::ids::ObjectId;
+use crate::json_object::{FromJson, Obj};
 
 /// The `keyCredentials` of the app's upsert: only the vendor's certificate (a PATCH replaces the
 /// whole collection; Graph returns `key` only to a `$select`, so other keys could not be sent
@@ -28,16 +28,23 @@ pub fn key_credentials(
 }
 
 /// A key on an app as read (never its `key`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
-    #[serde(default)]
     pub key_id: Option<String>,
     /// Base64 of the certificate's SHA-1 thumbprint, by default.
-    #[serde(default)]
     pub custom_key_identifier: Option<String>,
-    #[serde(default)]
     pub display_name: Option<String>,
+}
+
+impl FromJson for KeyInfo {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the key credential")?;
+        Ok(KeyInfo {
+            key_id: o.opt_text("keyId")?,
+            custom_key_identifier: o.opt_text("customKeyIdentifier")?,
+            display_name: o.opt_text("displayName")?,
+        })
+    }
 }
 
 /// Upsert by name (`Prefer: create-if-missing`): 201 with the object when it was made, 204 when
@@ -82,14 +89,22 @@ pub fn delete_federated(app: ObjectId, name: &str) -> Request {
 }
 
 /// A federated identity credential as read.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Federated {
     pub name: String,
-    #[serde(default)]
     pub issuer: Option<String>,
-    #[serde(default)]
     pub subject: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
+}
+
+impl FromJson for Federated {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the federated identity credential")?;
+        Ok(Federated {
+            name: o.text("name")?,
+            issuer: o.opt_text("issuer")?,
+            subject: o.opt_text("subject")?,
+            description: o.opt_text("description")?,
+        })
+    }
 }

@@ -13,11 +13,11 @@
 //! Microsoft says of `/beta`: "use in production applications is not supported" — so every
 //! refusal makes the page fall back to the PowerShell script, never fail the run.
 
-use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::Request;
 use crate::ids::{Guid, ObjectId};
+use crate::json_object::{FromJson, Obj};
 
 /// The Exchange application role that lets an app send mail as the mailboxes in its scope.
 pub const MAIL_SEND_ROLE_NAME: &str = "Application Mail.Send";
@@ -92,32 +92,60 @@ pub fn group_scope(group: ObjectId) -> String {
     format!("/Groups/{group}")
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleDefinition {
     pub id: Guid,
-    #[serde(default)]
     pub display_name: Option<String>,
 }
 
+impl FromJson for RoleDefinition {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the role definition")?;
+        Ok(RoleDefinition {
+            id: o.req("id", "a GUID", |s| Guid::parse(s).ok())?,
+            display_name: o.opt_text("displayName")?,
+        })
+    }
+}
+
 /// A page of role definitions.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolePage {
     pub value: Vec<RoleDefinition>,
-    #[serde(rename = "@odata.nextLink", default)]
     pub next_link: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl FromJson for RolePage {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the page of role definitions")?;
+        match o.get("value") {
+            Some(Value::Array(_)) => Ok(RolePage {
+                value: o.items("value")?,
+                next_link: o.opt_text("@odata.nextLink")?,
+            }),
+            _ => Err("value: missing or not a list".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleAssignment {
     pub id: Guid,
-    #[serde(default)]
     pub principal_id: Option<String>,
-    #[serde(default)]
     pub role_definition_id: Option<String>,
-    #[serde(default)]
     pub directory_scope_id: Option<String>,
+}
+
+impl FromJson for RoleAssignment {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the role assignment")?;
+        Ok(RoleAssignment {
+            id: o.req("id", "a GUID", |s| Guid::parse(s).ok())?,
+            principal_id: o.opt_text("principalId")?,
+            role_definition_id: o.opt_text("roleDefinitionId")?,
+            directory_scope_id: o.opt_text("directoryScopeId")?,
+        })
+    }
 }
 
 impl RoleAssignment {
@@ -178,7 +206,7 @@ mod tests {
     #[test]
     fn an_assignment_matches_its_role_and_scope_whatever_the_case() {
         let role = Guid::parse("f66ab1ee-3cac-4d03-8a64-dadc56e563f8").unwrap();
-        let a: RoleAssignment = serde_json::from_value(json!({
+        let a = RoleAssignment::from_json(&json!({
             "id": "c5dd3ab8-374f-42e9-b163-eb7c54b53755",
             "principalId": "/ServicePrincipals/x",
             "roleDefinitionId": "F66AB1EE-3cac-4d03-8a64-dadc56e563f8",

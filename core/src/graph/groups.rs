@@ -8,12 +8,12 @@
 //! specified list of group IDs … This function is transitive"). Delegated permission for both:
 //! `GroupMember.Read.All`.
 
-use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::apps::{encode, odata_literal};
 use super::Request;
 use crate::ids::{ObjectId, SmtpAddress};
+use crate::json_object::{FromJson, Obj};
 
 /// The group with this primary address.
 pub fn find_by_address(address: &SmtpAddress) -> Request {
@@ -49,20 +49,28 @@ pub fn check_member_groups(user: ObjectId, group: ObjectId) -> Request {
     )
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub id: ObjectId,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub mail: Option<String>,
-    #[serde(default)]
     pub mail_enabled: bool,
-    #[serde(default)]
     pub security_enabled: bool,
-    #[serde(default)]
     pub group_types: Vec<String>,
+}
+
+impl FromJson for Group {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the group")?;
+        Ok(Group {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+            display_name: o.opt_text("displayName")?,
+            mail: o.opt_text("mail")?,
+            mail_enabled: o.flag("mailEnabled")?,
+            security_enabled: o.flag("securityEnabled")?,
+            group_types: o.items("groupTypes")?,
+        })
+    }
 }
 
 impl Group {
@@ -104,9 +112,18 @@ impl GroupKind {
 }
 
 /// A directory object's id (a member).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub id: ObjectId,
+}
+
+impl FromJson for Member {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the member")?;
+        Ok(Member {
+            id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Who is signed in: `/me` and `/organization`.
 
-use serde::Deserialize;
+use serde_json::Value;
 
-use super::parse;
+use super::{parse, parse_collection};
 use super::{GraphError, Request};
+use crate::json_object::{FromJson, Obj};
 
 pub fn me() -> Request {
     Request::get("/v1.0/me?$select=id,displayName,userPrincipalName")
@@ -18,12 +19,8 @@ pub fn my_roles() -> Request {
 
 /// The role template ids among `memberOf` answer's directory roles.
 pub fn parse_my_roles(status: u16, body: &str) -> Result<Vec<String>, GraphError> {
-    #[derive(Deserialize)]
-    struct Collection {
-        value: Vec<serde_json::Value>,
-    }
-    let c: Collection = parse(status, body)?;
-    Ok(c.value
+    let roles: Vec<Value> = parse_collection(status, body)?;
+    Ok(roles
         .iter()
         .filter(|o| o["@odata.type"] == "#microsoft.graph.directoryRole")
         .filter_map(|o| o["roleTemplateId"].as_str().map(str::to_owned))
@@ -34,34 +31,58 @@ pub fn organization() -> Request {
     Request::get("/v1.0/organization?$select=id,displayName,verifiedDomains")
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Me {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub user_principal_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl FromJson for Me {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the user")?;
+        Ok(Me {
+            id: o.text("id")?,
+            display_name: o.opt_text("displayName")?,
+            user_principal_name: o.opt_text("userPrincipalName")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub verified_domains: Vec<VerifiedDomain>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl FromJson for Organization {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the organization")?;
+        Ok(Organization {
+            id: o.text("id")?,
+            display_name: o.opt_text("displayName")?,
+            verified_domains: o.items("verifiedDomains")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedDomain {
     pub name: String,
-    #[serde(default)]
     pub is_default: bool,
-    #[serde(default)]
     pub is_initial: bool,
+}
+
+impl FromJson for VerifiedDomain {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the domain")?;
+        Ok(VerifiedDomain {
+            name: o.text("name")?,
+            is_default: o.flag("isDefault")?,
+            is_initial: o.flag("isInitial")?,
+        })
+    }
 }
 
 pub fn parse_me(status: u16, body: &str) -> Result<Me, GraphError> {
@@ -69,12 +90,8 @@ pub fn parse_me(status: u16, body: &str) -> Result<Me, GraphError> {
 }
 
 pub fn parse_organization(status: u16, body: &str) -> Result<Organization, GraphError> {
-    #[derive(Deserialize)]
-    struct Collection {
-        value: Vec<Organization>,
-    }
-    let c: Collection = parse(status, body)?;
-    c.value.into_iter().next().ok_or_else(|| GraphError {
+    let organizations: Vec<Organization> = parse_collection(status, body)?;
+    organizations.into_iter().next().ok_or_else(|| GraphError {
         status,
         code: "NoOrganization".into(),
         message: "the organization collection is empty".into(),

@@ -4,8 +4,11 @@
 pub mod apps;
 pub mod credentials;
 pub mod exchange;
+pub mod failure;
 pub mod groups;
 pub mod identity;
+
+use crate::json_object::{read_collection, read_json, FromJson};
 
 /// An HTTP request for the shell to send (the token is added by the shell).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,23 +90,33 @@ pub struct GraphError {
 }
 
 /// A 2xx JSON body as `T`; otherwise Graph's error.
-pub fn parse<T: for<'de> serde::Deserialize<'de>>(
-    status: u16,
-    body: &str,
-) -> Result<T, GraphError> {
+pub fn parse<T: FromJson>(status: u16, body: &str) -> Result<T, GraphError> {
     if !(200..300).contains(&status) {
         return Err(GraphError::from_response(status, body));
     }
-    serde_json::from_str(body).map_err(|e| GraphError {
-        status,
-        code: "UnreadableResponse".into(),
-        message: e.to_string(),
-        request_id: None,
-        details: vec![],
-    })
+    read_json(body).map_err(|message| GraphError::unreadable(status, message))
+}
+
+/// A 2xx collection's `value` as `T`s; otherwise Graph's error.
+pub fn parse_collection<T: FromJson>(status: u16, body: &str) -> Result<Vec<T>, GraphError> {
+    if !(200..300).contains(&status) {
+        return Err(GraphError::from_response(status, body));
+    }
+    read_collection(body).map_err(|message| GraphError::unreadable(status, message))
 }
 
 impl GraphError {
+    /// A success whose body is not what the page asked for (`message`: what is wrong in it).
+    pub fn unreadable(status: u16, message: String) -> Self {
+        GraphError {
+            status,
+            code: "UnreadableResponse".into(),
+            message,
+            request_id: None,
+            details: vec![],
+        }
+    }
+
     /// Reads Graph's error JSON; anything else becomes a generic error with the status.
     pub fn from_response(status: u16, body: &str) -> Self {
         let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
@@ -140,6 +153,65 @@ mod tests {
         assert_eq!(
             Request::get("/v1.0/me").url("https://graph.microsoft.com/"),
             "https://graph.microsoft.com/v1.0/me"
+        );
+    }
+
+    /// One answer read as `T`: `Ok` with a field of what was read, or the message of the
+    /// `UnreadableResponse` it becomes.
+    fn check<T: FromJson>(body: &str, field: impl Fn(T) -> String, expect: Result<&str, &str>) {
+        let got = parse::<T>(200, body).map(field).map_err(|e| {
+            assert_eq!(e.code, "UnreadableResponse", "{body}");
+            e.message
+        });
+        assert_eq!(got.as_deref().map_err(String::as_str), expect, "{body}");
+    }
+
+    #[test]
+    fn answers_are_read_field_by_field() {
+        use apps::{Application, ServicePrincipal};
+        let app = |a: Application| format!("{} {:?} {}", a.app_id, a.display_name, a.tags.len());
+        let id = "11111111-2222-4333-8444-555555555555";
+        let app_id = "99999999-2222-4333-8444-555555555555";
+        let cases: &[(String, Result<&str, &str>)] = &[
+            // Unknown fields are ignored; `null` is the same as missing.
+            (
+                format!(r#"{{"id":"{id}","appId":"{app_id}","displayName":null,"web":{{}}}}"#),
+                Ok("99999999-2222-4333-8444-555555555555 None 0"),
+            ),
+            (format!(r#"{{"id":"{id}"}}"#), Err("appId: missing")),
+            (
+                format!(r#"{{"id":"{id}","appId":"x"}}"#),
+                Err("appId: not a GUID"),
+            ),
+            (
+                format!(r#"{{"id":"{id}","appId":"{app_id}","tags":["a",2]}}"#),
+                Err("tags[1]: not a string"),
+            ),
+            (
+                format!(
+                    r#"{{"id":"{id}","appId":"{app_id}","passwordCredentials":[{{"keyId":"k"}}]}}"#
+                ),
+                Err("passwordCredentials[0]: keyId: not a GUID"),
+            ),
+            ("[]".into(), Err("the application is not an object")),
+        ];
+        for (body, expect) in cases {
+            check(body, app, *expect);
+        }
+        let sp = |s: ServicePrincipal| format!("{:?}", s.app_id.map(|a| a.to_string()));
+        check(&format!(r#"{{"id":"{id}"}}"#), sp, Ok("None"));
+        let names = |v: Vec<String>| v.join(",");
+        let collection = |body: &str| parse_collection::<String>(200, body).map(names);
+        assert_eq!(collection(r#"{"value":["a","b"]}"#).as_deref(), Ok("a,b"));
+        let refused = collection(r#"{"values":[]}"#).unwrap_err();
+        assert_eq!(refused.message, "value: missing or not a list");
+        assert_eq!(
+            collection(r#"{"error":{}}"#).unwrap_err().code,
+            "UnreadableResponse"
+        );
+        assert_eq!(
+            parse_collection::<String>(404, "{}").unwrap_err().status,
+            404
         );
     }
 }

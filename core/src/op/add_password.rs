@@ -7,7 +7,8 @@
 //! them. A tenant policy that caps the lifetime lowers it once and says so.
 
 use super::{Answer, Cx, Facts, Next, OpError, Operation, Outcome};
-use crate::graph::apps::{self, Application, Failure, NewPasswordAnswer};
+use crate::graph::apps::{self, Application, NewPasswordAnswer};
+use crate::graph::failure::Failure;
 use crate::graph::Request;
 use crate::ids::{Guid, KeyId, ObjectId};
 use crate::job::SECRET_PREFIX;

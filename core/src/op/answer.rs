@@ -1,11 +1,10 @@
 //! An answer as an operation sees it: a success with its body (which the operation parses once,
 //! into its own type), or Graph's error, parsed and classified once by the engine.
 
-use serde::de::DeserializeOwned;
-
 use super::{Next, OpError};
-use crate::graph::apps::{self, Failure};
+use crate::graph::failure::{self, Failure};
 use crate::graph::GraphError;
+use crate::json_object::{read_collection, read_json, FromJson};
 
 #[derive(Debug)]
 pub enum Answer<'a> {
@@ -23,7 +22,7 @@ impl<'a> Answer<'a> {
     pub fn new(status: u16, body: &'a str, error: Option<&'a GraphError>) -> Self {
         match error {
             Some(error) if !(200..300).contains(&status) => Answer::Failed {
-                failure: apps::classify(error),
+                failure: failure::classify(error),
                 error,
             },
             _ => Answer::Ok { status, body },
@@ -60,22 +59,15 @@ impl<'a> Answer<'a> {
     }
 
     /// The body as `T`, or why not (Graph's error, or an unreadable success).
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
-        match self {
-            Answer::Ok { status, body } => serde_json::from_str(body).map_err(|e| GraphError {
-                status: *status,
-                code: "UnreadableResponse".into(),
-                message: e.to_string(),
-                request_id: None,
-                details: vec![],
-            }),
-            Answer::Failed { error, .. } => Err((*error).clone()),
-        }
+    pub fn parse<T: FromJson>(&self) -> Result<T, GraphError> {
+        self.body().and_then(|(status, body)| {
+            read_json(body).map_err(|e| GraphError::unreadable(status, e))
+        })
     }
 
     /// The body as `T`, handed to `then`; an answer that is not a readable `T` fails the
     /// operation.
-    pub fn read<T: DeserializeOwned, S>(&self, then: impl FnOnce(T) -> Next<S>) -> Next<S> {
+    pub fn read<T: FromJson, S>(&self, then: impl FnOnce(T) -> Next<S>) -> Next<S> {
         match self.parse::<T>() {
             Ok(t) => then(t),
             Err(e) => Next::Fail(OpError::Unexpected(e)),
@@ -83,12 +75,17 @@ impl<'a> Answer<'a> {
     }
 
     /// A collection's `value`.
-    pub fn parse_list<T: DeserializeOwned>(&self) -> Result<Vec<T>, GraphError> {
-        #[derive(serde::Deserialize)]
-        struct Collection<T> {
-            value: Vec<T>,
+    pub fn parse_list<T: FromJson>(&self) -> Result<Vec<T>, GraphError> {
+        self.body().and_then(|(status, body)| {
+            read_collection(body).map_err(|e| GraphError::unreadable(status, e))
+        })
+    }
+
+    fn body(&self) -> Result<(u16, &'a str), GraphError> {
+        match self {
+            Answer::Ok { status, body } => Ok((*status, body)),
+            Answer::Failed { error, .. } => Err((*error).clone()),
         }
-        self.parse::<Collection<T>>().map(|c| c.value)
     }
 
     /// What went wrong, for an answer the operation did not expect.

@@ -12,8 +12,8 @@
 use super::facts::Fallback;
 use super::reads::Get;
 use super::{Answer, Cx, Next, Operation, Outcome};
-use crate::graph::apps::Failure;
 use crate::graph::exchange::{self, RoleAssignment, RolePage, MAIL_SEND_ROLE_NAME};
+use crate::graph::failure::Failure;
 use crate::graph::Request;
 use crate::ids::{Guid, ObjectId};
 use crate::powershell::ScopeTarget;

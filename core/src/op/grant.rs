@@ -3,7 +3,8 @@
 //! answers 400 "Permission being assigned already exists on the object": then it is looked up.
 
 use super::{Answer, Cx, Next, OpError, Operation, Outcome};
-use crate::graph::apps::{self, Assignment, Failure};
+use crate::graph::apps::{self, Assignment};
+use crate::graph::failure::Failure;
 use crate::graph::Request;
 use crate::ids::{Guid, ObjectId};
 

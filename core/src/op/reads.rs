@@ -11,6 +11,7 @@ use crate::graph::groups::{self, Group, GroupKind, Member};
 use crate::graph::Request;
 use crate::ids::{ClientId, Guid, ObjectId, SmtpAddress};
 use crate::job;
+use crate::json_object::FromJson;
 use crate::powershell::ScopeTarget;
 
 /// A read has one step: its GET.
@@ -37,7 +38,7 @@ pub(super) fn live(read: Read) -> Box<dyn Erased> {
 const NIL: Guid = Guid::from_bytes([0; 16]);
 
 /// Reads the body into `T`, or fails with what Graph said (`None`: not found).
-fn read<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<Option<T>, OpError> {
+fn read<T: FromJson>(answer: &Answer) -> Result<Option<T>, OpError> {
     match answer.parse::<T>() {
         Ok(t) => Ok(Some(t)),
         Err(_) if answer.lag() => Ok(None),
@@ -45,7 +46,7 @@ fn read<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<Option<T>, Op
     }
 }
 
-fn list<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<Vec<T>, OpError> {
+fn list<T: FromJson>(answer: &Answer) -> Result<Vec<T>, OpError> {
     answer.parse_list::<T>().map_err(OpError::Unexpected)
 }
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{AttemptId, Headers, Pause, Phase, Run, RunError};
-use crate::graph::apps::Failure;
+use crate::graph::failure::Failure;
 use crate::graph::GraphError;
 use crate::ids::Guid;
 use crate::op::Answer;

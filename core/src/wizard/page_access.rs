@@ -73,15 +73,14 @@ impl State {
                 vec![]
             }
             (Purpose::PageServicePrincipal, 200) => {
-                #[derive(serde::Deserialize)]
-                struct Sp {
-                    id: ObjectId,
-                }
-                match (serde_json::from_str::<Sp>(body), self.token()) {
-                    (Ok(sp), Some(token)) => vec![Effect::Http {
+                let id = serde_json::from_str::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().and_then(|s| ObjectId::parse(s).ok()));
+                match (id, self.token()) {
+                    (Some(id), Some(token)) => vec![Effect::Http {
                         purpose: Purpose::DeletePageServicePrincipal,
                         method: "DELETE",
-                        url: apps::delete_sp(sp.id).url(&config.graph_base_url),
+                        url: apps::delete_sp(id).url(&config.graph_base_url),
                         bearer: Some(token),
                         form: None,
                     }],

@@ -1,24 +1,45 @@
 //! The Scope step's answer: the page sends what was typed, as text; this module parses and
 //! checks it against the mailbox before Review, and says which field is wrong.
 
+use serde_json::Value;
+
 use crate::config::ScopeMode;
 use crate::ids::SmtpAddress;
 use crate::job::{Options, Scope};
+use crate::json_object::{object, FromJson, Obj};
 use crate::powershell::{self, DisplayText, ScopeTarget, ScriptError};
 
 /// Which scope the admin picked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeKind {
     OneMailbox,
     ExistingGroup,
     NewGroup,
 }
 
+impl ScopeKind {
+    const ALL: [(ScopeKind, &'static str); 3] = [
+        (ScopeKind::OneMailbox, "oneMailbox"),
+        (ScopeKind::ExistingGroup, "existingGroup"),
+        (ScopeKind::NewGroup, "newGroup"),
+    ];
+
+    /// Its name in the pending entry.
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+    }
+}
+
 /// What the Scope step's form holds, as typed (kept across a sign-in that grants the group
 /// permission, in the pending entry: no secret).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeAnswer {
     pub kind: ScopeKind,
     pub group_name: String,
@@ -31,7 +52,33 @@ pub struct ScopeAnswer {
     pub remove_unscoped_grant: bool,
 }
 
+impl FromJson for ScopeAnswer {
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let o = Obj::of(v, "", "the Scope answer")?;
+        Ok(ScopeAnswer {
+            kind: o.req("kind", "a scope kind", ScopeKind::from_name)?,
+            group_name: o.opt_text("groupName")?.unwrap_or_default(),
+            group_address: o.opt_text("groupAddress")?.unwrap_or_default(),
+            denied: o.opt_text("denied")?.unwrap_or_default(),
+            new_secret: o.flag("newSecret")?,
+            remove_unscoped_grant: o.flag("removeUnscopedGrant")?,
+        })
+    }
+}
+
 impl ScopeAnswer {
+    /// As kept in the pending entry (read back by [`FromJson`]).
+    pub fn to_json(&self) -> Value {
+        object([
+            ("kind", self.kind.name().into()),
+            ("groupName", self.group_name.as_str().into()),
+            ("groupAddress", self.group_address.as_str().into()),
+            ("denied", self.denied.as_str().into()),
+            ("newSecret", self.new_secret.into()),
+            ("removeUnscopedGrant", self.remove_unscoped_grant.into()),
+        ])
+    }
+
     /// Only this mailbox, nothing else asked.
     pub fn one_mailbox() -> Self {
         ScopeAnswer {
@@ -247,5 +294,34 @@ mod tests {
             "invoices@contoso.example",
             Err(ScopeField::Denied),
         );
+    }
+
+    #[test]
+    fn an_answer_is_kept_and_read_back_as_it_was() {
+        for (kind, _) in ScopeKind::ALL {
+            let answer = ScopeAnswer {
+                kind,
+                group_name: "Invoice senders".into(),
+                group_address: "senders@contoso.example".into(),
+                denied: "ceo@contoso.example".into(),
+                new_secret: true,
+                remove_unscoped_grant: kind == ScopeKind::OneMailbox,
+            };
+            assert_eq!(ScopeAnswer::from_json(&answer.to_json()), Ok(answer));
+        }
+        let refused = [
+            (
+                serde_json::json!({"kind": "everyMailbox"}),
+                "kind: not a scope kind",
+            ),
+            (serde_json::json!({"groupName": "x"}), "kind: missing"),
+            (
+                serde_json::json!({"kind": "newGroup", "newSecret": "yes"}),
+                "newSecret: not true or false",
+            ),
+        ];
+        for (v, why) in refused {
+            assert_eq!(ScopeAnswer::from_json(&v), Err(why.to_owned()), "{v}");
+        }
     }
 }

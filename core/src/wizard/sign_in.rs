@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use super::scope::ScopeAnswer;
 use super::{setup, AuthCode, Effect, MailboxRequest, Purpose, Session, State, Step};
 use crate::auth::callback::{self, CallbackOutcome, CallbackParams};
 use crate::auth::token;
@@ -13,6 +14,7 @@ use crate::explain::Explain;
 use crate::graph::identity;
 use crate::graph::GraphError;
 use crate::ids::TenantId;
+use crate::json_object::FromJson;
 use crate::roles::{self, RoleCheck};
 
 impl Session {
@@ -183,7 +185,7 @@ impl State {
                     self.resume_scope = p
                         .scope_answer
                         .clone()
-                        .and_then(|a| serde_json::from_value(a).ok())
+                        .and_then(|a| ScopeAnswer::from_json(&a).ok())
                         .map(|a| (a, seed.map(|b| b ^ 0x5a)));
                 }
                 self.busy = true;
@@ -264,7 +266,7 @@ impl State {
                         .answer
                         .as_ref()
                         .filter(|_| self.group_members && self.setup.apply.is_none())
-                        .and_then(|a| serde_json::to_value(a).ok());
+                        .map(ScopeAnswer::to_json);
                     pending.tenant = self
                         .session
                         .as_ref()

@@ -16,10 +16,12 @@ pub(super) fn at_scope_step(config: &Config) -> State {
         credential: Default::default(),
     };
     state.setup.findings = Some(crate::plan::Findings {
-        mailbox: serde_json::from_value(serde_json::json!({
-            "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
-            "mail": "invoices@contoso.example"
-        }))
+        mailbox: <crate::graph::apps::MailboxUser as crate::FromJson>::from_json(
+            &serde_json::json!({
+                "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
+                "mail": "invoices@contoso.example"
+            }),
+        )
         .unwrap(),
         mailbox_kind: Default::default(),
         app: None,

@@ -1136,10 +1136,12 @@ fn journal_in(tenant: &str) -> String {
         credential: Default::default(),
     };
     let findings = crate::plan::Findings {
-        mailbox: serde_json::from_value(serde_json::json!({
-            "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
-            "mail": "invoices@contoso.example"
-        }))
+        mailbox: <crate::graph::apps::MailboxUser as crate::FromJson>::from_json(
+            &serde_json::json!({
+                "id": "bbbbbbbb-0000-0000-0000-000000000002", "userType": "Member",
+                "mail": "invoices@contoso.example"
+            }),
+        )
         .unwrap(),
         mailbox_kind: Default::default(),
         app: None,
