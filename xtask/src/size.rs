@@ -118,11 +118,15 @@ pub fn report() -> Result<(), String> {
 /// (budgets 322/87/408 kB, from 329/74/402). The
 /// same trade as the renderers': the admin waits for the first load, the module arrives during
 /// Apply, and it repeats what the scripts share with the page (formatting, the id parsers).
+/// Then (2026-12-04) every other document the page reads (the token answer, the ID token's
+/// claims, the discovery document, each Graph answer, the pending Scope answer) read through
+/// `FromJson` over `serde_json::Value` instead of serde's derives, 24 of them: first load
+/// 320.5 → 302.8 kB, whole page 406.3 → 388.5 kB (budgets 305/87/391 kB, from 322/87/408).
 /// Reaching 250 kB needs the engine (run, op, plan: about 125 kB of wasm code) out of the first
 /// load as well.
-pub const FIRST_LOAD_BUDGET: usize = 322 * 1000;
+pub const FIRST_LOAD_BUDGET: usize = 305 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 408 * 1000;
+pub const WHOLE_BUDGET: usize = 391 * 1000;
 
 fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
     let mut over = vec![];
