@@ -114,6 +114,12 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// A list of [`FromJson`] items that must be there (`[]` is there).
+    pub fn req_items<T: FromJson>(&self, key: &str) -> Result<Vec<T>, String> {
+        self.opt_items(key)?
+            .ok_or_else(|| problem(self.at, key, "missing"))
+    }
+
     /// A list of [`FromJson`] items, `None` when missing.
     pub fn opt_items<T: FromJson>(&self, key: &str) -> Result<Option<Vec<T>>, String> {
         self.get(key).map(|_| self.items(key)).transpose()
@@ -178,11 +184,7 @@ pub fn read_json<T: FromJson>(text: &str) -> Result<T, String> {
 /// A collection's `value` (`{"value": [...]}`).
 pub fn read_collection<T: FromJson>(text: &str) -> Result<Vec<T>, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let o = Obj::of(&v, "", "the collection")?;
-    match o.get("value") {
-        Some(Value::Array(_)) => o.items("value"),
-        _ => Err("value: missing or not a list".to_owned()),
-    }
+    Obj::of(&v, "", "the collection")?.req_items("value")
 }
 
 /// `Some(text)` as a JSON string, `None` as `null`.

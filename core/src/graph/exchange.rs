@@ -118,13 +118,10 @@ pub struct RolePage {
 impl FromJson for RolePage {
     fn from_json(v: &Value) -> Result<Self, String> {
         let o = Obj::of(v, "", "the page of role definitions")?;
-        match o.get("value") {
-            Some(Value::Array(_)) => Ok(RolePage {
-                value: o.items("value")?,
-                next_link: o.opt_text("@odata.nextLink")?,
-            }),
-            _ => Err("value: missing or not a list".to_owned()),
-        }
+        Ok(RolePage {
+            value: o.req_items("value")?,
+            next_link: o.opt_text("@odata.nextLink")?,
+        })
     }
 }
 

@@ -204,7 +204,9 @@ mod tests {
         let collection = |body: &str| parse_collection::<String>(200, body).map(names);
         assert_eq!(collection(r#"{"value":["a","b"]}"#).as_deref(), Ok("a,b"));
         let refused = collection(r#"{"values":[]}"#).unwrap_err();
-        assert_eq!(refused.message, "value: missing or not a list");
+        assert_eq!(refused.message, "value: missing");
+        let refused = collection(r#"{"value":{}}"#).unwrap_err();
+        assert_eq!(refused.message, "value: not a list");
         assert_eq!(
             collection(r#"{"error":{}}"#).unwrap_err().code,
             "UnreadableResponse"
