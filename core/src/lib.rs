@@ -16,6 +16,7 @@
 //! - [`explain`]: every error rendered for people as *what happened* → *what to do*.
 
 pub mod auth;
+mod base64_decode;
 pub mod bundle;
 pub mod config;
 pub mod explain;

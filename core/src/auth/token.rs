@@ -1,10 +1,9 @@
 //! Code redemption: the form body, the answer, and the ID token's claims.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::Value;
 
 use super::AuthError;
+use crate::base64_decode::{self, Form};
 use crate::json_object::Obj;
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
 use crate::uri::form;
@@ -179,9 +178,8 @@ pub fn check_id_token(
         (Some(_), Some(p), Some(_), None) => p,
         _ => return Err(bad("it is not a JWT")),
     };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| bad("its payload is not base64url"))?;
+    let bytes = base64_decode::decode(payload.trim_end_matches('='), Form::UrlNoPad)
+        .ok_or_else(|| bad("its payload is not base64url"))?;
     // From a `str`, as every other reader here: a second (slice) instantiation of serde_json's
     // parser costs the page's wasm several kB.
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("its claims are not UTF-8"))?;
@@ -227,6 +225,8 @@ pub fn check_id_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
 
     const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
     const TID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";

@@ -18,6 +18,8 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+
+use crate::base64_decode::{self, Form};
 use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, UintRef};
 use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use sha1::{Digest, Sha1};
@@ -130,8 +132,8 @@ fn pem_der(pem: &str) -> Result<Vec<u8>, CertificateError> {
         .strip_suffix("-----END CERTIFICATE-----")
         .ok_or(CertificateError::NotPem)?;
     let text: String = body.split_ascii_whitespace().collect();
-    match STANDARD.decode(text) {
-        Ok(der) if !der.is_empty() => Ok(der),
+    match base64_decode::decode(&text, Form::Standard) {
+        Some(der) if !der.is_empty() => Ok(der),
         _ => Err(CertificateError::NotPem),
     }
 }
