@@ -121,12 +121,14 @@ pub fn report() -> Result<(), String> {
 /// Then (2026-12-04) every other document the page reads (the token answer, the ID token's
 /// claims, the discovery document, each Graph answer, the pending Scope answer) read through
 /// `FromJson` over `serde_json::Value` instead of serde's derives, 24 of them: first load
-/// 320.5 → 302.8 kB, whole page 406.3 → 388.5 kB (budgets 305/87/391 kB, from 322/87/408).
+/// 320.5 → 302.8 kB, whole page 406.3 → 388.5 kB; then PEM and JWT base64 decoded by hand
+/// (the crate's encoder stays: oauth2's PKCE links it): first load 301.9 kB, whole page
+/// 387.6 kB (budgets 304/87/390 kB, from 322/87/408).
 /// Reaching 250 kB needs the engine (run, op, plan: about 125 kB of wasm code) out of the first
 /// load as well.
-pub const FIRST_LOAD_BUDGET: usize = 305 * 1000;
+pub const FIRST_LOAD_BUDGET: usize = 304 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 391 * 1000;
+pub const WHOLE_BUDGET: usize = 390 * 1000;
 
 fn check(first: usize, later: usize, whole: usize) -> Result<(), String> {
     let mut over = vec![];
