@@ -81,7 +81,7 @@ mod tests {
         use crate::wizard::FileKind;
 
         const MARK: &str = "MARK-e7c1";
-        let claims = IdClaims::read(&serde_json::json!({
+        let claims = <IdClaims as crate::FromJson>::from_json(&serde_json::json!({
             "iss": "https://login.example", "aud": "x", "exp": 1, "nonce": MARK
         }))
         .unwrap();

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::AuthError;
 use crate::base64_decode::{self, Form};
-use crate::json_object::Obj;
+use crate::json_object::{read_json, FromJson, Obj};
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken};
 use crate::uri::form;
 
@@ -60,8 +60,8 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
-/// Classifies the token endpoint's answer. Read field by field ([`Obj`]): serde's derived
-/// readers cost the page's first load more for three small documents.
+/// Classifies the token endpoint's answer, read field by field ([`Obj`]): a success's tokens,
+/// else the OAuth error (`error`, `error_description`, `error_codes`).
 pub fn parse_token_response(status: u16, body: &str) -> Result<Tokens, AuthError> {
     let doc = serde_json::from_str::<Value>(body);
     if (200..300).contains(&status) {
@@ -135,10 +135,10 @@ impl std::fmt::Debug for IdClaims {
     }
 }
 
-impl IdClaims {
+impl FromJson for IdClaims {
     /// The claims of an ID token's payload. `aud` is one string or a list of them (RFC 7519
     /// §4.1.3); `exp` and `nbf` are whole seconds.
-    pub fn read(v: &Value) -> Result<IdClaims, String> {
+    fn from_json(v: &Value) -> Result<IdClaims, String> {
         let o = Obj::of(v, "", "the claims")?;
         let aud = match o.get("aud") {
             Some(Value::String(s)) => vec![s.clone()],
@@ -183,9 +183,7 @@ pub fn check_id_token(
     // From a `str`, as every other reader here: a second (slice) instantiation of serde_json's
     // parser costs the page's wasm several kB.
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("its claims are not UTF-8"))?;
-    let claims = serde_json::from_str(text)
-        .map_err(|e| e.to_string())
-        .and_then(|v| IdClaims::read(&v))
+    let claims: IdClaims = read_json(text)
         .map_err(|e| AuthError::IdToken(format!("its claims are unreadable: {e}")))?;
     let expected_iss = if discovery_issuer.contains("{tenantid}") {
         let tid = claims

@@ -91,18 +91,23 @@ pub struct GraphError {
 
 /// A 2xx JSON body as `T`; otherwise Graph's error.
 pub fn parse<T: FromJson>(status: u16, body: &str) -> Result<T, GraphError> {
-    if !(200..300).contains(&status) {
-        return Err(GraphError::from_response(status, body));
-    }
-    read_json(body).map_err(|message| GraphError::unreadable(status, message))
+    read_success(status, body, read_json)
 }
 
 /// A 2xx collection's `value` as `T`s; otherwise Graph's error.
 pub fn parse_collection<T: FromJson>(status: u16, body: &str) -> Result<Vec<T>, GraphError> {
+    read_success(status, body, read_collection)
+}
+
+fn read_success<T>(
+    status: u16,
+    body: &str,
+    read: fn(&str) -> Result<T, String>,
+) -> Result<T, GraphError> {
     if !(200..300).contains(&status) {
         return Err(GraphError::from_response(status, body));
     }
-    read_collection(body).map_err(|message| GraphError::unreadable(status, message))
+    read(body).map_err(|message| GraphError::unreadable(status, message))
 }
 
 impl GraphError {

@@ -3,8 +3,8 @@
 
 use super::{Next, OpError};
 use crate::graph::failure::{self, Failure};
-use crate::graph::GraphError;
-use crate::json_object::{read_collection, read_json, FromJson};
+use crate::graph::{self, GraphError};
+use crate::json_object::FromJson;
 
 #[derive(Debug)]
 pub enum Answer<'a> {
@@ -60,9 +60,8 @@ impl<'a> Answer<'a> {
 
     /// The body as `T`, or why not (Graph's error, or an unreadable success).
     pub fn parse<T: FromJson>(&self) -> Result<T, GraphError> {
-        self.body().and_then(|(status, body)| {
-            read_json(body).map_err(|e| GraphError::unreadable(status, e))
-        })
+        self.body()
+            .and_then(|(status, body)| graph::parse(status, body))
     }
 
     /// The body as `T`, handed to `then`; an answer that is not a readable `T` fails the
@@ -76,9 +75,8 @@ impl<'a> Answer<'a> {
 
     /// A collection's `value`.
     pub fn parse_list<T: FromJson>(&self) -> Result<Vec<T>, GraphError> {
-        self.body().and_then(|(status, body)| {
-            read_collection(body).map_err(|e| GraphError::unreadable(status, e))
-        })
+        self.body()
+            .and_then(|(status, body)| graph::parse_collection(status, body))
     }
 
     fn body(&self) -> Result<(u16, &'a str), GraphError> {

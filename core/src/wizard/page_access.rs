@@ -73,6 +73,7 @@ impl State {
                 vec![]
             }
             (Purpose::PageServicePrincipal, 200) => {
+                // Only `id`: the page needs nothing else of it, so nothing else can refuse it.
                 let id = serde_json::from_str::<serde_json::Value>(body)
                     .ok()
                     .and_then(|v| v["id"].as_str().and_then(|s| ObjectId::parse(s).ok()));

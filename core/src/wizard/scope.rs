@@ -18,22 +18,23 @@ pub enum ScopeKind {
 }
 
 impl ScopeKind {
-    const ALL: [(ScopeKind, &'static str); 3] = [
-        (ScopeKind::OneMailbox, "oneMailbox"),
-        (ScopeKind::ExistingGroup, "existingGroup"),
-        (ScopeKind::NewGroup, "newGroup"),
+    const ALL: [ScopeKind; 3] = [
+        ScopeKind::OneMailbox,
+        ScopeKind::ExistingGroup,
+        ScopeKind::NewGroup,
     ];
 
     /// Its name in the pending entry.
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(k, _)| *k == self)
-            .map_or("", |(_, n)| n)
+        match self {
+            ScopeKind::OneMailbox => "oneMailbox",
+            ScopeKind::ExistingGroup => "existingGroup",
+            ScopeKind::NewGroup => "newGroup",
+        }
     }
 
     fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+        Self::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -298,7 +299,7 @@ mod tests {
 
     #[test]
     fn an_answer_is_kept_and_read_back_as_it_was() {
-        for (kind, _) in ScopeKind::ALL {
+        for kind in ScopeKind::ALL {
             let answer = ScopeAnswer {
                 kind,
                 group_name: "Invoice senders".into(),
