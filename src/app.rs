@@ -30,8 +30,13 @@ pub enum Loaded {
     Ready(Rc<Config>),
 }
 
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub intent: crate::Intent,
+}
+
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let loaded = use_state(|| Loaded::Loading);
     {
         let loaded = loaded.clone();
@@ -60,7 +65,9 @@ pub fn app() -> Html {
                 <main>{ config_error_view(&error.explain()) }</main>
             </>
         },
-        Loaded::Ready(config) => html! { <Wizard config={config.clone()} /> },
+        Loaded::Ready(config) => {
+            html! { <Wizard config={config.clone()} intent={props.intent.clone()} /> }
+        }
     }
 }
 
@@ -290,6 +297,7 @@ enum Failed {
 #[derive(Properties, PartialEq)]
 pub struct WizardProps {
     pub config: Rc<Config>,
+    pub intent: crate::Intent,
 }
 
 /// The wizard once the configuration is known.
@@ -354,6 +362,20 @@ pub fn wizard(props: &WizardProps) -> Html {
             }
         })
     };
+    {
+        // What the admin did on the bootstrap's Welcome, after the page's load (effects run in
+        // order): the mode, then Sign in.
+        let (driver, on_sign_in, intent) =
+            (driver.clone(), on_sign_in.clone(), props.intent.clone());
+        use_effect_with((), move |_| {
+            if let Some(mode) = intent.mode {
+                driver.dispatch(Event::ModeChosen(mode));
+            }
+            if intent.sign_in {
+                on_sign_in.emit(());
+            }
+        });
+    }
     let on_mailbox = {
         let driver = driver.clone();
         Callback::from(move |address: String| match browser::random_bytes() {

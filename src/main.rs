@@ -1,9 +1,24 @@
+//! The page's own module: loaded by the bootstrap (`src/bin/welcome.rs`), which calls
+//! [`start_page`].
+
 // Talc instead of the standard library's dlmalloc: smaller in the page's wasm, and faster
 // (talc's WebAssembly benchmarks); the page is single-threaded (no `atomics`).
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-fn main() {
-    mailgrant::start();
+/// Starts the page: `mode` is the config name of the mode the admin chose on the bootstrap's
+/// Welcome (none: the vendor's default, or the journal's), `sign_in` whether they clicked
+/// Sign in there.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn start_page(mode: Option<String>, sign_in: bool) {
+    mailgrant::start(mailgrant::Intent {
+        mode: mode
+            .as_deref()
+            .and_then(mailgrant_core::config::ScopeMode::from_config_str),
+        sign_in,
+    });
 }
+
+/// Nothing at instantiation: the bootstrap starts the page when it hands over.
+fn main() {}

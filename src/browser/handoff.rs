@@ -4,26 +4,13 @@
 //! map) and fetches its `.wasm` with its integrity, once; a failed load is forgotten, so the
 //! next try fetches again.
 
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Reflect, Uint8Array};
 use mailgrant_core::bundle::RANDOM_BYTES;
 use mailgrant_core::wizard::{ModuleError, ModuleTask};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 async fn module() -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let loader: Function = Reflect::get(&window, &"mailgrantHandOff".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or("this build has no hand-off module")?;
-    let promise: Promise = loader
-        .call0(&JsValue::NULL)
-        .ok()
-        .and_then(|p| p.dyn_into().ok())
-        .ok_or("the loader did not start")?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|e| e.as_string().unwrap_or_else(|| "it was refused".into()))
+    super::lazy_module("mailgrantHandOff").await
 }
 
 /// Starts loading the module (the admin will need it soon); a failure is said at first use.

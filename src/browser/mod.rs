@@ -4,6 +4,7 @@
 pub mod config;
 pub mod handoff;
 pub mod lock;
+pub mod page;
 pub mod signin;
 
 use gloo_net::http::{Method, RequestBuilder};
@@ -388,4 +389,25 @@ pub fn on_page_restored(f: impl Fn() + 'static) {
     {
         listener.forget();
     }
+}
+
+/// A lazily loaded module of this page: the page's bootstrap (xtask `csp.rs`) defines the
+/// loader `window[loader]()`, which imports the module's JS glue (integrity from the import map)
+/// and fetches its `.wasm` with its integrity, once; a failed load is forgotten, so the next try
+/// fetches again. The module's exports, or why it did not load.
+pub async fn lazy_module(loader: &str) -> Result<wasm_bindgen::JsValue, String> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window().ok_or("no window")?;
+    let load: js_sys::Function = js_sys::Reflect::get(&window, &loader.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("this build does not have it")?;
+    let promise: js_sys::Promise = load
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .ok()
+        .and_then(|p| p.dyn_into().ok())
+        .ok_or("the loader did not start")?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| "it was refused".into()))
 }

@@ -60,13 +60,72 @@ fn sri(dist: &std::path::Path, name: &str) -> Result<String, String> {
     Ok(format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes))))
 }
 
-/// Replaces trunk's inline bootstrap with one that imports the glue and fetches the `.wasm`
-/// with their integrity hashes (an import map's `integrity`, `fetch(…, {integrity})`), and
-/// shows a plain message when either does not load or does not match.
+/// The first load's files in the `<link>` preloads trunk wrote for its module, which is now
+/// loaded on demand (the page's own module): the browser fetches the first load's glue and
+/// `.wasm` while it parses the page, and nothing of the page's module before Welcome.
+fn preload_first_load(
+    html: &str,
+    page: (&str, &str),
+    first: &crate::modules::Module,
+) -> Result<String, String> {
+    let (js, wasm) = (
+        page.0.trim_start_matches("./"),
+        page.1.trim_start_matches("./"),
+    );
+    for (name, rel) in [(js, "modulepreload"), (wasm, "preload")] {
+        let link = format!("<link rel=\"{rel}\" href=\"./{name}\"");
+        if html.matches(&link).count() != 1 {
+            return Err(format!(
+                "dist/index.html has no single {rel} link for {name}"
+            ));
+        }
+    }
+    Ok(html
+        .replace(
+            &format!("href=\"./{js}\""),
+            &format!("href=\"./{}\"", first.js),
+        )
+        .replace(
+            &format!("href=\"./{wasm}\""),
+            &format!("href=\"./{}\"", first.wasm),
+        ))
+}
+
+/// Trunk's module (the page's own, binary `mailgrant`) in its inline bootstrap: glue and wasm.
+fn trunk_module(html: &str) -> Result<(String, String), String> {
+    let start = html
+        .find(MODULE_OPEN)
+        .ok_or("dist/index.html has no inline module script")?;
+    let rest = &html[start..];
+    let trunk = &rest[..rest.find("</script>").ok_or("unterminated inline script")?];
+    Ok((
+        quoted_after(trunk, "from '")?.to_owned(),
+        quoted_after(trunk, "module_or_path: '")?.to_owned(),
+    ))
+}
+
+/// A loader `window[name]()` for a module fetched on demand: it imports the glue (integrity
+/// from the import map) and fetches the `.wasm` with its integrity, once; a failed load is
+/// forgotten, so the next call fetches again.
+fn loader(name: &str, js: &str, wasm: &str, wasm_sri: &str) -> String {
+    format!(
+        "let {name};\n\
+         window.{name} = () => {name} ??= import('{js}')\n\
+         \x20 .then(async (m) => {{ await m.default({{ module_or_path: fetch('{wasm}', {{ integrity: '{wasm_sri}' }}) }}); return m; }})\n\
+         \x20 .catch((e) => {{ {name} = undefined; throw String(e); }});\n"
+    )
+}
+
+/// Replaces trunk's inline bootstrap with one that starts the first load (`first`, which
+/// draws Welcome) and defines the loaders of the page's own module (trunk's, `mailgrantPage`)
+/// and of the hand-off module (`mailgrantHandOff`). Each glue is imported with its integrity
+/// (the import map's) and each `.wasm` fetched with its own (`fetch(…, {integrity})`); a first
+/// load that does not load or does not match shows a plain message.
 pub fn bootstrap(
     html: &str,
     dist: &std::path::Path,
-    handoff: &crate::handoff::Module,
+    first: &crate::modules::Module,
+    handoff: &crate::modules::Module,
 ) -> Result<String, String> {
     let start = html
         .find(MODULE_OPEN)
@@ -76,19 +135,18 @@ pub fn bootstrap(
             .find("</script>")
             .ok_or("unterminated inline script")?
         + "</script>".len();
-    let trunk = &html[start..end];
-    let js = quoted_after(trunk, "from '")?;
-    let wasm = quoted_after(trunk, "module_or_path: '")?;
-    let (js_sri, wasm_sri) = (sri(dist, js)?, sri(dist, wasm)?);
+    let (js, wasm) = trunk_module(html)?;
+    let (f_js, f_wasm) = (format!("./{}", first.js), format!("./{}", first.wasm));
     let (h_js, h_wasm) = (format!("./{}", handoff.js), format!("./{}", handoff.wasm));
-    let (h_js_sri, h_wasm_sri) = (sri(dist, &h_js)?, sri(dist, &h_wasm)?);
+    let integrity = [&f_js, &js, &h_js]
+        .iter()
+        .map(|f| Ok(format!("\"{f}\":\"{}\"", sri(dist, f)?)))
+        .collect::<Result<Vec<_>, String>>()?
+        .join(",");
     let ours = format!(
-        "{IMPORTMAP_OPEN}{{\"integrity\":{{\"{js}\":\"{js_sri}\",\"{h_js}\":\"{h_js_sri}\"}}}}</script>\n\
+        "{IMPORTMAP_OPEN}{{\"integrity\":{{{integrity}}}}}</script>\n\
          {MODULE_OPEN}\n\
-         let handOff;\n\
-         window.mailgrantHandOff = () => handOff ??= import('{h_js}')\n\
-         \x20 .then(async (m) => {{ await m.default({{ module_or_path: fetch('{h_wasm}', {{ integrity: '{h_wasm_sri}' }}) }}); return m; }})\n\
-         \x20 .catch((e) => {{ handOff = undefined; throw String(e); }});\n\
+         {}{}\
          const couldNotStart = () => {{\n\
          \x20 const p = document.createElement('p');\n\
          \x20 p.id = '{COULD_NOT_START_ID}';\n\
@@ -96,12 +154,15 @@ pub fn bootstrap(
          \x20 document.body.replaceChildren(p);\n\
          }};\n\
          try {{\n\
-         \x20 const {{ default: init }} = await import('{js}');\n\
-         \x20 await init({{ module_or_path: fetch('{wasm}', {{ integrity: '{wasm_sri}' }}) }});\n\
+         \x20 const {{ default: init }} = await import('{f_js}');\n\
+         \x20 await init({{ module_or_path: fetch('{f_wasm}', {{ integrity: '{}' }}) }});\n\
          }} catch (e) {{\n\
          \x20 couldNotStart();\n\
          }}\n\
-         </script>"
+         </script>",
+        loader("mailgrantPage", &js, &wasm, &sri(dist, &wasm)?),
+        loader("mailgrantHandOff", &h_js, &h_wasm, &sri(dist, &h_wasm)?),
+        sri(dist, &f_wasm)?,
     );
     Ok(format!("{}{ours}{}", &html[..start], &html[end..]))
 }
@@ -182,13 +243,16 @@ pub fn finalize(
     html: &str,
     dist: &std::path::Path,
     extra_connect: &[String],
-    handoff: &crate::handoff::Module,
+    first: &crate::modules::Module,
+    handoff: &crate::modules::Module,
 ) -> Result<String, String> {
     if html.contains("Content-Security-Policy") {
         return Err("dist/index.html already has a Content-Security-Policy".into());
     }
-    let html = asset_integrity(html, dist)?;
-    let html = bootstrap(&html, dist, handoff)?;
+    let (js, wasm) = trunk_module(html)?;
+    let html = preload_first_load(html, (&js, &wasm), first)?;
+    let html = asset_integrity(&html, dist)?;
+    let html = bootstrap(&html, dist, first, handoff)?;
     let meta = format!(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\" />",
         policy(&html, extra_connect)?
@@ -201,7 +265,7 @@ pub fn finalize(
 mod tests {
     use super::*;
 
-    const PAGE: &str = "<!DOCTYPE html><html><head>\n<script type=\"module\">\nimport init, * as bindings from './a.js';\nconst wasm = await init({ module_or_path: './a_bg.wasm' });\n</script>\n<link rel=\"modulepreload\" href=\"./a.js\" integrity=\"sha384-x\"></head><body></body></html>";
+    const PAGE: &str = "<!DOCTYPE html><html><head>\n<script type=\"module\">\nimport init, * as bindings from './a.js';\nconst wasm = await init({ module_or_path: './a_bg.wasm' });\n</script>\n<link rel=\"modulepreload\" href=\"./a.js\" integrity=\"sha384-x\"><link rel=\"preload\" href=\"./a_bg.wasm\" integrity=\"sha384-y\" as=\"fetch\"></head><body></body></html>";
 
     fn dist() -> std::path::PathBuf {
         // One folder per call: tests run in parallel threads, and rewriting a shared folder let
@@ -214,47 +278,96 @@ mod tests {
         std::fs::write(dir.join("a_bg.wasm"), b"\0asm").unwrap();
         std::fs::write(dir.join("h.js"), b"export default function h() {}").unwrap();
         std::fs::write(dir.join("h_bg.wasm"), b"\0asm\x01").unwrap();
+        std::fs::write(dir.join("w.js"), b"export default function w() {}").unwrap();
+        std::fs::write(dir.join("w_bg.wasm"), b"\0asm\x02").unwrap();
         dir
     }
 
-    fn module() -> crate::handoff::Module {
-        crate::handoff::Module {
+    fn module() -> crate::modules::Module {
+        crate::modules::Module {
             js: "h.js".into(),
             wasm: "h_bg.wasm".into(),
         }
     }
 
+    fn first() -> crate::modules::Module {
+        crate::modules::Module {
+            js: "w.js".into(),
+            wasm: "w_bg.wasm".into(),
+        }
+    }
+
+    fn sha384(bytes: &[u8]) -> String {
+        format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)))
+    }
+
     #[test]
-    fn the_bootstrap_checks_both_files_and_the_policy_pins_it() {
-        let out = finalize(PAGE, &dist(), &["http://127.0.0.1:8401".into()], &module()).unwrap();
-        let js = format!(
-            "sha384-{}",
-            STANDARD.encode(Sha384::digest(b"export default function init() {}"))
+    fn the_bootstrap_checks_every_file_and_the_policy_pins_it() {
+        let out = finalize(
+            PAGE,
+            &dist(),
+            &["http://127.0.0.1:8401".into()],
+            &first(),
+            &module(),
+        )
+        .unwrap();
+        let (js, wasm) = (
+            sha384(b"export default function init() {}"),
+            sha384(b"\0asm"),
         );
-        let wasm = format!("sha384-{}", STANDARD.encode(Sha384::digest(b"\0asm")));
-        let h_js = format!(
-            "sha384-{}",
-            STANDARD.encode(Sha384::digest(b"export default function h() {}"))
+        let (h_js, h_wasm) = (
+            sha384(b"export default function h() {}"),
+            sha384(b"\0asm\x01"),
         );
-        let h_wasm = format!("sha384-{}", STANDARD.encode(Sha384::digest(b"\0asm\x01")));
+        let (w_js, w_wasm) = (
+            sha384(b"export default function w() {}"),
+            sha384(b"\0asm\x02"),
+        );
         assert!(
             out.contains(&format!(
-                "{{\"integrity\":{{\"./a.js\":\"{js}\",\"./h.js\":\"{h_js}\"}}}}"
+                "{{\"integrity\":{{\"./w.js\":\"{w_js}\",\"./a.js\":\"{js}\",\"./h.js\":\"{h_js}\"}}}}"
             )),
             "{out}"
         );
-        // The hand-off module is fetched on demand, with its hash too.
-        assert!(out.contains("import('./h.js')"), "{out}");
+        // The first load starts at once; trunk's module (the page's) and the hand-off module
+        // are fetched on demand, each with its hash.
+        assert!(out.contains("await import('./w.js')"), "{out}");
+        for (loader, js, wasm, hash) in [
+            ("mailgrantPage", "./a.js", "./a_bg.wasm", &wasm),
+            ("mailgrantHandOff", "./h.js", "./h_bg.wasm", &h_wasm),
+        ] {
+            assert!(
+                out.contains(&format!(
+                    "window.{loader} = () => {loader} ??= import('{js}')"
+                )),
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!("fetch('{wasm}', {{ integrity: '{hash}' }})")),
+                "{out}"
+            );
+        }
         assert!(
             out.contains(&format!(
-                "fetch('./h_bg.wasm', {{ integrity: '{h_wasm}' }})"
+                "fetch('./w_bg.wasm', {{ integrity: '{w_wasm}' }})"
+            )),
+            "{out}"
+        );
+        // The preloads are the first load's, so nothing of the page's module comes before
+        // Welcome.
+        assert!(
+            out.contains(&format!(
+                "<link rel=\"modulepreload\" href=\"./w.js\" integrity=\"{w_js}\">"
             )),
             "{out}"
         );
         assert!(
-            out.contains(&format!("fetch('./a_bg.wasm', {{ integrity: '{wasm}' }})")),
+            out.contains(&format!(
+                "<link rel=\"preload\" href=\"./w_bg.wasm\" integrity=\"{w_wasm}\""
+            )),
             "{out}"
         );
+        assert!(!out.contains("href=\"./a"), "{out}");
         assert!(out.contains(COULD_NOT_START_ID));
         assert!(!out.contains("bindings"), "trunk's bootstrap is gone");
         let scripts = inline_scripts(&out).unwrap();
@@ -272,26 +385,32 @@ mod tests {
 
     #[test]
     fn finalize_inserts_once_and_demands_sri() {
-        let out = finalize(PAGE, &dist(), &[], &module()).unwrap();
+        let out = finalize(PAGE, &dist(), &[], &first(), &module()).unwrap();
         assert!(out.starts_with(
             "<!DOCTYPE html><html><head>\n  <meta http-equiv=\"Content-Security-Policy\""
         ));
         assert!(
-            finalize(&out, &dist(), &[], &module()).is_err(),
+            finalize(&out, &dist(), &[], &first(), &module()).is_err(),
             "twice is refused"
         );
         let no_sri = PAGE.replace(" integrity=\"sha384-x\"", "");
-        assert!(finalize(&no_sri, &dist(), &[], &module())
+        assert!(finalize(&no_sri, &dist(), &[], &first(), &module())
             .unwrap_err()
             .contains("integrity"));
-        // trunk's hash of a file xtask changed afterwards (`sha384-x` here) is set from the file.
+        // trunk's hash (`sha384-x` here) is set from the file the link now names.
         let d = dist();
-        let fresh = sri(&d, "./a.js").unwrap();
-        let out = finalize(PAGE, &d, &[], &module()).unwrap();
+        let fresh = sri(&d, "./w.js").unwrap();
+        let out = finalize(PAGE, &d, &[], &first(), &module()).unwrap();
         assert!(!out.contains("sha384-x\""), "{out}");
         assert!(
-            out.contains(&format!("href=\"./a.js\" integrity=\"{fresh}\">")),
+            out.contains(&format!("href=\"./w.js\" integrity=\"{fresh}\">")),
             "{out}"
         );
+        // A page without trunk's preload of its `.wasm` is refused (the first load would be
+        // fetched late, or the page's module early).
+        let no_preload = PAGE.replace("<link rel=\"preload\"", "<link rel=\"prefetch\"");
+        assert!(finalize(&no_preload, &dist(), &[], &first(), &module())
+            .unwrap_err()
+            .contains("preload"));
     }
 }

@@ -2,8 +2,8 @@
 
 mod bench;
 mod csp;
-mod handoff;
 mod hosting;
+mod modules;
 mod setup;
 mod size;
 mod test;

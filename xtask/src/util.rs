@@ -117,10 +117,11 @@ pub fn build_with(tools: &Tools, extra_connect: &[String]) -> Result<(), String>
             minify_js(tools, &e.path())?;
         }
     }
-    let handoff = crate::handoff::build(tools, &dist)?;
+    let first = crate::modules::build(tools, &dist, &crate::modules::WELCOME)?;
+    let handoff = crate::modules::build(tools, &dist, &crate::modules::HANDOFF)?;
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let html = crate::csp::finalize(&html, &dist, extra_connect, &handoff)?;
+    let html = crate::csp::finalize(&html, &dist, extra_connect, &first, &handoff)?;
     std::fs::write(&index, html).map_err(|e| format!("{}: {e}", index.display()))?;
     println!("dist/index.html: integrity-checked bootstrap, Content-Security-Policy added, Subresource Integrity checked");
     crate::hosting::write(&dist)

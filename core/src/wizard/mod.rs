@@ -2,6 +2,7 @@
 //! (HTTP, storage, navigation) and feeds their results back as events, so every path through the
 //! wizard is a native test that replays events.
 
+pub mod boot;
 pub mod copy;
 mod countdown;
 pub mod credential;

@@ -52,7 +52,11 @@ pub(super) fn granted_scopes(scope: &str, graph_base_url: &str) -> Vec<String> {
 }
 
 /// The authority's discovery document from its HTTP answer, checked (S256, URLs, issuer).
-fn discovery_answer(config: &Config, status: u16, body: &str) -> Result<Discovery, AuthError> {
+pub(super) fn discovery_answer(
+    config: &Config,
+    status: u16,
+    body: &str,
+) -> Result<Discovery, AuthError> {
     let url = auth::discovery_url(&config.authority);
     if status != 200 {
         return Err(AuthError::Discovery {

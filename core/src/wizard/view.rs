@@ -209,7 +209,36 @@ pub struct HandOff {
     pub can_undo: bool,
 }
 
+/// The page's title while it shows a problem.
+pub fn problem_title(e: &Explanation, config: &Config) -> String {
+    format!("Problem: {} — {} mail setup", e.title, config.vendor.name)
+}
+
+/// The page's title on a step without a problem.
+pub(super) fn title(step: Step, config: &Config) -> String {
+    format!("{} — {} mail setup", step.label(), config.vendor.name)
+}
+
 impl State {
+    /// The Welcome page's model (also drawn by the bootstrap module before the page loads).
+    pub fn welcome(&self, config: &Config) -> Welcome {
+        Welcome {
+            mode: self.mode,
+            busy: self.busy,
+            interrupted: self.has_interrupted_setup(),
+            scopes: self.requested_scopes(),
+            entra: self.provider_is_entra(),
+            credential: self
+                .credential(config)
+                .map(|c| credential::for_config(c, config)),
+            no_credential: self
+                .credential(config)
+                .is_none()
+                .then(|| credential::none_for_mode(self.mode, config)),
+            fallback: credential::fallback(self.next_credential(config)),
+        }
+    }
+
     /// What the page shows now.
     pub fn view(&self, config: &Config) -> View {
         let error = self.error.clone().map(Rc::new);
@@ -235,26 +264,14 @@ impl State {
                     page_access: self.page_access_offered(),
                 }))
             }
-            _ if self.step == Step::Welcome || self.error.is_some() => Screen::Welcome(Welcome {
-                mode: self.mode,
-                busy: self.busy,
-                interrupted: self.has_interrupted_setup(),
-                scopes: self.requested_scopes(),
-                entra: self.provider_is_entra(),
-                credential: self
-                    .credential(config)
-                    .map(|c| credential::for_config(c, config)),
-                no_credential: self
-                    .credential(config)
-                    .is_none()
-                    .then(|| credential::none_for_mode(self.mode, config)),
-                fallback: credential::fallback(self.next_credential(config)),
-            }),
+            _ if self.step == Step::Welcome || self.error.is_some() => {
+                Screen::Welcome(self.welcome(config))
+            }
             _ => Screen::SigningIn,
         };
         let title = match &error {
-            Some(e) => format!("Problem: {} — {} mail setup", e.title, config.vendor.name),
-            None => format!("{} — {} mail setup", self.step.label(), config.vendor.name),
+            Some(e) => problem_title(e, config),
+            None => title(self.step, config),
         };
         let copied = self.copy_result().map(|c| CopyNote {
             what: c.what.clone(),

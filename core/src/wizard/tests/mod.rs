@@ -1234,6 +1234,7 @@ fn a_journal_of_an_older_page_is_refused_with_a_clear_message() {
     }
 }
 
+mod boot;
 mod consent;
 mod credentials;
 mod history;

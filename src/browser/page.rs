@@ -1,0 +1,37 @@
+//! The page's own module (binary `mailgrant`): everything after Welcome. The bootstrap
+//! (binary `welcome`, [`crate::boot`]) draws Welcome and loads it with `mailgrantPage()` (xtask
+//! `csp.rs`), then hands the page over to it with [`hand_over`].
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Starts loading the module (Sign in will need it); a failure is said at Sign in.
+pub fn prefetch() {
+    wasm_bindgen_futures::spawn_local(async {
+        let _ = super::lazy_module("mailgrantPage").await;
+    });
+}
+
+/// Loads the module, runs `before` (the bootstrap takes its own drawing away), then starts the
+/// page with the admin's `mode` (its config name) and whether they clicked Sign in. `Err`: the
+/// module did not load or has no start, and `before` has not run.
+pub async fn hand_over(
+    mode: Option<&str>,
+    sign_in: bool,
+    before: impl FnOnce(),
+) -> Result<(), String> {
+    let module = super::lazy_module("mailgrantPage").await?;
+    let start: Function = Reflect::get(&module, &"start_page".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("it has no start_page")?;
+    before();
+    start
+        .call2(
+            &JsValue::NULL,
+            &mode.map_or(JsValue::UNDEFINED, JsValue::from),
+            &JsValue::from_bool(sign_in),
+        )
+        .map(|_| ())
+        .map_err(|e| e.as_string().unwrap_or_else(|| "it did not start".into()))
+}

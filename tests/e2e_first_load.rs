@@ -1,0 +1,156 @@
+//! The first load: Welcome is drawn by the bootstrap (binary `welcome`) before the page's own
+//! module arrives, and a page module that does not load is explained, with Try again, on both
+//! roads into it (Sign in, and the return from the sign-in page).
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use mailgrant_core::config::ScopeMode;
+use mailgrant_emulator::SiteConfig;
+use serde_json::json;
+use thirtyfour::prelude::*;
+
+/// A copy of the release build; its page module's `.wasm`.
+fn site_copy(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/e2e/sites")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(support::dist()).unwrap().flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+    let wasm = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("mailgrant-") && n.ends_with("_bg.wasm"))
+        })
+        .expect("the build has a page module");
+    (dir, wasm)
+}
+
+async fn error_says(d: &WebDriver, words: &str) {
+    let error = support::wait_id(d, "error").await.text().await.unwrap();
+    assert!(error.contains(words), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retried() {
+    let (dir, wasm) = site_copy("no-page-module");
+    let good = std::fs::read(&wasm).unwrap();
+    let mut bad = good.clone();
+    let i = bad.len() / 2;
+    bad[i] ^= 0x01;
+    std::fs::write(&wasm, &bad).unwrap();
+    support::run_serving(
+        "page_module_fails",
+        support::Served::Emulator(dir.clone(), SiteConfig::Demo),
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            // Welcome is whole and usable without the page's module: the mode can be chosen.
+            support::wait_id(d, "welcome").await;
+            let scopes = support::wait_id(d, "scopes").await.text().await.unwrap();
+            assert!(scopes.contains("Application.ReadWrite.All"), "{scopes}");
+            d.find(By::Css("input[value=applicationAccessPolicy]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let scopes = support::wait_id(d, "scopes").await.text().await.unwrap();
+            assert!(
+                scopes.contains("AppRoleAssignment"),
+                "the mode's scopes: {scopes}"
+            );
+            // Sign in needs it: explained, and nothing was sent to the authority.
+            support::click(d, "sign-in").await;
+            error_says(d, "did not load").await;
+            assert!(!d.current_url().await.unwrap().as_str().contains(&ctx.login));
+            assert!(
+                d.find(By::Id("sign-in"))
+                    .await
+                    .unwrap()
+                    .is_enabled()
+                    .await
+                    .unwrap(),
+                "Sign in can be clicked again"
+            );
+            // Intact now: Try again signs in, in the mode chosen on Welcome.
+            std::fs::write(&wasm, &good).unwrap();
+            support::click(d, "try-again").await;
+            support::wait_id(d, "account-adele")
+                .await
+                .click()
+                .await
+                .unwrap();
+            // The return from the sign-in page goes to the page's module at once; broken again
+            // (and not in the cache), it is explained there too.
+            std::fs::write(&wasm, &bad).unwrap();
+            d.cdp()
+                .send_raw("Network.clearBrowserCache", json!({}))
+                .await
+                .unwrap();
+            support::click(d, "accept").await;
+            error_says(d, "did not load").await;
+            std::fs::write(&wasm, &good).unwrap();
+            support::click(d, "try-again").await;
+            let roles = support::wait_id(d, "role-check")
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                roles.contains(ScopeMode::ApplicationAccessPolicy.title()),
+                "{roles}"
+            );
+            support::wait_id(d, "mailbox").await;
+            let url = d.current_url().await.unwrap().to_string();
+            assert!(
+                !url.contains("code="),
+                "the answer left the address bar: {url}"
+            );
+            support::assert_storage_holds_no_secret(d).await;
+        },
+    )
+    .await;
+}
+
+/// The page's module is requested only once the first load's `.wasm` has arrived (so it is
+/// not part of the first load), and before Sign in is clicked (so Sign in does not wait).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_module_is_fetched_after_the_first_load_while_welcome_is_read() {
+    support::run("first_load_order", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "sign-in").await;
+        let timing = support::eventually("both modules fetched", 15, || async {
+            let v = d
+                .execute(
+                    "const e = performance.getEntriesByType('resource');\
+                     const f = (p) => e.find((r) => r.name.includes(p) && r.name.endsWith('_bg.wasm'));\
+                     const w = f('/welcome-'), m = f('/mailgrant-');\
+                     return w && m && m.responseEnd > 0 ? [w.responseEnd, m.startTime] : null;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            v.json().as_array().map(|a| (a[0].as_f64().unwrap(), a[1].as_f64().unwrap()))
+        })
+        .await;
+        assert!(
+            timing.1 >= timing.0,
+            "the page module ({} ms) was requested before the first load's wasm arrived ({} ms)",
+            timing.1,
+            timing.0
+        );
+    })
+    .await;
+}
