@@ -134,12 +134,17 @@ pub fn report() -> Result<(), String> {
 /// 320.5 → 302.8 kB, whole page 406.3 → 388.5 kB; then PEM and JWT base64 decoded by hand
 /// (the crate's encoder stays: oauth2's PKCE links it): first load 301.9 kB, whole page
 /// 387.6 kB (budgets 304/87/390 kB, from 322/87/408).
-/// Reaching 250 kB needs the engine (run, op, plan: about 125 kB of wasm code) out of the first
-/// load as well.
-pub const FIRST_LOAD_BUDGET: usize = 304 * 1000;
-pub const PAGE_BUDGET: usize = 400 * 1000;
+/// Then Welcome drawn by a bootstrap module (binary `welcome`: yew, the config reader, the
+/// discovery reader and Welcome's words; core `wizard::boot`), the page's own module fetched
+/// while Welcome is read and started by Sign in: first load 302.1 → 137.8 kB, page module
+/// 298.9 kB, whole page 387.8 → 522.4 kB (budgets 140/300/87/525 kB, from 304/–/87/390). A
+/// trade, chosen: the admin sees Welcome after the first load alone, and the page's module
+/// arrives while they read it; the bootstrap repeats yew, the allocator, serde_json and the
+/// config reader, about 130 kB that the whole page now carries twice.
+pub const FIRST_LOAD_BUDGET: usize = 140 * 1000;
+pub const PAGE_BUDGET: usize = 300 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 600 * 1000;
+pub const WHOLE_BUDGET: usize = 525 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {
