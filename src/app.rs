@@ -17,9 +17,9 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::ui::{
-    apply_step, config_error_view, error_banner, header, mailbox_step, page_access_view,
-    review_step, signed_in, step_list, welcome, ApplyStepProps, ErrorBannerProps, HandOffStep,
-    MailboxStepProps, ReviewStepProps, ScopeStep, SignedInProps, WelcomeProps,
+    apply_step, config_error_page, error_banner, header, loading_page, mailbox_step,
+    page_access_view, review_step, signed_in, step_list, welcome, ApplyStepProps, ErrorBannerProps,
+    HandOffStep, MailboxStepProps, ReviewStepProps, ScopeStep, SignedInProps, WelcomeProps,
 };
 
 /// What the page knows about its configuration.
@@ -53,18 +53,8 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
     match &*loaded {
-        Loaded::Loading => html! {
-            <>
-                { header(None) }
-                <main><p id="loading" class="muted">{ "Loading…" }</p></main>
-            </>
-        },
-        Loaded::Failed(error) => html! {
-            <>
-                { header(None) }
-                <main>{ config_error_view(&error.explain()) }</main>
-            </>
-        },
+        Loaded::Loading => loading_page(),
+        Loaded::Failed(error) => config_error_page(&error.explain()),
         Loaded::Ready(config) => {
             html! { <Wizard config={config.clone()} intent={props.intent.clone()} /> }
         }

@@ -16,7 +16,8 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::ui::{
-    config_error_view, error_banner, header, step_list, welcome, ErrorBannerProps, WelcomeProps,
+    config_error_page, error_banner, header, loading_page, step_list, welcome, ErrorBannerProps,
+    WelcomeProps,
 };
 
 thread_local! {
@@ -95,18 +96,8 @@ fn boot() -> Html {
         })
     };
     match &*loaded {
-        Loaded::Loading => html! {
-            <>
-                { header(None) }
-                <main><p id="loading" class="muted">{ "Loading…" }</p></main>
-            </>
-        },
-        Loaded::Failed(error) => html! {
-            <>
-                { header(None) }
-                <main>{ config_error_view(&error.explain()) }</main>
-            </>
-        },
+        Loaded::Loading => loading_page(),
+        Loaded::Failed(error) => config_error_page(&error.explain()),
         Loaded::PageFailed(error) => {
             let e = error.explain();
             html! {

@@ -11,31 +11,6 @@ use mailgrant_emulator::SiteConfig;
 use serde_json::json;
 use thirtyfour::prelude::*;
 
-/// A copy of the release build; its page module's `.wasm`.
-fn site_copy(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/e2e/sites")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(support::dist()).unwrap().flatten() {
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-        }
-    }
-    let wasm = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("mailgrant-") && n.ends_with("_bg.wasm"))
-        })
-        .expect("the build has a page module");
-    (dir, wasm)
-}
-
 async fn error_says(d: &WebDriver, words: &str) {
     let error = support::wait_id(d, "error").await.text().await.unwrap();
     assert!(error.contains(words), "{error}");
@@ -43,15 +18,10 @@ async fn error_says(d: &WebDriver, words: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retried() {
-    let (dir, wasm) = site_copy("no-page-module");
-    let good = std::fs::read(&wasm).unwrap();
-    let mut bad = good.clone();
-    let i = bad.len() / 2;
-    bad[i] ^= 0x01;
-    std::fs::write(&wasm, &bad).unwrap();
+    let module = support::BrokenModule::new("no-page-module", "mailgrant-");
     support::run_serving(
         "page_module_fails",
-        support::Served::Emulator(dir.clone(), SiteConfig::Demo),
+        support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),
         |ctx| async move {
             let d = &ctx.driver;
             d.goto(&format!("{}/", ctx.site)).await.unwrap();
@@ -84,7 +54,7 @@ async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retri
                 "Sign in can be clicked again"
             );
             // Intact now: Try again signs in, in the mode chosen on Welcome.
-            std::fs::write(&wasm, &good).unwrap();
+            module.mend();
             support::click(d, "try-again").await;
             support::wait_id(d, "account-adele")
                 .await
@@ -93,14 +63,14 @@ async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retri
                 .unwrap();
             // The return from the sign-in page goes to the page's module at once; broken again
             // (and not in the cache), it is explained there too.
-            std::fs::write(&wasm, &bad).unwrap();
+            module.break_it();
             d.cdp()
                 .send_raw("Network.clearBrowserCache", json!({}))
                 .await
                 .unwrap();
             support::click(d, "accept").await;
             error_says(d, "did not load").await;
-            std::fs::write(&wasm, &good).unwrap();
+            module.mend();
             support::click(d, "try-again").await;
             let roles = support::wait_id(d, "role-check")
                 .await

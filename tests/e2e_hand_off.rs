@@ -42,39 +42,12 @@ fn age_with_passphrase(file: &std::path::Path, passphrase: &str) -> String {
     text[start..=end].to_owned()
 }
 
-/// The hand-off module's `.wasm` in a copy of the release build.
-fn hand_off_wasm(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("handoff-") && n.ends_with("_bg.wasm"))
-        })
-        .expect("the build has a hand-off module")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_secret_kept() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e/sites/no-hand-off");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(support::dist()).unwrap().flatten() {
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-        }
-    }
-    let wasm = hand_off_wasm(&dir);
-    let good = std::fs::read(&wasm).unwrap();
-    let mut bad = good.clone();
-    let i = bad.len() / 2;
-    bad[i] ^= 0x01;
-    std::fs::write(&wasm, &bad).unwrap();
+    let module = support::BrokenModule::new("no-hand-off", "handoff-");
     support::run_serving(
         "hand_off_module_fails",
-        support::Served::Emulator(dir.clone(), SiteConfig::Demo),
+        support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),
         |ctx| async move {
             let d = &ctx.driver;
             d.goto(&format!("{}/", ctx.site)).await.unwrap();
@@ -113,7 +86,7 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
             assert!(failed.contains("did not load"), "{failed}");
             assert!(d.find(By::Id("setup-script")).await.is_err());
             // The module arrives intact now: Retry and the same buttons work.
-            std::fs::write(hand_off_wasm(&dir), &good).unwrap();
+            module.mend();
             support::click(d, "retry-script").await;
             let script = support::script_text(d).await;
             assert!(script.contains("Connect-ExchangeOnline"), "{script}");

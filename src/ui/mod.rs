@@ -1,6 +1,7 @@
 //! One component per file.
 
 mod apply_step;
+mod bare_page;
 mod config_error;
 mod copy_button;
 mod error_banner;
@@ -17,6 +18,7 @@ mod undo_button;
 mod welcome;
 
 pub use apply_step::{apply_step, ApplyStepProps};
+pub use bare_page::{config_error_page, loading_page};
 pub use config_error::config_error_view;
 pub use copy_button::copy_button;
 pub use error_banner::{error_banner, ErrorBannerProps};
