@@ -590,16 +590,9 @@ pub fn wizard(props: &WizardProps) -> Html {
             { banner }
             { welcome(&WelcomeProps {
                 config: config.clone(),
-                mode: w.mode,
+                view: w,
                 on_mode: driver.on(Event::ModeChosen),
                 on_sign_in: on_sign_in.clone(),
-                busy: w.busy,
-                interrupted: w.interrupted,
-                scopes: w.scopes,
-                entra: w.entra,
-                credential: w.credential,
-                no_credential: w.no_credential,
-                fallback: w.fallback,
             }) }
             </>
         },

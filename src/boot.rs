@@ -179,7 +179,8 @@ fn boot_welcome_step(props: &StepProps) -> Html {
             }
         });
     }
-    let w = model.borrow().view(&config);
+    let mut view = model.borrow().view(&config);
+    view.busy |= *busy;
     let banner = match &*failed {
         Some(error) => {
             let e = error.explain();
@@ -202,16 +203,9 @@ fn boot_welcome_step(props: &StepProps) -> Html {
                     { banner }
                     { welcome(&WelcomeProps {
                         config: config.clone(),
-                        mode: w.mode,
+                        view,
                         on_mode,
                         on_sign_in,
-                        busy: *busy || w.busy,
-                        interrupted: w.interrupted,
-                        scopes: w.scopes,
-                        entra: w.entra,
-                        credential: w.credential,
-                        no_credential: w.no_credential,
-                        fallback: w.fallback,
                     }) }
                 </main>
             </div>

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mailgrant::ui::{welcome, WelcomeProps};
 use mailgrant_core::config::{self, ScopeMode};
+use mailgrant_core::wizard::view::Welcome;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::platform::time::sleep;
@@ -45,19 +46,21 @@ fn host(props: &HostProps) -> Html {
     };
     welcome(&WelcomeProps {
         config: props.config.clone(),
-        mode: *mode,
+        view: Welcome {
+            mode: *mode,
+            busy: false,
+            interrupted: false,
+            scopes: mailgrant_core::auth::scopes(*mode),
+            entra: true,
+            credential: Some(mailgrant_core::wizard::credential::for_config(
+                &props.config.vendor.credentials[0],
+                &props.config,
+            )),
+            no_credential: None,
+            fallback: None,
+        },
         on_mode,
         on_sign_in: Callback::noop(),
-        busy: false,
-        interrupted: false,
-        scopes: mailgrant_core::auth::scopes(*mode),
-        entra: true,
-        credential: Some(mailgrant_core::wizard::credential::for_config(
-            &props.config.vendor.credentials[0],
-            &props.config,
-        )),
-        no_credential: None,
-        fallback: None,
     })
 }
 
@@ -117,19 +120,21 @@ async fn the_radio_reports_the_mode_and_the_button_signs_in() {
         PlainProps {
             inner: WelcomeProps {
                 config: config("rbacForApplications"),
-                mode: ScopeMode::RbacForApplications,
+                view: Welcome {
+                    mode: ScopeMode::RbacForApplications,
+                    busy: false,
+                    interrupted: false,
+                    scopes: vec![
+                        ("openid", "sign you in"),
+                        ("email", "show your e-mail address"),
+                    ],
+                    entra: false,
+                    credential: None,
+                    no_credential: None,
+                    fallback: None,
+                },
                 on_mode: Callback::from(move |m| mode_sink.set(Some(m))),
                 on_sign_in: Callback::from(move |()| click_sink.set(true)),
-                busy: false,
-                interrupted: false,
-                scopes: vec![
-                    ("openid", "sign you in"),
-                    ("email", "show your e-mail address"),
-                ],
-                entra: false,
-                credential: None,
-                no_credential: None,
-                fallback: None,
             },
         },
     )

@@ -1,29 +1,17 @@
 use std::rc::Rc;
 
 use mailgrant_core::config::{Config, ScopeMode};
-use mailgrant_core::wizard::credential::CredentialWords;
+use mailgrant_core::wizard::view::Welcome;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(PartialEq)]
 pub struct WelcomeProps {
     pub config: Rc<Config>,
-    /// The chosen scoping mode (the vendor's default until the admin picks another).
-    pub mode: ScopeMode,
+    /// What Welcome says: the core's model (the page's `State::welcome`, or the bootstrap's).
+    pub view: Welcome,
     pub on_mode: Callback<ScopeMode>,
     pub on_sign_in: Callback<()>,
-    pub busy: bool,
-    /// A setup in this tab was interrupted; it continues after sign-in.
-    pub interrupted: bool,
-    /// The scopes Sign in will ask for, and why.
-    pub scopes: Vec<(&'static str, &'static str)>,
-    /// The provider is Microsoft Entra ID (assumed until discovery says otherwise).
-    pub entra: bool,
-    /// What is made for the vendor and who holds what (none: this mode has no credential the
-    /// vendor accepts, `no_credential` says why).
-    pub credential: Option<CredentialWords>,
-    pub no_credential: Option<String>,
-    pub fallback: Option<String>,
 }
 
 fn host(url: &str) -> &str {
@@ -36,7 +24,8 @@ fn host(url: &str) -> &str {
 pub fn welcome(props: &WelcomeProps) -> Html {
     let config = &props.config;
     let vendor = &config.vendor;
-    let mode = &props.mode;
+    let w = &props.view;
+    let mode = &w.mode;
     let on_mode = {
         let on_mode = props.on_mode.clone();
         Callback::from(move |e: Event| {
@@ -49,7 +38,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
     let on_click = props.on_sign_in.reform(|_| ());
     html! {
         <section id="welcome">
-            if props.interrupted {
+            if w.interrupted {
                 <p id="interrupted" class="notice">{ "A setup was started in this tab earlier. Sign in again to continue it where it stopped, or to see its results if it finished; nothing is made twice." }</p>
             }
             <h1 tabindex="-1">{ format!("Let {} send e-mail as one of your mailboxes", vendor.name) }</h1>
@@ -61,7 +50,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
 
             <h2>{ "What will be created in your tenant" }</h2>
             <ul id="will-create">
-                if let Some(c) = &props.credential {
+                if let Some(c) = &w.credential {
                     <li>{ c.app.clone() }</li>
                     if let Some(made) = &c.credential { <li>{ made.clone() }</li> }
                 }
@@ -72,15 +61,15 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                     <li>{ "An Exchange role assignment that lets the app send as your chosen mailbox and no other (Exchange's " }<code>{ "Application Mail.Send" }</code>{ " role, scoped to that mailbox), made through Microsoft Graph. If your tenant or role does not allow that, the page gives you a PowerShell script that does it." }</li>
                 }
             </ul>
-            if let Some(c) = &props.credential {
+            if let Some(c) = &w.credential {
                 <h2>{ "Who holds what" }</h2>
                 <ul id="credential">
                     <li>{ c.holds.clone() }</li>
                     <li>{ format!("What leaves this browser: {}", c.leaves) }</li>
-                    if let Some(f) = &props.fallback { <li>{ f.clone() }</li> }
+                    if let Some(f) = &w.fallback { <li>{ f.clone() }</li> }
                 </ul>
             }
-            if let Some(why) = &props.no_credential {
+            if let Some(why) = &w.no_credential {
                 <p id="no-credential" class="notice">{ why.clone() }</p>
             }
             <p>{ "Nothing else in your tenant is changed, and the page never modifies or deletes an object it did not create. If a step fails, the page can finish or undo what it made." }</p>
@@ -92,7 +81,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                     <label class="mode">
                         <input type="radio" name="mode" value={m.as_config_str()}
                             checked={*mode == m} onchange={on_mode.clone()}
-                            disabled={props.interrupted} />
+                            disabled={w.interrupted} />
                         <strong>{ m.title() }</strong>
                         <span class="roles">
                             { format!(" — sign in as: {}.", m.sufficient_entra_roles().join(", ")) }
@@ -108,11 +97,11 @@ pub fn welcome(props: &WelcomeProps) -> Html {
 
             <h2>{ "Permissions this page will ask for" }</h2>
             <ul id="scopes">
-                { for props.scopes.iter().map(|(scope, why)| html! {
+                { for w.scopes.iter().map(|(scope, why)| html! {
                     <li><code>{ *scope }</code>{ format!(": to {why}.") }</li>
                 }) }
             </ul>
-            if !props.entra {
+            if !w.entra {
                 <p id="not-entra" class="notice">
                     { format!("{} is not Microsoft Entra ID: you can sign in, but the setup steps need Microsoft Graph and will not run.", host(&config.authority)) }
                 </p>
@@ -125,8 +114,8 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                    host(&config.authority), host(&config.graph_base_url)) }
             </p>
 
-            <button id="sign-in" class="primary" onclick={on_click} disabled={props.busy || props.no_credential.is_some()}>
-                { match (props.busy, props.entra) {
+            <button id="sign-in" class="primary" onclick={on_click} disabled={w.busy || w.no_credential.is_some()}>
+                { match (w.busy, w.entra) {
                     (true, true) => "Opening Microsoft sign-in…",
                     (true, false) => "Opening sign-in…",
                     (false, true) => "Sign in with Microsoft",
