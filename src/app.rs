@@ -39,10 +39,14 @@ pub struct AppProps {
 pub fn app(props: &AppProps) -> Html {
     let loaded = use_state(|| Loaded::Loading);
     {
-        let loaded = loaded.clone();
+        let (loaded, text) = (loaded.clone(), props.intent.config.clone());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                loaded.set(match browser::config::load().await {
+                let text = match text {
+                    Some(text) => Ok(text),
+                    None => browser::config::fetch().await,
+                };
+                loaded.set(match text.and_then(|t| browser::config::read(&t)) {
                     Ok(config) => Loaded::Ready(Rc::new(config)),
                     Err(e) => {
                         browser::signin::forget_callback();
@@ -301,7 +305,7 @@ pub fn wizard(props: &WizardProps) -> Html {
         rerender: Rc::new(move || force.force_update()),
     };
     {
-        let driver = driver.clone();
+        let (driver, discovery) = (driver.clone(), props.intent.discovery.clone());
         use_effect_with((), move |_| {
             let restored = driver.clone();
             browser::on_page_restored(move || restored.dispatch(Event::Restored));
@@ -328,6 +332,7 @@ pub fn wizard(props: &WizardProps) -> Html {
                     pending: browser::signin::load_pending(),
                     journal: browser::load_session(JOURNAL_KEY),
                     seed: browser::random_bytes().unwrap_or_default(),
+                    discovery: discovery.clone(),
                 }),
                 Err(e) => driver.dispatch(Event::BrowserFailed(e)),
             };

@@ -41,14 +41,15 @@ fn take_away() {
 enum Loaded {
     Loading,
     Failed(ConfigError),
-    Ready(Rc<Config>),
+    /// The configuration, and the text it was read from (handed over).
+    Ready(Rc<Config>, Rc<str>),
     /// The page's module did not load for a load that needs it at once.
     PageFailed(BootError),
 }
 
 /// Hands over to the page's module, or says why it could not.
-async fn hand_over(mode: Option<&str>, sign_in: bool) -> Result<(), BootError> {
-    browser::page::hand_over(mode, sign_in, take_away)
+async fn hand_over(intent: crate::Intent) -> Result<(), BootError> {
+    browser::page::hand_over(&intent, take_away)
         .await
         .map_err(BootError::PageUnavailable)
 }
@@ -66,7 +67,7 @@ fn boot() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match boot::first(&query, pending, journal) {
                     First::Page => {
-                        if let Err(e) = hand_over(None, false).await {
+                        if let Err(e) = hand_over(crate::Intent::default()).await {
                             loaded.set(Loaded::PageFailed(e));
                         }
                     }
@@ -74,10 +75,13 @@ fn boot() -> Html {
                         if remove_pending {
                             browser::signin::remove_pending();
                         }
-                        loaded.set(match browser::config::load().await {
-                            Ok(config) => Loaded::Ready(Rc::new(config)),
-                            Err(e) => Loaded::Failed(e),
-                        });
+                        let text = browser::config::fetch().await;
+                        loaded.set(
+                            match text.and_then(|t| Ok((browser::config::read(&t)?, t))) {
+                                Ok((config, text)) => Loaded::Ready(Rc::new(config), text.into()),
+                                Err(e) => Loaded::Failed(e),
+                            },
+                        );
                     }
                 }
             });
@@ -113,13 +117,17 @@ fn boot() -> Html {
                 </>
             }
         }
-        Loaded::Ready(config) => html! { <BootWelcomeStep config={config.clone()} /> },
+        Loaded::Ready(config, text) => {
+            html! { <BootWelcomeStep config={config.clone()} text={text.clone()} /> }
+        }
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct StepProps {
     config: Rc<Config>,
+    /// `config.json`'s text, for the page's module.
+    text: Rc<str>,
 }
 
 /// Welcome, until Sign in hands over.
@@ -127,11 +135,14 @@ struct StepProps {
 fn boot_welcome_step(props: &StepProps) -> Html {
     let config = props.config.clone();
     let model = use_mut_ref(|| BootWelcome::new(&config));
+    // The authority's discovery answer, for the page's module.
+    let answer = use_mut_ref(|| None::<(u16, String)>);
     let busy = use_state(|| false);
     let failed = use_state(|| None::<BootError>);
     let force = use_force_update();
     {
-        let (model, config, force) = (model.clone(), config.clone(), force.clone());
+        let (model, answer, config, force) =
+            (model.clone(), answer.clone(), config.clone(), force.clone());
         use_effect_with((), move |_| {
             browser::show_step(&BootWelcome::title(&config), "main h1");
             // Sign in will need the page's module: it loads while the admin reads.
@@ -141,6 +152,7 @@ fn boot_welcome_step(props: &StepProps) -> Html {
                     browser::get_text(&BootWelcome::discovery_url(&config)).await
                 {
                     model.borrow_mut().discovered(&config, status, &body);
+                    *answer.borrow_mut() = Some((status, body));
                     force.force_update();
                 }
             });
@@ -154,14 +166,21 @@ fn boot_welcome_step(props: &StepProps) -> Html {
         })
     };
     let on_sign_in = {
-        let (model, busy, failed) = (model.clone(), busy.clone(), failed.clone());
+        let (model, answer, busy, failed) =
+            (model.clone(), answer.clone(), busy.clone(), failed.clone());
+        let text = props.text.clone();
         Callback::from(move |()| {
-            let mode = model.borrow().mode();
+            let intent = crate::Intent {
+                mode: Some(model.borrow().mode()),
+                sign_in: true,
+                config: Some(text.to_string()),
+                discovery: answer.borrow().clone(),
+            };
             let (busy, failed) = (busy.clone(), failed.clone());
             busy.set(true);
             failed.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = hand_over(Some(mode.as_config_str()), true).await {
+                if let Err(e) = hand_over(intent).await {
                     busy.set(false);
                     failed.set(Some(e));
                 }

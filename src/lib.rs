@@ -8,12 +8,15 @@ pub mod boot;
 pub mod browser;
 pub mod ui;
 
-/// What the admin did before the page's module took over: the mode chosen on Welcome, and
-/// whether they clicked Sign in.
+/// What the bootstrap hands the page's module: what the admin did on Welcome (the mode, Sign
+/// in) and what it had read (`config.json`'s text, checked again by the page; the authority's
+/// discovery answer), so the page asks for neither again. Nothing in it is secret.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Intent {
     pub mode: Option<mailgrant_core::config::ScopeMode>,
     pub sign_in: bool,
+    pub config: Option<String>,
+    pub discovery: Option<(u16, String)>,
 }
 
 /// Mounts the page's app on `<body>`.

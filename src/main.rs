@@ -7,16 +7,25 @@
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// Starts the page: `mode` is the config name of the mode the admin chose on the bootstrap's
-/// Welcome (none: the vendor's default, or the journal's), `sign_in` whether they clicked
-/// Sign in there.
+/// Starts the page with what the bootstrap hands over ([`mailgrant::Intent`]): `mode` is the
+/// config name of the mode the admin chose on Welcome (none: the vendor's default, or the
+/// journal's), `sign_in` whether they clicked Sign in there, `config` the text of
+/// `config.json` it read (checked again here), and the authority's discovery answer.
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn start_page(mode: Option<String>, sign_in: bool) {
+pub fn start_page(
+    mode: Option<String>,
+    sign_in: bool,
+    config: Option<String>,
+    discovery_status: Option<u16>,
+    discovery_body: Option<String>,
+) {
     mailgrant::start(mailgrant::Intent {
         mode: mode
             .as_deref()
             .and_then(mailgrant_core::config::ScopeMode::from_config_str),
         sign_in,
+        config,
+        discovery: discovery_status.zip(discovery_body),
     });
 }
 

@@ -124,3 +124,43 @@ async fn the_page_module_is_fetched_after_the_first_load_while_welcome_is_read()
     })
     .await;
 }
+
+/// What the bootstrap read (`config.json`, the discovery document) is handed over: from a fresh
+/// load to the authority's sign-in page, each is requested once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_module_asks_for_nothing_the_bootstrap_read() {
+    support::run(
+        "first_load_handed_over",
+        SiteConfig::Demo,
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::wait_id(d, "sign-in").await;
+            support::eventually("the bootstrap read discovery", 15, || async {
+                let v = d
+                    .execute(
+                        "return performance.getEntriesByType('resource').some((r) => \
+                     r.name.includes('openid-configuration') && r.responseEnd > 0);",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                v.json().as_bool().filter(|b| *b)
+            })
+            .await;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            support::click(d, "sign-in").await;
+            support::wait_id(d, "account-adele").await;
+            let state = support::emulator_state(&ctx.graph).await;
+            let log = state["requestLog"].as_array().unwrap();
+            let count = |end: &str| {
+                log.iter()
+                    .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with(end)))
+                    .count()
+            };
+            assert_eq!(count("/config.json"), 1, "{log:#?}");
+            assert_eq!(count("/openid-configuration"), 1, "{log:#?}");
+        },
+    )
+    .await;
+}

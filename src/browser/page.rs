@@ -13,25 +13,25 @@ pub fn prefetch() {
 }
 
 /// Loads the module, runs `before` (the bootstrap takes its own drawing away), then starts the
-/// page with the admin's `mode` (its config name) and whether they clicked Sign in. `Err`: the
-/// module did not load or has no start, and `before` has not run.
-pub async fn hand_over(
-    mode: Option<&str>,
-    sign_in: bool,
-    before: impl FnOnce(),
-) -> Result<(), String> {
+/// page with `intent` (`start_page` in `src/main.rs`). `Err`: the module did not load or has no
+/// start, and `before` has not run.
+pub async fn hand_over(intent: &crate::Intent, before: impl FnOnce()) -> Result<(), String> {
     let module = super::lazy_module("mailgrantPage").await?;
     let start: Function = Reflect::get(&module, &"start_page".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
         .ok_or("it has no start_page")?;
+    let text = |t: Option<&str>| t.map_or(JsValue::UNDEFINED, JsValue::from);
+    let args = js_sys::Array::new();
+    args.push(&text(intent.mode.map(|m| m.as_config_str())));
+    args.push(&JsValue::from_bool(intent.sign_in));
+    args.push(&text(intent.config.as_deref()));
+    let discovery = intent.discovery.as_ref();
+    args.push(&discovery.map_or(JsValue::UNDEFINED, |d| JsValue::from(d.0)));
+    args.push(&text(discovery.map(|d| d.1.as_str())));
     before();
     start
-        .call2(
-            &JsValue::NULL,
-            &mode.map_or(JsValue::UNDEFINED, JsValue::from),
-            &JsValue::from_bool(sign_in),
-        )
+        .apply(&JsValue::NULL, &args)
         .map(|_| ())
         .map_err(|e| e.as_string().unwrap_or_else(|| "it did not start".into()))
 }

@@ -141,6 +141,9 @@ pub fn report() -> Result<(), String> {
 /// trade, chosen: the admin sees Welcome after the first load alone, and the page's module
 /// arrives while they read it; the bootstrap repeats yew, the allocator, serde_json and the
 /// config reader, about 130 kB that the whole page now carries twice.
+/// The bootstrap then hands over what it read (`config.json`'s text, the discovery answer), so
+/// the page's module asks for neither again: first load 138.6 kB, page module 299.4 kB, whole
+/// page 523.6 kB.
 pub const FIRST_LOAD_BUDGET: usize = 140 * 1000;
 pub const PAGE_BUDGET: usize = 300 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;

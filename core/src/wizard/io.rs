@@ -183,6 +183,9 @@ pub enum Event {
         journal: Option<String>,
         /// CSPRNG bytes for resuming that setup.
         seed: [u8; 16],
+        /// The authority's discovery answer (status, body) the bootstrap read while Welcome was
+        /// shown: read as the page's own prefetch would be, and not asked for again.
+        discovery: Option<(u16, String)>,
     },
     ModeChosen(ScopeMode),
     /// The admin clicked "Sign in"; the shell supplies the CSPRNG bytes and this page's URL.

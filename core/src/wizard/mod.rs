@@ -250,13 +250,14 @@ impl State {
                 pending,
                 journal,
                 seed,
+                discovery,
             } => {
                 self.redirect_uri = Some(redirect_uri);
                 if let Some(mode) = journal.as_deref().and_then(setup::interrupted_mode) {
                     self.mode = mode;
                 }
                 self.interrupted = journal.map(|j| (j, seed));
-                self.loaded(config, &query, pending, seed)
+                self.loaded(config, &query, pending, seed, discovery)
             }
             Event::ModeChosen(mode) => self.mode_chosen(mode),
             Event::SignInClicked {

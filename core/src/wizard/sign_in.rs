@@ -160,16 +160,23 @@ impl State {
         query: &str,
         pending: Option<String>,
         seed: [u8; 16],
+        discovery: Option<(u16, String)>,
     ) -> Vec<Effect> {
         let Some(params) = CallbackParams::from_query(query) else {
             // A plain load (or the back button from the sign-in page): nothing is pending any more.
-            // Discovery is read now, so the Welcome page can list exactly what this provider
-            // will be asked for, and Sign in needs no extra round trip.
+            // Discovery is read now (or was, by the bootstrap), so the Welcome page can list
+            // exactly what this provider will be asked for, and Sign in needs no extra round
+            // trip. A failed answer is kept as a prefetch's is: Sign in asks again and explains.
             let mut fx = vec![];
             if pending.is_some() {
                 fx.push(Effect::RemovePending);
             }
-            fx.push(self.discovery_request(config, Purpose::Prefetch));
+            match discovery {
+                Some((status, body)) => {
+                    self.discovery = discovery_answer(config, status, &body).ok();
+                }
+                None => fx.push(self.discovery_request(config, Purpose::Prefetch)),
+            }
             return fx;
         };
         // Whatever the answer, the entry is used up and the answer leaves the address bar.
