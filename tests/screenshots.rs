@@ -244,3 +244,26 @@ async fn the_legacy_wait_for_the_script_passes_axe_and_fits() {
     })
     .await;
 }
+
+/// Welcome when the page's own module did not load at Sign in: the explanation and Try again.
+#[tokio::test(flavor = "multi_thread")]
+async fn welcome_without_the_page_module_passes_axe_and_fits() {
+    std::fs::create_dir_all(out_dir()).unwrap();
+    let module = support::BrokenModule::new("screenshots-no-page-module", "mailgrant-");
+    support::run_serving(
+        "screenshots_no_page_module",
+        support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),
+        |ctx| async move {
+            let axe_js = axe_source();
+            let mut failures = vec![];
+            bypass_csp(&ctx).await;
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::click(d, "sign-in").await;
+            support::wait_id(d, "try-again").await;
+            capture(&ctx, "1-welcome-page-module-failed", &axe_js, &mut failures).await;
+            assert!(failures.is_empty(), "{}", failures.join("\n"));
+        },
+    )
+    .await;
+}

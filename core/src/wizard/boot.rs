@@ -80,7 +80,7 @@ impl BootWelcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BootError {
     /// Its code did not load, or did not match its hash (the reason, from the browser).
-    #[error("the rest of this page did not load: {0}")]
+    #[error("its code did not arrive, or did not match the code its publisher released (the browser said: {0})")]
     PageUnavailable(String),
 }
 
@@ -90,7 +90,7 @@ impl Explain for BootError {
             BootError::PageUnavailable(_) => Explanation {
                 title: "The rest of this page did not load.".into(),
                 detail: self.to_string(),
-                fix: "Check your connection, then select Try again. Nothing was signed in or changed yet."
+                fix: "Check your connection, then select Try again. Nothing in your tenant has been changed."
                     .into(),
                 audience: Audience::Admin,
                 example: None,
