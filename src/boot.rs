@@ -2,16 +2,16 @@
 //! ([`BootWelcome`]) and the page's own component, while the page's module (binary `mailgrant`,
 //! everything after Welcome) loads in the background; Sign in hands the page over to that
 //! module, which signs in. A return from the sign-in page, or a setup to continue in this tab,
-//! goes to the page's module at once.
+//! goes to the page's module at once. What to show, and what a failure says, is the core's.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use mailgrant_core::config::{Config, ConfigError};
-use mailgrant_core::explain::Explain;
-use mailgrant_core::wizard::boot::{self, BootError, BootWelcome, First};
+use mailgrant_core::explain::{Explain, Explanation};
+use mailgrant_core::wizard::boot::{self, BootError, BootWelcome, First, Road};
 use mailgrant_core::wizard::setup::JOURNAL_KEY;
-use mailgrant_core::wizard::{view, Step};
+use mailgrant_core::wizard::Step;
 use yew::prelude::*;
 
 use crate::browser;
@@ -27,7 +27,11 @@ thread_local! {
 
 /// Draws the first page on `<body>`.
 pub fn start() {
-    let handle = yew::Renderer::<Boot>::new().render();
+    mount(None);
+}
+
+fn mount(failed: Option<BootError>) {
+    let handle = yew::Renderer::<Boot>::with_props(BootProps { failed }).render();
     HANDLE.with(|h| *h.borrow_mut() = Some(handle));
 }
 
@@ -37,38 +41,74 @@ fn take_away() {
     }
 }
 
+/// Hands over to the page's module. `Err`: why it could not; if the bootstrap had already
+/// taken its drawing away (the module loaded, then failed to start), it draws itself again,
+/// showing the failure, so the page is never left blank.
+async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Result<(), String> {
+    let outcome = browser::page::hand_over(intent, take_away).await;
+    if let Err(reason) = &outcome {
+        if HANDLE.with(|h| h.borrow().is_none()) {
+            browser::page::clear_body();
+            mount(Some(BootError::PageUnavailable {
+                reason: reason.clone(),
+                road,
+            }));
+        }
+    }
+    outcome
+}
+
+fn banner(e: Explanation, on_try_again: Callback<()>) -> Html {
+    error_banner(&ErrorBannerProps {
+        title: e.title.into(),
+        detail: e.detail.into(),
+        fix: e.fix.into(),
+        on_try_again: Some(on_try_again),
+        saved_run: None,
+    })
+}
+
 #[derive(Clone, PartialEq)]
 enum Loaded {
     Loading,
     Failed(ConfigError),
     /// The configuration, and the text it was read from (handed over).
     Ready(Rc<Config>, Rc<str>),
-    /// The page's module did not load for a load that needs it at once.
+    /// The page's module did not load (or start) for a load that needs it.
     PageFailed(BootError),
 }
 
-/// Hands over to the page's module, or says why it could not.
-async fn hand_over(intent: crate::Intent) -> Result<(), BootError> {
-    browser::page::hand_over(&intent, take_away)
-        .await
-        .map_err(BootError::PageUnavailable)
+#[derive(Properties, PartialEq)]
+struct BootProps {
+    /// Drawn again after the page's module failed to start.
+    failed: Option<BootError>,
 }
 
 #[function_component(Boot)]
-fn boot() -> Html {
-    let loaded = use_state(|| Loaded::Loading);
+fn boot(props: &BootProps) -> Html {
+    let loaded = use_state(|| match &props.failed {
+        Some(e) => Loaded::PageFailed(e.clone()),
+        None => Loaded::Loading,
+    });
     let attempt = use_state(|| 0u32);
     {
-        let loaded = loaded.clone();
-        use_effect_with(*attempt, move |_| {
+        let (loaded, shown) = (loaded.clone(), props.failed.is_some());
+        use_effect_with(*attempt, move |attempt| {
+            if shown && *attempt == 0 {
+                // Drawn again to show a failure: nothing to do until Try again.
+                return;
+            }
             let query = browser::signin::current_query();
             let pending = browser::signin::load_pending().is_some();
             let journal = browser::load_session(JOURNAL_KEY).is_some();
             wasm_bindgen_futures::spawn_local(async move {
                 match boot::first(&query, pending, journal) {
-                    First::Page => {
-                        if let Err(e) = hand_over(crate::Intent::default()).await {
-                            loaded.set(Loaded::PageFailed(e));
+                    First::Page(road) => {
+                        if let Err(reason) = hand_over(crate::Intent::default, road).await {
+                            loaded.set(Loaded::PageFailed(BootError::PageUnavailable {
+                                reason,
+                                road,
+                            }));
                         }
                     }
                     First::Welcome { remove_pending } => {
@@ -87,9 +127,13 @@ fn boot() -> Html {
             });
         });
     }
-    use_effect_with(matches!(*loaded, Loaded::PageFailed(_)), |failed| {
-        if *failed {
-            browser::show_step("Problem: the page did not load", "#error h2");
+    let problem = match &*loaded {
+        Loaded::PageFailed(e) => Some(e.title()),
+        _ => None,
+    };
+    use_effect_with(problem, |problem| {
+        if let Some(title) = problem {
+            browser::show_step(title, "#error h2");
         }
     });
     let retry = {
@@ -102,21 +146,12 @@ fn boot() -> Html {
     match &*loaded {
         Loaded::Loading => loading_page(),
         Loaded::Failed(error) => config_error_page(&error.explain()),
-        Loaded::PageFailed(error) => {
-            let e = error.explain();
-            html! {
-                <>
-                    { header(None) }
-                    <main>{ error_banner(&ErrorBannerProps {
-                        title: e.title.into(),
-                        detail: e.detail.into(),
-                        fix: e.fix.into(),
-                        on_try_again: Some(retry),
-                        saved_run: None,
-                    }) }</main>
-                </>
-            }
-        }
+        Loaded::PageFailed(error) => html! {
+            <>
+                { header(None) }
+                <main>{ banner(error.explain(), retry) }</main>
+            </>
+        },
         Loaded::Ready(config, text) => {
             html! { <BootWelcomeStep config={config.clone()} text={text.clone()} /> }
         }
@@ -137,14 +172,11 @@ fn boot_welcome_step(props: &StepProps) -> Html {
     let model = use_mut_ref(|| BootWelcome::new(&config));
     // The authority's discovery answer, for the page's module.
     let answer = use_mut_ref(|| None::<(u16, String)>);
-    let busy = use_state(|| false);
-    let failed = use_state(|| None::<BootError>);
     let force = use_force_update();
     {
         let (model, answer, config, force) =
             (model.clone(), answer.clone(), config.clone(), force.clone());
         use_effect_with((), move |_| {
-            browser::show_step(&BootWelcome::title(&config), "main h1");
             // Sign in will need the page's module: it loads while the admin reads.
             browser::page::prefetch();
             wasm_bindgen_futures::spawn_local(async move {
@@ -166,60 +198,43 @@ fn boot_welcome_step(props: &StepProps) -> Html {
         })
     };
     let on_sign_in = {
-        let (model, answer, busy, failed) =
-            (model.clone(), answer.clone(), busy.clone(), failed.clone());
+        let (model, answer, force) = (model.clone(), answer.clone(), force.clone());
         let text = props.text.clone();
         Callback::from(move |()| {
-            let intent = crate::Intent {
-                mode: Some(model.borrow().mode()),
-                sign_in: true,
-                config: Some(text.to_string()),
-                discovery: answer.borrow().clone(),
-            };
-            let (busy, failed) = (busy.clone(), failed.clone());
-            busy.set(true);
-            failed.set(None);
+            model.borrow_mut().sign_in();
+            force.force_update();
+            let (model, answer, force, text) =
+                (model.clone(), answer.clone(), force.clone(), text.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = hand_over(intent).await {
-                    busy.set(false);
-                    failed.set(Some(e));
+                // What is handed over is read once the module is there: a discovery answer
+                // that came while it loaded goes too (the mode cannot change meanwhile).
+                let intent = || crate::Intent {
+                    mode: Some(model.borrow().mode()),
+                    sign_in: true,
+                    config: Some(text.to_string()),
+                    discovery: answer.borrow().clone(),
+                };
+                if let Err(reason) = hand_over(intent, Road::SignIn).await {
+                    model.borrow_mut().hand_over_failed(reason);
+                    force.force_update();
                 }
             });
         })
     };
-    {
-        // A problem takes the focus and names the page, as on the page's own steps.
-        let problem = failed
-            .as_ref()
-            .map(|e| view::problem_title(&e.explain(), &config));
-        use_effect_with(problem, |problem| {
-            if let Some(title) = problem {
-                browser::show_step(title, "#error h2");
-            }
-        });
-    }
-    let mut view = model.borrow().view(&config);
-    view.busy |= *busy;
-    let banner = match &*failed {
-        Some(error) => {
-            let e = error.explain();
-            error_banner(&ErrorBannerProps {
-                title: e.title.into(),
-                detail: e.detail.into(),
-                fix: e.fix.into(),
-                on_try_again: Some(on_sign_in.clone()),
-                saved_run: None,
-            })
-        }
-        None => html! {},
-    };
+    let title = model.borrow().title(&config);
+    let problem = model.borrow().problem();
+    use_effect_with((title, problem.is_some()), |(title, problem)| {
+        // A problem takes the focus, as on the page's own steps.
+        browser::show_step(title, if *problem { "#error h2" } else { "main h1" });
+    });
+    let view = model.borrow().view(&config);
     html! {
         <>
             { header(Some(AttrValue::from(config.vendor.name.clone()))) }
             <div class="layout">
                 { step_list(Step::Welcome) }
                 <main>
-                    { banner }
+                    { problem.map_or_else(|| html! {}, |e| banner(e, on_sign_in.clone())) }
                     { welcome(&WelcomeProps {
                         config: config.clone(),
                         view,

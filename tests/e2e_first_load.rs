@@ -18,7 +18,7 @@ async fn error_says(d: &WebDriver, words: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retried() {
-    let module = support::BrokenModule::new("no-page-module", "mailgrant-");
+    let module = support::BrokenModule::new("no-page-module", "mailgrant-", "_bg.wasm");
     support::run_serving(
         "page_module_fails",
         support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),
@@ -160,6 +160,43 @@ async fn the_page_module_asks_for_nothing_the_bootstrap_read() {
             };
             assert_eq!(count("/config.json"), 1, "{log:#?}");
             assert_eq!(count("/openid-configuration"), 1, "{log:#?}");
+        },
+    )
+    .await;
+}
+
+/// A changed byte in the page module's JS glue is refused as its `.wasm` is; and a setup saved
+/// in the tab is said to be kept, not "nothing changed".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_page_glue_is_refused_and_a_saved_setup_is_said_to_wait() {
+    let module = support::BrokenModule::new("page-glue-changed", "mailgrant-", ".js");
+    support::run_serving(
+        "page_glue_changed",
+        support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),
+        |ctx| async move {
+            let d = &ctx.driver;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::click(d, "sign-in").await;
+            error_says(d, "Nothing in your tenant has been changed").await;
+            // A journal in the tab: the page's module is needed at once, and the failure says
+            // the setup waits (its text is the page's to read; any text sends the load there).
+            d.execute(
+                &format!(
+                    "sessionStorage.setItem('{}', '{{}}');",
+                    mailgrant_core::wizard::setup::JOURNAL_KEY
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+            d.refresh().await.unwrap();
+            error_says(d, "A setup in this tab is saved").await;
+            let error = support::wait_id(d, "error").await.text().await.unwrap();
+            assert!(!error.contains("Nothing in your tenant"), "{error}");
+            assert!(
+                d.find(By::Id("welcome")).await.is_err(),
+                "no Welcome of its own"
+            );
         },
     )
     .await;

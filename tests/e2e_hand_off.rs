@@ -44,7 +44,7 @@ fn age_with_passphrase(file: &std::path::Path, passphrase: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_secret_kept() {
-    let module = support::BrokenModule::new("no-hand-off", "handoff-");
+    let module = support::BrokenModule::new("no-hand-off", "handoff-", "_bg.wasm");
     support::run_serving(
         "hand_off_module_fails",
         support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),

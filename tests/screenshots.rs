@@ -249,7 +249,7 @@ async fn the_legacy_wait_for_the_script_passes_axe_and_fits() {
 #[tokio::test(flavor = "multi_thread")]
 async fn welcome_without_the_page_module_passes_axe_and_fits() {
     std::fs::create_dir_all(out_dir()).unwrap();
-    let module = support::BrokenModule::new("screenshots-no-page-module", "mailgrant-");
+    let module = support::BrokenModule::new("screenshots-no-page-module", "mailgrant-", "_bg.wasm");
     support::run_serving(
         "screenshots_no_page_module",
         support::Served::Emulator(module.dir.clone(), SiteConfig::Demo),

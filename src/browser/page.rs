@@ -13,10 +13,14 @@ pub fn prefetch() {
 }
 
 /// Loads the module, runs `before` (the bootstrap takes its own drawing away), then starts the
-/// page with `intent` (`start_page` in `src/main.rs`). `Err`: the module did not load or has no
-/// start, and `before` has not run.
-pub async fn hand_over(intent: &crate::Intent, before: impl FnOnce()) -> Result<(), String> {
+/// page with what `intent` gives once the module is there (`start_page` in `src/main.rs`). `Err`: the module did not load or has no
+/// start (`before` has not run), or it failed to start (`before` has run).
+pub async fn hand_over(
+    intent: impl FnOnce() -> crate::Intent,
+    before: impl FnOnce(),
+) -> Result<(), String> {
     let module = super::lazy_module("mailgrantPage").await?;
+    let intent = intent();
     let start: Function = Reflect::get(&module, &"start_page".into())
         .ok()
         .and_then(|f| f.dyn_into().ok())
@@ -34,4 +38,14 @@ pub async fn hand_over(intent: &crate::Intent, before: impl FnOnce()) -> Result<
         .apply(&JsValue::NULL, &args)
         .map(|_| ())
         .map_err(|e| e.as_string().unwrap_or_else(|| "it did not start".into()))
+}
+
+/// Empties `<body>` (what a page module that failed to start may have left there).
+pub fn clear_body() {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        body.replace_children_with_node_0();
+    }
 }

@@ -81,7 +81,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                     <label class="mode">
                         <input type="radio" name="mode" value={m.as_config_str()}
                             checked={*mode == m} onchange={on_mode.clone()}
-                            disabled={w.interrupted} />
+                            disabled={w.interrupted || w.busy} />
                         <strong>{ m.title() }</strong>
                         <span class="roles">
                             { format!(" — sign in as: {}.", m.sufficient_entra_roles().join(", ")) }

@@ -4,6 +4,11 @@
 
 #![allow(dead_code)]
 
+mod broken_module;
+
+#[allow(unused_imports)]
+pub use broken_module::BrokenModule;
+
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -741,52 +746,5 @@ impl Drop for Nginx {
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
-    }
-}
-
-/// A copy of the release build (`target/e2e/sites/<name>`) whose module `prefix` (its
-/// `<prefix>*_bg.wasm`) starts broken, one bit flipped, so its hash no longer matches; a test
-/// mends it and breaks it again.
-pub struct BrokenModule {
-    pub dir: PathBuf,
-    wasm: PathBuf,
-    good: Vec<u8>,
-}
-
-impl BrokenModule {
-    pub fn new(name: &str, prefix: &str) -> Self {
-        let dir = workspace().join("target/e2e/sites").join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for entry in std::fs::read_dir(dist()).unwrap().flatten() {
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-            }
-        }
-        let wasm = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(prefix) && n.ends_with("_bg.wasm"))
-            })
-            .unwrap_or_else(|| panic!("the build has no {prefix}*_bg.wasm"));
-        let good = std::fs::read(&wasm).unwrap();
-        let module = BrokenModule { dir, wasm, good };
-        module.break_it();
-        module
-    }
-
-    pub fn break_it(&self) {
-        let mut bad = self.good.clone();
-        let i = bad.len() / 2;
-        bad[i] ^= 0x01;
-        std::fs::write(&self.wasm, bad).unwrap();
-    }
-
-    pub fn mend(&self) {
-        std::fs::write(&self.wasm, &self.good).unwrap();
     }
 }

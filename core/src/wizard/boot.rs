@@ -2,7 +2,8 @@
 //! from this model while the page's own module, which holds everything after Welcome, loads in
 //! the background; Sign in, or any load that is not a fresh visit, hands over to that module.
 //! This file decides which, and what Welcome says: the same [`State::welcome`] the page draws,
-//! from a fresh [`State`], so the two cannot differ.
+//! from a fresh [`State`], so the two cannot differ; and what a failed hand-over says, by the
+//! road that led to it.
 
 use super::{Explanation, State};
 use crate::auth::callback::CallbackParams;
@@ -16,16 +17,29 @@ pub enum First {
     /// returned (the admin came back with Back) left its entry, which is used up now, as the
     /// page does on a plain load.
     Welcome { remove_pending: bool },
-    /// The return from the sign-in page, or a setup to continue in this tab: the page's module
-    /// at once, since only it can read either.
-    Page,
+    /// The page's module at once, since only it can read what this load brought.
+    Page(Road),
+}
+
+/// The road into the page's module: what the admin has already done, which a failed
+/// hand-over must tell them truthfully.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Road {
+    /// Sign in on the bootstrap's Welcome: nothing has happened yet.
+    SignIn,
+    /// The return from the sign-in page: the admin signed in (and may have consented) there.
+    Return,
+    /// A setup in this tab was interrupted: its journal waits in sessionStorage.
+    Journal,
 }
 
 /// Decides from the address's query, the pending sign-in entry and the journal (sessionStorage)
 /// whether the bootstrap draws Welcome.
 pub fn first(query: &str, pending: bool, journal: bool) -> First {
-    if journal || CallbackParams::from_query(query).is_some() {
-        First::Page
+    if CallbackParams::from_query(query).is_some() {
+        First::Page(Road::Return)
+    } else if journal {
+        First::Page(Road::Journal)
     } else {
         First::Welcome {
             remove_pending: pending,
@@ -34,25 +48,46 @@ pub fn first(query: &str, pending: bool, journal: bool) -> First {
 }
 
 /// Welcome before the page's module has loaded: a fresh [`State`] with the admin's mode and,
-/// once the authority answered, its discovery document.
+/// once the authority answered, its discovery document; then Sign in, which waits for the
+/// page's module, and what went wrong if it did not load.
 pub struct BootWelcome {
     state: State,
+    failed: Option<BootError>,
 }
 
 impl BootWelcome {
     pub fn new(config: &Config) -> Self {
         BootWelcome {
             state: State::new(config),
+            failed: None,
         }
     }
 
-    /// The mode the admin chose (before sign-in any mode may be chosen).
+    /// The mode the admin chose (before sign-in any mode may be chosen; not while Sign in
+    /// waits for the page's module, whose mode is the one it was handed).
     pub fn choose(&mut self, mode: ScopeMode) {
-        self.state.mode = mode;
+        if !self.state.busy {
+            self.state.mode = mode;
+        }
     }
 
     pub fn mode(&self) -> ScopeMode {
         self.state.mode
+    }
+
+    /// Sign in: Welcome waits, its problem cleared, until the page's module has taken over
+    /// (or [`Self::hand_over_failed`]).
+    pub fn sign_in(&mut self) {
+        self.state.busy = true;
+        self.failed = None;
+    }
+
+    pub fn hand_over_failed(&mut self, reason: String) {
+        self.state.busy = false;
+        self.failed = Some(BootError::PageUnavailable {
+            reason,
+            road: Road::SignIn,
+        });
     }
 
     /// The discovery document's address, read while the admin reads Welcome.
@@ -70,9 +105,17 @@ impl BootWelcome {
         self.state.welcome(config)
     }
 
-    /// The page's title, as the page's own Welcome has it.
-    pub fn title(config: &Config) -> String {
-        super::view::title(super::Step::Welcome, config)
+    /// What went wrong at the last Sign in, if anything.
+    pub fn problem(&self) -> Option<Explanation> {
+        self.failed.as_ref().map(Explain::explain)
+    }
+
+    /// The page's title, as the page's own Welcome has it (with a problem, or without).
+    pub fn title(&self, config: &Config) -> String {
+        match self.problem() {
+            Some(e) => super::view::problem_title(&e, config),
+            None => super::view::title(super::Step::Welcome, config),
+        }
     }
 }
 
@@ -80,21 +123,40 @@ impl BootWelcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BootError {
     /// Its code did not load, or did not match its hash (the reason, from the browser).
-    #[error("its code did not arrive, or did not match the code its publisher released (the browser said: {0})")]
-    PageUnavailable(String),
+    #[error("its code did not arrive, or did not match the code its publisher released (the browser said: {reason})")]
+    PageUnavailable { reason: String, road: Road },
+}
+
+impl BootError {
+    /// The page's title while it shows this (the configuration may be unknown yet).
+    pub fn title(&self) -> String {
+        format!("Problem: {}", self.explain().title)
+    }
 }
 
 impl Explain for BootError {
     fn explain(&self) -> Explanation {
-        match self {
-            BootError::PageUnavailable(_) => Explanation {
-                title: "The rest of this page did not load.".into(),
-                detail: self.to_string(),
-                fix: "Check your connection, then select Try again. Nothing in your tenant has been changed."
-                    .into(),
-                audience: Audience::Admin,
-                example: None,
-            },
+        let BootError::PageUnavailable { road, .. } = self;
+        let (title, done) = match road {
+            Road::SignIn => (
+                "The rest of this page did not load.",
+                "Nothing in your tenant has been changed.",
+            ),
+            Road::Return => (
+                "You are signed in, but the rest of this page did not load to finish the sign-in.",
+                "This page has made nothing in your tenant; what you agreed to on Microsoft's sign-in page (this page's own access) stays until you remove it.",
+            ),
+            Road::Journal => (
+                "A setup in this tab is saved, but the rest of this page did not load to continue it.",
+                "The saved setup stays in this tab and continues once the page loads; what it already made stays in your tenant until then.",
+            ),
+        };
+        Explanation {
+            title: title.into(),
+            detail: self.to_string(),
+            fix: format!("Check your connection, then select Try again. If it fails again, reload the page; if that fails too, tell the vendor who sent you the link. {done}"),
+            audience: Audience::Admin,
+            example: None,
         }
     }
 }
@@ -116,9 +178,46 @@ mod tests {
         check("", false, false, welcome(false));
         check("?utm_source=mail", false, false, welcome(false));
         check("", true, false, welcome(true));
-        check("", false, true, First::Page);
-        check("?code=abc&state=xyz", true, false, First::Page);
-        check("?error=access_denied&state=xyz", true, false, First::Page);
-        check("?code=abc&state=xyz", false, true, First::Page);
+        check("", false, true, First::Page(Road::Journal));
+        check(
+            "?code=abc&state=xyz",
+            true,
+            false,
+            First::Page(Road::Return),
+        );
+        check(
+            "?error=access_denied&state=xyz",
+            true,
+            false,
+            First::Page(Road::Return),
+        );
+        check(
+            "?code=abc&state=xyz",
+            false,
+            true,
+            First::Page(Road::Return),
+        );
+    }
+
+    /// Each road says what is true of it: only Sign in from Welcome has changed nothing.
+    #[test]
+    fn a_failed_hand_over_says_what_the_admin_already_did() {
+        let says = |road| {
+            BootError::PageUnavailable {
+                reason: "TypeError: Failed to fetch".into(),
+                road,
+            }
+            .explain()
+        };
+        let (sign_in, back, saved) = (says(Road::SignIn), says(Road::Return), says(Road::Journal));
+        assert!(sign_in
+            .fix
+            .contains("Nothing in your tenant has been changed"));
+        assert!(!back.fix.contains("Nothing in your tenant") && back.title.contains("signed in"));
+        assert!(!saved.fix.contains("Nothing in your tenant") && saved.title.contains("saved"));
+        for e in [&sign_in, &back, &saved] {
+            assert!(e.fix.contains("reload the page"), "{e:?}");
+            assert!(e.detail.contains("TypeError: Failed to fetch"), "{e:?}");
+        }
     }
 }

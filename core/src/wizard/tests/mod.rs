@@ -522,39 +522,6 @@ fn a_bad_nonce_is_refused() {
     check(&mut back, &config, redeemed(&url, pending, token, then));
 }
 
-/// The bootstrap read discovery while Welcome was shown: no request, and Sign in goes straight
-/// to the authority; a failed answer is asked for again at Sign in, as a failed prefetch is.
-#[test]
-fn a_discovery_answer_handed_over_is_not_asked_for_again() {
-    let config = config();
-    let with = |answer: (u16, &str)| Event::Loaded {
-        redirect_uri: "https://vendor.example/setup/".into(),
-        query: String::new(),
-        pending: None,
-        journal: None,
-        seed: [0; 16],
-        discovery: Some((answer.0, answer.1.into())),
-    };
-    let mut state = State::new(&config);
-    check(
-        &mut state,
-        &config,
-        vec![
-            (with((200, DISCOVERY)), Expect::fx(&[]).no_error()),
-            (click(1, 2, 3), Expect::fx(&["SavePending", "Navigate"])),
-        ],
-    );
-    let mut state = State::new(&config);
-    check(
-        &mut state,
-        &config,
-        vec![
-            (with((503, "")), Expect::fx(&[]).no_error()),
-            (click(1, 2, 3), Expect::fx(&["Http Discovery"])),
-        ],
-    );
-}
-
 #[test]
 fn a_plain_load_drops_a_leftover_pending_entry_and_prefetches_discovery() {
     let config = config();
