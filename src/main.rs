@@ -7,10 +7,15 @@
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+thread_local! {
+    static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Starts the page with what the bootstrap hands over ([`mailgrant::Intent`]): `mode` is the
 /// config name of the mode the admin chose on Welcome (none: the vendor's default, or the
 /// journal's), `sign_in` whether they clicked Sign in there, `config` the text of
-/// `config.json` it read (checked again here), and the authority's discovery answer.
+/// `config.json` it read (checked again here), and the authority's discovery answer. Once per
+/// page: a second call does nothing.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn start_page(
     mode: Option<String>,
@@ -19,6 +24,9 @@ pub fn start_page(
     discovery_status: Option<u16>,
     discovery_body: Option<String>,
 ) {
+    if STARTED.replace(true) {
+        return;
+    }
     mailgrant::start(mailgrant::Intent {
         mode: mode
             .as_deref()

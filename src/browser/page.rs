@@ -13,8 +13,9 @@ pub fn prefetch() {
 }
 
 /// Loads the module, runs `before` (the bootstrap takes its own drawing away), then starts the
-/// page with what `intent` gives once the module is there (`start_page` in `src/main.rs`). `Err`: the module did not load or has no
-/// start (`before` has not run), or it failed to start (`before` has run).
+/// page with what `intent` gives once the module is there (`start_page` in `src/main.rs`).
+/// `Err`: the module did not load or has no start (`before` has not run), or it failed to
+/// start (`before` has run).
 pub async fn hand_over(
     intent: impl FnOnce() -> crate::Intent,
     before: impl FnOnce(),
