@@ -41,21 +41,19 @@ fn take_away() {
     }
 }
 
-/// Hands over to the page's module. `Err`: why it could not; if the bootstrap had already
-/// taken its drawing away (the module loaded, then failed to start), it draws itself again,
-/// showing the failure, so the page is never left blank.
-async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Result<(), String> {
-    let outcome = browser::page::hand_over(intent, take_away).await;
-    if let Err(reason) = &outcome {
-        if HANDLE.with(|h| h.borrow().is_none()) {
-            browser::page::clear_body();
-            mount(Some(BootError::PageUnavailable {
-                reason: reason.clone(),
-                road,
-            }));
-        }
+/// Hands over to the page's module. `Some`: it did not load, and the bootstrap, still drawn,
+/// is to show why. A module that loaded and then failed to start has taken the bootstrap's
+/// drawing away: the bootstrap draws itself again with the failure (`None`), so the page is
+/// never left blank.
+async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Option<BootError> {
+    let reason = browser::page::hand_over(intent, take_away).await.err()?;
+    let error = BootError::PageUnavailable { reason, road };
+    if HANDLE.with(|h| h.borrow().is_none()) {
+        browser::page::clear_body();
+        mount(Some(error));
+        return None;
     }
-    outcome
+    Some(error)
 }
 
 fn banner(e: Explanation, on_try_again: Callback<()>) -> Html {
@@ -104,11 +102,8 @@ fn boot(props: &BootProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match boot::first(&query, pending, journal) {
                     First::Page(road) => {
-                        if let Err(reason) = hand_over(crate::Intent::default, road).await {
-                            loaded.set(Loaded::PageFailed(BootError::PageUnavailable {
-                                reason,
-                                road,
-                            }));
+                        if let Some(error) = hand_over(crate::Intent::default, road).await {
+                            loaded.set(Loaded::PageFailed(error));
                         }
                     }
                     First::Welcome { remove_pending } => {
@@ -170,12 +165,9 @@ struct StepProps {
 fn boot_welcome_step(props: &StepProps) -> Html {
     let config = props.config.clone();
     let model = use_mut_ref(|| BootWelcome::new(&config));
-    // The authority's discovery answer, for the page's module.
-    let answer = use_mut_ref(|| None::<(u16, String)>);
     let force = use_force_update();
     {
-        let (model, answer, config, force) =
-            (model.clone(), answer.clone(), config.clone(), force.clone());
+        let (model, config, force) = (model.clone(), config.clone(), force.clone());
         use_effect_with((), move |_| {
             // Sign in will need the page's module: it loads while the admin reads.
             browser::page::prefetch();
@@ -183,8 +175,7 @@ fn boot_welcome_step(props: &StepProps) -> Html {
                 if let Ok((status, body)) =
                     browser::get_text(&BootWelcome::discovery_url(&config)).await
                 {
-                    model.borrow_mut().discovered(&config, status, &body);
-                    *answer.borrow_mut() = Some((status, body));
+                    model.borrow_mut().discovered(&config, status, body);
                     force.force_update();
                 }
             });
@@ -198,13 +189,12 @@ fn boot_welcome_step(props: &StepProps) -> Html {
         })
     };
     let on_sign_in = {
-        let (model, answer, force) = (model.clone(), answer.clone(), force.clone());
+        let (model, force) = (model.clone(), force.clone());
         let text = props.text.clone();
         Callback::from(move |()| {
             model.borrow_mut().sign_in();
             force.force_update();
-            let (model, answer, force, text) =
-                (model.clone(), answer.clone(), force.clone(), text.clone());
+            let (model, force, text) = (model.clone(), force.clone(), text.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 // What is handed over is read once the module is there: a discovery answer
                 // that came while it loaded goes too (the mode cannot change meanwhile).
@@ -212,10 +202,10 @@ fn boot_welcome_step(props: &StepProps) -> Html {
                     mode: Some(model.borrow().mode()),
                     sign_in: true,
                     config: Some(text.to_string()),
-                    discovery: answer.borrow().clone(),
+                    discovery: model.borrow().discovery_answer().cloned(),
                 };
-                if let Err(reason) = hand_over(intent, Road::SignIn).await {
-                    model.borrow_mut().hand_over_failed(reason);
+                if let Some(error) = hand_over(intent, Road::SignIn).await {
+                    model.borrow_mut().hand_over_failed(error);
                     force.force_update();
                 }
             });

@@ -15,9 +15,7 @@ async fn module() -> Result<JsValue, String> {
 
 /// Starts loading the module (the admin will need it soon); a failure is said at first use.
 pub fn prefetch() {
-    wasm_bindgen_futures::spawn_local(async {
-        let _ = module().await;
-    });
+    super::prefetch_module("mailgrantHandOff");
 }
 
 /// What the module makes of `plaintext` (the bundle JSON, or the scripts' input) as `task`

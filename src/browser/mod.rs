@@ -391,6 +391,14 @@ pub fn on_page_restored(f: impl Fn() + 'static) {
     }
 }
 
+/// Starts loading a module of this page ([`lazy_module`]) that will be needed soon; a failure
+/// is said at first use.
+pub fn prefetch_module(loader: &'static str) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = lazy_module(loader).await;
+    });
+}
+
 /// A lazily loaded module of this page: the page's bootstrap (xtask `csp.rs`) defines the
 /// loader `window[loader]()`, which imports the module's JS glue (integrity from the import map)
 /// and fetches its `.wasm` with its integrity, once; a failed load is forgotten, so the next try

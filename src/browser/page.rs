@@ -7,9 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Starts loading the module (Sign in will need it); a failure is said at Sign in.
 pub fn prefetch() {
-    wasm_bindgen_futures::spawn_local(async {
-        let _ = super::lazy_module("mailgrantPage").await;
-    });
+    super::prefetch_module("mailgrantPage");
 }
 
 /// Loads the module, runs `before` (the bootstrap takes its own drawing away), then starts the

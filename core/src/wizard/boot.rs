@@ -52,6 +52,8 @@ pub fn first(query: &str, pending: bool, journal: bool) -> First {
 /// page's module, and what went wrong if it did not load.
 pub struct BootWelcome {
     state: State,
+    /// The authority's answer as it came, for the page's module.
+    answer: Option<(u16, String)>,
     failed: Option<BootError>,
 }
 
@@ -59,6 +61,7 @@ impl BootWelcome {
     pub fn new(config: &Config) -> Self {
         BootWelcome {
             state: State::new(config),
+            answer: None,
             failed: None,
         }
     }
@@ -82,12 +85,9 @@ impl BootWelcome {
         self.failed = None;
     }
 
-    pub fn hand_over_failed(&mut self, reason: String) {
+    pub fn hand_over_failed(&mut self, error: BootError) {
         self.state.busy = false;
-        self.failed = Some(BootError::PageUnavailable {
-            reason,
-            road: Road::SignIn,
-        });
+        self.failed = Some(error);
     }
 
     /// The discovery document's address, read while the admin reads Welcome.
@@ -96,9 +96,16 @@ impl BootWelcome {
     }
 
     /// The authority's answer: Welcome then lists exactly the scopes this provider is asked
-    /// for. A failed answer changes nothing (the page's Sign in asks again and explains).
-    pub fn discovered(&mut self, config: &Config, status: u16, body: &str) {
-        self.state.discovery = super::sign_in::discovery_answer(config, status, body).ok();
+    /// for. A failed answer changes nothing here (the page's Sign in asks again and explains).
+    pub fn discovered(&mut self, config: &Config, status: u16, body: String) {
+        self.state.discovery = super::sign_in::discovery_answer(config, status, &body).ok();
+        self.answer = Some((status, body));
+    }
+
+    /// The answer as it came (status, body), handed to the page's module, which reads it as its
+    /// own prefetch (`Event::Loaded`'s `discovery`).
+    pub fn discovery_answer(&self) -> Option<&(u16, String)> {
+        self.answer.as_ref()
     }
 
     pub fn view(&self, config: &Config) -> super::view::Welcome {

@@ -210,7 +210,7 @@ pub struct HandOff {
 }
 
 /// The page's title while it shows a problem.
-pub fn problem_title(e: &Explanation, config: &Config) -> String {
+pub(super) fn problem_title(e: &Explanation, config: &Config) -> String {
     format!("Problem: {} — {} mail setup", e.title, config.vendor.name)
 }
 

@@ -54,7 +54,7 @@ fn the_bootstrap_draws_the_welcome_the_page_signs_in_with() {
                 let mut boot = BootWelcome::new(config);
                 boot.choose(mode);
                 if let Some((status, body)) = answer {
-                    boot.discovered(config, status, body);
+                    boot.discovered(config, status, body.into());
                 }
                 let (mut page, fx) = handed_over(config, mode, answer);
                 let view = page.view(config);
@@ -141,7 +141,10 @@ fn the_mode_stays_while_sign_in_waits_and_a_failure_says_so() {
     assert!(boot.view(&config).busy);
     boot.choose(ScopeMode::ApplicationAccessPolicy);
     assert_eq!(boot.mode(), ScopeMode::RbacForApplications);
-    boot.hand_over_failed("TypeError: Failed to fetch".into());
+    boot.hand_over_failed(boot::BootError::PageUnavailable {
+        reason: "TypeError: Failed to fetch".into(),
+        road: boot::Road::SignIn,
+    });
     assert!(!boot.view(&config).busy);
     let problem = boot.problem().expect("the failure is said");
     assert!(
