@@ -22,21 +22,22 @@ pub struct ReviewLine {
 /// Replaces the values of secret-bearing keys.
 pub fn mask(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let secretish = ["secretText", "secret", "password", "value"]
-                        .iter()
-                        .any(|s| k.eq_ignore_ascii_case(s));
-                    let v = if secretish && v.is_string() {
-                        Value::from("••••••")
-                    } else {
-                        mask(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
+        // Masked in place in a copy: collecting a new map would link another stable sort (see
+        // `json_object::object`).
+        Value::Object(m) => {
+            let mut m = m.clone();
+            for (k, v) in m.iter_mut() {
+                let secretish = ["secretText", "secret", "password", "value"]
+                    .iter()
+                    .any(|s| k.eq_ignore_ascii_case(s));
+                *v = if secretish && v.is_string() {
+                    Value::from("••••••")
+                } else {
+                    mask(v)
+                };
+            }
+            Value::Object(m)
+        }
         Value::Array(a) => Value::Array(a.iter().map(mask).collect()),
         other => other.clone(),
     }
