@@ -13,6 +13,7 @@ use crate::secret::PkceVerifier;
 use crate::uri;
 
 pub mod callback;
+mod issuer;
 pub mod token;
 
 /// Why sign-in could not start or finish.
@@ -159,24 +160,6 @@ impl Discovery {
 }
 
 impl Discovery {
-    /// OpenID Connect Discovery §4.3: the document's `issuer` must be the authority it was read
-    /// from. Entra's multi-tenant documents (`organizations`, `common`) name a `{tenantid}`
-    /// template instead, and are checked per answer and per ID token.
-    pub fn check_issuer_is(&self, authority: &str) -> Result<(), AuthError> {
-        let same = self.issuer.trim_end_matches('/') == authority.trim_end_matches('/');
-        if same || self.is_entra() {
-            Ok(())
-        } else {
-            Err(AuthError::Discovery {
-                url: discovery_url(authority),
-                reason: format!(
-                    "its issuer is {}, not the configured authority {authority}",
-                    self.issuer
-                ),
-            })
-        }
-    }
-
     /// Is this provider Microsoft Entra ID? Only then does the access token speak to Microsoft
     /// Graph; any other provider's token is never sent there.
     pub fn is_entra(&self) -> bool {
@@ -184,18 +167,6 @@ impl Discovery {
             || self.msgraph_host.is_some()
             || self.issuer.contains("{tenantid}")
             || crate::config::is_microsoft_authority(&self.issuer)
-    }
-
-    /// Does the `iss` of an authorization response name this provider? Entra's multi-tenant
-    /// issuer template matches any tenant GUID in place of `{tenantid}`.
-    pub fn issuer_matches(&self, iss: &str) -> bool {
-        match self.issuer.split_once("{tenantid}") {
-            None => iss == self.issuer,
-            Some((before, after)) => iss
-                .strip_prefix(before)
-                .and_then(|rest| rest.strip_suffix(after))
-                .is_some_and(is_canonical_guid),
-        }
     }
 
     /// The scopes to ask this provider for: the mode's Graph permissions at Entra ID; elsewhere
@@ -226,16 +197,6 @@ impl Discovery {
             .filter(|(s, _)| supported(s))
             .collect()
     }
-}
-
-/// Exactly a lower-case 36-character GUID, as Entra writes tenant ids in issuers (no braces,
-/// no spaces, no upper case).
-fn is_canonical_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-        })
 }
 
 /// The OpenID Connect scopes, with the reason shown to the admin: Entra ID gets the first two,
@@ -647,27 +608,6 @@ mod tests {
             discovery().requested_scopes(ScopeMode::RbacForApplications),
             scopes(ScopeMode::RbacForApplications)
         );
-    }
-
-    #[test]
-    fn response_issuers_match_exactly_or_through_the_tenant_template() {
-        let d = discovery();
-        assert!(d.issuer_matches(
-            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"
-        ));
-        assert!(!d.issuer_matches("https://login.microsoftonline.com/evil/v2.0"));
-        for loose in [
-            "{72f988bf-86f1-41af-91ab-2d7cd011db47}",
-            " 72f988bf-86f1-41af-91ab-2d7cd011db47",
-            "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
-        ] {
-            assert!(!d.issuer_matches(&format!("https://login.microsoftonline.com/{loose}/v2.0")));
-        }
-        assert!(!d.issuer_matches("https://evil.example/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"));
-        let mut fixed = discovery();
-        fixed.issuer = "https://idp.example/realms/acme".into();
-        assert!(fixed.issuer_matches("https://idp.example/realms/acme"));
-        assert!(!fixed.issuer_matches("https://idp.example/realms/acme/"));
     }
 
     #[test]
