@@ -239,7 +239,8 @@ mod tests {
     use super::*;
     use crate::exchange::{AccessPolicy, RoleAssignment, APP_MAIL_SEND};
     use crate::model::AppRoleAssignment;
-    use crate::tenant::{ids, seed, GRAPH_SP_ID};
+    use crate::tenant::seed::ids;
+    use crate::tenant::{seed, GRAPH_SP_ID};
 
     const SP: &str = "11111111-2222-4333-8444-555555555555";
     const APP: &str = "99999999-2222-4333-8444-555555555555";
