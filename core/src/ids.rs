@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 /// Why a string is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,13 +80,6 @@ impl Serialize for Guid {
     }
 }
 
-impl<'de> Deserialize<'de> for Guid {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Guid::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
 impl FromStr for Guid {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
@@ -134,13 +127,6 @@ macro_rules! guid_newtype {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
             }
         }
     };
@@ -197,13 +183,6 @@ impl fmt::Debug for AssignmentId {
 impl Serialize for AssignmentId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for AssignmentId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        AssignmentId::parse(&s).ok_or_else(|| serde::de::Error::custom("not an assignment id"))
     }
 }
 
@@ -267,13 +246,6 @@ impl Serialize for SmtpAddress {
     }
 }
 
-impl<'de> Deserialize<'de> for SmtpAddress {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,13 +276,13 @@ mod tests {
     }
 
     #[test]
-    fn typed_ids_deserialize_with_validation() {
-        let t: TenantId = serde_json::from_str("\"72F988BF-86F1-41AF-91AB-2D7CD011DB47\"").unwrap();
+    fn typed_ids_are_validated_once_and_written_in_canonical_form() {
+        let t: TenantId = "72F988BF-86F1-41AF-91AB-2D7CD011DB47".parse().unwrap();
         assert_eq!(
             serde_json::to_string(&t).unwrap(),
             "\"72f988bf-86f1-41af-91ab-2d7cd011db47\""
         );
-        assert!(serde_json::from_str::<ObjectId>("\"nope\"").is_err());
+        assert!("nope".parse::<ObjectId>().is_err());
     }
 
     #[test]
