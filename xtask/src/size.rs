@@ -144,11 +144,16 @@ pub fn report() -> Result<(), String> {
 /// The bootstrap then hands over what it read (`config.json`'s text, the discovery answer), so
 /// the page's module asks for neither again: first load 138.6 kB, page module 299.4 kB, whole
 /// page 523.6 kB; with the review's fixes (a failed hand-over said by its road, the bootstrap's
-/// state in the core), 138.9 and 524.0 kB.
+/// state in the core), 138.9 and 524.0 kB; with the second review's, 138.7 and 523.9 kB.
+/// Then JSON objects built by insertion instead of collected (a collected `BTreeMap` sorts,
+/// and the standard library's stable sort was linked eight times): page module 299.5 →
+/// 294.9 kB, whole page 519.3 kB; then the stricter issuer check of discovery (auth/issuer.rs,
+/// +0.5 kB in each of the two modules that sign in): first load 139.2 kB, page module 295.4 kB,
+/// whole page 520.3 kB (budgets 140/296/87/521 kB, from 140/300/87/525).
 pub const FIRST_LOAD_BUDGET: usize = 140 * 1000;
-pub const PAGE_BUDGET: usize = 300 * 1000;
+pub const PAGE_BUDGET: usize = 296 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 525 * 1000;
+pub const WHOLE_BUDGET: usize = 521 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {
