@@ -51,9 +51,10 @@ fn cut(url: &str) -> Option<(&str, &str, &str)> {
 }
 
 /// Is `issuer` Entra ID's issuer for `authority`: the same path but for the tenant segment,
-/// which is `{tenantid}` or a tenant GUID, at the same origin? Entra's sign-in hosts count as
-/// one origin: `login.microsoft.com` answers with `login.microsoftonline.com`'s issuer. The
-/// emulator (a loopback authority) answers at its own origin.
+/// which is `{tenantid}` or a tenant GUID, at the same origin? Entra's sign-in hosts
+/// (`MICROSOFT_LOGIN_HOSTS`) count as one origin: Microsoft Learn does not say which host the
+/// issuer of an alias's document (`login.microsoft.com`) names, so any of them is taken for any
+/// other. The emulator (a loopback authority) answers at its own origin.
 fn is_entra_issuer_for(issuer: &str, authority: &str) -> bool {
     let (Some((i_origin, i_tenant, i_rest)), Some((a_origin, a_tenant, a_rest))) =
         (cut(issuer), cut(authority))
