@@ -515,7 +515,7 @@ pub fn wizard(props: &WizardProps) -> Html {
             script_first={h.script_first} summary={h.summary} script={h.script}
             has_recipient={h.has_recipient} no_secret={h.no_secret}
             secret_kind={h.secret_kind} credential={h.credential} reminder={h.reminder}
-            notes={h.notes} expires_ms={h.expires_ms}
+            notes={h.notes} expires={h.expires}
             revealed={revealed_text} handed_off={h.handed_off} can_undo={h.can_undo}
             on_reveal={on_reveal.clone()} on_copy={driver.on(Event::Copy)} copied={view.copied.clone()}
             on_forget={driver.on(|()| Event::ForgetSecret)}

@@ -178,6 +178,10 @@ async fn a_certificate_in_rbac_mode_makes_no_secret_and_the_bundle_names_its_thu
         );
         assert!(text.contains(THUMBPRINT), "{text}");
         assert!(text.contains("private key"), "{text}");
+        assert!(
+            text.contains("The certificate expires on") && text.contains("in your time zone"),
+            "{text}"
+        );
 
         let bundle = vendor_bundle(&ctx).await;
         let state = support::emulator_state(&ctx.graph).await;
@@ -272,6 +276,7 @@ async fn a_federated_credential_is_made_once_by_name_and_nothing_secret_exists()
             &support::emulator_state(&ctx.graph).await,
         );
         assert!(text.contains(ISSUER), "{text}");
+        assert!(!text.contains("expires on"), "a federated credential does not expire: {text}");
         assert!(
             ctx.driver
                 .find(thirtyfour::By::Id("download-ics"))

@@ -152,7 +152,9 @@ async fn the_vendor_bundle_decrypts_with_age_and_matches_the_tenant() {
         // The expiry in the admin's own time zone too, beside the UTC date.
         let local = support::wait_id(d, "expires-local").await.text().await.unwrap();
         assert!(
-            local.contains("in your time zone") && local.contains("2027"),
+            local.starts_with("The client secret expires on")
+                && local.contains("in your time zone")
+                && local.contains("2027"),
             "{local}"
         );
 

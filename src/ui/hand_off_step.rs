@@ -1,6 +1,6 @@
 use mailgrant_core::bundle::{Passphrase, Strength};
 use mailgrant_core::wizard::credential::CredentialWords;
-use mailgrant_core::wizard::view::{CopyNote, Script};
+use mailgrant_core::wizard::view::{CopyNote, Expiry, Script};
 use mailgrant_core::wizard::{CopyText, Copyable, FileKind};
 use yew::prelude::*;
 
@@ -27,9 +27,9 @@ pub struct HandOffStepProps {
     pub reminder: Option<&'static str>,
     /// What the run had to change (a capped lifetime, with both numbers).
     pub notes: Vec<String>,
-    /// When the credential expires (unix ms): shown in the admin's own time zone too.
+    /// What expires and when: shown in the admin's own time zone too.
     #[prop_or_default]
-    pub expires_ms: Option<i64>,
+    pub expires: Option<Expiry>,
     /// The secret's text, only while revealed.
     pub revealed: Option<AttrValue>,
     pub handed_off: bool,
@@ -105,7 +105,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
         <section id="hand-off-step">
             <h1 tabindex="-1">{ props.heading.clone() }</h1>
             <p id="scope-note">{ props.scope_note.clone() }</p>
-            <dl id="summary" aria-describedby={props.expires_ms.map(|_| "expires-local")}>
+            <dl id="summary" aria-describedby={props.expires.as_ref().map(|_| "expires-local")}>
                 { for props.summary.iter().enumerate().map(|(i, (k, v, copy))| html! { <><dt>{ *k }</dt><dd>{ v.clone() }
                     if *copy {
                         { " " }{ copy_button(&format!("copy-row-{i}"), Copyable::Shown(v.clone()), &format!("Copy: {k}"), props.copied.as_ref(), &props.on_copy) }
@@ -113,10 +113,10 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                 </dd></> }) }
             </dl>
 
-            if let Some(ms) = props.expires_ms {
+            if let Some(e) = &props.expires {
                 // The admin's own time zone and date format (the browser's), beside the UTC date.
-                <p id="expires-local" class="muted">{ format!("It expires on {} in your time zone.",
-                    crate::browser::local_date_time(ms)) }</p>
+                <p id="expires-local" class="muted">{ format!("{} expires on {} in your time zone.",
+                    e.what, crate::browser::local_date_time(e.unix_ms)) }</p>
             }
             if props.script_first { { script_section.clone() } }
             <h3>{ format!("{credentials_n}. Send the credentials to the vendor") }</h3>

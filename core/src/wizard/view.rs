@@ -202,11 +202,19 @@ pub struct HandOff {
     /// What the run had to change (a secret's lifetime capped by the tenant's policy, with
     /// both numbers).
     pub notes: Vec<String>,
-    /// When the credential expires (unix ms), for the admin's own time zone and date format
-    /// beside the UTC date.
-    pub expires_ms: Option<i64>,
+    /// When the credential expires, for the admin's own time zone and date format beside the
+    /// UTC date.
+    pub expires: Option<Expiry>,
     pub handed_off: bool,
     pub can_undo: bool,
+}
+
+/// What expires, and when (unix ms): the shell says it in the admin's own time zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expiry {
+    /// `The client secret`, `The certificate`.
+    pub what: &'static str,
+    pub unix_ms: i64,
 }
 
 /// The page's title while it shows a problem.
@@ -497,7 +505,19 @@ impl State {
                 CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
             },
             notes: facts.map(|f| f.notes.clone()).unwrap_or_default(),
-            expires_ms: self.expiry().map(|t| t.unix_seconds() * 1000),
+            expires: self.expiry().and_then(|t| {
+                let what = match credential_plan {
+                    CredentialPlan::ClientSecret => "The client secret",
+                    CredentialPlan::Certificate { .. } => "The certificate",
+                    CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => {
+                        return None
+                    }
+                };
+                Some(Expiry {
+                    what,
+                    unix_ms: t.unix_seconds() * 1000,
+                })
+            }),
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
         }
