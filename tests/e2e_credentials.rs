@@ -276,7 +276,10 @@ async fn a_federated_credential_is_made_once_by_name_and_nothing_secret_exists()
             &support::emulator_state(&ctx.graph).await,
         );
         assert!(text.contains(ISSUER), "{text}");
-        assert!(!text.contains("expires on"), "a federated credential does not expire: {text}");
+        assert!(
+            !text.contains("expires on"),
+            "a federated credential does not expire: {text}"
+        );
         assert!(
             ctx.driver
                 .find(thirtyfour::By::Id("download-ics"))
