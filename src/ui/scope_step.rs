@@ -100,11 +100,11 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
             </div>
             <form {onsubmit}>
                 <label class="mode"><input type="radio" name="scope" id="scope-one" checked={*kind == ScopeKind::OneMailbox} onchange={choose(ScopeKind::OneMailbox)} />
-                    { " Only this mailbox (recommended)" }</label>
+                    { "Only this mailbox (recommended)" }</label>
                 <label class="mode"><input type="radio" name="scope" id="scope-group" checked={*kind == ScopeKind::ExistingGroup} onchange={choose(ScopeKind::ExistingGroup)} />
-                    { " The members of an existing mail-enabled security group" }</label>
+                    { "The members of an existing mail-enabled security group" }</label>
                 <label class="mode"><input type="radio" name="scope" id="scope-new" checked={*kind == ScopeKind::NewGroup} onchange={choose(ScopeKind::NewGroup)} />
-                    { " A new mail-enabled security group with this mailbox as its member" }</label>
+                    { "A new mail-enabled security group with this mailbox as its member" }</label>
                 if *kind == ScopeKind::NewGroup {
                     <label for="group-name">{ "Group name" }</label>
                     <input id="group-name" ref={group_name} value={typed(|a| &a.group_name)} />
@@ -130,12 +130,12 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 <input id="denied" type="email" ref={denied} value={typed(|a| &a.denied)} />
                 if props.app_exists {
                     <label class="mode"><input type="checkbox" id="new-secret" ref={new_secret} checked={before.as_ref().is_some_and(|a| a.new_secret)} />
-                        { " The app exists already: add a new client secret" }</label>
+                        { "The app exists already: add a new client secret" }</label>
                 }
                 if props.unscoped_grant {
                     <label class="mode"><input type="checkbox" id="remove-grant" checked={*remove_grant}
                         onchange={{ let r = remove_grant.clone(); Callback::from(move |_| r.set(!*r)) }} />
-                        { " Remove the app's unscoped Mail.Send grant (recommended: grants add up, so it lets the app send as every mailbox)" }</label>
+                        { "Remove the app's unscoped Mail.Send grant (recommended: grants add up, so it lets the app send as every mailbox)" }</label>
                 }
                 if let Some(p) = &props.problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
                 <div class="buttons">

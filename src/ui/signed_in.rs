@@ -98,7 +98,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                 disabled={props.sign_out_blocked.is_some()}
                 aria-describedby={props.sign_out_blocked.map(|_| "sign-out-why")}>{ "Sign out" }</button>
             if let Some(why) = props.sign_out_blocked {
-                <span id="sign-out-why" class="muted">{ format!(" {why}") }</span>
+                <span id="sign-out-why" class="muted">{ why }</span>
             }
         </section>
     }

@@ -26,10 +26,16 @@ pub const MICROSOFT_LOGIN_HOSTS: [&str; 5] = [
 
 /// Is this authority URL one of Microsoft Entra ID's sign-in hosts?
 pub fn is_microsoft_authority(authority: &str) -> bool {
-    let host = authority
+    let host_and_port = authority
         .split_once("://")
-        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
         .unwrap_or("");
+    // `https://login.microsoftonline.com:x@evil.example/` is evil.example's: refused, as user
+    // information is everywhere else (`uri::check`).
+    if host_and_port.contains('@') {
+        return false;
+    }
+    let host = host_and_port.split(':').next().unwrap_or("");
     MICROSOFT_LOGIN_HOSTS
         .iter()
         .any(|h| h.eq_ignore_ascii_case(host))

@@ -81,6 +81,9 @@ fn client_id_is_a_guid_at_entra_and_any_oauth_client_id_elsewhere() {
     assert!(!is_microsoft_authority(
         "https://login.microsoftonline.com.evil.example/x"
     ));
+    assert!(!is_microsoft_authority(
+        "https://login.microsoftonline.com:x@evil.example/x"
+    ));
 }
 
 #[test]

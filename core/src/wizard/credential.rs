@@ -13,8 +13,8 @@ pub struct CredentialWords {
     pub credential: Option<String>,
     /// Who holds what once the setup is done.
     pub holds: String,
-    /// What leaves the browser at Hand-off, as the rest of a sentence (after "What leaves this
-    /// browser:").
+    /// What leaves the browser at Hand-off (said on Welcome too), as the rest of a sentence
+    /// (after "What leaves this browser:").
     pub leaves: String,
 }
 
@@ -55,7 +55,7 @@ pub fn words(c: &CredentialPlan, config: &Config) -> CredentialWords {
             holds: format!(
                 "{vendor} keeps the certificate's private key on its own systems; it never comes near this page or your tenant."
             ),
-            leaves: "only ids (tenant, application, mailbox) and the certificate's thumbprint: nothing secret.".into(),
+            leaves: "only ids (tenant, application, mailbox) and the certificate's thumbprint, nothing secret.".into(),
         },
         CredentialPlan::Federated {
             issuer, subject, ..
@@ -67,7 +67,7 @@ pub fn words(c: &CredentialPlan, config: &Config) -> CredentialWords {
             holds: format!(
                 "{vendor}'s own sign-in service ({issuer}) vouches for it; no secret exists anywhere."
             ),
-            leaves: "only ids (tenant, application, mailbox): nothing secret.".into(),
+            leaves: "only ids (tenant, application, mailbox), nothing secret.".into(),
         },
         CredentialPlan::MultiTenantApp { app_id } => CredentialWords {
             app: format!(
@@ -77,7 +77,7 @@ pub fn words(c: &CredentialPlan, config: &Config) -> CredentialWords {
             holds: format!(
                 "{vendor} holds its own app's credential in its own tenant; your tenant holds none."
             ),
-            leaves: "only ids (tenant, service principal, mailbox): nothing secret.".into(),
+            leaves: "only ids (tenant, service principal, mailbox), nothing secret.".into(),
         },
     }
 }

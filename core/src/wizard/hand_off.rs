@@ -14,10 +14,15 @@ use crate::time::UtcDateTime;
 
 /// When the credential in force expires: the secret's end as Graph answered it, the
 /// certificate's notAfter; `None` for the kinds that do not expire (or not known yet).
-pub(super) fn credential_expiry(plan: &crate::plan::Plan, facts: &Facts) -> Option<UtcDateTime> {
+pub(super) fn credential_expiry(
+    plan: &crate::plan::Plan,
+    facts: &Facts,
+) -> Option<(&'static str, UtcDateTime)> {
     match &plan.inputs.credential {
-        CredentialPlan::ClientSecret => facts.secret_end,
-        CredentialPlan::Certificate { not_after, .. } => UtcDateTime::parse_rfc3339(not_after).ok(),
+        CredentialPlan::ClientSecret => facts.secret_end.map(|t| ("The client secret", t)),
+        CredentialPlan::Certificate { not_after, .. } => UtcDateTime::parse_rfc3339(not_after)
+            .ok()
+            .map(|t| ("The certificate", t)),
         CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
     }
 }
@@ -89,7 +94,8 @@ impl State {
                 ),
                 id: facts.key_id.ok_or(SetupError::Missing("the secret's id"))?,
                 expires_at: credential_expiry(plan, facts)
-                    .ok_or(SetupError::Missing("the secret's expiry"))?,
+                    .ok_or(SetupError::Missing("the secret's expiry"))?
+                    .1,
             },
             CredentialPlan::Certificate {
                 thumbprint,
@@ -99,7 +105,8 @@ impl State {
                 thumbprint: thumbprint.clone(),
                 thumbprint_sha256: thumbprint_sha256.clone(),
                 expires_at: credential_expiry(plan, facts)
-                    .ok_or(SetupError::Missing("the certificate's expiry"))?,
+                    .ok_or(SetupError::Missing("the certificate's expiry"))?
+                    .1,
             },
             CredentialPlan::Federated {
                 issuer,

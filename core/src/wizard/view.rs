@@ -505,18 +505,9 @@ impl State {
                 CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => None,
             },
             notes: facts.map(|f| f.notes.clone()).unwrap_or_default(),
-            expires: self.expiry().and_then(|t| {
-                let what = match credential_plan {
-                    CredentialPlan::ClientSecret => "The client secret",
-                    CredentialPlan::Certificate { .. } => "The certificate",
-                    CredentialPlan::Federated { .. } | CredentialPlan::MultiTenantApp { .. } => {
-                        return None
-                    }
-                };
-                Some(Expiry {
-                    what,
-                    unix_ms: t.unix_seconds() * 1000,
-                })
+            expires: self.expiry().map(|(what, t)| Expiry {
+                what,
+                unix_ms: t.unix_seconds() * 1000,
             }),
             handed_off: self.setup.handed_off,
             can_undo: run.is_some_and(run::Run::can_undo),
@@ -525,8 +516,8 @@ impl State {
 }
 
 impl State {
-    /// When the applied run's credential expires.
-    fn expiry(&self) -> Option<crate::time::UtcDateTime> {
+    /// What of the applied run's credential expires, and when.
+    fn expiry(&self) -> Option<(&'static str, crate::time::UtcDateTime)> {
         let run = self.setup.apply.as_ref()?;
         super::hand_off::credential_expiry(run.plan()?, run.facts())
     }
@@ -575,7 +566,7 @@ impl State {
                 ));
                 rows.push((
                     "Client secret expires",
-                    show(self.expiry().map(|x| x.to_human())),
+                    show(self.expiry().map(|(_, x)| x.to_human())),
                     false,
                 ));
             }
@@ -583,7 +574,7 @@ impl State {
                 rows.push(("Certificate thumbprint (SHA-1)", thumbprint.clone(), true));
                 rows.push((
                     "Certificate expires",
-                    show(self.expiry().map(|x| x.to_human())),
+                    show(self.expiry().map(|(_, x)| x.to_human())),
                     false,
                 ));
             }

@@ -9,7 +9,7 @@ const VENDOR_APP: &str = "6e3c1f0a-8a3b-4c1e-9d2f-5b7a9c0d1e2f";
 
 fn config_with(credentials: &str) -> Config {
     crate::config::parse(&format!(
-        r#"{{"clientId":"{CLIENT}","authority":"https://login.example/organizations/v2.0","graphBaseUrl":"https://graph.microsoft.com",
+        r#"{{"clientId":"{CLIENT}","authority":"https://login.microsoftonline.com/organizations/v2.0","graphBaseUrl":"https://graph.microsoft.com",
             "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example",
             "credentials":{credentials}}}}}"#
     ))

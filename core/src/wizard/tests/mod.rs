@@ -14,7 +14,7 @@ const NOW: u64 = 1_800_000_000;
 
 fn config() -> Config {
     crate::config::parse(&format!(
-        r#"{{"clientId":"{CLIENT}","authority":"https://login.example/organizations/v2.0","graphBaseUrl":"https://graph.microsoft.com",
+        r#"{{"clientId":"{CLIENT}","authority":"https://login.microsoftonline.com/organizations/v2.0","graphBaseUrl":"https://graph.microsoft.com",
             "vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"applicationAccessPolicy","supportContact":"s@v.example"}}}}"#
     ))
     .unwrap()
@@ -34,9 +34,9 @@ fn generic_config(client_id: &str, graph: bool, mode: &str) -> Config {
     .unwrap()
 }
 
-const DISCOVERY: &str = r#"{"issuer":"https://login.example/{tenantid}/v2.0",
-    "authorization_endpoint":"https://login.example/organizations/oauth2/v2.0/authorize",
-    "token_endpoint":"https://login.example/organizations/oauth2/v2.0/token",
+const DISCOVERY: &str = r#"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0",
+    "authorization_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+    "token_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
     "code_challenge_methods_supported":["S256"]}"#;
 
 const GENERIC_DISCOVERY: &str = r#"{"issuer":"https://idp.example/realms/acme",
@@ -173,7 +173,7 @@ fn failed(purpose: Purpose) -> Event {
 
 fn id_token(nonce: &str, wids: &[&str]) -> String {
     jwt(serde_json::json!({
-        "iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 3600,
+        "iss": format!("https://login.microsoftonline.com/{TID}/v2.0"), "aud": CLIENT, "exp": NOW + 3600,
         "nbf": NOW - 10, "nonce": nonce, "tid": TID, "oid": "aaaaaaaa-0000-0000-0000-000000000001",
         "preferred_username": "adele@contoso.example", "name": "Adele Vance", "wids": wids,
     }))
@@ -340,7 +340,10 @@ fn return_and_sign_in_with(
     else {
         panic!("{:?}", fx[1]);
     };
-    assert_eq!(url, "https://login.example/organizations/oauth2/v2.0/token");
+    assert_eq!(
+        url,
+        "https://login.microsoftonline.com/organizations/oauth2/v2.0/token"
+    );
     assert!(form.contains("grant_type=authorization_code"));
     assert!(form.contains(&format!(
         "code_verifier={}",
@@ -435,7 +438,7 @@ fn redeemed(url: &str, pending: String, token: Event, then: Expect) -> Vec<(Even
 }
 
 fn claims_without_wids() -> serde_json::Value {
-    serde_json::json!({"iss": format!("https://login.example/{TID}/v2.0"), "aud": CLIENT,
+    serde_json::json!({"iss": format!("https://login.microsoftonline.com/{TID}/v2.0"), "aud": CLIENT,
         "exp": NOW + 60, "tid": TID, "name": "Alex"})
 }
 

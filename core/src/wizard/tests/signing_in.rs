@@ -67,7 +67,7 @@ fn a_callback_that_does_not_match_is_refused_without_a_request() {
         assert_eq!(fresh.mode, ScopeMode::ApplicationAccessPolicy);
         // Try again starts over.
         let (_, url) = start(&mut fresh, &config);
-        assert!(url.starts_with("https://login.example/"));
+        assert!(url.starts_with("https://login.microsoftonline.com/"));
     }
 }
 
@@ -112,9 +112,9 @@ fn a_plain_load_drops_a_leftover_pending_entry_and_prefetches_discovery() {
 
 #[test]
 fn a_prefetched_discovery_makes_sign_in_immediate_and_lists_the_providers_scopes() {
-    let config = config();
+    let config = generic_config("mailgrant-spa", true, "applicationAccessPolicy");
     let mut state = State::new(&config);
-    let generic = r#"{"issuer":"https://login.example/organizations/v2.0","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
+    let generic = r#"{"issuer":"https://idp.example/realms/acme","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token"}"#;
     check(
         &mut state,
         &config,
@@ -187,7 +187,7 @@ fn debug_output_reveals_no_code_state_nonce_verifier_or_token() {
     let shown = format!("{fx:?}");
     assert!(
         shown.contains(
-            "Navigate(https://login.example/organizations/oauth2/v2.0/authorize?[redacted])"
+            "Navigate(https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?[redacted])"
         ),
         "{shown}"
     );
