@@ -148,12 +148,13 @@ pub fn report() -> Result<(), String> {
 /// Then JSON objects built by insertion instead of collected (a collected `BTreeMap` sorts,
 /// and the standard library's stable sort was linked eight times): page module 299.5 →
 /// 294.9 kB, whole page 519.3 kB; then the stricter issuer check of discovery (auth/issuer.rs,
-/// +0.5 kB in each of the two modules that sign in): first load 139.2 kB, page module 295.4 kB,
-/// whole page 520.3 kB (budgets 140/296/87/521 kB, from 140/300/87/525).
-pub const FIRST_LOAD_BUDGET: usize = 140 * 1000;
-pub const PAGE_BUDGET: usize = 296 * 1000;
+/// by cloud, loopback and tenant segment, after review: +1.0 kB in each of the two modules
+/// that sign in) and Hand-off's spacing (style.css, +0.2 kB): first load 139.8 kB, page module
+/// 295.9 kB, whole page 521.4 kB (budgets 141/297/87/522 kB, from 140/300/87/525).
+pub const FIRST_LOAD_BUDGET: usize = 141 * 1000;
+pub const PAGE_BUDGET: usize = 297 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 521 * 1000;
+pub const WHOLE_BUDGET: usize = 522 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {
