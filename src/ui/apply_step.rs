@@ -102,13 +102,13 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
             </div>
             if !props.log.is_empty() {
             <table id="run-log">
-                <thead><tr><th>{ "call" }</th><th>{ "status" }</th><th>{ "ms" }</th><th>{ "request-id" }</th></tr></thead>
+                <thead><tr><th>{ "call" }</th><th>{ "status" }</th><th>{ "time" }</th><th>{ "request-id" }</th></tr></thead>
                 <tbody>
                 { for props.log.iter().map(|e| html! {
                     <tr>
                         <td><code>{ format!("{} {}", e.method, e.path) }</code><div class="muted">{ format!("{}: {}", e.op, e.outcome) }</div></td>
                         <td>{ e.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()) }</td>
-                        <td>{ e.duration_ms }</td>
+                        <td>{ format!("{} ms", e.duration_ms) }</td>
                         <td><code class="small">{ e.request_id.clone().unwrap_or_default() }</code></td>
                     </tr>
                 }) }
