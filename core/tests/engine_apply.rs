@@ -220,6 +220,11 @@ fn a_guest_or_missing_mailbox_is_refused() {
             .contains("No mailbox in your tenant has this address"),
         "{e:?}"
     );
+    assert_eq!(
+        e.explain().detail,
+        "The step “check the mailbox” stopped: no user in this tenant has the sign-in name, \
+         primary address or alias nobody@contoso.com."
+    );
     // A guest is refused by the look-up itself, before any plan is made.
     i.mailbox = mailgrant_core::ids::SmtpAddress::parse("guest@contoso.com").unwrap();
     let Status::Failed(e) = preflight(&mut tenant, &i, &mut now).unwrap_err() else {

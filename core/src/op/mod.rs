@@ -569,9 +569,13 @@ impl OpError {
 
     /// The explanation of this error stopping `op`.
     pub fn explain_for(&self, op: &Kind) -> Explanation {
+        // A sentence that names the step, not a log line ("check the mailbox: no user …").
         let detail = match self.graph().and_then(|g| g.request_id.as_ref()) {
-            Some(id) => format!("{}: {self} (request-id {id})", op.label()),
-            None => format!("{}: {self}", op.label()),
+            Some(id) => format!(
+                "The step “{}” stopped: {self} (request-id {id}).",
+                op.label()
+            ),
+            None => format!("The step “{}” stopped: {self}.", op.label()),
         };
         let (title, fix): (String, String) = match self {
             OpError::MailboxNotFound { .. } => (
