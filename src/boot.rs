@@ -35,6 +35,11 @@ fn mount(failed: Option<BootError>) {
     HANDLE.with(|h| *h.borrow_mut() = Some(handle));
 }
 
+/// The bootstrap's drawing is still there (the page's module has not taken it away).
+fn still_drawn() -> bool {
+    HANDLE.with(|h| h.borrow().is_some())
+}
+
 fn take_away() {
     if let Some(handle) = HANDLE.with(|h| h.borrow_mut().take()) {
         handle.destroy();
@@ -48,7 +53,7 @@ fn take_away() {
 async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Option<BootError> {
     let reason = browser::page::hand_over(intent, take_away).await.err()?;
     let error = BootError::PageUnavailable { reason, road };
-    if HANDLE.with(|h| h.borrow().is_none()) {
+    if !still_drawn() {
         browser::page::clear_body();
         mount(Some(error));
         return None;
@@ -192,8 +197,19 @@ fn boot_welcome_step(props: &StepProps) -> Html {
         let (model, force) = (model.clone(), force.clone());
         let text = props.text.clone();
         Callback::from(move |()| {
-            model.borrow_mut().sign_in();
+            let attempt = model.borrow_mut().sign_in();
             force.force_update();
+            {
+                // A long wait for the page's module is said, while the bootstrap is drawn.
+                let (model, force) = (model.clone(), force.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let wait = std::time::Duration::from_millis(boot::SLOW_HAND_OVER_MS);
+                    yew::platform::time::sleep(wait).await;
+                    if model.borrow_mut().waited(attempt) && still_drawn() {
+                        force.force_update();
+                    }
+                });
+            }
             let (model, force, text) = (model.clone(), force.clone(), text.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 // What is handed over is read once the module is there: a discovery answer

@@ -125,6 +125,48 @@ async fn the_page_module_is_fetched_after_the_first_load_while_welcome_is_read()
     .await;
 }
 
+/// A slow download of the page's module: Sign in waits for it and, after a while, says that
+/// the page is still loading and nothing has been sent; then it signs in by itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_page_module_is_said_while_sign_in_waits_for_it() {
+    support::run("slow_page_module", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        let slow =
+            json!({"slowFile": {"prefix": "mailgrant-", "suffix": "_bg.wasm", "delayMs": 14000}});
+        support::set_faults(&ctx, slow).await;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::click(d, "sign-in").await;
+        let clicked = std::time::Instant::now();
+        let note = support::wait_id(d, "still-loading")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let waited = clicked.elapsed();
+        assert!(
+            waited >= std::time::Duration::from_secs(7),
+            "said after {waited:?}, before the wait was long"
+        );
+        assert!(
+            note.contains("Nothing has been sent to Microsoft"),
+            "{note}"
+        );
+        assert!(!d.current_url().await.unwrap().as_str().contains(&ctx.login));
+        // The download goes on: once the module is there, Sign in goes to Microsoft.
+        support::wait_id(d, "account-adele").await;
+        support::set_faults(&ctx, json!({})).await;
+        support::wait_id(d, "account-adele")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "accept").await.click().await.unwrap();
+        support::wait_id(d, "mailbox-step").await;
+        assert!(d.find(By::Id("still-loading")).await.is_err());
+    })
+    .await;
+}
+
 /// What the bootstrap read (`config.json`, the discovery document) is handed over: from a fresh
 /// load to the authority's sign-in page, each is requested once.
 #[tokio::test(flavor = "multi_thread")]

@@ -267,3 +267,23 @@ async fn welcome_without_the_page_module_passes_axe_and_fits() {
     )
     .await;
 }
+
+/// Welcome while Sign in waits for a slow page module: the note that it is still loading.
+#[tokio::test(flavor = "multi_thread")]
+async fn welcome_waiting_for_a_slow_page_module_passes_axe_and_fits() {
+    std::fs::create_dir_all(out_dir()).unwrap();
+    support::run("screenshots_slow_page_module", SiteConfig::Demo, |ctx| async move {
+        let axe_js = axe_source();
+        let mut failures = vec![];
+        bypass_csp(&ctx).await;
+        let slow = serde_json::json!({"slowFile": {"prefix": "mailgrant-", "suffix": "_bg.wasm", "delayMs": 60000}});
+        support::set_faults(&ctx, slow).await;
+        let d = &ctx.driver;
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::click(d, "sign-in").await;
+        support::wait_id(d, "still-loading").await;
+        capture(&ctx, "1-welcome-still-loading", &axe_js, &mut failures).await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+    .await;
+}

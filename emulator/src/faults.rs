@@ -2,7 +2,7 @@
 //! throttling (429), outages (503), lost responses, a tenant app-management policy for secrets,
 //! users whose directory roles are ignored, and whether Graph beta's Exchange RBAC provider
 //! (`/beta/roleManagement/exchange/…`) answers at all. For the sign-in origin: short-lived access tokens, and a
-//! consent page that is declined or needs an admin's approval. Set through
+//! consent page that is declined or needs an admin's approval. For the site: one slow file. Set through
 //! [`crate::Options::faults`], the binary's flags, or `POST /_emulator/faults` (same JSON as this
 //! type).
 
@@ -35,6 +35,27 @@ pub struct Faults {
     /// Whether `/beta/roleManagement/exchange/…` is served (`"available"`, the default), missing
     /// (`"off"`) or refused to everyone (`"forbidden"`).
     pub exchange_rbac: ExchangeRbac,
+    /// The site (`dist/`) answers the files whose name starts and ends so this long late: a
+    /// slow connection to the vendor's host (not Microsoft's behaviour; the site is the
+    /// vendor's).
+    pub slow_file: Option<SlowFile>,
+}
+
+/// Files of the site answered late: name `prefix*suffix`, after `delay_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SlowFile {
+    pub prefix: String,
+    pub suffix: String,
+    pub delay_ms: u64,
+}
+
+impl SlowFile {
+    /// How long the file `name` is held back.
+    pub fn delay_for(&self, name: &str) -> Option<std::time::Duration> {
+        (name.starts_with(&self.prefix) && name.ends_with(&self.suffix))
+            .then(|| std::time::Duration::from_millis(self.delay_ms))
+    }
 }
 
 /// The state of Graph beta's Exchange RBAC provider. `/beta` is "subject to change" and "use in

@@ -107,6 +107,14 @@ async fn serve(State(app): State<App>, req: Request) -> Response {
     } else {
         site.dist.join(&rel)
     };
+    let slow = app.lock().faults.slow_file.clone();
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if let Some(delay) = slow.and_then(|s| s.delay_for(name)) {
+        tokio::time::sleep(delay).await;
+    }
     match tokio::fs::read(&file).await {
         Ok(mut bytes) => {
             if content_type(&file).starts_with("text/html") {

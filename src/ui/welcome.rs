@@ -122,6 +122,9 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                     (false, false) => "Sign in",
                 } }
             </button>
+            if let Some(note) = w.still_loading {
+                <p id="still-loading" class="notice" role="status">{ note }</p>
+            }
             <p class="muted">{ format!("Questions? Contact {}.", vendor.support_contact) }</p>
         </section>
     }

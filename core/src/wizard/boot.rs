@@ -55,7 +55,16 @@ pub struct BootWelcome {
     /// The authority's answer as it came, for the page's module.
     answer: Option<(u16, String)>,
     failed: Option<BootError>,
+    /// Which Sign in this is (a wait that ends belongs to one).
+    attempt: u32,
+    /// This Sign in has waited [`SLOW_HAND_OVER_MS`] for the page's module.
+    slow: bool,
 }
+
+/// How long Sign in waits for the page's module before the page says that it is still loading.
+/// No deadline of its own: a slow download is left to finish (starting it again would only be
+/// slower), and one that fails is explained when the browser gives it up.
+pub const SLOW_HAND_OVER_MS: u64 = 8_000;
 
 impl BootWelcome {
     pub fn new(config: &Config) -> Self {
@@ -63,6 +72,8 @@ impl BootWelcome {
             state: State::new(config),
             answer: None,
             failed: None,
+            attempt: 0,
+            slow: false,
         }
     }
 
@@ -79,15 +90,35 @@ impl BootWelcome {
     }
 
     /// Sign in: Welcome waits, its problem cleared, until the page's module has taken over
-    /// (or [`Self::hand_over_failed`]).
-    pub fn sign_in(&mut self) {
+    /// (or [`Self::hand_over_failed`]). Which Sign in it is, for [`Self::waited`].
+    pub fn sign_in(&mut self) -> u32 {
         self.state.busy = true;
         self.failed = None;
+        self.attempt += 1;
+        self.slow = false;
+        self.attempt
     }
 
     pub fn hand_over_failed(&mut self, error: BootError) {
         self.state.busy = false;
         self.failed = Some(error);
+    }
+
+    /// Sign in `attempt` has waited [`SLOW_HAND_OVER_MS`]: if it still waits, the page says
+    /// it is still loading ([`Self::still_loading`]). Whether that changed anything.
+    pub fn waited(&mut self, attempt: u32) -> bool {
+        let slow = self.state.busy && attempt == self.attempt;
+        let changed = slow && !self.slow;
+        self.slow |= slow;
+        changed
+    }
+
+    /// What the page says while Sign in still waits for a slow download of the page's module.
+    pub fn still_loading(&self) -> Option<&'static str> {
+        (self.state.busy && self.slow).then_some(
+            "Still loading the rest of this page: on a slow connection this takes a while, and \
+             it goes on by itself. Nothing has been sent to Microsoft yet.",
+        )
     }
 
     /// The discovery document's address, read while the admin reads Welcome.
@@ -109,7 +140,10 @@ impl BootWelcome {
     }
 
     pub fn view(&self, config: &Config) -> super::view::Welcome {
-        self.state.welcome(config)
+        super::view::Welcome {
+            still_loading: self.still_loading(),
+            ..self.state.welcome(config)
+        }
     }
 
     /// What went wrong at the last Sign in, if anything.

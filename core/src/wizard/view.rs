@@ -73,6 +73,8 @@ pub struct Welcome {
     pub no_credential: Option<String>,
     /// What happens if the tenant refuses the first choice.
     pub fallback: Option<String>,
+    /// Sign in has waited long for the page's module (the bootstrap's Welcome only).
+    pub still_loading: Option<&'static str>,
 }
 
 /// Who is signed in, to which tenant, and what their roles allow.
@@ -244,6 +246,7 @@ impl State {
                 .is_none()
                 .then(|| credential::none_for_mode(self.mode, config)),
             fallback: credential::fallback(self.next_credential(config)),
+            still_loading: None,
         }
     }
 

@@ -160,6 +160,40 @@ fn the_mode_stays_while_sign_in_waits_and_a_failure_says_so() {
     assert!(boot.problem().is_none(), "a new try clears the problem");
 }
 
+/// A Sign in that has waited long for the page's module says that it is still loading, until
+/// it ends; a wait that belongs to an earlier Sign in changes nothing.
+#[test]
+fn a_long_wait_for_the_page_module_is_said_while_it_lasts() {
+    let config = config();
+    let failed = || boot::BootError::PageUnavailable {
+        reason: "TypeError: Failed to fetch".into(),
+        road: boot::Road::SignIn,
+    };
+    let mut boot = BootWelcome::new(&config);
+    assert!(!boot.waited(0), "no Sign in yet");
+    let first = boot.sign_in();
+    assert_eq!(boot.still_loading(), None, "not before the wait");
+    assert!(boot.waited(first));
+    assert!(!boot.waited(first), "said once");
+    let note = boot.still_loading().expect("said while it waits");
+    assert!(
+        note.contains("Nothing has been sent to Microsoft"),
+        "{note}"
+    );
+    boot.hand_over_failed(failed());
+    assert_eq!(boot.still_loading(), None, "the failure is said instead");
+    let second = boot.sign_in();
+    assert_eq!(
+        boot.still_loading(),
+        None,
+        "a new Sign in starts its own wait"
+    );
+    assert!(!boot.waited(first), "the first Sign in's wait has ended");
+    assert_eq!(boot.still_loading(), None);
+    assert!(boot.waited(second));
+    assert!(boot.still_loading().is_some());
+}
+
 /// The bootstrap read discovery while Welcome was shown: no request, and Sign in goes straight
 /// to the authority; a failed answer is asked for again at Sign in, as a failed prefetch is.
 #[test]
