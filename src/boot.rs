@@ -171,6 +171,12 @@ fn boot_welcome_step(props: &StepProps) -> Html {
     let config = props.config.clone();
     let model = use_mut_ref(|| BootWelcome::new(&config));
     let force = use_force_update();
+    // This drawing is still on the page (a timer's end may come after it was taken away).
+    let drawn = use_mut_ref(|| true);
+    {
+        let drawn = drawn.clone();
+        use_effect_with((), move |_| move || *drawn.borrow_mut() = false);
+    }
     {
         let (model, config, force) = (model.clone(), config.clone(), force.clone());
         use_effect_with((), move |_| {
@@ -194,18 +200,18 @@ fn boot_welcome_step(props: &StepProps) -> Html {
         })
     };
     let on_sign_in = {
-        let (model, force) = (model.clone(), force.clone());
+        let (model, force, drawn) = (model.clone(), force.clone(), drawn.clone());
         let text = props.text.clone();
         Callback::from(move |()| {
             let attempt = model.borrow_mut().sign_in();
             force.force_update();
             {
-                // A long wait for the page's module is said, while the bootstrap is drawn.
-                let (model, force) = (model.clone(), force.clone());
+                // A long wait for the page's module is said, while this Welcome is drawn.
+                let (model, force, drawn) = (model.clone(), force.clone(), drawn.clone());
                 wasm_bindgen_futures::spawn_local(async move {
                     let wait = std::time::Duration::from_millis(boot::SLOW_HAND_OVER_MS);
                     yew::platform::time::sleep(wait).await;
-                    if model.borrow_mut().waited(attempt) && still_drawn() {
+                    if model.borrow_mut().waited(attempt) && *drawn.borrow() {
                         force.force_update();
                     }
                 });

@@ -569,13 +569,20 @@ impl OpError {
 
     /// The explanation of this error stopping `op`.
     pub fn explain_for(&self, op: &Kind) -> Explanation {
-        // A sentence that names the step, not a log line ("check the mailbox: no user …").
+        // A sentence that names the step, not a log line ("check the mailbox: no user …"); a
+        // Graph message may end with its own full stop.
+        let text = self.to_string();
+        let end = if text.ends_with(['.', '!', '?']) {
+            ""
+        } else {
+            "."
+        };
         let detail = match self.graph().and_then(|g| g.request_id.as_ref()) {
             Some(id) => format!(
-                "The step “{}” stopped: {self} (request-id {id}).",
+                "The step “{}” stopped: {text} (request-id {id}).",
                 op.label()
             ),
-            None => format!("The step “{}” stopped: {self}.", op.label()),
+            None => format!("The step “{}” stopped: {text}{end}", op.label()),
         };
         let (title, fix): (String, String) = match self {
             OpError::MailboxNotFound { .. } => (

@@ -117,7 +117,7 @@ impl BootWelcome {
     pub fn still_loading(&self) -> Option<&'static str> {
         (self.state.busy && self.slow).then_some(
             "Still loading the rest of this page: on a slow connection this takes a while, and \
-             it goes on by itself. Nothing has been sent to Microsoft yet.",
+             it goes on by itself. You have not been sent to sign in yet.",
         )
     }
 

@@ -334,5 +334,32 @@ fn reads() {
     }
 }
 
+/// A failed step's detail is one sentence naming the step, with one full stop at its end
+/// whether or not Graph's message has its own.
+#[test]
+fn a_failed_steps_detail_is_one_sentence() {
+    let graph = |message: &str, request_id: Option<&str>| {
+        OpError::Unexpected(crate::graph::GraphError {
+            status: 500,
+            code: "generalException".into(),
+            message: message.into(),
+            request_id: request_id.map(Into::into),
+            details: vec![],
+        })
+    };
+    for (error, tail) in [
+        (graph("Boom.", None), "Boom."),
+        (graph("Boom", None), "Boom."),
+        (graph("Boom.", Some("r-1")), "Boom. (request-id r-1)."),
+    ] {
+        let detail = error.explain_for(&Kind::UPSERT_APP).detail;
+        assert!(detail.starts_with("The step “"), "{detail}");
+        assert!(
+            detail.ends_with(tail) && !detail.ends_with(".."),
+            "{detail}"
+        );
+    }
+}
+
 mod scope_and_credentials;
 mod writes;

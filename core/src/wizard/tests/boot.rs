@@ -177,7 +177,7 @@ fn a_long_wait_for_the_page_module_is_said_while_it_lasts() {
     assert!(!boot.waited(first), "said once");
     let note = boot.still_loading().expect("said while it waits");
     assert!(
-        note.contains("Nothing has been sent to Microsoft"),
+        note.contains("You have not been sent to sign in yet"),
         "{note}"
     );
     boot.hand_over_failed(failed());
