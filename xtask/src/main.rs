@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: mailgrant's dev commands. See `cargo xtask help`.
 
 mod bench;
+mod clock;
 mod csp;
 mod hosting;
 mod modules;

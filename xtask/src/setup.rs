@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::clock::took;
 use crate::util::{self, root};
 
 /// trunk 0.22 needs a newer rustc than this project's; 0.21.14 is the newest that builds.
@@ -76,6 +77,7 @@ impl Report {
 
 pub fn run() -> Result<Tools, String> {
     println!("xtask setup: checking the toolchain");
+    let started = std::time::Instant::now();
     let mut report = Report {
         found: vec![],
         installed: vec![],
@@ -213,14 +215,16 @@ pub fn run() -> Result<Tools, String> {
 
     if report.installed.is_empty() {
         println!(
-            "xtask setup: nothing to install ({} tools found)",
-            report.found.len()
+            "xtask setup: nothing to install ({} tools found), in {}",
+            report.found.len(),
+            took(started.elapsed())
         );
     } else {
         println!(
-            "xtask setup: installed {} ({} already present)",
+            "xtask setup: installed {} ({} already present), in {}",
             report.installed.join(", "),
-            report.found.len()
+            report.found.len(),
+            took(started.elapsed())
         );
     }
     Ok(Tools {

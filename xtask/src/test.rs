@@ -1,9 +1,12 @@
 //! `cargo xtask test`: everything CI runs, in order, stopping at the first failure.
 
+use crate::clock::Phases;
 use crate::util::{cmd, root, run, run_tests, trunk_build};
 
 pub fn run_all() -> Result<(), String> {
+    let mut phases = Phases::start();
     let tools = crate::setup::run()?;
+    phases.end("setup");
     let cargo = |args: &str| {
         let mut c = cmd(&tools, "cargo");
         c.args(args.split_whitespace());
@@ -23,6 +26,7 @@ pub fn run_all() -> Result<(), String> {
     run(cargo(
         "clippy --locked --target wasm32-unknown-unknown -p mailgrant-core -p mailgrant-handoff --lib -- -D warnings",
     ))?;
+    phases.end("format and lints");
 
     // Native unit and integration tests of the core, the emulator and xtask.
     let mut tally = (0, 0);
@@ -30,6 +34,7 @@ pub fn run_all() -> Result<(), String> {
         cargo("test --locked --workspace --exclude mailgrant"),
         &mut tally,
     )?;
+    phases.end("native tests");
 
     // wasm-bindgen tests in headless Chromium.
     let mut wasm = cargo("test --locked --target wasm32-unknown-unknown -p mailgrant");
@@ -38,18 +43,21 @@ pub fn run_all() -> Result<(), String> {
         root().join("webdriver.json"),
     );
     run_tests(wasm, &mut tally)?;
+    phases.end("wasm tests in Chromium");
 
     // The release page, driven end to end through chromedriver against the emulator.
     trunk_build(&tools)?;
+    phases.end("release build");
     let mut e2e = cargo("test --locked -p mailgrant --tests");
     e2e.env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
         .env("NGINX", &tools.nginx)
         .env("MAILGRANT_DIST", root().join("dist"));
     run_tests(e2e, &mut tally)?;
+    phases.end("browser tests");
 
     crate::size::report()?;
-    println!("\nxtask test: all checks passed");
+    println!("\nxtask test: all checks passed in {}", phases.summary());
     // The closing line CI reads: every test of every runner above.
     println!("{} passed, {} failed", tally.0, tally.1);
     Ok(())
