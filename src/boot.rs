@@ -23,11 +23,28 @@ use crate::ui::{
 thread_local! {
     /// The bootstrap's own drawing, taken away when the page's module takes over.
     static HANDLE: RefCell<Option<yew::AppHandle<Boot>>> = const { RefCell::new(None) };
+    /// The sign-in page's answer, taken out of the address bar at start ([`Road::Return`]):
+    /// kept for Try again, handed over to the page's module.
+    static ANSWER: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Draws the first page on `<body>`.
 pub fn start() {
+    let query = browser::signin::current_query();
+    if boot::first(&query, false, false) == First::Page(Road::Return) {
+        // Out of the address bar and this history entry before anything loads; a failure to
+        // remove it leaves it there, as the page's own removal would.
+        let _ = browser::signin::strip_callback_from_url();
+        ANSWER.with(|a| *a.borrow_mut() = Some(query));
+    }
     mount(None);
+}
+
+/// The query this load came with: the sign-in page's answer taken at start, or the address's.
+fn query() -> String {
+    ANSWER
+        .with(|a| a.borrow().clone())
+        .unwrap_or_else(browser::signin::current_query)
 }
 
 fn mount(failed: Option<BootError>) {
@@ -101,13 +118,17 @@ fn boot(props: &BootProps) -> Html {
                 // Drawn again to show a failure: nothing to do until Try again.
                 return;
             }
-            let query = browser::signin::current_query();
+            let query = query();
             let pending = browser::signin::load_pending().is_some();
             let journal = browser::load_session(JOURNAL_KEY).is_some();
             wasm_bindgen_futures::spawn_local(async move {
                 match boot::first(&query, pending, journal) {
                     First::Page(road) => {
-                        if let Some(error) = hand_over(crate::Intent::default, road).await {
+                        let intent = || crate::Intent {
+                            answer: ANSWER.with(|a| a.borrow().clone()),
+                            ..Default::default()
+                        };
+                        if let Some(error) = hand_over(intent, road).await {
                             loaded.set(Loaded::PageFailed(error));
                         }
                     }
@@ -225,6 +246,7 @@ fn boot_welcome_step(props: &StepProps) -> Html {
                     sign_in: true,
                     config: Some(text.to_string()),
                     discovery: model.borrow().discovery_answer().cloned(),
+                    answer: None,
                 };
                 if let Some(error) = hand_over(intent, Road::SignIn).await {
                     model.borrow_mut().hand_over_failed(error);

@@ -10,13 +10,16 @@ pub mod ui;
 
 /// What the bootstrap hands the page's module: what the admin did on Welcome (the mode, Sign
 /// in) and what it had read (`config.json`'s text, checked again by the page; the authority's
-/// discovery answer), so the page asks for neither again. Nothing in it is secret.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// discovery answer), so the page asks for neither again; and the sign-in page's answer, which
+/// the bootstrap took out of the address bar (its `code`: never printed, so no `Debug`).
+#[derive(Clone, Default, PartialEq)]
 pub struct Intent {
     pub mode: Option<mailgrant_core::config::ScopeMode>,
     pub sign_in: bool,
     pub config: Option<String>,
     pub discovery: Option<(u16, String)>,
+    /// The query of the return from the sign-in page (`?code=…&state=…`).
+    pub answer: Option<String>,
 }
 
 /// Mounts the page's app on `<body>`.

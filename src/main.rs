@@ -14,8 +14,9 @@ thread_local! {
 /// Starts the page with what the bootstrap hands over ([`mailgrant::Intent`]): `mode` is the
 /// config name of the mode the admin chose on Welcome (none: the vendor's default, or the
 /// journal's), `sign_in` whether they clicked Sign in there, `config` the text of
-/// `config.json` it read (checked again here), and the authority's discovery answer. Once per
-/// page: a second call does nothing.
+/// `config.json` it read (checked again here), the authority's discovery answer, and the
+/// sign-in page's answer (the query it took out of the address bar). Once per page: a second
+/// call does nothing.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn start_page(
     mode: Option<String>,
@@ -23,6 +24,7 @@ pub fn start_page(
     config: Option<String>,
     discovery_status: Option<u16>,
     discovery_body: Option<String>,
+    answer: Option<String>,
 ) {
     if STARTED.replace(true) {
         return;
@@ -34,6 +36,7 @@ pub fn start_page(
         sign_in,
         config,
         discovery: discovery_status.zip(discovery_body),
+        answer,
     });
 }
 

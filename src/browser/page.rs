@@ -32,6 +32,7 @@ pub async fn hand_over(
     let discovery = intent.discovery.as_ref();
     args.push(&discovery.map_or(JsValue::UNDEFINED, |d| JsValue::from(d.0)));
     args.push(&text(discovery.map(|d| d.1.as_str())));
+    args.push(&text(intent.answer.as_deref()));
     before();
     start
         .apply(&JsValue::NULL, &args)

@@ -30,11 +30,12 @@ pub fn strip_callback_from_url() -> Result<(), String> {
         .map_err(|_| "history.replaceState failed".to_owned())
 }
 
-/// After a failed load: a sign-in answer in the address bar is removed (its `code` must not
-/// stay in the history) with the pending entry it would have matched.
-pub fn forget_callback() {
-    let answer = mailgrant_core::auth::callback::CallbackParams::from_query(&current_query());
-    if answer.is_some() {
+/// After a failed load: a sign-in answer (`handed`: the one the bootstrap took out of the
+/// address bar, or the address bar's own) is forgotten with the pending entry it would have
+/// matched; its `code` must not stay in the history.
+pub fn forget_callback(handed: Option<&str>) {
+    let query = handed.map_or_else(current_query, str::to_owned);
+    if mailgrant_core::auth::callback::CallbackParams::from_query(&query).is_some() {
         let _ = strip_callback_from_url();
         remove_pending();
     }

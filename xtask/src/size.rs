@@ -153,11 +153,14 @@ pub fn report() -> Result<(), String> {
 /// 295.9 kB, whole page 521.4 kB (budgets 141/297/87/522 kB, from 140/300/87/525). Then the
 /// note of a Sign in still waiting for the page's module after 8 s (a timer per Sign in in the
 /// bootstrap, +1.5 kB) and the failed step's detail as a sentence: first load 141.3 kB, page
-/// module 295.5 kB, whole page 522.6 kB (budgets 142/297/87/523 kB).
-pub const FIRST_LOAD_BUDGET: usize = 142 * 1000;
+/// module 295.5 kB, whole page 522.6 kB (budgets 142/297/87/523 kB). Then the return from
+/// the sign-in page: the bootstrap takes the answer out of the address bar at once and hands it
+/// over (history's replaceState and the answer kept for Try again, +0.9 kB): first load
+/// 142.2 kB, whole page 523.6 kB (budgets 143/297/87/524 kB).
+pub const FIRST_LOAD_BUDGET: usize = 143 * 1000;
 pub const PAGE_BUDGET: usize = 297 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 523 * 1000;
+pub const WHOLE_BUDGET: usize = 524 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {

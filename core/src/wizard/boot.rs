@@ -28,6 +28,9 @@ pub enum Road {
     /// Sign in on the bootstrap's Welcome: nothing has happened yet.
     SignIn,
     /// The return from the sign-in page: the admin signed in (and may have consented) there.
+    /// The bootstrap takes the answer out of the address bar at once (its `code` must not stay
+    /// in the history, nor on screen while the page's module loads) and hands it over; so a
+    /// reload starts the sign-in again.
     Return,
     /// A setup in this tab was interrupted: its journal waits in sessionStorage.
     Journal,
@@ -178,24 +181,28 @@ impl BootError {
 impl Explain for BootError {
     fn explain(&self) -> Explanation {
         let BootError::PageUnavailable { road, .. } = self;
-        let (title, done) = match road {
+        let (title, reload, done) = match road {
             Road::SignIn => (
                 "The rest of this page did not load.",
+                "reload the page",
                 "Nothing in your tenant has been changed.",
             ),
             Road::Return => (
                 "You are signed in, but the rest of this page did not load to finish the sign-in.",
+                // The answer has left the address bar: a reload shows Welcome again.
+                "reload the page and sign in again",
                 "This page has made nothing in your tenant; what you agreed to on Microsoft's sign-in page (this page's own access) stays until you remove it.",
             ),
             Road::Journal => (
                 "A setup in this tab is saved, but the rest of this page did not load to continue it.",
+                "reload the page",
                 "The saved setup stays in this tab and continues once the page loads; what it already made stays in your tenant until then.",
             ),
         };
         Explanation {
             title: title.into(),
             detail: self.to_string(),
-            fix: format!("Check your connection, then select Try again. If it fails again, reload the page; if that fails too, tell the vendor who sent you the link. {done}"),
+            fix: format!("Check your connection, then select Try again. If it fails again, {reload}; if that fails too, tell the vendor who sent you the link. {done}"),
             audience: Audience::Admin,
             example: None,
         }
@@ -255,6 +262,12 @@ mod tests {
             .fix
             .contains("Nothing in your tenant has been changed"));
         assert!(!back.fix.contains("Nothing in your tenant") && back.title.contains("signed in"));
+        // The answer has left the address bar: a reload cannot finish this sign-in.
+        assert!(
+            back.fix.contains("reload the page and sign in again"),
+            "{back:?}"
+        );
+        assert!(!sign_in.fix.contains("sign in again") && !saved.fix.contains("sign in again"));
         assert!(!saved.fix.contains("Nothing in your tenant") && saved.title.contains("saved"));
         for e in [&sign_in, &back, &saved] {
             assert!(e.fix.contains("reload the page"), "{e:?}");
