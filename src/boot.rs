@@ -9,12 +9,13 @@ use std::rc::Rc;
 
 use mailgrant_core::config::{Config, ConfigError};
 use mailgrant_core::explain::{Explain, Explanation};
-use mailgrant_core::wizard::boot::{self, BootError, BootWelcome, First, Road};
+use mailgrant_core::wizard::boot::{self, BootError, BootWelcome, First, Retry, Road};
 use mailgrant_core::wizard::setup::JOURNAL_KEY;
 use mailgrant_core::wizard::Step;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::browser::page::Failed;
 use crate::ui::{
     config_error_page, error_banner, header, loading_page, step_list, welcome, ErrorBannerProps,
     WelcomeProps,
@@ -68,8 +69,11 @@ fn take_away() {
 /// drawing away: the bootstrap draws itself again with the failure (`None`), so the page is
 /// never left blank.
 async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Option<BootError> {
-    let reason = browser::page::hand_over(intent, take_away).await.err()?;
-    let error = BootError::PageUnavailable { reason, road };
+    let error = match browser::page::hand_over(intent, take_away).await {
+        Ok(()) => return None,
+        Err(Failed::Unavailable(reason)) => BootError::PageUnavailable { reason, road },
+        Err(Failed::Start(reason)) => BootError::PageDidNotStart { reason, road },
+    };
     if !still_drawn() {
         browser::page::clear_body();
         mount(Some(error));
@@ -160,6 +164,12 @@ fn boot(props: &BootProps) -> Html {
     let retry = {
         let (loaded, attempt) = (loaded.clone(), attempt.clone());
         Callback::from(move |()| {
+            if let Loaded::PageFailed(e) = &*loaded {
+                if e.retry() == Retry::Reload {
+                    browser::reload();
+                    return;
+                }
+            }
             loaded.set(Loaded::Loading);
             attempt.set(*attempt + 1);
         })

@@ -174,6 +174,71 @@ async fn a_slow_page_module_is_said_while_sign_in_waits_for_it() {
     .await;
 }
 
+/// Makes the page module's first start fail as a module that traps at start would: before the
+/// page's own scripts run (a script CDP adds is outside the page's CSP), the loader the inline
+/// bootstrap defines (`window.mailgrantPage`) is wrapped so that the first start leaves a line
+/// on the page and throws, and so does every later start in this document, as a trapped copy
+/// would. The tab's sessionStorage remembers it: after a reload the real module starts.
+const FAIL_FIRST_START: &str = r#"(() => {
+  let real, stoppedHere = false;
+  Object.defineProperty(window, 'mailgrantPage', {
+    configurable: true,
+    set(f) { real = f; },
+    get() {
+      if (!real || (sessionStorage.getItem('test.startFailed') && !stoppedHere)) return real;
+      return () => real().then(() => ({
+        start_page() {
+          stoppedHere = true;
+          sessionStorage.setItem('test.startFailed', '1');
+          document.body.append('left by a module that stopped');
+          throw new WebAssembly.RuntimeError('unreachable');
+        },
+      }));
+    },
+  });
+})();"#;
+
+/// A page module that loads and then stops as it starts leaves no blank page and nothing of
+/// its own: the bootstrap draws itself again with what happened, and Try again reloads the
+/// page (that copy of the module is not started again); the fresh copy signs in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_module_that_stops_as_it_starts_is_explained_and_reloaded() {
+    support::run("page_module_stops", SiteConfig::Demo, |ctx| async move {
+        let d = &ctx.driver;
+        d.cdp()
+            .send_raw(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": FAIL_FIRST_START }),
+            )
+            .await
+            .unwrap();
+        d.goto(&format!("{}/", ctx.site)).await.unwrap();
+        support::wait_id(d, "welcome").await;
+        support::click(d, "sign-in").await;
+        error_says(d, "did not start").await;
+        error_says(d, "RuntimeError: unreachable").await;
+        error_says(d, "Select Try again to reload the page").await;
+        error_says(d, "Nothing in your tenant has been changed").await;
+        let body = d.find(By::Tag("body")).await.unwrap().text().await.unwrap();
+        assert!(
+            !body.contains("left by a module"),
+            "the module's line stayed: {body}"
+        );
+        assert!(!d.current_url().await.unwrap().as_str().contains(&ctx.login));
+        support::click(d, "try-again").await;
+        support::wait_id(d, "welcome").await;
+        support::click(d, "sign-in").await;
+        support::wait_id(d, "account-adele")
+            .await
+            .click()
+            .await
+            .unwrap();
+        support::wait_id(d, "accept").await.click().await.unwrap();
+        support::wait_id(d, "mailbox-step").await;
+    })
+    .await;
+}
+
 /// What the bootstrap read (`config.json`, the discovery document) is handed over: from a fresh
 /// load to the authority's sign-in page, each is requested once.
 #[tokio::test(flavor = "multi_thread")]

@@ -195,6 +195,13 @@ pub fn redirect_uri() -> Result<String, String> {
 }
 
 /// Leaves the page for `url`.
+/// Loads this page again (a fresh copy of its modules).
+pub fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
 pub fn navigate(url: &str) -> Result<(), String> {
     web_sys::window()
         .ok_or("no window")?

@@ -156,7 +156,8 @@ pub fn report() -> Result<(), String> {
 /// module 295.5 kB, whole page 522.6 kB (budgets 142/297/87/523 kB). Then the return from
 /// the sign-in page: the bootstrap takes the answer out of the address bar at once and hands it
 /// over (history's replaceState and the answer kept for Try again, +0.9 kB): first load
-/// 142.2 kB, whole page 523.6 kB (budgets 143/297/87/524 kB).
+/// 142.2 kB, whole page 523.6 kB; with a page module that stops as it starts said as such and
+/// Try again then reloading (+0.4 kB), 142.6 and 524.0 kB (budgets 143/297/87/524 kB).
 pub const FIRST_LOAD_BUDGET: usize = 143 * 1000;
 pub const PAGE_BUDGET: usize = 297 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;

@@ -169,6 +169,19 @@ pub enum BootError {
     /// Its code did not load, or did not match its hash (the reason, from the browser).
     #[error("its code did not arrive, or did not match the code its publisher released (the browser said: {reason})")]
     PageUnavailable { reason: String, road: Road },
+    /// Its code loaded but stopped as it started (it threw, or trapped): that copy of it is in
+    /// an unknown state and is not started again; only a reload gives a fresh one.
+    #[error("its code loaded, but stopped as it started (the browser said: {reason})")]
+    PageDidNotStart { reason: String, road: Road },
+}
+
+/// What Try again does after a failed hand-over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Load the page's module (again) and hand over.
+    HandOver,
+    /// Reload the page: the module's copy in this page cannot be started again.
+    Reload,
 }
 
 impl BootError {
@@ -176,33 +189,55 @@ impl BootError {
     pub fn title(&self) -> String {
         format!("Problem: {}", self.explain().title)
     }
+
+    pub fn road(&self) -> Road {
+        match self {
+            BootError::PageUnavailable { road, .. } | BootError::PageDidNotStart { road, .. } => {
+                *road
+            }
+        }
+    }
+
+    pub fn retry(&self) -> Retry {
+        match self {
+            BootError::PageUnavailable { .. } => Retry::HandOver,
+            BootError::PageDidNotStart { .. } => Retry::Reload,
+        }
+    }
 }
 
 impl Explain for BootError {
     fn explain(&self) -> Explanation {
-        let BootError::PageUnavailable { road, .. } = self;
-        let (title, reload, done) = match road {
+        let verb = match self.retry() {
+            Retry::HandOver => "load",
+            Retry::Reload => "start",
+        };
+        let (title, reload, done) = match self.road() {
             Road::SignIn => (
-                "The rest of this page did not load.",
+                format!("The rest of this page did not {verb}."),
                 "reload the page",
                 "Nothing in your tenant has been changed.",
             ),
             Road::Return => (
-                "You are signed in, but the rest of this page did not load to finish the sign-in.",
+                format!("You are signed in, but the rest of this page did not {verb} to finish the sign-in."),
                 // The answer has left the address bar: a reload shows Welcome again.
                 "reload the page and sign in again",
                 "This page has made nothing in your tenant; what you agreed to on Microsoft's sign-in page (this page's own access) stays until you remove it.",
             ),
             Road::Journal => (
-                "A setup in this tab is saved, but the rest of this page did not load to continue it.",
+                format!("A setup in this tab is saved, but the rest of this page did not {verb} to continue it."),
                 "reload the page",
                 "The saved setup stays in this tab and continues once the page loads; what it already made stays in your tenant until then.",
             ),
         };
+        let fix = match self.retry() {
+            Retry::HandOver => format!("Check your connection, then select Try again. If it fails again, {reload}; if that fails too, tell the vendor who sent you the link. {done}"),
+            Retry::Reload => format!("Select Try again to {reload}. If it fails again, tell the vendor who sent you the link, with what the browser said. {done}"),
+        };
         Explanation {
-            title: title.into(),
+            title,
             detail: self.to_string(),
-            fix: format!("Check your connection, then select Try again. If it fails again, {reload}; if that fails too, tell the vendor who sent you the link. {done}"),
+            fix,
             audience: Audience::Admin,
             example: None,
         }
@@ -245,6 +280,49 @@ mod tests {
             true,
             First::Page(Road::Return),
         );
+    }
+
+    /// A module that loaded and then stopped as it started is not started again: Try again
+    /// reloads, and the words say so, on every road; one that did not load is asked for again.
+    #[test]
+    fn a_module_that_did_not_start_is_reloaded_not_started_again() {
+        for road in [Road::SignIn, Road::Return, Road::Journal] {
+            let reason = "RuntimeError: unreachable".to_owned();
+            let unavailable = BootError::PageUnavailable {
+                reason: reason.clone(),
+                road,
+            };
+            let stopped = BootError::PageDidNotStart { reason, road };
+            assert_eq!(
+                (unavailable.retry(), stopped.retry()),
+                (Retry::HandOver, Retry::Reload)
+            );
+            assert_eq!(stopped.road(), road);
+            let (u, s) = (unavailable.explain(), stopped.explain());
+            assert!(
+                u.title.contains("did not load") && s.title.contains("did not start"),
+                "{s:?}"
+            );
+            assert!(
+                s.fix.starts_with("Select Try again to reload the page"),
+                "{s:?}"
+            );
+            assert!(
+                !s.fix.contains("connection") && u.fix.contains("connection"),
+                "{s:?}"
+            );
+            assert!(s.detail.contains("stopped as it started") && s.detail.contains("unreachable"));
+            // What is true of the road is said either way.
+            assert!(s.fix.ends_with(u.fix.rsplit(". ").next().unwrap()), "{s:?}");
+        }
+        let back = BootError::PageDidNotStart {
+            reason: String::new(),
+            road: Road::Return,
+        };
+        assert!(back
+            .explain()
+            .fix
+            .contains("reload the page and sign in again"));
     }
 
     /// Each road says what is true of it: only Sign in from Welcome has changed nothing.
