@@ -227,13 +227,7 @@ async fn a_page_module_that_stops_as_it_starts_is_explained_and_reloaded() {
         assert!(!d.current_url().await.unwrap().as_str().contains(&ctx.login));
         support::click(d, "try-again").await;
         support::wait_id(d, "welcome").await;
-        support::click(d, "sign-in").await;
-        support::wait_id(d, "account-adele")
-            .await
-            .click()
-            .await
-            .unwrap();
-        support::wait_id(d, "accept").await.click().await.unwrap();
+        support::sign_in_as(&ctx, "adele", "accept").await;
         support::wait_id(d, "mailbox-step").await;
     })
     .await;
