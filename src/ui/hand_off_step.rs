@@ -163,7 +163,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                     </span>
                 </p>
                 <label><input type="checkbox" id="plain-ok" checked={*plain_ok} onchange={toggle_plain} />
-                    { "I understand these files hold the secret in clear text" }</label>
+                    { "Also offer unencrypted files (.json, .env, .sh); I understand they hold the secret in clear text" }</label>
                 if *plain_ok {
                     <div class="buttons">
                         <button id="download-json" onclick={dl(FileKind::BundleJson)}>{ "mailgrant-bundle.json" }</button>
