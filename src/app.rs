@@ -40,7 +40,6 @@ pub fn app(props: &AppProps) -> Html {
     let loaded = use_state(|| Loaded::Loading);
     {
         let (loaded, text) = (loaded.clone(), props.intent.config.clone());
-        let answer = props.intent.answer.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 let text = match text {
@@ -50,7 +49,7 @@ pub fn app(props: &AppProps) -> Html {
                 loaded.set(match text.and_then(|t| browser::config::read(&t)) {
                     Ok(config) => Loaded::Ready(Rc::new(config)),
                     Err(e) => {
-                        browser::signin::forget_callback(answer.as_deref());
+                        browser::signin::forget_callback();
                         Loaded::Failed(e)
                     }
                 });
@@ -307,8 +306,6 @@ pub fn wizard(props: &WizardProps) -> Html {
     };
     {
         let (driver, discovery) = (driver.clone(), props.intent.discovery.clone());
-        // The bootstrap took a sign-in answer out of the address bar and handed it over.
-        let answer = props.intent.answer.clone();
         use_effect_with((), move |_| {
             let restored = driver.clone();
             browser::on_page_restored(move || restored.dispatch(Event::Restored));
@@ -331,8 +328,8 @@ pub fn wizard(props: &WizardProps) -> Html {
             match browser::redirect_uri() {
                 Ok(redirect_uri) => driver.dispatch(Event::Loaded {
                     redirect_uri,
-                    query: answer
-                        .clone()
+                    // The answer the bootstrap took out of the address bar, used once.
+                    query: browser::signin::take_answer()
                         .unwrap_or_else(browser::signin::current_query),
                     pending: browser::signin::load_pending(),
                     journal: browser::load_session(JOURNAL_KEY),

@@ -24,9 +24,6 @@ use crate::ui::{
 thread_local! {
     /// The bootstrap's own drawing, taken away when the page's module takes over.
     static HANDLE: RefCell<Option<yew::AppHandle<Boot>>> = const { RefCell::new(None) };
-    /// The sign-in page's answer, taken out of the address bar at start ([`Road::Return`]):
-    /// kept for Try again, handed over to the page's module.
-    static ANSWER: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Draws the first page on `<body>`.
@@ -35,17 +32,16 @@ pub fn start() {
     if boot::first(&query, false, false) == First::Page(Road::Return) {
         // Out of the address bar and this history entry before anything loads; a failure to
         // remove it leaves it there, as the page's own removal would.
+        // Kept for the hand-over (and Try again), dropped once handed over.
         let _ = browser::signin::strip_callback_from_url();
-        ANSWER.with(|a| *a.borrow_mut() = Some(query));
+        browser::signin::keep_answer(query);
     }
     mount(None);
 }
 
 /// The query this load came with: the sign-in page's answer taken at start, or the address's.
 fn query() -> String {
-    ANSWER
-        .with(|a| a.borrow().clone())
-        .unwrap_or_else(browser::signin::current_query)
+    browser::signin::kept_answer().unwrap_or_else(browser::signin::current_query)
 }
 
 fn mount(failed: Option<BootError>) {
@@ -70,7 +66,11 @@ fn take_away() {
 /// never left blank.
 async fn hand_over(intent: impl FnOnce() -> crate::Intent, road: Road) -> Option<BootError> {
     let error = match browser::page::hand_over(intent, take_away).await {
-        Ok(()) => return None,
+        Ok(()) => {
+            // The page's module has the answer now: this module keeps no copy.
+            browser::signin::take_answer();
+            return None;
+        }
         Err(Failed::Unavailable(reason)) => BootError::PageUnavailable { reason, road },
         Err(Failed::Start(reason)) => BootError::PageDidNotStart { reason, road },
     };
@@ -129,7 +129,7 @@ fn boot(props: &BootProps) -> Html {
                 match boot::first(&query, pending, journal) {
                     First::Page(road) => {
                         let intent = || crate::Intent {
-                            answer: ANSWER.with(|a| a.borrow().clone()),
+                            answer: browser::signin::kept_answer(),
                             ..Default::default()
                         };
                         if let Some(error) = hand_over(intent, road).await {

@@ -22,7 +22,11 @@ pub struct Intent {
     pub answer: Option<String>,
 }
 
-/// Mounts the page's app on `<body>`.
-pub fn start(intent: Intent) {
+/// Mounts the page's app on `<body>`. The sign-in answer leaves the intent first: it is kept
+/// until the page reads it once ([`browser::signin::take_answer`]), not in the app's props.
+pub fn start(mut intent: Intent) {
+    if let Some(answer) = intent.answer.take() {
+        browser::signin::keep_answer(answer);
+    }
     yew::Renderer::<app::App>::with_props(app::AppProps { intent }).render();
 }

@@ -177,8 +177,10 @@ async fn a_slow_page_module_is_said_while_sign_in_waits_for_it() {
 /// Makes the page module's first start fail as a module that traps at start would: before the
 /// page's own scripts run (a script CDP adds is outside the page's CSP), the loader the inline
 /// bootstrap defines (`window.mailgrantPage`) is wrapped so that the first start leaves a line
-/// on the page and throws, and so does every later start in this document, as a trapped copy
-/// would. The tab's sessionStorage remembers it: after a reload the real module starts.
+/// on the page and throws, and so does every later start in this document (the real module's
+/// second start would return at its once-per-page guard and leave the page blank; throwing
+/// again makes the test fail as loudly). The tab's sessionStorage remembers it: after a reload
+/// the real module starts.
 const FAIL_FIRST_START: &str = r#"(() => {
   let real, stoppedHere = false;
   Object.defineProperty(window, 'mailgrantPage', {

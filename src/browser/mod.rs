@@ -194,7 +194,6 @@ pub fn redirect_uri() -> Result<String, String> {
     Ok(mailgrant_core::auth::redirect_uri(&origin, &path))
 }
 
-/// Leaves the page for `url`.
 /// Loads this page again (a fresh copy of its modules).
 pub fn reload() {
     if let Some(w) = web_sys::window() {
@@ -202,6 +201,7 @@ pub fn reload() {
     }
 }
 
+/// Leaves the page for `url`.
 pub fn navigate(url: &str) -> Result<(), String> {
     web_sys::window()
         .ok_or("no window")?

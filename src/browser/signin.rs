@@ -1,6 +1,30 @@
 //! The short-lived sessionStorage entry that carries `state`, `nonce`, the PKCE verifier and the
 //! chosen mode across the redirect to the authority — and nothing else.
 
+use std::cell::RefCell;
+
+thread_local! {
+    /// The sign-in page's answer (its query), out of the address bar: in this module's memory
+    /// until it is used, never in storage.
+    static ANSWER: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps the sign-in page's answer (the bootstrap's, taken out of the address bar; the page's
+/// module's, handed in by the bootstrap).
+pub fn keep_answer(query: String) {
+    ANSWER.with(|a| *a.borrow_mut() = Some(query));
+}
+
+/// The kept answer, still kept (the bootstrap hands it over, and again after a failure).
+pub fn kept_answer() -> Option<String> {
+    ANSWER.with(|a| a.borrow().clone())
+}
+
+/// The kept answer, no longer kept (it is used once).
+pub fn take_answer() -> Option<String> {
+    ANSWER.with(|a| a.borrow_mut().take())
+}
+
 /// The one sessionStorage key of a pending sign-in.
 pub const PENDING_KEY: &str = "mailgrant.pendingSignIn";
 
@@ -30,11 +54,10 @@ pub fn strip_callback_from_url() -> Result<(), String> {
         .map_err(|_| "history.replaceState failed".to_owned())
 }
 
-/// After a failed load: a sign-in answer (`handed`: the one the bootstrap took out of the
-/// address bar, or the address bar's own) is forgotten with the pending entry it would have
-/// matched; its `code` must not stay in the history.
-pub fn forget_callback(handed: Option<&str>) {
-    let query = handed.map_or_else(current_query, str::to_owned);
+/// After a failed load: a sign-in answer (the kept one, or the address bar's) is forgotten
+/// with the pending entry it would have matched; its `code` must not stay in the history.
+pub fn forget_callback() {
+    let query = take_answer().unwrap_or_else(current_query);
     if mailgrant_core::auth::callback::CallbackParams::from_query(&query).is_some() {
         let _ = strip_callback_from_url();
         remove_pending();

@@ -57,6 +57,7 @@ pub fn run_all() -> Result<(), String> {
     phases.end("browser tests");
 
     crate::size::report()?;
+    phases.end("sizes");
     println!("\nxtask test: all checks passed in {}", phases.summary());
     // The closing line CI reads: every test of every runner above.
     println!("{} passed, {} failed", tally.0, tally.1);
