@@ -174,31 +174,48 @@ async fn a_slow_page_module_is_said_while_sign_in_waits_for_it() {
     .await;
 }
 
-/// Makes the page module's first start fail as a module that traps at start would: before the
+/// Makes a start of the page's module fail as a module that traps at start would: before the
 /// page's own scripts run (a script CDP adds is outside the page's CSP), the loader the inline
-/// bootstrap defines (`window.mailgrantPage`) is wrapped so that the first start leaves a line
+/// bootstrap defines (`window.mailgrantPage`) is wrapped so that the first start for which
+/// `fails(args)` holds (`start_page`'s arguments; the sixth is the sign-in answer) leaves a line
 /// on the page and throws, and so does every later start in this document (the real module's
 /// second start would return at its once-per-page guard and leave the page blank; throwing
 /// again makes the test fail as loudly). The tab's sessionStorage remembers it: after a reload
 /// the real module starts.
-const FAIL_FIRST_START: &str = r#"(() => {
+fn fail_a_start(fails: &str) -> String {
+    format!(
+        r#"(() => {{
   let real, stoppedHere = false;
-  Object.defineProperty(window, 'mailgrantPage', {
+  const fails = (args) => {fails};
+  Object.defineProperty(window, 'mailgrantPage', {{
     configurable: true,
-    set(f) { real = f; },
-    get() {
+    set(f) {{ real = f; }},
+    get() {{
       if (!real || (sessionStorage.getItem('test.startFailed') && !stoppedHere)) return real;
-      return () => real().then(() => ({
-        start_page() {
+      return () => real().then((m) => ({{
+        start_page(...args) {{
+          if (!stoppedHere && !fails(args)) return m.start_page(...args);
           stoppedHere = true;
           sessionStorage.setItem('test.startFailed', '1');
           document.body.append('left by a module that stopped');
           throw new WebAssembly.RuntimeError('unreachable');
-        },
-      }));
-    },
-  });
-})();"#;
+        }},
+      }}));
+    }},
+  }});
+}})();"#
+    )
+}
+
+async fn fail_a_start_in(d: &WebDriver, fails: &str) {
+    d.cdp()
+        .send_raw(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": fail_a_start(fails) }),
+        )
+        .await
+        .unwrap();
+}
 
 /// A page module that loads and then stops as it starts leaves no blank page and nothing of
 /// its own: the bootstrap draws itself again with what happened, and Try again reloads the
@@ -207,13 +224,7 @@ const FAIL_FIRST_START: &str = r#"(() => {
 async fn a_page_module_that_stops_as_it_starts_is_explained_and_reloaded() {
     support::run("page_module_stops", SiteConfig::Demo, |ctx| async move {
         let d = &ctx.driver;
-        d.cdp()
-            .send_raw(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": FAIL_FIRST_START }),
-            )
-            .await
-            .unwrap();
+        fail_a_start_in(d, "true").await;
         d.goto(&format!("{}/", ctx.site)).await.unwrap();
         support::wait_id(d, "welcome").await;
         support::click(d, "sign-in").await;
@@ -232,6 +243,51 @@ async fn a_page_module_that_stops_as_it_starts_is_explained_and_reloaded() {
         support::sign_in_as(&ctx, "adele", "accept").await;
         support::wait_id(d, "mailbox-step").await;
     })
+    .await;
+}
+
+/// On the return from the sign-in page, a module that stops as it starts is said truthfully
+/// (signed in; the answer has left the address bar), and Try again's reload shows Welcome with
+/// the pending sign-in gone, from which a new sign-in goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_module_that_stops_on_the_return_is_reloaded_to_welcome() {
+    support::run(
+        "page_module_stops_on_return",
+        SiteConfig::Demo,
+        |ctx| async move {
+            let d = &ctx.driver;
+            fail_a_start_in(d, "args[5] !== undefined").await;
+            d.goto(&format!("{}/", ctx.site)).await.unwrap();
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            error_says(
+                d,
+                "You are signed in, but the rest of this page did not start",
+            )
+            .await;
+            error_says(d, "reload the page and sign in again").await;
+            let url = d.current_url().await.unwrap().to_string();
+            assert!(
+                !url.contains("code="),
+                "the answer is in the address bar: {url}"
+            );
+            support::click(d, "try-again").await;
+            support::wait_id(d, "welcome").await;
+            let pending = d
+                .execute(
+                    "return sessionStorage.getItem('mailgrant.pendingSignIn');",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                pending.json(),
+                &serde_json::Value::Null,
+                "the pending sign-in stayed"
+            );
+            support::sign_in_as(&ctx, "adele", "accept").await;
+            support::wait_id(d, "mailbox-step").await;
+        },
+    )
     .await;
 }
 

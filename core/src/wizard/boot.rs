@@ -227,7 +227,7 @@ impl Explain for BootError {
             Road::Journal => (
                 format!("A setup in this tab is saved, but the rest of this page did not {verb} to continue it."),
                 "reload the page",
-                "The saved setup stays in this tab and continues once the page loads; what it already made stays in your tenant until then.",
+                "The saved setup stays in this tab and continues once the page loads; what it already made stays in your tenant until then. To give it up instead, close this tab: the saved setup goes with it, and what it made stays in your tenant (Entra admin center → App registrations) until you delete it.",
             ),
         };
         let fix = match self.retry() {
@@ -347,6 +347,8 @@ mod tests {
         );
         assert!(!sign_in.fix.contains("sign in again") && !saved.fix.contains("sign in again"));
         assert!(!saved.fix.contains("Nothing in your tenant") && saved.title.contains("saved"));
+        // A page that never starts is no dead end: the way out is said, with what it leaves.
+        assert!(saved.fix.contains("close this tab") && saved.fix.contains("App registrations"));
         for e in [&sign_in, &back, &saved] {
             assert!(e.fix.contains("reload the page"), "{e:?}");
             assert!(e.detail.contains("TypeError: Failed to fetch"), "{e:?}");
