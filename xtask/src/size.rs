@@ -159,8 +159,9 @@ pub fn report() -> Result<(), String> {
 /// 142.2 kB, whole page 523.6 kB; with a page module that stops as it starts said as such and
 /// Try again then reloading (+0.4 kB), 142.6 and 524.0 kB; with the answer kept by each module
 /// only until it is used (a cell in each, after review): first load 142.7 kB, page module
-/// 295.9 kB, whole page 524.3 kB (budgets 143/297/87/525 kB).
-pub const FIRST_LOAD_BUDGET: usize = 143 * 1000;
+/// 295.9 kB, whole page 524.3 kB; with checkbox and radio words wrapping beside their boxes
+/// (style.css, +0.2 kB), first load 142.9 kB, whole page 524.5 kB (budgets 144/297/87/525 kB).
+pub const FIRST_LOAD_BUDGET: usize = 144 * 1000;
 pub const PAGE_BUDGET: usize = 297 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
 pub const WHOLE_BUDGET: usize = 525 * 1000;
