@@ -160,11 +160,14 @@ pub fn report() -> Result<(), String> {
 /// Try again then reloading (+0.4 kB), 142.6 and 524.0 kB; with the answer kept by each module
 /// only until it is used (a cell in each, after review): first load 142.7 kB, page module
 /// 295.9 kB, whole page 524.3 kB; with checkbox and radio words wrapping beside their boxes
-/// (style.css, +0.2 kB), first load 142.9 kB, whole page 524.5 kB (budgets 144/297/87/525 kB).
-pub const FIRST_LOAD_BUDGET: usize = 144 * 1000;
+/// (style.css, +0.2 kB), first load 142.9 kB, whole page 524.5 kB. Then the bootstrap's Welcome
+/// model never dropped (`ManuallyDrop`: a fresh State's drop glue, runs and journals included,
+/// left the first load, −2.0 kB): first load 140.9 kB, whole page 522.5 kB (budgets
+/// 142/297/87/523 kB, from 144/297/87/525).
+pub const FIRST_LOAD_BUDGET: usize = 142 * 1000;
 pub const PAGE_BUDGET: usize = 297 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 525 * 1000;
+pub const WHOLE_BUDGET: usize = 523 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {
