@@ -162,12 +162,13 @@ pub fn report() -> Result<(), String> {
 /// 295.9 kB, whole page 524.3 kB; with checkbox and radio words wrapping beside their boxes
 /// (style.css, +0.2 kB), first load 142.9 kB, whole page 524.5 kB. Then the bootstrap's Welcome
 /// model never dropped (`ManuallyDrop`: a fresh State's drop glue, runs and journals included,
-/// left the first load, −2.0 kB): first load 140.9 kB, whole page 522.5 kB (budgets
-/// 142/297/87/523 kB, from 144/297/87/525).
+/// left the first load, −2.0 kB): first load 140.9 kB, whole page 522.5 kB; and the page's own
+/// wizard state, drawn once for the page's life, likewise (−1.1 kB): page module 294.8 kB, whole
+/// page 521.4 kB (budgets 142/296/87/522 kB, from 144/297/87/525).
 pub const FIRST_LOAD_BUDGET: usize = 142 * 1000;
-pub const PAGE_BUDGET: usize = 297 * 1000;
+pub const PAGE_BUDGET: usize = 296 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 523 * 1000;
+pub const WHOLE_BUDGET: usize = 522 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {
