@@ -331,9 +331,8 @@ pub fn wizard(props: &WizardProps) -> Html {
             match browser::redirect_uri() {
                 Ok(redirect_uri) => driver.dispatch(Event::Loaded {
                     redirect_uri,
-                    // The answer the bootstrap took out of the address bar, used once.
-                    query: browser::signin::take_answer()
-                        .unwrap_or_else(browser::signin::current_query),
+                    // With the answer the bootstrap took out of the address bar, used once.
+                    query: browser::signin::query_once(),
                     pending: browser::signin::load_pending(),
                     journal: browser::load_session(JOURNAL_KEY),
                     seed: browser::random_bytes().unwrap_or_default(),

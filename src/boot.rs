@@ -30,18 +30,13 @@ thread_local! {
 pub fn start() {
     let query = browser::signin::current_query();
     if boot::first(&query, false, false) == First::Page(Road::Return) {
-        // Out of the address bar and this history entry before anything loads; a failure to
-        // remove it leaves it there, as the page's own removal would.
-        // Kept for the hand-over (and Try again), dropped once handed over.
+        // Out of the address bar and this history entry before anything loads (a failure to
+        // remove it leaves it there, as the page's own removal would); kept for the hand-over
+        // and Try again, dropped once handed over.
         let _ = browser::signin::strip_callback_from_url();
         browser::signin::keep_answer(query);
     }
     mount(None);
-}
-
-/// The query this load came with: the sign-in page's answer taken at start, or the address's.
-fn query() -> String {
-    browser::signin::kept_answer().unwrap_or_else(browser::signin::current_query)
 }
 
 fn mount(failed: Option<BootError>) {
@@ -122,7 +117,7 @@ fn boot(props: &BootProps) -> Html {
                 // Drawn again to show a failure: nothing to do until Try again.
                 return;
             }
-            let query = query();
+            let query = browser::signin::query_kept();
             let pending = browser::signin::load_pending().is_some();
             let journal = browser::load_session(JOURNAL_KEY).is_some();
             wasm_bindgen_futures::spawn_local(async move {

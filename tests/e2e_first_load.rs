@@ -16,6 +16,15 @@ async fn error_says(d: &WebDriver, words: &str) {
     assert!(error.contains(words), "{error}");
 }
 
+/// The sign-in page's answer (its `code`) is not in the address bar.
+async fn assert_no_answer_in_the_address_bar(d: &WebDriver) {
+    let url = d.current_url().await.unwrap().to_string();
+    assert!(
+        !url.contains("code="),
+        "the answer is in the address bar: {url}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retried() {
     let module = support::BrokenModule::new("no-page-module", "mailgrant-", "_bg.wasm");
@@ -72,11 +81,7 @@ async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retri
             error_says(d, "did not load").await;
             // The answer left the address bar before the module was asked for: its `code` is
             // neither on screen nor in the history while the failure is shown.
-            let url = d.current_url().await.unwrap().to_string();
-            assert!(
-                !url.contains("code="),
-                "the answer is in the address bar: {url}"
-            );
+            assert_no_answer_in_the_address_bar(d).await;
             error_says(d, "reload the page and sign in again").await;
             module.mend();
             support::click(d, "try-again").await;
@@ -90,11 +95,7 @@ async fn welcome_needs_only_the_first_load_and_a_page_module_that_fails_is_retri
                 "{roles}"
             );
             support::wait_id(d, "mailbox").await;
-            let url = d.current_url().await.unwrap().to_string();
-            assert!(
-                !url.contains("code="),
-                "the answer is in the address bar: {url}"
-            );
+            assert_no_answer_in_the_address_bar(d).await;
             support::assert_storage_holds_no_secret(d).await;
         },
     )
@@ -265,11 +266,7 @@ async fn a_page_module_that_stops_on_the_return_is_reloaded_to_welcome() {
             )
             .await;
             error_says(d, "reload the page and sign in again").await;
-            let url = d.current_url().await.unwrap().to_string();
-            assert!(
-                !url.contains("code="),
-                "the answer is in the address bar: {url}"
-            );
+            assert_no_answer_in_the_address_bar(d).await;
             support::click(d, "try-again").await;
             support::wait_id(d, "welcome").await;
             let pending = d

@@ -25,6 +25,17 @@ pub fn take_answer() -> Option<String> {
     ANSWER.with(|a| a.borrow_mut().take())
 }
 
+/// The query this load came with: the kept answer, still kept, or the address bar's.
+pub fn query_kept() -> String {
+    kept_answer().unwrap_or_else(current_query)
+}
+
+/// The query this load came with, read once: the kept answer, no longer kept, or the address
+/// bar's.
+pub fn query_once() -> String {
+    take_answer().unwrap_or_else(current_query)
+}
+
 /// The one sessionStorage key of a pending sign-in.
 pub const PENDING_KEY: &str = "mailgrant.pendingSignIn";
 
@@ -57,7 +68,7 @@ pub fn strip_callback_from_url() -> Result<(), String> {
 /// After a failed load: a sign-in answer (the kept one, or the address bar's) is forgotten
 /// with the pending entry it would have matched; its `code` must not stay in the history.
 pub fn forget_callback() {
-    let query = take_answer().unwrap_or_else(current_query);
+    let query = query_once();
     if mailgrant_core::auth::callback::CallbackParams::from_query(&query).is_some() {
         let _ = strip_callback_from_url();
         remove_pending();

@@ -37,7 +37,7 @@ impl Phases {
         self.last = now;
     }
 
-    /// "21 min 27 s (setup 9 min 2 s, lints 3 min 1 s, …)".
+    /// "21 min 27 s (setup 9 min 2 s, format and lints 3 min 1 s, …)".
     pub fn summary(&self) -> String {
         let parts: Vec<String> = self
             .done
