@@ -167,11 +167,11 @@ impl BootWelcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BootError {
     /// Its code did not load, or did not match its hash (the reason, from the browser).
-    #[error("its code did not arrive, or did not match the code its publisher released (the browser said: {reason})")]
+    #[error("The rest of this page's code did not arrive, or did not match the code its publisher released (the browser said: {reason}).")]
     PageUnavailable { reason: String, road: Road },
     /// Its code loaded but stopped as it started (it threw, or trapped): that copy of it is in
     /// an unknown state and is not started again; only a reload gives a fresh one.
-    #[error("its code loaded, but stopped as it started (the browser said: {reason})")]
+    #[error("The rest of this page's code loaded, but stopped as it started (the browser said: {reason}).")]
     PageDidNotStart { reason: String, road: Road },
 }
 
