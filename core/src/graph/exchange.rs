@@ -148,17 +148,27 @@ impl FromJson for RoleAssignment {
 impl RoleAssignment {
     /// This assignment gives `role` over exactly `scope`.
     pub fn is(&self, role: Guid, scope: &str) -> bool {
-        let role_ok = self
-            .role_definition_id
-            .as_deref()
-            .and_then(|r| Guid::parse(r).ok())
-            == Some(role);
         // The docs write `/Users/`, a peer sends `/users/`: compare without case.
         let scope_ok = self
             .directory_scope_id
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case(scope));
-        role_ok && scope_ok
+        self.gives(role) && scope_ok
+    }
+
+    /// This assignment gives `role`, over whatever scope.
+    pub fn gives(&self, role: Guid) -> bool {
+        self.role_definition_id
+            .as_deref()
+            .and_then(|r| Guid::parse(r).ok())
+            == Some(role)
+    }
+
+    /// Its scope, as Graph wrote it, for an explanation.
+    pub fn scope_text(&self) -> String {
+        self.directory_scope_id
+            .clone()
+            .unwrap_or_else(|| "(no directory scope)".into())
     }
 }
 

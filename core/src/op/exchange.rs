@@ -11,7 +11,7 @@
 
 use super::facts::Fallback;
 use super::reads::Get;
-use super::{Answer, Cx, Next, Operation, Outcome};
+use super::{Answer, Cx, Next, OpError, Operation, Outcome};
 use crate::graph::exchange::{self, RoleAssignment, RolePage, MAIL_SEND_ROLE_NAME};
 use crate::graph::failure::Failure;
 use crate::graph::Request;
@@ -168,6 +168,17 @@ impl Operation for Assign {
                 };
                 let role = cx.facts.exchange_role.unwrap_or(NIL);
                 let scope = directory_scope(cx).unwrap_or_default();
+                // Role assignments add up: one over another scope (an earlier setup for another
+                // group, or an administrator's) would let the app send as those mailboxes too,
+                // whatever this run assigns. The page did not make it, so it does not remove it.
+                let wider: Vec<String> = list
+                    .iter()
+                    .filter(|a| a.gives(role) && !a.is(role, &scope))
+                    .map(RoleAssignment::scope_text)
+                    .collect();
+                if !wider.is_empty() {
+                    return Next::Fail(OpError::WiderExchangeScope { scopes: wider });
+                }
                 match list.iter().find(|a| a.is(role, &scope)) {
                     Some(a) => {
                         cx.facts.exchange_assignment = Some(a.id);
@@ -235,7 +246,12 @@ impl Operation for Verify {
         let scope = directory_scope(cx).unwrap_or_default();
         match answer.parse::<RoleAssignment>() {
             Ok(a) if a.is(role, &scope) => Next::Done(Outcome::Done),
-            // Another role or scope than asked: the page does not trust it; the script checks.
+            // Another scope than asked: this run's own assignment, so it stays in the facts and
+            // Undo removes it; nothing is handed off over it.
+            Ok(a) if a.gives(role) => Next::Fail(OpError::WiderExchangeScope {
+                scopes: vec![a.scope_text()],
+            }),
+            // Another role than asked: the page does not trust it; the script checks.
             Ok(_) => {
                 cx.facts.exchange_assignment = None;
                 fall_back(cx, Fallback::Unreadable)

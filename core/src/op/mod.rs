@@ -537,6 +537,8 @@ pub enum OpError {
         /// This run's upsert reached it (an update: Graph answered 204).
         changed: bool,
     },
+    #[error("the app already holds Exchange's Application Mail.Send role over another scope: {}", scopes.join(", "))]
+    WiderExchangeScope { scopes: Vec<String> },
     #[error("the vendor's app {app_id} is not a multi-tenant app Graph knows ({graph})")]
     VendorApp { app_id: ClientId, graph: GraphError },
     #[error("{0}")]
@@ -563,7 +565,8 @@ impl OpError {
             | OpError::NoMailbox { .. }
             | OpError::GroupNotFound { .. }
             | OpError::NotMailEnabledSecurity { .. }
-            | OpError::Foreign { .. } => None,
+            | OpError::Foreign { .. }
+            | OpError::WiderExchangeScope { .. } => None,
         }
     }
 
@@ -632,6 +635,10 @@ impl OpError {
             OpError::Foreign { what, changed, .. } => (
                 format!("Another setup made the same {what} at the same time."),
                 format!("{} Perhaps this setup page is open in another tab or another administrator is running it for the same mailbox: finish there, or remove that {what} in the Entra admin center. Undo removes only what this run made.", if *changed { "This run updated its name, notes and tags (Graph's upsert does that) but will not remove it." } else { "This run did not change it and will not remove it." }),
+            ),
+            OpError::WiderExchangeScope { .. } => (
+                "The app can already send as other mailboxes in Exchange.".into(),
+                "Exchange role assignments add up: with this one in place, the app could send as every mailbox in that scope too, so nothing was handed off. It was made by an earlier setup or by an administrator, so the page does not remove it. Remove it first, then try again: run the rollback script of the earlier setup, or in Exchange Online PowerShell list the app's assignments (Get-ManagementRoleAssignment -RoleAssignee with the app's service principal) and remove that one (Remove-ManagementRoleAssignment). Undo removes what this run created.".into(),
             ),
             OpError::VendorApp { .. } => (
                 "The vendor's app could not be added to your tenant.".into(),

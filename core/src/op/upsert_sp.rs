@@ -34,6 +34,20 @@ impl Operation for UpsertSp {
     const FIRST: Step = Step::Upsert;
     const RECONCILE: Step = Step::Reconcile;
 
+    /// The vendor's own app already in this tenant (found at the preflight): its service
+    /// principal is not the page's, so it is used as it is and never patched. An upsert would
+    /// replace its whole `tags` collection (serviceprincipal-upsert: "updates the
+    /// servicePrincipal object and returns a 204"), dropping the tenant's own tags.
+    fn start(&self, cx: &mut Cx) -> Next<Step> {
+        match (cx.job.inputs.credential.vendor_app(), cx.job.existing.sp) {
+            (Some(_), Some(sp)) => {
+                cx.facts.sp = Some(sp);
+                Next::Done(Outcome::Existing)
+            }
+            _ => Next::Send(Step::Upsert),
+        }
+    }
+
     fn request(&self, step: Step, cx: &Cx) -> Request {
         // The vendor's own multi-tenant app: its id is the vendor's, and its name stays.
         let vendor_app = cx.job.inputs.credential.vendor_app();

@@ -375,6 +375,7 @@ pub fn rebuild(
         Kind::UPSERT_SP,
         &app_deps,
         match vendor_app {
+            Some(id) if existing.sp.is_some() => format!("Use the vendor's own app (application id {id}), already in your tenant as an enterprise application (service principal), as it is: the page does not change it. Exchange Online refers to it. No app registration and no credential are made here."),
             Some(id) => format!("Create the vendor's own app (application id {id}, registered in the vendor's tenant) in your tenant as an enterprise application (service principal); Exchange Online refers to it. No app registration and no credential are made here."),
             None => "Create the app's identity in your tenant (service principal); Exchange Online and the grant refer to it.".into(),
         },

@@ -117,6 +117,7 @@ impl Then {
                 OpError::NotMailEnabledSecurity { .. } => "not a mail-enabled security group",
                 OpError::Foreign { .. } => "foreign",
                 OpError::VendorApp { .. } => "vendor app",
+                OpError::WiderExchangeScope { .. } => "wider Exchange scope",
                 OpError::Unexpected(_) => "unexpected",
             }),
         }

@@ -12,6 +12,10 @@ fn the_exchange_scope() {
     let assignment = json!({"id": ASSIGNMENT, "principalId": format!("/ServicePrincipals/{SP}"),
         "roleDefinitionId": ROLE, "directoryScopeId": "/Users/11111111-2222-4333-8444-555555555555"});
     let with_role = |f: &mut Facts| f.exchange_role = Guid::parse(ROLE).ok();
+    let wider = json!({"id": "d5dd3ab8-374f-42e9-b163-eb7c54b53755", "principalId": format!("/ServicePrincipals/{SP}"),
+        "roleDefinitionId": ROLE, "directoryScopeId": "/Groups/9a000000-0000-4000-8000-000000000001"});
+    let other_role = json!({"id": "e5dd3ab8-374f-42e9-b163-eb7c54b53755", "principalId": format!("/ServicePrincipals/{SP}"),
+        "roleDefinitionId": "e5000000-0000-4000-8000-000000000009", "directoryScopeId": "/"});
     let cases = [
         case("the role by its name", Kind::Read(Read::ExchangeRole))
             .answers(vec![role_page(mail_send.clone())])
@@ -61,6 +65,30 @@ fn the_exchange_scope() {
                 .sends(&["GET /beta/roleManagement/exchange/roleAssignments?", "POST /beta/"])
                 .then(Then::Done(Outcome::Created))
         },
+        Case {
+            existing: Existing { sp: ObjectId::parse(SP).ok(), ..Existing::default() },
+            ..case("an SP that already holds the role over a group: refused, nothing assigned", Kind::ASSIGN_EXCHANGE_ROLE)
+                .facts(with_role)
+                .answers(vec![ok(200, json!({"value": [wider.clone(), assignment.clone()]}))])
+                .sends(&["GET /beta/roleManagement/exchange/roleAssignments?"])
+                .then(Then::Fail("wider Exchange scope"))
+        },
+        Case {
+            existing: Existing { sp: ObjectId::parse(SP).ok(), ..Existing::default() },
+            ..case("an SP with this assignment and another role's: found", Kind::ASSIGN_EXCHANGE_ROLE)
+                .facts(with_role)
+                .answers(vec![ok(200, json!({"value": [other_role, assignment.clone()]}))])
+                .sends(&["GET /beta/roleManagement/exchange/roleAssignments?"])
+                .then(Then::Done(Outcome::Existing))
+        },
+        case("read back: another scope than asked is refused", Kind::Read(Read::ExchangeAssignment))
+            .facts(|f| {
+                with_role(f);
+                f.exchange_assignment = Guid::parse(ASSIGNMENT).ok();
+            })
+            .answers(vec![ok(200, wider.clone())])
+            .sends(&["GET /beta/roleManagement/exchange/roleAssignments/c5dd3ab8"])
+            .then(Then::Fail("wider Exchange scope")),
         case("no role found: nothing to assign", Kind::ASSIGN_EXCHANGE_ROLE)
             .then(Then::Done(Outcome::Skipped)),
         case("read back: the role and the scope asked for", Kind::Read(Read::ExchangeAssignment))
@@ -254,6 +282,29 @@ fn the_credentials_without_a_secret() {
     ] {
         check(c);
     }
+    let (facts, _) = check(Case {
+        existing: Existing {
+            sp: ObjectId::parse(SP).ok(),
+            ..Existing::default()
+        },
+        ..case(
+            "the vendor's app already here: its service principal is not patched",
+            Kind::UPSERT_SP,
+        )
+        .credential(CredentialPlan::MultiTenantApp { app_id: vendor_app })
+        .facts(|f| {
+            f.app = None;
+            f.app_id = None;
+            f.sp = None;
+        })
+        .sends(&[])
+        .then(Then::Done(Outcome::Existing))
+    });
+    assert_eq!(
+        facts.sp,
+        ObjectId::parse(SP).ok(),
+        "the vendor's service principal is used"
+    );
 }
 
 #[test]
