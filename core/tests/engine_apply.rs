@@ -248,7 +248,7 @@ fn a_guest_or_missing_mailbox_is_refused() {
 }
 
 #[test]
-fn rbac_mode_flags_an_unscoped_grant_and_removes_it_when_asked() {
+fn rbac_mode_refuses_to_keep_an_unscoped_grant_and_removes_it_when_asked() {
     let mut tenant = Tenant::new();
     let mut now = T0;
     // An earlier Application Access Policy setup for the same mailbox.
@@ -261,17 +261,14 @@ fn rbac_mode_flags_an_unscoped_grant_and_removes_it_when_asked() {
     apply(&mut tenant, &aap, Schedule::Concurrent, &mut now, 1);
     assert_eq!(tenant.grants.len(), 1);
 
-    let left = plan_for(
-        &mut tenant,
-        ScopeMode::RbacForApplications,
-        Options::default(),
-        &mut now,
-    );
-    assert!(left.existing.mail_send_grant.is_some());
+    // Kept, the grant would let the app send as every mailbox: no plan, nothing written.
+    let i = common::inputs(ScopeMode::RbacForApplications);
+    let f = common::preflight(&mut tenant, &i, &mut now).expect("preflight");
+    assert!(f.grants.iter().any(|g| g.is_mail_send()));
+    let left = plan::build(&i, &f, Options::default(), plan::Scope::default(), "0.1.0");
     assert!(
-        left.notices.iter().any(|n| n.contains("EVERY mailbox")),
-        "{:?}",
-        left.notices
+        matches!(left, Err(plan::PlanError::UnscopedGrantKept { .. })),
+        "{left:?}"
     );
 
     let fix = plan_for(

@@ -47,7 +47,8 @@ fn checked(node: &NodeRef) -> bool {
 pub fn scope_step(props: &ScopeStepProps) -> Html {
     let before = props.answer.clone();
     let kind = use_state(|| before.as_ref().map_or(ScopeKind::OneMailbox, |a| a.kind));
-    // Removing an unscoped grant is what keeps the app to one mailbox: on unless unticked.
+    // Removing an unscoped grant is what keeps the app to one mailbox (kept, there is no plan):
+    // on unless unticked.
     let remove_grant = use_state(|| before.as_ref().is_none_or(|a| a.remove_unscoped_grant));
     let typed = |f: fn(&ScopeAnswer) -> &String| {
         AttrValue::from(before.as_ref().map(f).cloned().unwrap_or_default())
@@ -135,7 +136,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 if props.unscoped_grant {
                     <label class="mode"><input type="checkbox" id="remove-grant" checked={*remove_grant}
                         onchange={{ let r = remove_grant.clone(); Callback::from(move |_| r.set(!*r)) }} />
-                        { "Remove the app's unscoped Mail.Send grant (recommended: grants add up, so it lets the app send as every mailbox)" }</label>
+                        { "Remove the app's unscoped Mail.Send grant (needed: grants add up, so it lets the app send as every mailbox; removing it needs AppRoleAssignment.ReadWrite.All)" }</label>
                 }
                 if let Some(p) = &props.problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
                 <div class="buttons">

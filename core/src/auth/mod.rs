@@ -215,6 +215,12 @@ pub const GROUP_MEMBERS_SCOPE: (&str, &str) = (
     "read the group you chose and its members, to check the mailbox is one of them",
 );
 
+/// Legacy mode's grant of Microsoft Graph's `Mail.Send` (and any removal of a grant).
+pub const GRANT_SCOPE: (&str, &str) = (
+    "AppRoleAssignment.ReadWrite.All",
+    "grant the app Microsoft Graph's Mail.Send application permission (admin consent), after your Exchange script made the policy",
+);
+
 /// [`scopes`], plus [`GROUP_MEMBERS_SCOPE`] when `group_members`.
 pub fn scopes_with(mode: ScopeMode, group_members: bool) -> Vec<(&'static str, &'static str)> {
     let mut s = scopes(mode);
@@ -255,10 +261,7 @@ pub fn scopes(mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
         ),
     ];
     match mode {
-        ScopeMode::ApplicationAccessPolicy => s.push((
-            "AppRoleAssignment.ReadWrite.All",
-            "grant the app Microsoft Graph's Mail.Send application permission (admin consent), after your Exchange script made the policy",
-        )),
+        ScopeMode::ApplicationAccessPolicy => s.push(GRANT_SCOPE),
         ScopeMode::RbacForApplications => s.push((
             "RoleManagement.ReadWrite.Exchange",
             "assign the app Exchange's Application Mail.Send role, scoped to the one mailbox (Microsoft Graph beta)",

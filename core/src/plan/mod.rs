@@ -137,6 +137,8 @@ pub enum PlanError {
     DisplayName,
     #[error("the vendor's own multi-tenant app can be scoped only with RBAC for Applications")]
     VendorAppNeedsRbac,
+    #[error("the app holds Microsoft Graph's Mail.Send application permission (assignment {assignment_id}), and it was to stay")]
+    UnscopedGrantKept { assignment_id: String },
 }
 
 impl Explain for PlanError {
@@ -169,6 +171,10 @@ impl Explain for PlanError {
             PlanError::VendorAppNeedsRbac => (
                 "This vendor's app needs RBAC for Applications.",
                 "Choose RBAC for Applications: an Application Access Policy would first need Microsoft Graph's Mail.Send for every mailbox on the vendor's app. Nothing was changed.",
+            ),
+            PlanError::UnscopedGrantKept { .. } => (
+                "The app can already send as every mailbox.",
+                "Nothing was changed. Grants add up: while the app holds Microsoft Graph's Mail.Send, it can send as every mailbox whatever Exchange's scope says, so the page makes no credential for it. Go back to the Scope step and tick “Remove the app's unscoped Mail.Send grant”, or revoke it yourself (Entra admin center → Enterprise applications → the app → Permissions), then continue.",
             ),
         };
         Explanation {
@@ -468,9 +474,12 @@ pub fn rebuild(
                     "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
                 );
             }
-            Some(_) => notices.push(
-                "The app holds an unscoped Mail.Send grant. Grants add up: while it exists the app can send as EVERY mailbox, whatever Exchange's RBAC scope says. Choose “remove it” to fix this.".into(),
-            ),
+            // The app could send as every mailbox: no credential is made for it.
+            Some(g) => {
+                return Err(PlanError::UnscopedGrantKept {
+                    assignment_id: g.id.to_string(),
+                })
+            }
             None => {}
         }
     }

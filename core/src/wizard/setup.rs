@@ -326,12 +326,15 @@ impl State {
         };
         match plan::build(inputs, findings, options, scope, crate::VERSION) {
             Err(e) => self.fail(SetupError::from(e).explain()),
-            Ok(mut plan) => {
-                plan.notices.extend(notices);
-                self.setup.plan = Some(plan);
-                self.step = Step::Review;
-                vec![]
-            }
+            Ok(mut plan) => match self.grant_removal_unconsented(&plan) {
+                Some(e) => self.fail(e),
+                None => {
+                    plan.notices.extend(notices);
+                    self.setup.plan = Some(plan);
+                    self.step = Step::Review;
+                    vec![]
+                }
+            },
         }
     }
 

@@ -95,6 +95,35 @@ impl State {
             .collect()
     }
 
+    /// RBAC mode's removal of an unscoped `Mail.Send` grant needs `AppRoleAssignment.ReadWrite.All`
+    /// (the only permission serviceprincipal-delete-approleassignedto lists), which that mode
+    /// does not ask for: without it the removal would be refused (403) after the app's
+    /// credential was made. So Review says so first, and nothing is written.
+    pub(super) fn grant_removal_unconsented(
+        &self,
+        plan: &crate::plan::Plan,
+    ) -> Option<crate::explain::Explanation> {
+        use crate::op::{Kind, Removal, Write};
+        let removes = plan.ops.iter().any(|o| {
+            matches!(
+                o.kind,
+                Kind::Write(Write::Remove(Removal::Grant { unscoped: true, .. }))
+            )
+        });
+        let granted = self.graph_session().is_some_and(|s| {
+            s.granted
+                .iter()
+                .any(|g| g.eq_ignore_ascii_case(auth::GRANT_SCOPE.0))
+        });
+        (removes && !granted).then(|| crate::explain::Explanation {
+            title: "Removing the app's unscoped Mail.Send grant needs a permission your sign-in did not grant.".into(),
+            detail: format!("{}: to {}", auth::GRANT_SCOPE.0, "remove Microsoft Graph's Mail.Send from the app (RBAC for Applications does not ask for it)"),
+            fix: "Nothing was changed. Revoke the grant in the Entra admin center (Enterprise applications → the app → Permissions → Microsoft Graph Mail.Send; this needs the Privileged Role Administrator or Global Administrator role), then go back to the Mailbox step and choose Continue, so the page looks at the app again.".into(),
+            audience: crate::explain::Audience::Admin,
+            example: None,
+        })
+    }
+
     /// A change of mode: before sign-in, just the choice; after it (and before Apply), the
     /// roles are checked again, a built plan is rebuilt for the new mode, and a permission the
     /// token lacks is asked for by signing in again (incremental consent), which keeps the
@@ -128,12 +157,18 @@ impl State {
                 .as_ref()
                 .map(|p| (p.scope.clone(), p.options))
                 .unwrap_or_default();
-            match crate::plan::build(inputs, findings, options, scope, crate::VERSION) {
+            let built = crate::plan::build(inputs, findings, options, scope, crate::VERSION)
+                .map_err(|e| setup::SetupError::from(e).explain())
+                .and_then(|plan| match self.grant_removal_unconsented(&plan) {
+                    Some(e) => Err(e),
+                    None => Ok(plan),
+                });
+            match built {
                 Ok(plan) => self.setup.plan = Some(plan),
                 Err(e) => {
                     self.setup.plan = None;
                     self.step = Step::Scope;
-                    return self.fail(setup::SetupError::from(e).explain());
+                    return self.fail(e);
                 }
             }
         }

@@ -116,3 +116,47 @@ fn a_single_mailbox_needs_no_group_permission() {
     );
     assert!(state.missing_scopes().is_empty());
 }
+
+/// RBAC mode with an unscoped Mail.Send grant on the app: kept, there is no plan; removed, it
+/// needs AppRoleAssignment.ReadWrite.All, which that mode's sign-in does not ask for. Either
+/// way Review is not reached and nothing is sent.
+#[test]
+fn an_unscoped_grant_is_neither_kept_nor_removed_without_the_permission() {
+    let config = crate::config::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}}}"#
+    ))
+    .unwrap();
+    let mut state = at_scope_step(&config);
+    assert_eq!(state.mode, ScopeMode::RbacForApplications);
+    let grant =
+        <crate::graph::apps::Assignment as crate::FromJson>::from_json(&serde_json::json!({
+            "id": "AAAAAAAAAAAAAAAAAAAAAA", "appRoleId": crate::graph::apps::MAIL_SEND_ROLE_ID,
+            "resourceId": "99999999-0000-4000-8000-000000000001",
+            "principalId": "bbbbbbbb-0000-0000-0000-000000000003"
+        }))
+        .unwrap();
+    if let Some(f) = &mut state.setup.findings {
+        f.grants = vec![grant];
+    }
+    let answer = |remove: bool| Event::ScopeChosen {
+        answer: ScopeAnswer {
+            remove_unscoped_grant: remove,
+            ..ScopeAnswer::one_mailbox()
+        },
+        seed: [4; 16],
+        now_ms: NOW * 1000,
+    };
+    let rows = vec![
+        (
+            answer(false),
+            Expect::fx(&[]).error("can already send as every mailbox"),
+        ),
+        (
+            answer(true),
+            Expect::fx(&[]).error("needs a permission your sign-in did not grant"),
+        ),
+    ];
+    check(&mut state, &config, rows);
+    assert_eq!(state.step, Step::Scope);
+    assert!(state.setup.plan.is_none());
+}
