@@ -1,7 +1,10 @@
 //! The federated identity credential: upserted by its name (`Prefer: create-if-missing`: 201
 //! made, 204 there already), so a re-run never adds a second one. Right after the app was made
 //! the app can be unknown to the reader (replication): polled, then sent again. Its
-//! `description` names the run, which tells after a lost answer whether this run made it.
+//! `description` names the run only when this run makes it, which tells after a lost answer
+//! whether this run made it. On an app that existed before the run, the credential is read
+//! first: one already there (an earlier run's) is kept, or updated without this run's name, so
+//! Undo never takes it for this run's.
 
 use super::{Answer, Cx, Next, OpError, Operation, Outcome};
 use crate::graph::credentials::{self, Federated};
@@ -13,7 +16,12 @@ pub struct AddFederated;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The app existed: is a credential of this name there already?
+    Check,
+    /// Made by this run (its description names the run).
     Upsert,
+    /// One was there with another issuer or subject: updated, not named this run's.
+    Update,
     /// After a lost answer: is it there, and is it this run's?
     Reconcile,
 }
@@ -27,17 +35,37 @@ fn description(cx: &Cx) -> String {
     )
 }
 
+/// The description of one this run did not make.
+fn kept_description(cx: &Cx) -> String {
+    format!(
+        "Made by mailgrant for {}: the vendor's tokens for this subject stand in for a secret.",
+        cx.job.inputs.vendor
+    )
+}
+
 impl Operation for AddFederated {
     type Step = Step;
     const FIRST: Step = Step::Upsert;
     const RECONCILE: Step = Step::Reconcile;
+
+    fn start(&self, cx: &mut Cx) -> Next<Step> {
+        if cx.job.existing.app.is_some() {
+            Next::Send(Step::Check)
+        } else {
+            Next::Send(Step::Upsert)
+        }
+    }
+
+    fn writes(&self, step: Step) -> bool {
+        matches!(step, Step::Upsert | Step::Update)
+    }
 
     fn request(&self, step: Step, cx: &Cx) -> Request {
         let app = cx.facts.app.unwrap_or(ObjectId::from_guid(NIL));
         let name = cx.job.federated_name();
         match (step, &cx.job.inputs.credential) {
             (
-                Step::Upsert,
+                Step::Upsert | Step::Update,
                 CredentialPlan::Federated {
                     issuer,
                     subject,
@@ -49,7 +77,11 @@ impl Operation for AddFederated {
                 issuer,
                 subject,
                 audience,
-                &description(cx),
+                &if step == Step::Upsert {
+                    description(cx)
+                } else {
+                    kept_description(cx)
+                },
             ),
             _ => credentials::get_federated(app, &name),
         }
@@ -57,6 +89,25 @@ impl Operation for AddFederated {
 
     fn answer(&self, step: Step, answer: &Answer, cx: &mut Cx) -> Next<Step> {
         match step {
+            Step::Check if answer.status() == 404 => Next::Send(Step::Upsert),
+            Step::Check => answer.read(|f: Federated| {
+                let same = match &cx.job.inputs.credential {
+                    CredentialPlan::Federated {
+                        issuer, subject, ..
+                    } => {
+                        f.issuer.as_deref() == Some(issuer.as_str())
+                            && f.subject.as_deref() == Some(subject.as_str())
+                    }
+                    _ => true,
+                };
+                if same {
+                    Next::Done(Outcome::Existing)
+                } else {
+                    Next::Send(Step::Update)
+                }
+            }),
+            Step::Update if answer.ok() => Next::Done(Outcome::Existing),
+            Step::Update => Next::Fail(OpError::Unexpected(answer.error())),
             Step::Upsert => match answer.status() {
                 201 => {
                     cx.facts.federated = Some(cx.job.federated_name());

@@ -261,7 +261,9 @@ pub(super) fn group_step(s: &mut Script, target: &ScopeTarget, step: &str) {
             s.line("$Group = Get-DistributionGroup -Filter $GroupFilter");
             s.open("if ($Group) {");
             s.line("# Made by an earlier run of this script, its only member is the mailbox. A group with other");
-            s.line("# members is someone else's: scoping the app to it would let it send as them too.");
+            s.line(
+                "# members is someone else's: scoping the app to it would let it send as them too.",
+            );
             s.line("$Others = @(Get-DistributionGroupMember -Identity $GroupAddress -ResultSize Unlimited | Where-Object { $_.ExternalDirectoryObjectId -ne $MailboxObjectId })");
             s.open("if ($Others.Count -gt 0) {");
             s.line("throw ('The group ' + $GroupAddress + ' already exists and has ' + $Others.Count + ' other member(s) than ' + $MailboxAddress + '. A new group was asked for, so the app is not scoped to it: it could send as those members too. Nothing was changed. On the mailgrant page, choose another address for the new group, or choose the existing group if all its members are meant.')");

@@ -239,6 +239,33 @@ fn the_credentials_without_a_secret() {
             .answers(vec![ok(201, json!({"name": "mailgrant-v"}))])
             .sends(&["PATCH /v1.0/applications/a1000000-0000-4000-8000-000000000001/federatedIdentityCredentials(name='mailgrant-v')"])
             .then(Then::Done(Outcome::Created)),
+        Case {
+            existing: Existing { app: ObjectId::parse(APP).ok(), ..Existing::default() },
+            ..case("federated on an app that existed: an earlier run's is kept, nothing written", Kind::ADD_FEDERATED)
+                .credential(federated())
+                .answers(vec![ok(200, json!({"name": "mailgrant-v", "issuer": "https://idp.example", "subject": "repo:contoso/mailer", "description": "Made by mailgrant run 0000 for V"}))])
+                .sends(&["GET /v1.0/applications/a1000000-0000-4000-8000-000000000001/federatedIdentityCredentials/mailgrant-v"])
+                .then(Then::Done(Outcome::Existing))
+        },
+        Case {
+            existing: Existing { app: ObjectId::parse(APP).ok(), ..Existing::default() },
+            ..case("federated on an app that existed: another subject is updated, not named this run's", Kind::ADD_FEDERATED)
+                .credential(federated())
+                .answers(vec![
+                    ok(200, json!({"name": "mailgrant-v", "issuer": "https://idp.example", "subject": "old", "description": "Made by mailgrant run 0000 for V"})),
+                    (204, String::new()),
+                ])
+                .sends(&["GET /v1.0/applications/", "PATCH /v1.0/applications/"])
+                .then(Then::Done(Outcome::Existing))
+        },
+        Case {
+            existing: Existing { app: ObjectId::parse(APP).ok(), ..Existing::default() },
+            ..case("federated on an app that existed, without one: made", Kind::ADD_FEDERATED)
+                .credential(federated())
+                .answers(vec![not_found(), ok(201, json!({"name": "mailgrant-v"}))])
+                .sends(&["GET /v1.0/applications/", "PATCH /v1.0/applications/"])
+                .then(Then::Done(Outcome::Created))
+        },
         case("federated: there already", Kind::ADD_FEDERATED)
             .credential(federated())
             .answers(vec![(204, String::new())])
