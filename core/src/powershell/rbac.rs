@@ -28,6 +28,17 @@ fn names(input: &ScriptInput) -> Vec<Var> {
     ]
 }
 
+/// The display name of the Exchange service principal pointer the setup script makes. The
+/// rollback removes a pointer only by this name: one made otherwise (the vendor's own app,
+/// pointed to for other role assignments) is left, since its assignments would go with it.
+fn pointer_name(input: &ScriptInput) -> Var {
+    Var::new(
+        "PointerName",
+        format!("mailgrant: {}", input.app_display_name.as_str()),
+        "Exchange service principal pointer made by the setup script",
+    )
+}
+
 /// The `ConvertTo-OPathValue` helper: quotes a value read at run time (the group's DN) for an
 /// OPATH filter with the same rule as [`quote`]: `'` and U+2018–U+201B doubled.
 const OPATH_HELPER: &[&str] = &[
@@ -91,6 +102,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
         &[],
     );
     let mut vars = common_values(input);
+    vars.push(pointer_name(input));
     let own_scope = !input.exchange_applied;
     if own_scope {
         vars.extend(names(input));
@@ -134,7 +146,7 @@ pub(super) fn setup(input: &ScriptInput) -> String {
         "Write-Host ('[skip] Exchange already has a service principal for app ' + $AppId + '.')",
     );
     s.reopen("} else {");
-    s.line("New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalId -DisplayName $AppDisplayName | Out-Null");
+    s.line("New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalId -DisplayName $PointerName | Out-Null");
     s.line(
         "Write-Host ('[done] Created the Exchange service principal for ' + $AppDisplayName + '.')",
     );
@@ -230,13 +242,14 @@ pub(super) fn rollback(input: &ScriptInput) -> String {
         "Undoes the mailgrant RBAC for Applications setup for one app.",
         &[
             "Removes, in reverse order and only if present: the role assignment and the management",
-            "scope the setup script created, the app's Exchange service principal pointer, and (if the",
+            "scope the setup script created, the Exchange service principal pointer it made, and (if the",
             "setup created a group) the mailbox's membership in that group. Then checks nothing is left.",
             "Delete the app registration in Microsoft Entra ID as well (the mailgrant page does that).",
         ],
         &[],
     );
     let mut vars = common_values(input);
+    vars.push(pointer_name(input));
     vars.extend(names(input));
     s.values(&vars);
     s.blank();
@@ -262,13 +275,16 @@ pub(super) fn rollback(input: &ScriptInput) -> String {
     s.close("}");
     s.blank();
 
-    s.line("# Step 3: the Exchange service principal pointer (any other role assignment of this app goes with it).");
+    s.line("# Step 3: the Exchange service principal pointer, if the setup script made it (any other role");
+    s.line("# assignment of this app would go with it, so one made otherwise is left).");
     s.line("$ServicePrincipal = Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }");
-    s.open("if ($ServicePrincipal) {");
+    s.open("if (-not $ServicePrincipal) {");
+    s.line("Write-Host ('[skip] Exchange has no service principal for app ' + $AppId + '.')");
+    s.reopen("} elseif ([string]$ServicePrincipal.DisplayName -eq $PointerName) {");
     s.line("Remove-ServicePrincipal -Identity $ServicePrincipal.Identity -Confirm:$false");
     s.line("Write-Host ('[done] Removed the Exchange service principal of app ' + $AppId + '.')");
     s.reopen("} else {");
-    s.line("Write-Host ('[skip] Exchange has no service principal for app ' + $AppId + '.')");
+    s.line("Write-Host ('[keep] Exchange''s service principal of app ' + $AppId + ' (' + [string]$ServicePrincipal.DisplayName + ') was not made by the setup script; it is left, with any other role assignment it has.')");
     s.close("}");
     s.blank();
 
@@ -283,7 +299,7 @@ pub(super) fn rollback(input: &ScriptInput) -> String {
     s.line("Write-Host ('[FAIL] The management scope ' + $ScopeName + ' is still there.') -ForegroundColor Red");
     s.line("$Failed = $true");
     s.close("}");
-    s.open("if (Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId }) {");
+    s.open("if (Get-ServicePrincipal | Where-Object { $_.AppId -eq $AppId -and [string]$_.DisplayName -eq $PointerName }) {");
     s.line("Write-Host ('[FAIL] The Exchange service principal of app ' + $AppId + ' is still there.') -ForegroundColor Red");
     s.line("$Failed = $true");
     s.close("}");
