@@ -30,7 +30,7 @@ async fn the_whole_flow_runs_behind_nginx_with_the_generated_headers() {
         // The headers are the generated ones, on the page and on its assets.
         let page = reqwest::get(format!("{}/", ctx.site)).await.unwrap();
         assert_eq!(page.status(), 200);
-        assert!(ctx.served_headers.len() >= 7, "{:?}", ctx.served_headers);
+        assert!(ctx.served_headers.len() >= 8, "{:?}", ctx.served_headers);
         for (name, value) in &ctx.served_headers {
             assert_eq!(
                 page.headers().get(name.as_str()).and_then(|v| v.to_str().ok()),

@@ -2,7 +2,8 @@
 //! include inside a `server { }`), `staticwebapp.config.json` (Azure Static Web Apps) and
 //! `_headers` (Netlify, Cloudflare Pages). Each sends the page's Content-Security-Policy with
 //! what a `<meta>` cannot carry (`frame-ancestors 'none'`), `Referrer-Policy`,
-//! `X-Content-Type-Options`, `Cross-Origin-Opener-Policy`, a `Permissions-Policy` that denies
+//! `X-Content-Type-Options`, `Cross-Origin-Opener-Policy`, `Strict-Transport-Security` (this
+//! host only), a `Permissions-Policy` that denies
 //! what the page does not use, and the caching rules: hashed assets immutable, `index.html` and
 //! `config.json` revalidated on every load.
 
@@ -25,6 +26,9 @@ pub fn headers(meta_policy: &str) -> Vec<(&'static str, String)> {
         ("X-Content-Type-Options", "nosniff".into()),
         ("Cross-Origin-Opener-Policy", "same-origin".into()),
         ("Cross-Origin-Resource-Policy", "same-origin".into()),
+        // HTTPS only, for a year, on this host alone: the page is served over https (a browser
+        // ignores the header on http), and the vendor's other hosts are not ours to bind.
+        ("Strict-Transport-Security", "max-age=31536000".into()),
         (
             "Permissions-Policy",
             // The page writes to the clipboard (Copy) and uses nothing else of these.
