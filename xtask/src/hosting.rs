@@ -3,9 +3,8 @@
 //! `_headers` (Netlify, Cloudflare Pages). Each sends the page's Content-Security-Policy with
 //! what a `<meta>` cannot carry (`frame-ancestors 'none'`), `Referrer-Policy`,
 //! `X-Content-Type-Options`, `Cross-Origin-Opener-Policy`, `Strict-Transport-Security` (this
-//! host only), a `Permissions-Policy` that denies
-//! what the page does not use, and the caching rules: hashed assets immutable, `index.html` and
-//! `config.json` revalidated on every load.
+//! host only), a `Permissions-Policy` that denies what the page does not use, and the caching
+//! rules: hashed assets immutable, `index.html` and `config.json` revalidated on every load.
 
 use std::path::Path;
 
