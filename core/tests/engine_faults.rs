@@ -474,11 +474,12 @@ fn f24_reload_with_writes_in_flight_reconciles_before_resending() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        first,
-        ["GET", "GET"],
-        "reconcile before anything is re-sent"
-    );
+    // The app is found again by its uniqueName first (the journal's ids are not trusted); the
+    // in-flight writes reconcile after it, before anything is re-sent.
+    assert_eq!(first, ["GET"], "reconcile before anything is re-sent");
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::Http { request, .. } if request.path.contains("uniqueName="))
+    ));
     let m = continue_run(&mut tenant, &mut run, fx, &mut now);
     assert_eq!(m.status, Status::Done);
     // The unseen secret was removed and replaced; one SP, one app, one grant.
@@ -527,6 +528,59 @@ fn a_damaged_or_foreign_journal_is_refused() {
     ));
 }
 
+/// Anything on the page's origin can write the tab's sessionStorage. A journal whose app id was
+/// changed to another app's neither puts the re-made secret on that app nor makes Undo delete
+/// it.
+#[test]
+fn a_journal_that_names_another_app_reaches_nothing_but_this_runs() {
+    const FOREIGN: &str = "f0000000-0000-4000-8000-00000000000f";
+    let foreign = App {
+        id: FOREIGN.into(),
+        app_id: "f0000000-0000-4000-8000-0000000000ff".into(),
+        display_name: "Payroll".into(),
+        unique_name: None,
+        tags: vec!["mailgrant".into()],
+        rra: serde_json::json!([]),
+        passwords: vec![],
+        visible_at: 0,
+    };
+    // A reload before the hand-off: the secret the admin never saw is made again.
+    let (mut tenant, plan, mut now) = setup(RBAC);
+    tenant.apps.push(foreign.clone());
+    let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    let ours = run.facts().app.unwrap().to_string();
+    let changed = m.journal.unwrap().replace(&ours, FOREIGN);
+    assert!(changed.contains(FOREIGN));
+    drop(run);
+    let (mut run, fx) = Run::resume(&changed, seed(3), Schedule::Concurrent, now).unwrap();
+    let m = continue_run(&mut tenant, &mut run, fx, &mut now);
+    assert_eq!(m.status, Status::Done);
+    assert_eq!(run.facts().app.map(|a| a.to_string()), Some(ours.clone()));
+    let payroll = tenant.apps.iter().find(|a| a.id == FOREIGN).unwrap();
+    assert!(payroll.passwords.is_empty(), "no secret on another app");
+
+    // Undo from a journal that names the other app.
+    let (mut tenant, plan, mut now) = setup(RBAC);
+    tenant.apps.push(foreign);
+    let (mut run, _) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    let ours = run.facts().app.unwrap().to_string();
+    let fx = run.update(now, Event::Undo);
+    let changed = journal_of(&fx).unwrap().replace(&ours, FOREIGN);
+    drop(run);
+    let (mut run, fx) = Run::resume(&changed, seed(4), Schedule::Concurrent, now).unwrap();
+    let m = continue_run(&mut tenant, &mut run, fx, &mut now);
+    let Status::Failed(RunError::Failed {
+        error: OpError::NotThisRuns { what },
+        ..
+    }) = &m.status
+    else {
+        panic!("{:?}", m.status)
+    };
+    assert_eq!(*what, "app registration");
+    assert!(tenant.apps.iter().any(|a| a.id == FOREIGN), "not deleted");
+    assert_eq!(tenant.count("DELETE", FOREIGN), 0);
+}
+
 #[test]
 fn f26_undo_deletes_in_reverse_only_what_this_run_created_and_waits_for_each() {
     let (mut tenant, plan, mut now) = setup(AAP);
@@ -547,8 +601,19 @@ fn f26_undo_deletes_in_reverse_only_what_this_run_created_and_waits_for_each() {
     assert!(writes[1].contains("removePassword"));
     assert!(writes[2].starts_with("DELETE /v1.0/servicePrincipals/"));
     assert!(writes[3].starts_with("DELETE /v1.0/applications/"));
-    // Each delete is followed by a read that confirms it.
-    assert_eq!(order.len(), 8);
+    // Each delete comes after a read that shows the object is this run's, and before one that
+    // confirms it is gone.
+    assert_eq!(order.len(), 12, "{order:#?}");
+    for (i, w) in order
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with("GET"))
+    {
+        assert!(
+            order[i - 1].starts_with("GET") && order[i + 1].starts_with("GET"),
+            "{w}"
+        );
+    }
     // The undo operations follow the plan's six (app, Graph's SP, SP, secret, the wait for the
     // script's code, grant).
     assert!(run.journal().unwrap().contains("\"undoFrom\":6"));

@@ -277,7 +277,9 @@ pub fn get_sp_by_app_id(app_id: ClientId) -> Request {
 }
 
 pub fn get_sp(id: ObjectId) -> Request {
-    Request::get(format!("/v1.0/servicePrincipals/{id}?$select=id,appId"))
+    Request::get(format!(
+        "/v1.0/servicePrincipals/{id}?$select=id,appId,tags"
+    ))
 }
 
 /// `PATCH /servicePrincipals(appId='…')` + `Prefer: create-if-missing` (A.3).
@@ -302,6 +304,8 @@ pub fn get_graph_sp() -> Request {
 pub struct ServicePrincipal {
     pub id: ObjectId,
     pub app_id: Option<ClientId>,
+    /// Read only where asked for (`$select`): empty otherwise.
+    pub tags: Vec<String>,
 }
 
 impl FromJson for ServicePrincipal {
@@ -310,6 +314,7 @@ impl FromJson for ServicePrincipal {
         Ok(ServicePrincipal {
             id: o.req("id", "a GUID", |s| ObjectId::parse(s).ok())?,
             app_id: o.opt("appId", "a GUID", |s| ClientId::parse(s).ok())?,
+            tags: o.items("tags")?,
         })
     }
 }

@@ -119,6 +119,20 @@ pub enum Removal {
     },
 }
 
+impl Removal {
+    /// What it removes, for an explanation.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Removal::Grant { .. } => "Mail.Send grant",
+            Removal::Password { .. } => "client secret",
+            Removal::ServicePrincipal { .. } => "service principal",
+            Removal::App { .. } => "app registration",
+            Removal::ExchangeAssignment { .. } => "Exchange role assignment",
+            Removal::FederatedCredential { .. } => "federated credential",
+        }
+    }
+}
+
 /// One Graph operation (which may take several requests: a read-back, replication polls).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -537,6 +551,8 @@ pub enum OpError {
         /// This run's upsert reached it (an update: Graph answered 204).
         changed: bool,
     },
+    #[error("the {what} named by this run's record does not show it is this run's (no mailgrant:run mark, name or owner of this run)")]
+    NotThisRuns { what: &'static str },
     #[error("the app already holds Exchange's Application Mail.Send role over another scope: {}", scopes.join(", "))]
     WiderExchangeScope { scopes: Vec<String> },
     #[error("the vendor's app {app_id} is not a multi-tenant app Graph knows ({graph})")]
@@ -566,7 +582,8 @@ impl OpError {
             | OpError::GroupNotFound { .. }
             | OpError::NotMailEnabledSecurity { .. }
             | OpError::Foreign { .. }
-            | OpError::WiderExchangeScope { .. } => None,
+            | OpError::WiderExchangeScope { .. }
+            | OpError::NotThisRuns { .. } => None,
         }
     }
 
@@ -635,6 +652,10 @@ impl OpError {
             OpError::Foreign { what, changed, .. } => (
                 format!("Another setup made the same {what} at the same time."),
                 format!("{} Perhaps this setup page is open in another tab or another administrator is running it for the same mailbox: finish there, or remove that {what} in the Entra admin center. Undo removes only what this run made.", if *changed { "This run updated its name, notes and tags (Graph's upsert does that) but will not remove it." } else { "This run did not change it and will not remove it." }),
+            ),
+            OpError::NotThisRuns { what } => (
+                format!("The page did not make this {what}, so it does not delete it."),
+                format!("Nothing was deleted. The record this tab kept of the setup names a {what} that does not carry this run's mark: the record was changed, or the object was replaced. Check App registrations and Enterprise applications in the Entra admin center, and remove yourself what you recognise as this setup's."),
             ),
             OpError::WiderExchangeScope { .. } => (
                 "The app can already send as other mailboxes in Exchange.".into(),

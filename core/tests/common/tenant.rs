@@ -18,6 +18,7 @@ pub struct App {
 pub struct Sp {
     pub id: String,
     pub app_id: String,
+    pub tags: Value,
     pub visible_at: u64,
 }
 
@@ -346,17 +347,19 @@ impl Tenant {
                 let app_id = between(p, "appId='", "')").unwrap().to_owned();
                 match m {
                     "GET" => match self.sps.iter().find(|s| s.app_id == app_id && s.visible_at <= now) {
-                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id}).to_string()),
+                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id, "tags": s.tags}).to_string()),
                         None => not_found(),
                     },
                     "PATCH" => {
                         if self.app_visible(now, |a| a.app_id == app_id).is_none() {
                             return (400, json!({"error": {"code": "Request_BadRequest", "message": format!("The appId '{app_id}' of the service principal does not reference a valid application object."), "details": [{"code": "NoBackingApplicationObject", "target": "appId"}]}}).to_string());
                         }
-                        if self.sps.iter().any(|s| s.app_id == app_id) {
+                        let tags = body.get("tags").cloned().unwrap_or(json!([]));
+                        if let Some(s) = self.sps.iter_mut().find(|s| s.app_id == app_id) {
+                            s.tags = tags;
                             (204, String::new())
                         } else {
-                            let s = Sp { id: self.id(0xb1), app_id, visible_at: vis };
+                            let s = Sp { id: self.id(0xb1), app_id, tags, visible_at: vis };
                             let j = json!({"id": s.id, "appId": s.app_id}).to_string();
                             self.sps.push(s);
                             (201, j)
@@ -370,7 +373,7 @@ impl Tenant {
                 let parts: Vec<&str> = rest.split('/').collect();
                 match (m, parts.as_slice()) {
                     ("GET", [id]) => match self.sps.iter().find(|s| s.id == *id && s.visible_at <= now) {
-                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id}).to_string()),
+                        Some(s) => (200, json!({"id": s.id, "appId": s.app_id, "tags": s.tags}).to_string()),
                         None => not_found(),
                     },
                     ("DELETE", [id]) => {

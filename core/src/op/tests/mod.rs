@@ -118,6 +118,7 @@ impl Then {
                 OpError::Foreign { .. } => "foreign",
                 OpError::VendorApp { .. } => "vendor app",
                 OpError::WiderExchangeScope { .. } => "wider Exchange scope",
+                OpError::NotThisRuns { .. } => "not this run's",
                 OpError::Unexpected(_) => "unexpected",
             }),
         }

@@ -247,6 +247,35 @@ fn the_secret() {
 fn the_grant_and_removals() {
     let assignment = json!({"id": "grant-1_x", "appRoleId": MAIL_SEND_ROLE_ID, "resourceId": GRAPH_SP, "principalId": SP});
     let list = |items: Vec<serde_json::Value>| ok(200, json!({ "value": items }));
+    let this_run = job(Existing::default(), CredentialPlan::ClientSecret);
+    let (run_tag, secret_name) = (this_run.run_tag(), this_run.secret_name());
+    let ours = ok(
+        200,
+        json!({"id": APP, "appId": APP_ID, "tags": ["mailgrant", run_tag.clone()]}),
+    );
+    let ours_with_secret = |name: &str| {
+        ok(
+            200,
+            json!({"id": APP, "appId": APP_ID, "tags": ["mailgrant"],
+                "passwordCredentials": [{"keyId": KEY, "displayName": name}]}),
+        )
+    };
+    let remove_password = || {
+        Kind::Write(Write::Remove(Removal::Password {
+            app: ObjectId::parse(APP).unwrap(),
+            key_id: KeyId::parse(KEY).unwrap(),
+        }))
+    };
+    let remove_app = || {
+        Kind::Write(Write::Remove(Removal::App {
+            id: ObjectId::parse(APP).unwrap(),
+        }))
+    };
+    let remove_sp = || {
+        Kind::Write(Write::Remove(Removal::ServicePrincipal {
+            id: ObjectId::parse(SP).unwrap(),
+        }))
+    };
     for c in [
         case("granted", Kind::GRANT_MAIL_SEND)
             .answers(vec![ok(201, assignment.clone())])
@@ -275,34 +304,42 @@ fn the_grant_and_removals() {
             .answers(vec![not_found()])
             .sends(&["POST /v1.0/servicePrincipals/"])
             .then(Then::Lag("service principal")),
-        case(
-            "remove a secret: gone after one read",
-            Kind::Write(Write::Remove(Removal::Password {
-                app: ObjectId::parse(APP).unwrap(),
-                key_id: KeyId::parse(KEY).unwrap(),
-            })),
-        )
-        .answers(vec![(204, String::new()), app_with(&[])])
-        .sends(&["POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/removePassword", "GET /v1.0/applications/"])
-        .then(Then::Done(Outcome::Done)),
-        case(
-            "delete the app: still readable, poll",
-            Kind::Write(Write::Remove(Removal::App {
-                id: ObjectId::parse(APP).unwrap(),
-            })),
-        )
-        .answers(vec![(204, String::new()), app_with(&[])])
-        .sends(&["DELETE /v1.0/applications/", "GET /v1.0/applications/"])
-        .then(Then::Lag("deletion")),
-        case(
-            "delete the SP: already gone is gone",
-            Kind::Write(Write::Remove(Removal::ServicePrincipal {
-                id: ObjectId::parse(SP).unwrap(),
-            })),
-        )
-        .answers(vec![not_found(), not_found()])
-        .sends(&["DELETE /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
-        .then(Then::Done(Outcome::Done)),
+        case("remove a secret: this run's, gone after one read", remove_password())
+            .answers(vec![ours_with_secret(&secret_name), (204, String::new()), app_with(&[])])
+            .sends(&["GET /v1.0/applications/a1000000", "POST /v1.0/applications/a1000000-0000-4000-8000-000000000001/removePassword", "GET /v1.0/applications/"])
+            .then(Then::Done(Outcome::Done)),
+        case("remove a secret: another name on it is not this run's, nothing sent", remove_password())
+            .answers(vec![ours_with_secret("Production")])
+            .sends(&["GET /v1.0/applications/"])
+            .then(Then::Fail("not this run's")),
+        case("delete the app: this run's, still readable, poll", remove_app())
+            .answers(vec![ours.clone(), (204, String::new()), app_with(&[])])
+            .sends(&["GET /v1.0/applications/", "DELETE /v1.0/applications/", "GET /v1.0/applications/"])
+            .then(Then::Lag("deletion")),
+        case("delete the app: without this run's mark it is not deleted", remove_app())
+            .answers(vec![app_with(&[])])
+            .sends(&["GET /v1.0/applications/"])
+            .then(Then::Fail("not this run's")),
+        case("delete the SP: already gone is gone", remove_sp())
+            .answers(vec![not_found(), not_found(), not_found()])
+            .sends(&["GET /v1.0/servicePrincipals/", "DELETE /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
+            .then(Then::Done(Outcome::Done)),
+        case("delete the SP: this run's", remove_sp())
+            .answers(vec![ok(200, json!({"id": SP, "tags": [run_tag.clone()]})), (204, String::new()), not_found()])
+            .sends(&["GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003?$select=id,appId,tags", "DELETE /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
+            .then(Then::Done(Outcome::Done)),
+        case("delete the SP: another run's is not deleted", remove_sp())
+            .answers(vec![ok(200, json!({"id": SP, "tags": ["mailgrant", "mailgrant:run=00000000-0000-0000-0000-000000000000"]}))])
+            .sends(&["GET /v1.0/servicePrincipals/"])
+            .then(Then::Fail("not this run's")),
+        case("remove an Exchange role assignment of another principal: not deleted", Kind::Write(Write::Remove(Removal::ExchangeAssignment { id: Guid::parse("c5dd3ab8-374f-42e9-b163-eb7c54b53755").unwrap() })))
+            .answers(vec![ok(200, json!({"id": "c5dd3ab8-374f-42e9-b163-eb7c54b53755", "principalId": "/ServicePrincipals/00000000-0000-4000-8000-000000000009"}))])
+            .sends(&["GET /beta/roleManagement/exchange/roleAssignments/c5dd3ab8"])
+            .then(Then::Fail("not this run's")),
+        case("remove the app's own unscoped grant", Kind::Write(Write::Remove(Removal::Grant { resource_id: ObjectId::parse(GRAPH_SP).unwrap(), assignment_id: AssignmentId::parse("grant-1_x").unwrap(), unscoped: true })))
+            .answers(vec![list(vec![assignment.clone()]), (204, String::new()), list(vec![])])
+            .sends(&["GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003/appRoleAssignments", "DELETE /v1.0/servicePrincipals/99999999-0000-4000-8000-000000000001/appRoleAssignedTo/grant-1_x", "GET /v1.0/servicePrincipals/"])
+            .then(Then::Done(Outcome::Done)),
     ] {
         check(c);
     }
