@@ -479,6 +479,7 @@ pub fn wizard(props: &WizardProps) -> Html {
             on_back: driver.on(|()| Event::Back(Step::Scope)),
         }),
         StepView::Apply(a) => apply_step(&ApplyStepProps {
+            title: a.title,
             progress: a.progress.into(),
             checklist: a.checklist,
             status: a.status.into(),

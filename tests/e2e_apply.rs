@@ -222,7 +222,7 @@ async fn a_reload_in_the_middle_of_apply_resumes_after_sign_in_with_the_same_ids
         assert!(k < n && n >= 4, "{progress}");
         let checklist = support::wait_id(d, "checklist").await.text().await.unwrap();
         assert!(
-            checklist.contains("create or update app — done: created"),
+            checklist.contains("create or reuse the app registration — done: created"),
             "{checklist}"
         );
         assert!(

@@ -95,7 +95,7 @@ async fn a_hand_off_module_that_does_not_load_is_explained_and_retried_with_the_
                 .text()
                 .await
                 .unwrap();
-            let name = rollback.trim_start_matches("Rollback: ").to_owned();
+            let name = rollback.trim_start_matches("Download ").to_owned();
             support::click(d, "download-rollback").await;
             let file = support::downloaded(&ctx, &name).await;
             assert!(file.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");

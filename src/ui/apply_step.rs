@@ -6,6 +6,8 @@ use yew::prelude::*;
 use super::{script_view, ScriptViewProps, UndoButton};
 
 pub struct ApplyStepProps {
+    /// The heading the core chose: applying, waiting for the admin, undone, …
+    pub title: &'static str,
     /// "k of n done".
     pub progress: AttrValue,
     /// Each operation and where it is, in words.
@@ -53,7 +55,7 @@ pub fn apply_step(props: &ApplyStepProps) -> Html {
     };
     html! {
         <section id="apply-step">
-            <h1 tabindex="-1">{ "Applying" }</h1>
+            <h1 tabindex="-1">{ props.title }</h1>
             <p id="run-status">{ props.status.clone() }</p>
             <p id="run-progress" aria-live="polite">{ props.progress.clone() }</p>
             <ol id="checklist">

@@ -171,6 +171,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
                         <button id="download-sh" onclick={dl(FileKind::BundleShell)}>{ "mailgrant.sh (sh)" }</button>
                     </div>
                 }
+                <p class="muted">{ "When the vendor's file is saved: “I have saved the credentials” lets you sign out or leave the page; “Forget the secret” also erases it from this page now. Neither changes the secret in your tenant." }</p>
                 <div class="buttons">
                     if !props.handed_off {
                         <button id="saved" onclick={props.on_saved.reform(|_| ())}>{ "I have saved the credentials" }</button>
@@ -180,6 +181,7 @@ pub fn hand_off_step(props: &HandOffStepProps) -> Html {
             } else {
                 <p id="secret-gone" class="muted">{ props.no_secret.unwrap_or_default() }</p>
             }
+            <p class="muted" id="more-files">{ "More files, if you want them: instructions and tests for the vendor, and this run's log for your records." }</p>
             <div class="buttons">
                 <button id="download-readme" onclick={dl(FileKind::Readme)}>{ "README.txt" }</button>
                 if let Some(label) = props.reminder {

@@ -106,7 +106,11 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                     { "The members of an existing mail-enabled security group" }</label>
                 <label class="mode"><input type="radio" name="scope" id="scope-new" checked={*kind == ScopeKind::NewGroup} onchange={choose(ScopeKind::NewGroup)} />
                     { "A new mail-enabled security group with this mailbox as its member" }</label>
+                if *kind == ScopeKind::ExistingGroup {
+                    <p class="muted" id="scope-hint">{ "The app can send as the group's members, now and later. The page does not change the group." }</p>
+                }
                 if *kind == ScopeKind::NewGroup {
+                    <p class="muted" id="scope-hint">{ "The Exchange script creates the group, with this mailbox as its only member; the app can send as whoever is added to it later." }</p>
                     <label for="group-name">{ "Group name" }</label>
                     <input id="group-name" ref={group_name} value={typed(|a| &a.group_name)} />
                 }
@@ -127,7 +131,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                         </p>
                     }
                 }
-                <label for="denied">{ "Optional: a mailbox the app must NOT reach (the Exchange script tests it)" }</label>
+                <label for="denied">{ "Optional: a mailbox the app must NOT be able to send as (the Exchange script checks that it is refused)" }</label>
                 <input id="denied" type="email" ref={denied} value={typed(|a| &a.denied)} />
                 if props.app_exists {
                     <label class="mode"><input type="checkbox" id="new-secret" ref={new_secret} checked={before.as_ref().is_some_and(|a| a.new_secret)} />

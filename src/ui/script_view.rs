@@ -46,7 +46,7 @@ pub fn script_view(props: &ScriptViewProps) -> Html {
             <div class="buttons">
                 { copy_button("copy-script", Copyable::SetupScript, "Copy the Exchange script", props.copied.as_ref(), &props.on_copy) }
                 <button id="download-script" class="primary" onclick={dl(FileKind::SetupScript)}>{ format!("Download {}", props.setup_file) }</button>
-                <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Rollback: {}", props.rollback_file) }</button>
+                <button id="download-rollback" onclick={dl(FileKind::RollbackScript)}>{ format!("Download {}", props.rollback_file) }</button>
             </div>
             <details id="script-details">
                 <summary>{ format!("Show the script ({} lines)", text.lines().count()) }</summary>

@@ -62,7 +62,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                     { props.tenant_name.clone().unwrap_or_else(|| "(name unknown)".into()) }
                     if let Some(id) = &props.tenant_id { { format!(" — tenant id {id}") } }
                 </dd>
-                <dt>{ "Mode" }</dt>
+                <dt>{ "Scoping mode" }</dt>
                 <dd id="mode-chosen">
                     if props.can_change_mode {
                         <select id="mode-switch" aria-label="Scoping mode" onchange={on_mode}>

@@ -84,7 +84,7 @@ pub fn welcome(props: &WelcomeProps) -> Html {
                             disabled={w.interrupted || w.busy} />
                         <strong>{ m.title() }</strong>
                         <span class="roles">
-                            { format!(" — sign in as: {}.", m.sufficient_entra_roles().join(", ")) }
+                            { format!(" — sign in with one of these roles: {}.", m.sufficient_entra_roles().join(", ")) }
                         </span>
                     </label>
                 }) }

@@ -167,8 +167,8 @@ impl Kind {
             Kind::Read(Read::MemberGroups) => {
                 "check the mailbox's membership, nested groups included"
             }
-            Kind::Write(Write::UpsertApp) => "create or update app",
-            Kind::Write(Write::UpsertServicePrincipal) => "create or update service principal",
+            Kind::Write(Write::UpsertApp) => "create or reuse the app registration",
+            Kind::Write(Write::UpsertServicePrincipal) => "create or reuse its service principal",
             Kind::Write(Write::AddPassword) => "add client secret",
             Kind::Write(Write::AddFederated) => "add the federated credential",
             Kind::Write(Write::GrantMailSend) => "grant Mail.Send",

@@ -110,7 +110,9 @@ impl Run {
             Phase::Failed(_) => "failed",
             Phase::Sleeping { .. } => "not yet visible, will poll",
             _ if ok => "ok",
-            _ => "handled",
+            // Not an error here: the operation asked to learn just this (gone, not there yet).
+            _ if status == 404 => "not found, as expected",
+            _ => "an expected answer",
         };
         self.log_entry(now_ms, attempt, sent, Some(status), outcome, request_id);
     }

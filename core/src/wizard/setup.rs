@@ -217,7 +217,7 @@ impl State {
                 .map(|(s, why)| format!("{s}: to {why}"))
                 .collect::<Vec<_>>()
                 .join("; "),
-            fix: "Choose “Sign in again to grant it”: the page asks for just this permission too and then continues with the same mailbox.".into(),
+            fix: "Choose “Sign in again to grant it” above: the page asks for just this permission too and then continues with the same mailbox.".into(),
             audience: Audience::Admin,
             example: None,
         })
@@ -295,7 +295,7 @@ impl State {
             let missing = self.missing_scopes();
             let why = self.explain_missing(&missing).map(|mut e| {
                 e.title = "Checking the group's members needs one more permission.".into();
-                e.fix = "Choose “Sign in again to grant it”: Microsoft asks for this permission only, and the page comes back here and checks the group.".into();
+                e.fix = "Choose “Sign in again to grant it” above: Microsoft asks for this permission only, and the page comes back here and checks the group.".into();
                 e
             });
             if let Some(why) = why {
@@ -637,7 +637,7 @@ impl State {
                 Some("The setup is running: signing out now would leave it half made.")
             }
             Status::Waiting | Status::Paused(_) | Status::Failed(_) => Some(
-                "The setup is not finished: finish it or undo it first (Resume or Undo above).",
+                "The setup is not finished: finish it, or undo it, on the Apply step below first.",
             ),
         }
     }

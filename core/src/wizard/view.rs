@@ -140,6 +140,8 @@ pub enum StepView {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Apply {
+    /// The step's heading: what the page is doing, or waits for.
+    pub title: &'static str,
     pub status: String,
     /// "3 of 7 done", and each operation with where it is, in words.
     pub progress: String,
@@ -415,8 +417,19 @@ impl State {
             (Status::Done, true) => "Undone: what this run created in Entra ID (and the Exchange role assignment the page made) was deleted. If you ran the Exchange script, its rollback script removes what the script made.".to_owned(),
             (Status::Done, false) => "Done.".to_owned(),
         };
+        let title = match (&status, run.undoing()) {
+            (Status::Waiting, _) => "Waiting for you: run the Exchange Online script",
+            (Status::Running | Status::Offline, false) => "Applying",
+            (Status::Running | Status::Offline, true) => "Undoing",
+            (Status::Paused(_), _) => "Paused",
+            (Status::Failed(_), false) => "Stopped before the end",
+            (Status::Failed(_), true) => "Undo stopped before the end",
+            (Status::Done, true) => "Undone",
+            (Status::Done, false) => "Applied",
+        };
         let (items, done) = run.checklist();
         Apply {
+            title,
             status: text,
             progress: format!("{done} of {} done", items.len()),
             checklist: items
