@@ -284,7 +284,12 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     a.set_href(&url);
     a.set_download(name);
     a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Revoked a moment later, not at once: some browsers read the blob after `click` returns,
+    // and a revoked URL cancels the download. Its bytes stay in this tab's memory meanwhile.
+    wasm_bindgen_futures::spawn_local(async move {
+        yew::platform::time::sleep(std::time::Duration::from_secs(3)).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
     Ok(())
 }
 

@@ -165,10 +165,17 @@ pub fn report() -> Result<(), String> {
 /// left the first load, −2.0 kB): first load 140.9 kB, whole page 522.5 kB; and the page's own
 /// wizard state, drawn once for the page's life, likewise (−1.1 kB): page module 294.8 kB, whole
 /// page 521.4 kB (budgets 142/296/87/522 kB, from 144/297/87/525).
+/// Then a security review's fixes: Undo reads each object before deleting it and refuses one
+/// that is not this run's, a resumed run finds its app and service principal again, a vendor's
+/// service principal is never patched, a wider Exchange scope or a kept unscoped grant is
+/// refused, a federated credential is read first; with the words of a UI review and the
+/// scripts' checks (hand-off module): page module 297.8 kB (+3.0: about 1.0 of it the new
+/// explanations' text), hand-off module 86.3 kB, whole page 525.2 kB (budgets 142/299/87/527 kB,
+/// from 142/296/87/522).
 pub const FIRST_LOAD_BUDGET: usize = 142 * 1000;
-pub const PAGE_BUDGET: usize = 296 * 1000;
+pub const PAGE_BUDGET: usize = 299 * 1000;
 pub const HAND_OFF_BUDGET: usize = 87 * 1000;
-pub const WHOLE_BUDGET: usize = 522 * 1000;
+pub const WHOLE_BUDGET: usize = 527 * 1000;
 
 /// Prints each part against its budget; `Err` names every part over it.
 fn check(parts: &[(&str, usize, usize)]) -> Result<(), String> {

@@ -33,9 +33,10 @@ pub fn mail_enabled_security_groups() -> Request {
     )
 }
 
-/// The group's direct members (their ids).
+/// The group's direct members (their ids): up to 999 in one page, the most `$top` allows for
+/// this list (group-list-members: "The default and maximum page sizes are 100 and 999").
 pub fn direct_members(group: ObjectId) -> Request {
-    Request::get(format!("/v1.0/groups/{group}/members?$select=id"))
+    Request::get(format!("/v1.0/groups/{group}/members?$select=id&$top=999"))
 }
 
 /// Whether a user is a member of the group, directly or through nested groups.

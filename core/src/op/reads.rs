@@ -248,7 +248,7 @@ impl Lookup for DirectMembers {
         groups::direct_members(group_id(cx))
     }
     fn record(&self, answer: &Answer, cx: &mut Cx) -> Result<(), OpError> {
-        // One page holds 100 members by default; a longer list's later pages are not read,
+        // One page holds up to 999 members ($top); a longer list's later pages are not read,
         // so an absence there is reported as "not direct" (the script checks it again).
         let members = list::<Member>(answer)?;
         let me = mailbox_id(cx);
