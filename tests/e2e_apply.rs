@@ -439,7 +439,7 @@ async fn a_finished_run_reloaded_ends_on_its_hand_off_with_undo() {
                 step.contains("670604ea-5ccf-4fa0-94d3-14e71cc55ce7"),
                 "{step}"
             );
-            assert!(!step.contains("Mailbox object id\n—"), "{step}");
+            assert!(!step.contains("Mailbox object ID\n—"), "{step}");
             support::wait_id(d, "setup-script").await;
             assert_eq!(count(&ctx.graph).await, counts);
             assert_eq!(app_ids(&ctx.graph).await, before);

@@ -340,7 +340,7 @@ async fn the_vendors_own_app_gets_only_a_service_principal_scoped_in_exchange() 
             &before,
             &support::emulator_state(&ctx.graph).await,
         );
-        assert!(!text.contains("App object id"), "{text}");
+        assert!(!text.contains("App registration object ID"), "{text}");
         let bundle = vendor_bundle(&ctx).await;
         assert_eq!(bundle["clientId"], DEMO_VENDOR_APP_ID);
         assert_eq!(bundle["credential"]["kind"], "multiTenantApp");

@@ -93,7 +93,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 <dl class="facts">
                     <dt>{ "Mailbox" }</dt><dd id="mailbox-name">{ props.mailbox_name.clone() }</dd>
                     <dt>{ "Primary address" }</dt><dd id="mailbox-address">{ props.mailbox_address.clone() }</dd>
-                    <dt>{ "Object id" }</dt><dd id="mailbox-id" class="id">{ props.mailbox_id.clone() }</dd>
+                    <dt>{ "Object ID" }</dt><dd id="mailbox-id" class="id">{ props.mailbox_id.clone() }</dd>
                 </dl>
                 if let Some(note) = &props.mailbox_note {
                     <p id="mailbox-note">{ note.clone() }</p>

@@ -60,7 +60,7 @@ pub fn signed_in(props: &SignedInProps) -> Html {
                 <dt>{ "Organization" }</dt>
                 <dd id="tenant">
                     { props.tenant_name.clone().unwrap_or_else(|| "(name unknown)".into()) }
-                    if let Some(id) = &props.tenant_id { { format!(" — tenant id {id}") } }
+                    if let Some(id) = &props.tenant_id { { format!(" — tenant ID {id}") } }
                 </dd>
                 <dt>{ "Scoping mode" }</dt>
                 <dd id="mode-chosen">

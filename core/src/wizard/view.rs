@@ -406,7 +406,7 @@ impl State {
     fn apply_view(&self, config: &Config, run: &run::Run) -> Apply {
         let status = run.status();
         let text = match (&status, run.undoing()) {
-            (Status::Waiting, _) => "Waiting for the Exchange Online script: run it, then type the code it prints after PASS. Microsoft Graph's Mail.Send is granted only then.".to_owned(),
+            (Status::Waiting, _) => "When it has printed PASS, type the code it prints below: Microsoft Graph's Mail.Send is granted only then.".to_owned(),
             (Status::Running, false) => "Working…".to_owned(),
             (Status::Running, true) => "Undoing…".to_owned(),
             (Status::Offline, _) => {
@@ -546,12 +546,12 @@ impl State {
         let show = |v: Option<String>| v.unwrap_or_else(|| "—".into());
         let mut rows = vec![
             (
-                "Tenant id",
+                "Directory (tenant) ID",
                 show(plan.map(|p| p.inputs.tenant.to_string())),
                 true,
             ),
             (
-                "Application (client) id",
+                "Application (client) ID",
                 show(
                     facts
                         .and_then(|f| f.app_id)
@@ -563,20 +563,20 @@ impl State {
         ];
         if credential.vendor_app().is_none() {
             rows.push((
-                "App object id",
+                "App registration object ID",
                 show(facts.and_then(|f| f.app).map(|x| x.to_string())),
                 true,
             ));
         }
         rows.push((
-            "Service principal object id",
+            "Service principal object ID",
             show(facts.and_then(|f| f.sp).map(|x| x.to_string())),
             true,
         ));
         match credential {
             CredentialPlan::ClientSecret => {
                 rows.push((
-                    "Client secret id (not the secret)",
+                    "Client secret ID (not the secret)",
                     show(facts.and_then(|f| f.key_id).map(|x| x.to_string())),
                     true,
                 ));
@@ -608,7 +608,7 @@ impl State {
             true,
         ));
         rows.push((
-            "Mailbox object id",
+            "Mailbox object ID",
             show(plan.map(|p| p.mailbox_id.to_string())),
             true,
         ));
