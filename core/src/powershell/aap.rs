@@ -25,9 +25,11 @@ const NOT_RECOMMENDED: &str = "Write-Warning 'Microsoft says not to create new A
 fn policy_values(input: &ScriptInput) -> Vec<Var> {
     let description = match &input.description {
         Some(d) => d.as_str().to_owned(),
+        // It names the scope: a re-run tells its own policy from one with another scope by it.
         None => format!(
-            "mailgrant: restricts {} to the mailboxes in this scope",
-            input.app_display_name
+            "mailgrant: restricts {} to {}",
+            input.app_display_name,
+            policy_scope(&input.mailbox, &input.target)
         ),
     };
     vec![
@@ -74,13 +76,21 @@ pub(super) fn setup(input: &ScriptInput) -> String {
     }
     group_step(&mut s, &input.target, "Step 1");
 
-    s.line("# Step 2: the application access policy.");
-    s.line("$Policy = Get-ApplicationAccessPolicy | Where-Object { $_.AppId -eq $AppId }");
-    s.open("if ($Policy) {");
-    s.line("Write-Host ('[skip] App ' + $AppId + ' already has an application access policy; its scope: ' + (($Policy | ForEach-Object { [string]$_.ScopeName }) -join ', '))");
+    s.line("# Step 2: the application access policy. One the app already has is this script's for this");
+    s.line("# scope only if its description says so. Any other could let the app reach other mailboxes:");
+    s.line("# it is named for removal once this one is in place (then the app stays restricted).");
+    s.line("$Policy = @(Get-ApplicationAccessPolicy | Where-Object { $_.AppId -eq $AppId })");
+    s.line("$Own = @($Policy | Where-Object { [string]$_.AccessRight -eq 'RestrictAccess' -and [string]$_.Description -eq $PolicyDescription })");
+    s.line("$Other = @($Policy | Where-Object { -not ([string]$_.AccessRight -eq 'RestrictAccess' -and [string]$_.Description -eq $PolicyDescription) })");
+    s.open("if ($Own.Count -gt 0) {");
+    s.line("Write-Host ('[skip] App ' + $AppId + ' already has this script''s application access policy for ' + $PolicyScope + '.')");
     s.reopen("} else {");
     s.line("New-ApplicationAccessPolicy -AppId $AppId -PolicyScopeGroupId $PolicyScope -AccessRight RestrictAccess -Description $PolicyDescription | Out-Null");
     s.line("Write-Host ('[done] Restricted app ' + $AppId + ' to ' + $PolicyScope + '.')");
+    s.close("}");
+    s.open("foreach ($P in $Other) {");
+    s.line("Write-Host ('[FAIL] App ' + $AppId + ' also has an application access policy this script did not make for this scope: ' + [string]$P.ScopeName + ' (' + [string]$P.AccessRight + '), identity ' + [string]$P.Identity + '. It can let the app reach other mailboxes. With this script''s policy in place, removing it keeps the app restricted: run Remove-ApplicationAccessPolicy -Identity with that identity, then run this script again.') -ForegroundColor Red");
+    s.line("$Failed = $true");
     s.close("}");
     s.blank();
 
