@@ -559,6 +559,31 @@ fn a_journal_that_names_another_app_reaches_nothing_but_this_runs() {
     let payroll = tenant.apps.iter().find(|a| a.id == FOREIGN).unwrap();
     assert!(payroll.passwords.is_empty(), "no secret on another app");
 
+    // A key id changed to another secret on this app (one an administrator added): it stays;
+    // the lost one (named for this run) is found on the app and removed.
+    let (mut tenant, plan, mut now) = setup(RBAC);
+    let (run, m) = apply(&mut tenant, &plan, Schedule::Concurrent, &mut now, 1);
+    let lost = run.facts().key_id.unwrap().to_string();
+    const EARLIER: &str = "e0000000-0000-4000-8000-0000000000e1";
+    tenant.apps[0]
+        .passwords
+        .push((EARLIER.into(), "Production".into(), 0));
+    let changed = m.journal.unwrap().replace(&lost, EARLIER);
+    drop(run);
+    let (mut run, fx) = Run::resume(&changed, seed(5), Schedule::Concurrent, now).unwrap();
+    let m = continue_run(&mut tenant, &mut run, fx, &mut now);
+    assert_eq!(m.status, Status::Done);
+    let keys: Vec<&str> = tenant.apps[0]
+        .passwords
+        .iter()
+        .map(|p| p.0.as_str())
+        .collect();
+    assert!(keys.contains(&EARLIER), "the other secret stays: {keys:?}");
+    assert!(
+        !keys.contains(&lost.as_str()),
+        "the lost one is removed: {keys:?}"
+    );
+
     // Undo from a journal that names the other app.
     let (mut tenant, plan, mut now) = setup(RBAC);
     tenant.apps.push(foreign);

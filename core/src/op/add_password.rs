@@ -178,15 +178,17 @@ impl Operation for AddPassword {
 }
 
 /// A secret made by this run that the admin never saw (the reload took it from memory): it is
-/// removed, and a new one made.
+/// removed, and a new one made. Which secrets to remove is read from the app again (the
+/// reconcile: those named for this run), not taken from the journal, which anything on the
+/// page's origin can write: a changed key id cannot remove another run's secret.
 pub(super) fn after_reload(facts: &mut Facts) -> bool {
+    facts.lost_keys.clear();
     if facts.secret_handed_off {
         return false;
     }
     let Some(key) = facts.key_id.take() else {
         return false;
     };
-    facts.lost_keys.push(key);
     facts.secret_end = None;
     facts.notes.push(format!(
         "The page was reloaded before the secret (keyId {key}) was saved; it is removed and a new one is made."

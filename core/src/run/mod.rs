@@ -258,7 +258,10 @@ impl Run {
         if run.undo_from.is_none() {
             for (op, state) in run.ops.iter().zip(&mut run.states) {
                 if op.kind.after_reload(&mut run.facts) {
+                    // Made again after a look at what is there (its reconcile).
                     state.phase = Phase::Waiting;
+                    state.intent = true;
+                    state.unknown = true;
                 }
             }
         }
