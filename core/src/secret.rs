@@ -93,7 +93,7 @@ mod tests {
             login_hint: None,
             mailbox: None,
             tenant: None,
-            group_members: false,
+            extra: Default::default(),
             scope_answer: None,
         };
         let shown = [

@@ -140,7 +140,7 @@ pub fn scope_step(props: &ScopeStepProps) -> Html {
                 if props.unscoped_grant {
                     <label class="mode"><input type="checkbox" id="remove-grant" checked={*remove_grant}
                         onchange={{ let r = remove_grant.clone(); Callback::from(move |_| r.set(!*r)) }} />
-                        { "Remove the app's unscoped Mail.Send grant (needed: grants add up, so it lets the app send as every mailbox; removing it needs AppRoleAssignment.ReadWrite.All)" }</label>
+                        { "Remove the app's unscoped Mail.Send grant (needed: grants add up, so it lets the app send as every mailbox; the page then asks you to grant AppRoleAssignment.ReadWrite.All)" }</label>
                 }
                 if let Some(p) = &props.problem { <p id="scope-problem" class="error">{ p.clone() }</p> }
                 <div class="buttons">

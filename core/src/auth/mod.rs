@@ -173,17 +173,17 @@ impl Discovery {
     /// only the OpenID Connect scopes it supports (a strict provider refuses unknown scopes with
     /// `invalid_scope`).
     pub fn requested_scopes(&self, mode: ScopeMode) -> Vec<(&'static str, &'static str)> {
-        self.requested_scopes_with(mode, false)
+        self.requested_scopes_with(mode, Extra::default())
     }
 
-    /// [`Discovery::requested_scopes`], with [`GROUP_MEMBERS_SCOPE`] at Entra when asked.
+    /// [`Discovery::requested_scopes`], with the [`Extra`] ones at Entra when asked.
     pub fn requested_scopes_with(
         &self,
         mode: ScopeMode,
-        group_members: bool,
+        extra: Extra,
     ) -> Vec<(&'static str, &'static str)> {
         if self.is_entra() {
-            return scopes_with(mode, group_members);
+            return scopes_with(mode, extra);
         }
         let supported = |s: &str| {
             s == "openid"
@@ -221,14 +221,34 @@ pub const GRANT_SCOPE: (&str, &str) = (
     "grant the app Microsoft Graph's Mail.Send application permission (admin consent), after your Exchange script made the policy",
 );
 
-/// [`scopes`], plus [`GROUP_MEMBERS_SCOPE`] when `group_members`.
-pub fn scopes_with(mode: ScopeMode, group_members: bool) -> Vec<(&'static str, &'static str)> {
+/// The permissions asked for only once a step needs them (incremental consent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// [`GROUP_MEMBERS_SCOPE`]: the admin scopes the app to an existing group.
+    pub group_members: bool,
+    /// [`GRANT_SCOPE`] in RBAC mode (the legacy mode asks for it anyway): the app's unscoped
+    /// `Mail.Send` grant is to be removed (serviceprincipal-delete-approleassignedto lists no
+    /// other permission).
+    pub grant_removal: bool,
+}
+
+/// [`scopes`], plus the [`Extra`] ones asked for.
+pub fn scopes_with(mode: ScopeMode, extra: Extra) -> Vec<(&'static str, &'static str)> {
     let mut s = scopes(mode);
-    if group_members {
+    if extra.group_members {
         s.push(GROUP_MEMBERS_SCOPE);
+    }
+    if extra.grant_removal && !s.contains(&GRANT_SCOPE) {
+        s.push(REMOVAL_SCOPE);
     }
     s
 }
+
+/// [`GRANT_SCOPE`] as RBAC mode asks for it: to remove a grant, not to make one.
+pub const REMOVAL_SCOPE: (&str, &str) = (
+    GRANT_SCOPE.0,
+    "remove the app's unscoped Microsoft Graph Mail.Send permission, which would let it send as every mailbox",
+);
 
 /// Asked for but not required: without `MailboxSettings.Read` (a tenant whose admin consent
 /// predates it, say) the Mailbox step's check sees only whether Exchange knows an SMTP address,
@@ -284,8 +304,8 @@ pub struct PendingSignIn {
     pub mailbox: Option<String>,
     /// The tenant that mailbox was typed for; it is looked up again only in that tenant.
     pub tenant: Option<String>,
-    /// [`GROUP_MEMBERS_SCOPE`] was asked for (the admin scopes to an existing group).
-    pub group_members: bool,
+    /// The [`Extra`] permissions asked for.
+    pub extra: Extra,
     /// The Scope step's answer to check again after the sign-in that granted it.
     pub scope_answer: Option<serde_json::Value>,
 }
@@ -312,7 +332,8 @@ impl PendingSignIn {
             "loginHint": self.login_hint,
             "mailbox": self.mailbox,
             "tenant": self.tenant,
-            "groupMembers": self.group_members,
+            "groupMembers": self.extra.group_members,
+            "grantRemoval": self.extra.grant_removal,
             "scopeAnswer": self.scope_answer,
         })
         .to_string()
@@ -333,7 +354,10 @@ impl PendingSignIn {
             login_hint: s("loginHint"),
             mailbox: s("mailbox"),
             tenant: s("tenant"),
-            group_members: v["groupMembers"].as_bool().unwrap_or(false),
+            extra: Extra {
+                group_members: v["groupMembers"].as_bool().unwrap_or(false),
+                grant_removal: v["grantRemoval"].as_bool().unwrap_or(false),
+            },
             scope_answer: Some(v["scopeAnswer"].clone()).filter(|a| a.is_object()),
         })
     }
@@ -373,7 +397,7 @@ pub fn authorize_url(
     discovery: &Discovery,
     redirect_uri: &str,
     mode: ScopeMode,
-    group_members: bool,
+    extra: Extra,
     login_hint: Option<&str>,
     random: &SignInRandomness,
 ) -> Result<(String, PendingSignIn), AuthError> {
@@ -390,7 +414,7 @@ pub fn authorize_url(
         PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier_text.clone()));
     let client_id = config.client_id.to_string();
     let scope = discovery
-        .requested_scopes_with(mode, group_members)
+        .requested_scopes_with(mode, extra)
         .into_iter()
         .map(|(s, _)| s)
         .collect::<Vec<_>>()
@@ -421,7 +445,7 @@ pub fn authorize_url(
             login_hint: login_hint.map(str::to_owned),
             mailbox: None,
             tenant: None,
-            group_members,
+            extra,
             scope_answer: None,
         },
     ))
@@ -497,7 +521,7 @@ mod tests {
             &discovery(),
             "https://vendor.example/setup/",
             ScopeMode::RbacForApplications,
-            false,
+            Extra::default(),
             None,
             &random,
         )
@@ -540,7 +564,7 @@ mod tests {
             &discovery(),
             "http://vendor.example/setup/",
             ScopeMode::RbacForApplications,
-            false,
+            Extra::default(),
             None,
             &random,
         )
@@ -561,11 +585,14 @@ mod tests {
             login_hint: Some("adele@contoso.example".into()),
             mailbox: Some("invoices@contoso.example".into()),
             tenant: None,
-            group_members: true,
+            extra: Extra {
+                group_members: true,
+                grant_removal: true,
+            },
             scope_answer: Some(serde_json::json!({"kind": "existingGroup"})),
         };
         let back = PendingSignIn::from_storage(&p.to_storage()).unwrap();
-        assert!(back.group_members);
+        assert_eq!(back.extra, p.extra);
         assert_eq!(back.scope_answer, p.scope_answer);
         assert_eq!(
             (back.state.as_str(), back.mode),

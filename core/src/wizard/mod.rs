@@ -131,8 +131,10 @@ pub struct State {
     resume_mailbox: Option<(String, [u8; 16], Option<String>)>,
     /// The page navigated to the authority (only a bfcache `Restored` can follow).
     redirecting: bool,
-    /// The admin scopes to an existing group: sign-ins also ask for GroupMember.Read.All.
-    group_members: bool,
+    /// What a step needs beyond the mode's permissions: sign-ins also ask for it (an existing
+    /// group: GroupMember.Read.All; in RBAC mode, an unscoped grant to remove:
+    /// AppRoleAssignment.ReadWrite.All).
+    extra: crate::auth::Extra,
     /// A Scope step answer to check again once the sign-in granted that permission.
     resume_scope: Option<(scope::ScopeAnswer, [u8; 16])>,
     /// Whether the page's own consent in the tenant is still there ([`page_access`]).
@@ -173,7 +175,7 @@ impl State {
             interrupted: None,
             resume_mailbox: None,
             redirecting: false,
-            group_members: false,
+            extra: crate::auth::Extra::default(),
             resume_scope: None,
             page_access: page_access::PageAccess::Granted,
             held_run: None,

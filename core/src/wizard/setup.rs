@@ -204,7 +204,8 @@ impl State {
         let missing: Vec<_> = self
             .missing_scopes()
             .into_iter()
-            .filter(|s| *s != crate::auth::GROUP_MEMBERS_SCOPE)
+            // Each asked for at its own step, which says why.
+            .filter(|s| *s != crate::auth::GROUP_MEMBERS_SCOPE && *s != crate::auth::REMOVAL_SCOPE)
             .collect();
         self.explain_missing(&missing)
     }
@@ -288,7 +289,7 @@ impl State {
         };
         self.setup.scope_problem = None;
         let group = matches!(scope.target, ScopeTarget::ExistingGroup { .. });
-        self.group_members = group;
+        self.extra.group_members = group;
         if group && !self.missing_scopes().is_empty() {
             // Incremental consent: only now is GroupMember.Read.All asked for. The answer
             // travels in the pending entry and is checked again after the sign-in.

@@ -87,7 +87,7 @@ impl State {
         };
         // Only Graph permissions count: whether a provider echoes `openid`/`profile` in `scope`
         // varies, and they never gate a step.
-        auth::scopes_with(self.mode, self.group_members)
+        auth::scopes_with(self.mode, self.extra)
             .into_iter()
             .filter(|(s, _)| !matches!(*s, "openid" | "profile" | "email" | "offline_access"))
             .filter(|(s, _)| !auth::BEST_EFFORT_SCOPES.contains(s))
@@ -97,10 +97,11 @@ impl State {
 
     /// RBAC mode's removal of an unscoped `Mail.Send` grant needs `AppRoleAssignment.ReadWrite.All`
     /// (the only permission serviceprincipal-delete-approleassignedto lists), which that mode
-    /// does not ask for: without it the removal would be refused (403) after the app's
-    /// credential was made. So Review says so first, and nothing is written.
+    /// does not ask for at first: without it the removal would be refused (403) after the app's
+    /// credential was made. So it is asked for now (incremental consent), before Review, and
+    /// nothing is written until the sign-in granted it.
     pub(super) fn grant_removal_unconsented(
-        &self,
+        &mut self,
         plan: &crate::plan::Plan,
     ) -> Option<crate::explain::Explanation> {
         use crate::op::{Kind, Removal, Write};
@@ -115,10 +116,14 @@ impl State {
                 .iter()
                 .any(|g| g.eq_ignore_ascii_case(auth::GRANT_SCOPE.0))
         });
-        (removes && !granted).then(|| crate::explain::Explanation {
-            title: "Removing the app's unscoped Mail.Send grant needs a permission your sign-in did not grant.".into(),
-            detail: format!("{}: to {}", auth::GRANT_SCOPE.0, "remove Microsoft Graph's Mail.Send from the app (RBAC for Applications does not ask for it)"),
-            fix: "Nothing was changed. Revoke the grant in the Entra admin center (Enterprise applications → the app → Permissions → Microsoft Graph Mail.Send; this needs the Privileged Role Administrator or Global Administrator role), then go back to the Mailbox step and choose Continue, so the page looks at the app again.".into(),
+        if !removes || granted {
+            return None;
+        }
+        self.extra.grant_removal = true;
+        Some(crate::explain::Explanation {
+            title: "Removing the app's unscoped Mail.Send grant needs one more permission.".into(),
+            detail: format!("{}: to {}", auth::REMOVAL_SCOPE.0, auth::REMOVAL_SCOPE.1),
+            fix: "Nothing was changed. Choose “Sign in again to grant it” above: Microsoft asks for this permission only (granting it needs the Privileged Role Administrator or Global Administrator role), and the page comes back here with the same choices. Or revoke the grant yourself in the Entra admin center (Enterprise applications → the app → Permissions), then go back to the Mailbox step and choose Continue.".into(),
             audience: crate::explain::Audience::Admin,
             example: None,
         })
@@ -179,8 +184,8 @@ impl State {
     /// provider than Entra ID is asked only for OpenID Connect scopes).
     pub fn requested_scopes(&self) -> Vec<(&'static str, &'static str)> {
         match &self.discovery {
-            Some(d) => d.requested_scopes_with(self.mode, self.group_members),
-            None => auth::scopes_with(self.mode, self.group_members),
+            Some(d) => d.requested_scopes_with(self.mode, self.extra),
+            None => auth::scopes_with(self.mode, self.extra),
         }
     }
 
@@ -226,7 +231,7 @@ impl State {
                 if let Some(p) = &pending {
                     self.mode = p.mode;
                     self.resume_mailbox = p.mailbox.clone().map(|m| (m, seed, p.tenant.clone()));
-                    self.group_members = p.group_members;
+                    self.extra = p.extra;
                     // Another seed than the mailbox look-up's: a different run.
                     self.resume_scope = p
                         .scope_answer
@@ -299,7 +304,7 @@ impl State {
                 discovery,
                 &redirect_uri,
                 self.mode,
-                self.group_members,
+                self.extra,
                 hint.as_deref(),
                 &random,
             ) {
@@ -311,7 +316,9 @@ impl State {
                         .setup
                         .answer
                         .as_ref()
-                        .filter(|_| self.group_members && self.setup.apply.is_none())
+                        .filter(|_| {
+                            self.extra != auth::Extra::default() && self.setup.apply.is_none()
+                        })
                         .map(ScopeAnswer::to_json);
                     pending.tenant = self
                         .session
@@ -336,7 +343,7 @@ impl State {
             return self.fail(AuthError::NoPendingSignIn.explain());
         };
         let scope = discovery
-            .requested_scopes_with(self.mode, self.group_members)
+            .requested_scopes_with(self.mode, self.extra)
             .iter()
             .map(|(s, _)| *s)
             .collect::<Vec<_>>()
@@ -411,7 +418,7 @@ impl State {
         }
         let granted = if tokens.scope.trim().is_empty() {
             discovery
-                .requested_scopes_with(self.mode, self.group_members)
+                .requested_scopes_with(self.mode, self.extra)
                 .iter()
                 .map(|(s, _)| (*s).to_owned())
                 .collect()

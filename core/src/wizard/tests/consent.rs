@@ -90,7 +90,7 @@ fn choosing_a_group_asks_for_the_permission_then_checks_the_group_after_the_sign
         .unwrap();
     assert!(query_param(&url, "scope").contains("GroupMember.Read.All"));
     let stored = PendingSignIn::from_storage(&pending).unwrap();
-    assert!(stored.group_members);
+    assert!(stored.extra.group_members);
     assert_eq!(
         stored.scope_answer.unwrap()["groupAddress"],
         "senders@contoso.example"
@@ -118,10 +118,11 @@ fn a_single_mailbox_needs_no_group_permission() {
 }
 
 /// RBAC mode with an unscoped Mail.Send grant on the app: kept, there is no plan; removed, it
-/// needs AppRoleAssignment.ReadWrite.All, which that mode's sign-in does not ask for. Either
-/// way Review is not reached and nothing is sent.
+/// needs AppRoleAssignment.ReadWrite.All, which that mode's first sign-in does not ask for: it
+/// is asked for then (incremental consent), with the Scope step's answer kept for the return.
+/// Either way Review is not reached and nothing is sent to Graph.
 #[test]
-fn an_unscoped_grant_is_neither_kept_nor_removed_without_the_permission() {
+fn an_unscoped_grant_is_never_kept_and_its_removal_asks_for_the_permission() {
     let config = crate::config::parse(&format!(
         r#"{{"clientId":"{CLIENT}","vendor":{{"name":"V","appDisplayName":"{{vendor}} x","defaultScopeMode":"rbacForApplications","supportContact":"s@v.example"}}}}"#
     ))
@@ -146,6 +147,7 @@ fn an_unscoped_grant_is_neither_kept_nor_removed_without_the_permission() {
         seed: [4; 16],
         now_ms: NOW * 1000,
     };
+    assert!(state.missing_scopes().is_empty());
     let rows = vec![
         (
             answer(false),
@@ -153,10 +155,35 @@ fn an_unscoped_grant_is_neither_kept_nor_removed_without_the_permission() {
         ),
         (
             answer(true),
-            Expect::fx(&[]).error("needs a permission your sign-in did not grant"),
+            Expect::fx(&[]).error("needs one more permission"),
         ),
+        (click(7, 8, 9), Expect::any()),
     ];
-    check(&mut state, &config, rows);
+    let fx = check(&mut state, &config, rows);
     assert_eq!(state.step, Step::Scope);
     assert!(state.setup.plan.is_none());
+    assert_eq!(state.missing_scopes(), vec![crate::auth::REMOVAL_SCOPE]);
+    let all: Vec<&Effect> = fx.iter().flatten().collect();
+    assert!(
+        !all.iter().any(|e| matches!(e, Effect::Http { .. })),
+        "nothing sent"
+    );
+    let url = all
+        .iter()
+        .find_map(|e| match e {
+            Effect::Navigate(u) => Some(u.clone()),
+            _ => None,
+        })
+        .expect("a sign-in that asks for the permission");
+    assert!(query_param(&url, "scope").contains("AppRoleAssignment.ReadWrite.All"));
+    let pending = all
+        .iter()
+        .find_map(|e| match e {
+            Effect::SavePending(p) => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let stored = PendingSignIn::from_storage(&pending).unwrap();
+    assert!(stored.extra.grant_removal);
+    assert_eq!(stored.scope_answer.unwrap()["removeUnscopedGrant"], true);
 }
