@@ -94,6 +94,7 @@ pub struct Federated {
     pub name: String,
     pub issuer: Option<String>,
     pub subject: Option<String>,
+    pub audiences: Vec<String>,
     pub description: Option<String>,
 }
 
@@ -104,6 +105,7 @@ impl FromJson for Federated {
             name: o.text("name")?,
             issuer: o.opt_text("issuer")?,
             subject: o.opt_text("subject")?,
+            audiences: o.items("audiences")?,
             description: o.opt_text("description")?,
         })
     }

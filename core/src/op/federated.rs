@@ -93,10 +93,13 @@ impl Operation for AddFederated {
             Step::Check => answer.read(|f: Federated| {
                 let same = match &cx.job.inputs.credential {
                     CredentialPlan::Federated {
-                        issuer, subject, ..
+                        issuer,
+                        subject,
+                        audience,
                     } => {
                         f.issuer.as_deref() == Some(issuer.as_str())
                             && f.subject.as_deref() == Some(subject.as_str())
+                            && f.audiences == [audience.as_str()]
                     }
                     _ => true,
                 };
@@ -106,6 +109,8 @@ impl Operation for AddFederated {
                     Next::Send(Step::Update)
                 }
             }),
+            // A 201 (it went meanwhile, and was made again) carries no run's name either: Undo
+            // leaves it, as it leaves the one it replaced.
             Step::Update if answer.ok() => Next::Done(Outcome::Existing),
             Step::Update => Next::Fail(OpError::Unexpected(answer.error())),
             Step::Upsert => match answer.status() {

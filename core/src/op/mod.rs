@@ -119,20 +119,6 @@ pub enum Removal {
     },
 }
 
-impl Removal {
-    /// What it removes, for an explanation.
-    pub fn what(&self) -> &'static str {
-        match self {
-            Removal::Grant { .. } => "Mail.Send grant",
-            Removal::Password { .. } => "client secret",
-            Removal::ServicePrincipal { .. } => "service principal",
-            Removal::App { .. } => "app registration",
-            Removal::ExchangeAssignment { .. } => "Exchange role assignment",
-            Removal::FederatedCredential { .. } => "federated credential",
-        }
-    }
-}
-
 /// One Graph operation (which may take several requests: a read-back, replication polls).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -257,6 +243,30 @@ impl Kind {
             Kind::Write(Write::AddPassword) => add_password::after_reload(facts),
             _ => false,
         }
+    }
+
+    /// On resume, before a write that remains: what this operation learned came from the
+    /// journal, which anything on the page's origin can write, so the ids a later write would
+    /// use are forgotten and learned again from Graph. `true`: it must run again (a write finds
+    /// out what it made, as after a lost answer; a look-up reads again).
+    pub fn relearn(&self, facts: &mut Facts) -> bool {
+        match self {
+            Kind::Write(Write::UpsertApp) => {
+                facts.app = None;
+                facts.app_id = None;
+            }
+            Kind::Write(Write::UpsertServicePrincipal) => facts.sp = None,
+            Kind::Read(Read::ExchangeRole) => {
+                facts.exchange_role = None;
+                facts.exchange_fallback = None;
+            }
+            Kind::Read(Read::GraphServicePrincipal) => {
+                facts.graph_sp = None;
+                facts.mail_send_role = None;
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// This operation, ready to run.
@@ -654,8 +664,8 @@ impl OpError {
                 format!("{} Perhaps this setup page is open in another tab or another administrator is running it for the same mailbox: finish there, or remove that {what} in the Entra admin center. Undo removes only what this run made.", if *changed { "This run updated its name, notes and tags (Graph's upsert does that) but will not remove it." } else { "This run did not change it and will not remove it." }),
             ),
             OpError::NotThisRuns { what } => (
-                format!("The page did not make this {what}, so it does not delete it."),
-                format!("Nothing was deleted. The record this tab kept of the setup names a {what} that does not carry this run's mark: the record was changed, or the object was replaced. Check App registrations and Enterprise applications in the Entra admin center, and remove yourself what you recognise as this setup's."),
+                format!("This {what} is not the one this setup recorded, so the page does not delete it."),
+                format!("Nothing was deleted. The record this tab kept of the setup names a {what} that does not show this run's mark or owner: the record was changed, or the object was replaced. Check App registrations and Enterprise applications in the Entra admin center, and remove yourself what you recognise as this setup's."),
             ),
             OpError::WiderExchangeScope { .. } => (
                 "The app can already send as other mailboxes in Exchange.".into(),

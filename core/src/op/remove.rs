@@ -21,6 +21,10 @@ pub struct Remove(pub Removal);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// A grant's or an Exchange role assignment's: GET the service principal they are read
+    /// from; it must be this run's (its run tag) or the vendor's own app's, before it vouches
+    /// for them. The other removals read their object at once (as `Own`).
+    OwnSp,
     /// GET: is it there, and is it this run's?
     Own,
     Remove,
@@ -51,7 +55,38 @@ impl Remove {
     }
 }
 
+impl Removal {
+    /// What it removes, for an explanation.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Removal::Grant { .. } => "Mail.Send grant",
+            Removal::Password { .. } => "client secret",
+            Removal::ServicePrincipal { .. } => "service principal",
+            Removal::App { .. } => "app registration",
+            Removal::ExchangeAssignment { .. } => "Exchange role assignment",
+            Removal::FederatedCredential { .. } => "federated credential",
+        }
+    }
+}
+
 impl Remove {
+    /// Whether this removal's owner is the run's service principal (checked first, `OwnSp`).
+    fn through_sp(&self) -> bool {
+        matches!(
+            self.0,
+            Removal::Grant { .. } | Removal::ExchangeAssignment { .. }
+        )
+    }
+
+    /// The service principal read shows it is this run's (its run tag, which this run's upsert
+    /// wrote), or the vendor's own app's (used as it is).
+    fn sp_owned(answer: &Answer, cx: &Cx) -> bool {
+        answer.parse::<ServicePrincipal>().is_ok_and(|s| {
+            s.tags.contains(&cx.job.run_tag())
+                || (s.app_id.is_some() && s.app_id == cx.job.inputs.credential.vendor_app())
+        })
+    }
+
     /// Whether the object read shows it is the one this run's facts name (`Own`'s answer).
     fn owned(&self, answer: &Answer, cx: &Cx) -> bool {
         let sp = cx.facts.sp.or(cx.job.existing.sp);
@@ -114,9 +149,9 @@ impl Remove {
 
 impl Operation for Remove {
     type Step = Step;
-    const FIRST: Step = Step::Own;
+    const FIRST: Step = Step::OwnSp;
     /// Deletes are idempotent: after a lost answer, read and delete again (not found = gone).
-    const RECONCILE: Step = Step::Own;
+    const RECONCILE: Step = Step::OwnSp;
 
     fn writes(&self, step: Step) -> bool {
         step == Step::Remove
@@ -128,6 +163,9 @@ impl Operation for Remove {
             .sp
             .or(cx.job.existing.sp)
             .unwrap_or(ObjectId::from_guid(Guid::from_bytes([0; 16])));
+        if step == Step::OwnSp && self.through_sp() {
+            return apps::get_sp(sp);
+        }
         match (&self.0, step) {
             (
                 Removal::Grant {
@@ -159,13 +197,23 @@ impl Operation for Remove {
 
     fn answer(&self, step: Step, answer: &Answer, cx: &mut Cx) -> Next<Step> {
         match step {
-            // Not there (or not visible yet): the delete finds nothing, or what a reader missed.
-            Step::Own if answer.lag() || self.absent(answer) => Next::Send(Step::Remove),
-            Step::Own if self.owned(answer, cx) => Next::Send(Step::Remove),
-            Step::Own if answer.ok() => Next::Fail(OpError::NotThisRuns {
+            // The service principal is gone: so is what hangs on it.
+            Step::OwnSp if self.through_sp() && answer.status() == 404 => Next::Done(Outcome::Done),
+            Step::OwnSp if self.through_sp() && Self::sp_owned(answer, cx) => Next::Send(Step::Own),
+            Step::OwnSp if self.through_sp() && answer.ok() => Next::Fail(OpError::NotThisRuns {
+                what: "service principal",
+            }),
+            Step::OwnSp if self.through_sp() => Next::Fail(OpError::Unexpected(answer.error())),
+            // Not there: gone already (a lost delete's, or never made); nothing is sent to an
+            // id the read did not vouch for.
+            Step::Own | Step::OwnSp if answer.status() == 404 || self.absent(answer) => {
+                Next::Done(Outcome::Done)
+            }
+            Step::Own | Step::OwnSp if self.owned(answer, cx) => Next::Send(Step::Remove),
+            Step::Own | Step::OwnSp if answer.ok() => Next::Fail(OpError::NotThisRuns {
                 what: self.0.what(),
             }),
-            Step::Own => Next::Fail(OpError::Unexpected(answer.error())),
+            Step::Own | Step::OwnSp => Next::Fail(OpError::Unexpected(answer.error())),
             Step::Remove if answer.ok() || answer.lag() => Next::Send(Step::Confirm),
             Step::Remove => Next::Fail(OpError::Unexpected(answer.error())),
             Step::Confirm => match self.gone(answer) {

@@ -386,6 +386,28 @@ pub fn rebuild(
             None => "Create the app's identity in your tenant (service principal); Exchange Online and the grant refer to it.".into(),
         },
     );
+    // RBAC mode: an unscoped Mail.Send grant on the app would let it send as every mailbox,
+    // whatever Exchange's scope says. It is removed right after the service principal (the
+    // removal reads it to check it is the app's), before any credential is made; kept, there
+    // is no plan.
+    let removal = match (&existing.mail_send_grant, aap) {
+        (Some(g), false) if options.remove_unscoped_grant => Some(push(
+            Kind::Write(Write::Remove(Removal::Grant {
+                resource_id: g.resource_id,
+                assignment_id: g.id.clone(),
+                unscoped: true,
+            })),
+            &[sp],
+            "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
+        )),
+        (Some(g), false) => {
+            return Err(PlanError::UnscopedGrantKept {
+                assignment_id: g.id.to_string(),
+            })
+        }
+        _ => None,
+    };
+    let credential_deps: Vec<OpId> = app_deps.iter().copied().chain(removal).collect();
     match &inputs.credential {
         CredentialPlan::ClientSecret => {}
         CredentialPlan::Certificate {
@@ -402,7 +424,7 @@ pub fn rebuild(
         } => {
             push(
                 Kind::ADD_FEDERATED,
-                &app_deps,
+                &credential_deps,
                 format!("Add a federated credential: tokens the vendor's sign-in service {issuer} issues for “{subject}” can sign in as the app. No secret exists."),
             );
         }
@@ -414,7 +436,7 @@ pub fn rebuild(
     if secret && (existing.secrets.is_empty() || options.new_secret) {
         push(
             Kind::ADD_PASSWORD,
-            &app_deps,
+            &credential_deps,
             format!(
                 "Create a client secret valid {} days for the vendor; it is shown to you once and never stored.",
                 inputs.secret_lifetime_days
@@ -459,29 +481,9 @@ pub fn rebuild(
         );
         push(
             Kind::Read(Read::ExchangeAssignment),
-            &[assign],
+            &[assign, role],
             "Read the role assignment back: it exists, with that role and that scope.".into(),
         );
-        match &existing.mail_send_grant {
-            Some(g) if options.remove_unscoped_grant => {
-                push(
-                    Kind::Write(Write::Remove(Removal::Grant {
-                        resource_id: g.resource_id,
-                        assignment_id: g.id.clone(),
-                        unscoped: true,
-                    })),
-                    &[],
-                    "Remove the app's unscoped Mail.Send grant: grants add up, so left in place it would let the app send as every mailbox.".into(),
-                );
-            }
-            // The app could send as every mailbox: no credential is made for it.
-            Some(g) => {
-                return Err(PlanError::UnscopedGrantKept {
-                    assignment_id: g.id.to_string(),
-                })
-            }
-            None => {}
-        }
     }
     Ok(Plan {
         unique_name: unique_name(&inputs.vendor, mailbox_id),

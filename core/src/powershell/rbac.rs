@@ -284,7 +284,7 @@ pub(super) fn rollback(input: &ScriptInput) -> String {
     s.line("Remove-ServicePrincipal -Identity $ServicePrincipal.Identity -Confirm:$false");
     s.line("Write-Host ('[done] Removed the Exchange service principal of app ' + $AppId + '.')");
     s.reopen("} else {");
-    s.line("Write-Host ('[keep] Exchange''s service principal of app ' + $AppId + ' (' + [string]$ServicePrincipal.DisplayName + ') was not made by the setup script; it is left, with any other role assignment it has.')");
+    s.line("Write-Host ('[keep] Exchange''s service principal of app ' + $AppId + ' (' + [string]$ServicePrincipal.DisplayName + ') does not carry the name this setup script gives its own (one made otherwise, or by a version before it named them); it is left, with any other role assignment it has. If nothing else uses it: Remove-ServicePrincipal -Identity with its Identity.')");
     s.close("}");
     s.blank();
 

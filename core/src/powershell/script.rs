@@ -268,7 +268,7 @@ pub(super) fn group_step(s: &mut Script, target: &ScopeTarget, step: &str) {
             s.open("if ($Others.Count -gt 0) {");
             s.line("throw ('The group ' + $GroupAddress + ' already exists and has ' + $Others.Count + ' other member(s) than ' + $MailboxAddress + '. A new group was asked for, so the app is not scoped to it: it could send as those members too. Nothing was changed. On the mailgrant page, choose another address for the new group, or choose the existing group if all its members are meant.')");
             s.close("}");
-            s.line("Write-Host ('[skip] The group ' + $GroupAddress + ' already exists, with no member but ' + $MailboxAddress + '.')");
+            s.line("Write-Host ('[skip] The group ' + $GroupAddress + ' already exists, and nobody but ' + $MailboxAddress + ' is a member of it.')");
             s.reopen("} else {");
             s.line("$Group = New-DistributionGroup -Name $GroupName -Type Security -PrimarySmtpAddress $GroupAddress -Members $MailboxAddress");
             s.line("Write-Host ('[done] Created the mail-enabled security group ' + $GroupName + ' (' + $GroupAddress + ') with ' + $MailboxAddress + ' as its member.')");

@@ -266,10 +266,11 @@ impl Run {
             }
         }
         // The journal's ids come from the tab's sessionStorage, which anything on the page's
-        // origin can write. Before a write uses them, the app and its service principal are
-        // found again by what names them (uniqueName and this run's mark, appId), as after a
-        // lost answer: a changed id cannot point a secret or a grant at another object. (Undo's
-        // removals check each object themselves, op::remove.)
+        // origin can write. Before a write uses them, what they name is learned again
+        // (Kind::relearn: the app by uniqueName and this run's mark, its service principal by
+        // appId, Exchange's role and Microsoft Graph's by their look-ups), as after a lost
+        // answer: a changed id cannot point a secret, a grant or a role at another object.
+        // (Undo's removals check each object themselves, op::remove.)
         let writes_left = run
             .ops
             .iter()
@@ -277,20 +278,11 @@ impl Run {
             .any(|(op, s)| op.kind.writes() && !matches!(s.phase, Phase::Done(_)));
         if run.undo_from.is_none() && writes_left {
             for (op, state) in run.ops.iter().zip(&mut run.states) {
-                if !matches!(state.phase, Phase::Done(_)) {
-                    continue;
+                if matches!(state.phase, Phase::Done(_)) && op.kind.relearn(&mut run.facts) {
+                    state.phase = Phase::Waiting;
+                    state.intent = op.kind.writes();
+                    state.unknown = op.kind.writes();
                 }
-                if op.kind == Kind::UPSERT_APP {
-                    run.facts.app = None;
-                    run.facts.app_id = None;
-                } else if op.kind == Kind::UPSERT_SP {
-                    run.facts.sp = None;
-                } else {
-                    continue;
-                }
-                state.phase = Phase::Waiting;
-                state.intent = true;
-                state.unknown = true;
             }
         }
         let fx = run.pump(now_ms);

@@ -199,12 +199,12 @@ impl State {
         self.graph_session().map(|s| s.access_token.clone())
     }
 
-    /// The mode's permissions the token lacks (what every step needs).
+    /// The mode's permissions the token lacks (what every step needs; an extra one is asked for
+    /// at its own step, which says why).
     fn missing_scopes_error(&self) -> Option<Explanation> {
         let missing: Vec<_> = self
             .missing_scopes()
             .into_iter()
-            // Each asked for at its own step, which says why.
             .filter(|s| *s != crate::auth::GROUP_MEMBERS_SCOPE && *s != crate::auth::REMOVAL_SCOPE)
             .collect();
         self.explain_missing(&missing)
@@ -231,6 +231,7 @@ impl State {
         req: MailboxRequest,
     ) -> Vec<Effect> {
         self.error = None;
+        self.extra.grant_removal = false; // a new mailbox, a new app: no grant of its to remove
         if self.token().is_none() {
             return self.fail(SetupError::NotEntra.explain());
         }

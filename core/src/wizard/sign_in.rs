@@ -116,10 +116,12 @@ impl State {
                 .iter()
                 .any(|g| g.eq_ignore_ascii_case(auth::GRANT_SCOPE.0))
         });
+        // Asked for while a plan removes a grant (a sign-in after a token expired too), and
+        // only then.
+        self.extra.grant_removal = removes;
         if !removes || granted {
             return None;
         }
-        self.extra.grant_removal = true;
         Some(crate::explain::Explanation {
             title: "Removing the app's unscoped Mail.Send grant needs one more permission.".into(),
             detail: format!("{}: to {}", auth::REMOVAL_SCOPE.0, auth::REMOVAL_SCOPE.1),

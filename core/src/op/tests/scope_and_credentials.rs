@@ -243,7 +243,7 @@ fn the_credentials_without_a_secret() {
             existing: Existing { app: ObjectId::parse(APP).ok(), ..Existing::default() },
             ..case("federated on an app that existed: an earlier run's is kept, nothing written", Kind::ADD_FEDERATED)
                 .credential(federated())
-                .answers(vec![ok(200, json!({"name": "mailgrant-v", "issuer": "https://idp.example", "subject": "repo:contoso/mailer", "description": "Made by mailgrant run 0000 for V"}))])
+                .answers(vec![ok(200, json!({"name": "mailgrant-v", "issuer": "https://idp.example", "subject": "repo:contoso/mailer", "audiences": ["api://AzureADTokenExchange"], "description": "Made by mailgrant run 0000 for V"}))])
                 .sends(&["GET /v1.0/applications/a1000000-0000-4000-8000-000000000001/federatedIdentityCredentials/mailgrant-v"])
                 .then(Then::Done(Outcome::Existing))
         },

@@ -271,6 +271,22 @@ fn the_grant_and_removals() {
             id: ObjectId::parse(APP).unwrap(),
         }))
     };
+    let our_sp = ok(
+        200,
+        json!({"id": SP, "appId": APP_ID, "tags": ["mailgrant", run_tag.clone()]}),
+    );
+    let remove_assignment = || {
+        Kind::Write(Write::Remove(Removal::ExchangeAssignment {
+            id: Guid::parse("c5dd3ab8-374f-42e9-b163-eb7c54b53755").unwrap(),
+        }))
+    };
+    let remove_grant = |id: &str| {
+        Kind::Write(Write::Remove(Removal::Grant {
+            resource_id: ObjectId::parse(GRAPH_SP).unwrap(),
+            assignment_id: AssignmentId::parse(id).unwrap(),
+            unscoped: true,
+        }))
+    };
     let remove_sp = || {
         Kind::Write(Write::Remove(Removal::ServicePrincipal {
             id: ObjectId::parse(SP).unwrap(),
@@ -320,9 +336,9 @@ fn the_grant_and_removals() {
             .answers(vec![app_with(&[])])
             .sends(&["GET /v1.0/applications/"])
             .then(Then::Fail("not this run's")),
-        case("delete the SP: already gone is gone", remove_sp())
-            .answers(vec![not_found(), not_found(), not_found()])
-            .sends(&["GET /v1.0/servicePrincipals/", "DELETE /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
+        case("delete the SP: already gone is gone, nothing sent to its id", remove_sp())
+            .answers(vec![not_found()])
+            .sends(&["GET /v1.0/servicePrincipals/"])
             .then(Then::Done(Outcome::Done)),
         case("delete the SP: this run's", remove_sp())
             .answers(vec![ok(200, json!({"id": SP, "tags": [run_tag.clone()]})), (204, String::new()), not_found()])
@@ -332,13 +348,21 @@ fn the_grant_and_removals() {
             .answers(vec![ok(200, json!({"id": SP, "tags": ["mailgrant", "mailgrant:run=00000000-0000-0000-0000-000000000000"]}))])
             .sends(&["GET /v1.0/servicePrincipals/"])
             .then(Then::Fail("not this run's")),
-        case("remove an Exchange role assignment of another principal: not deleted", Kind::Write(Write::Remove(Removal::ExchangeAssignment { id: Guid::parse("c5dd3ab8-374f-42e9-b163-eb7c54b53755").unwrap() })))
-            .answers(vec![ok(200, json!({"id": "c5dd3ab8-374f-42e9-b163-eb7c54b53755", "principalId": "/ServicePrincipals/00000000-0000-4000-8000-000000000009"}))])
-            .sends(&["GET /beta/roleManagement/exchange/roleAssignments/c5dd3ab8"])
+        case("remove an Exchange role assignment of another principal: not deleted", remove_assignment())
+            .answers(vec![our_sp.clone(), ok(200, json!({"id": "c5dd3ab8-374f-42e9-b163-eb7c54b53755", "principalId": "/ServicePrincipals/00000000-0000-4000-8000-000000000009"}))])
+            .sends(&["GET /v1.0/servicePrincipals/b1000000", "GET /beta/roleManagement/exchange/roleAssignments/c5dd3ab8"])
             .then(Then::Fail("not this run's")),
-        case("remove the app's own unscoped grant", Kind::Write(Write::Remove(Removal::Grant { resource_id: ObjectId::parse(GRAPH_SP).unwrap(), assignment_id: AssignmentId::parse("grant-1_x").unwrap(), unscoped: true })))
-            .answers(vec![list(vec![assignment.clone()]), (204, String::new()), list(vec![])])
-            .sends(&["GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003/appRoleAssignments", "DELETE /v1.0/servicePrincipals/99999999-0000-4000-8000-000000000001/appRoleAssignedTo/grant-1_x", "GET /v1.0/servicePrincipals/"])
+        case("remove an Exchange role assignment: a service principal not this run's does not vouch for it", remove_assignment())
+            .answers(vec![ok(200, json!({"id": SP, "appId": APP_ID, "tags": ["mailgrant"]}))])
+            .sends(&["GET /v1.0/servicePrincipals/b1000000"])
+            .then(Then::Fail("not this run's")),
+        case("remove the app's own unscoped grant", remove_grant("grant-1_x"))
+            .answers(vec![our_sp.clone(), list(vec![assignment.clone()]), (204, String::new()), list(vec![])])
+            .sends(&["GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003?$select=id,appId,tags", "GET /v1.0/servicePrincipals/b1000000-0000-4000-8000-000000000003/appRoleAssignments", "DELETE /v1.0/servicePrincipals/99999999-0000-4000-8000-000000000001/appRoleAssignedTo/grant-1_x", "GET /v1.0/servicePrincipals/"])
+            .then(Then::Done(Outcome::Done)),
+        case("a grant id not on the app's service principal: nothing is deleted", remove_grant("other-app-grant"))
+            .answers(vec![our_sp.clone(), list(vec![assignment.clone()])])
+            .sends(&["GET /v1.0/servicePrincipals/", "GET /v1.0/servicePrincipals/"])
             .then(Then::Done(Outcome::Done)),
     ] {
         check(c);
