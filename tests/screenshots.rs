@@ -1,6 +1,7 @@
 //! Every step and state of the page at 1280 and 375 px wide, light and dark: written to
 //! `target/screenshots/` (`cargo xtask screenshots` runs just this), and checked each time:
-//! axe-core reports no serious or critical violation, and at 375 px nothing scrolls sideways.
+//! axe-core reports no serious or critical violation, the step's h1 is the first heading, and at
+//! 375 px nothing scrolls sideways.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -87,6 +88,23 @@ async fn capture(ctx: &Ctx, state: &str, axe_js: &str, failures: &mut Vec<String
                 failures.push(format!(
                     "{state} at {label} px ({scheme}): the page is {} px wide",
                     widths[0]
+                ));
+            }
+            // The step's h1 is the first heading a screen reader lists (a problem's banner, put
+            // above the step and focused, may come before it).
+            let first = d
+                .execute(
+                    "const h = [...document.querySelectorAll('h1,h2,h3')].find(h => !h.closest('#error'));
+                     return h ? h.tagName : 'none';",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .json()
+                .clone();
+            if first != "H1" {
+                failures.push(format!(
+                    "{state} at {label} px ({scheme}): the first heading is {first}, not the step's h1"
                 ));
             }
             for v in axe(d, axe_js).await {

@@ -52,9 +52,11 @@ pub fn signed_in(props: &SignedInProps) -> Html {
             <p id="role-check" class="muted">{ "Your admin roles could not be determined from the sign-in." }</p>
         },
     };
+    // A labelled region, not a heading: the step's h1 is the first heading a screen reader
+    // lists, though this box comes before it on the page.
     html! {
-        <section id="signed-in">
-            <h2 class="small">{ "Signed in" }</h2>
+        <section id="signed-in" aria-labelledby="signed-in-title">
+            <p id="signed-in-title" class="small">{ "Signed in" }</p>
             <dl class="facts">
                 <dt>{ "Administrator" }</dt><dd id="admin">{ props.admin.clone() }</dd>
                 <dt>{ "Organization" }</dt>
